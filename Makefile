@@ -1,0 +1,62 @@
+# Flask State Lab. `make run` serves the playground; `make test` runs every test.
+# Both set up what they need first (virtualenv, Python and npm packages, and, when
+# missing and run as root, Debian's chromium and redis-server).
+
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+PORT   ?= 5000
+HOST   ?= 127.0.0.1
+
+.PHONY: run test test-py test-js test-e2e bench setup venv node system clean
+
+run: venv
+	PORT=$(PORT) HOST=$(HOST) $(PY) -m statelab
+
+test: setup
+	$(MAKE) test-py test-js test-e2e
+
+test-py: venv
+	$(PY) -m pytest -q tests
+
+test-js: node
+	node --test frontend/tests/
+
+test-e2e: setup
+	npx playwright test
+
+bench: venv system
+	$(PY) bench/throughput.py
+
+setup: venv node system
+
+venv: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[test]'
+	touch $@
+
+node: node_modules/.installed
+
+node_modules/.installed: package.json
+	npm install --no-audit --no-fund
+	touch $@
+
+# Debian packages the tests use: chromium for Playwright, redis-server for the
+# scale-out backend tests. Installed only when missing, and only as root.
+system:
+	@missing=""; \
+	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
+	command -v redis-server >/dev/null 2>&1 || missing="$$missing redis-server"; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
+	  else \
+	    echo "Please install:$$missing (Debian packages)"; exit 1; \
+	  fi; \
+	fi
+
+clean:
+	rm -rf $(VENV) node_modules test-results playwright-report instance

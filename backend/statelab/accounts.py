@@ -1,0 +1,20 @@
+"""The tutorial's demo accounts, kept as password hashes (the password of each is 123)."""
+
+from __future__ import annotations
+
+from werkzeug.security import check_password_hash
+
+# werkzeug.security.generate_password_hash("123"), computed once: no plain password here.
+ACCOUNTS = {
+    "Tom": "scrypt:32768:8:1$4WbizgUVOdDhNJKi$4277ab76128d7c9c3ae3ce289771eaf6449dbb8d5f5b3cd704e1bec6d73aef2b1a3a0444bfe86e342b25f0d9d3c2a4fb2956a5175b970f2ed1a5dbc43c919492",
+    "Liu Bei": "scrypt:32768:8:1$Oh4jB0JIAGhfTBEp$3dbadafffcc570f443953447b18f2658fb242f954dd39e09de3e705885901621774a4f6d1a94a54987413fa7b91299a1b68638468c8d68888680203e6d8f011c",
+    "\u5218\u5907": "scrypt:32768:8:1$jiRTrghVflrnWHP4$61b2adc944e3d2f34f01cc128523220dd313e6a068abddb4875b638933560d8773d7a4b40b698aba7f7c5f7c0c18380ad507a2f9aa0ff5e0d21e493e71ad5a9c",  # 刘备, Liu Bei's name in Chinese: a non-Latin login
+}
+_DUMMY = next(iter(ACCOUNTS.values()))
+
+
+def check(username: str, password: str) -> bool:
+    """True when the pair matches a demo account; as slow for unknown names as known ones."""
+    stored = ACCOUNTS.get(username)
+    ok = check_password_hash(stored or _DUMMY, password)
+    return ok and stored is not None

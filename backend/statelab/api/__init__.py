@@ -1,0 +1,47 @@
+"""The JSON API: one blueprint per concern, all under /api, all per lab."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Flask, current_app, g, request
+
+from ..labs import lab_from_environ
+from . import (comments, cookie, cookies, errors, hooks, labs, openapi, server_session,
+               session, state)
+from .inputs import ApiError
+
+NO_LAB_NEEDED = {"api.labs.create_lab", "api.openapi.openapi", "api.openapi.health"}
+
+
+def require_lab():
+    """Every API request names an existing lab; it is ``g.lab`` for the view."""
+    if request.endpoint in NO_LAB_NEEDED:
+        return
+    lab = lab_from_environ(request.environ)
+    if not lab:
+        raise ApiError(400, "lab_required",
+                       "Name a lab: the X-Lab-Id header or ?lab= (POST /api/labs makes one)")
+    if not current_app.extensions["statelab"].labs.touch(lab):
+        raise ApiError(404, "unknown_lab", "No such lab (it may have been evicted); "
+                       "POST /api/labs makes a new one")
+    g.lab = lab
+
+
+MECHANISMS = ("cookie", "session", "server-session")
+
+
+def unknown_mechanism(mechanism: str, action: str):
+    raise ApiError(404, "unknown_mechanism",
+                   f"No mechanism {mechanism!r}; use {', '.join(MECHANISMS)}",
+                   mechanisms=list(MECHANISMS))
+
+
+def register(app: Flask) -> None:
+    api = Blueprint("api", __name__, url_prefix="/api")
+    api.before_request(require_lab)
+    api.add_url_rule("/<mechanism>/<any(login, logout, comment):action>",
+                     view_func=unknown_mechanism, methods=["POST"])
+    for module in (labs, cookie, session, server_session, comments, cookies, state,
+                   hooks, errors, openapi):
+        api.register_blueprint(module.bp)
+    app.register_blueprint(api)
+    errors.register_handlers(app)

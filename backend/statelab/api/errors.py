@@ -1,0 +1,102 @@
+"""Errors on purpose, and the custom handlers the tutorial writes.
+
+``/api/error/<kind>`` aborts or raises in the view. The custom 404/500/403 handlers
+answer JSON under ``/api`` and the tutorial's HTML pages elsewhere; a lab can turn them
+off (``custom_error_handlers: false``) to see Werkzeug's default page instead.
+"""
+
+from __future__ import annotations
+
+import time
+
+from flask import Blueprint, Flask, abort, current_app, jsonify, request, session
+from werkzeug.exceptions import HTTPException
+
+from .inputs import ApiError, integer
+
+bp = Blueprint("errors", __name__)
+
+KINDS = ("500", "404", "403", "exception", "login-abort")
+
+# The tutorial's own pages. Constant text: nothing from the request goes into HTML.
+PAGES = {
+    500: "<h1>Server error, please contact the administrator. "
+         "The administrator's phone number is 1111</h1>",
+    404: "<h1>I can't find my way home</h1>",
+    403: "<h1>You are not allowed in here</h1>",
+}
+CODES = {500: "internal_error", 404: "not_found", 403: "forbidden"}
+
+
+@bp.route("/error/<kind>", methods=["GET", "POST"])
+def trigger(kind: str):
+    if kind == "500":
+        abort(500)
+    if kind == "404":
+        abort(404)
+    if kind == "403":
+        abort(403)
+    if kind == "exception":
+        return {"result": 1 / 0}
+    if kind == "login-abort":
+        # The tutorial's login: abort(500) comes before the session is written, so the
+        # user is never logged in, and teardown_request receives no exception.
+        abort(500)
+        session["username"] = "Liu Bei"
+    raise ApiError(404, "unknown_error_kind", f"Kinds: {', '.join(KINDS)}", kinds=list(KINDS))
+
+
+@bp.get("/slow")
+def slow():
+    ms = integer(request.args, "ms", low=0, high=5000)
+    ms = 1500 if ms is None else ms
+    time.sleep(ms / 1000)
+    return jsonify(slept_ms=ms)
+
+
+def _custom_handlers_on() -> bool:
+    lab = request.environ.get("statelab.lab")
+    if lab is None:
+        return True
+    return current_app.extensions["statelab"].store.settings(lab)["custom_error_handlers"]
+
+
+def _answer(error: HTTPException):
+    if not _custom_handlers_on():
+        return error  # Werkzeug's own response for this exception
+    code = error.code or 500
+    if request.path.startswith("/api/"):
+        return jsonify(error=CODES[code], message=error.description, status=code), code
+    return PAGES[code], code
+
+
+def handle_404(error):
+    return _answer(error)
+
+
+def handle_403(error):
+    return _answer(error)
+
+
+def handle_500(error):
+    return _answer(error)
+
+
+def handle_api_error(error: ApiError):
+    return error.response()
+
+
+def handle_http_exception(error: HTTPException):
+    """Every other HTTP error (400, 405, 413, ...): JSON under /api, Werkzeug's elsewhere."""
+    if not request.path.startswith("/api/"):
+        return error
+    name = "too_large" if error.code == 413 else error.name.lower().replace(" ", "_")
+    return jsonify(error=name, message=error.description, status=error.code), error.code
+
+
+def register_handlers(app: Flask) -> None:
+    app.register_error_handler(404, handle_404)
+    app.register_error_handler(403, handle_403)
+    app.register_error_handler(500, handle_500)
+    app.register_error_handler(ApiError, handle_api_error)
+    app.register_error_handler(HTTPException, handle_http_exception)

@@ -1,0 +1,80 @@
+"""The lab's hook log: read it, clear it, or follow it live as Server-Sent Events."""
+
+from __future__ import annotations
+
+import json
+
+from flask import Blueprint, Response, current_app, g, jsonify, request
+
+from ..events import BadEventId, TooManySubscribers
+from .inputs import ApiError, integer
+
+bp = Blueprint("hooks", __name__)
+
+
+def _bus():
+    return current_app.extensions["statelab"].bus
+
+
+def _after(value: str | None) -> str | None:
+    return value or None
+
+
+@bp.get("/hooks")
+def read_log():
+    limit = integer(request.args, "limit", low=1, high=5000)
+    try:
+        page = _bus().read(g.lab, _after(request.args.get("after")), limit)
+    except BadEventId:
+        raise ApiError(400, "bad_field", "'after' is not an event id", field="after") from None
+    return jsonify(events=page.events, last_id=page.last_id, dropped=page.dropped)
+
+
+@bp.delete("/hooks")
+def clear_log():
+    _bus().clear(g.lab)
+    return "", 204
+
+
+@bp.get("/hooks/stream")
+def stream():
+    bus = _bus()
+    lab = g.lab
+    after = _after(request.headers.get("Last-Event-ID") or request.args.get("after"))
+    heartbeat = current_app.config["STATELAB_HEARTBEAT_SECONDS"]
+    try:
+        bus.read(lab, after, 1)
+    except BadEventId:
+        raise ApiError(400, "bad_field", "'after' / Last-Event-ID is not an event id",
+                       field="after") from None
+    try:
+        bus.subscribe(lab)
+    except TooManySubscribers:
+        raise ApiError(429, "too_many_viewers",
+                       "This lab has as many live viewers as it may; try again later") from None
+
+    def messages():
+        last = after
+        try:
+            yield f"retry: 1000\n: following lab {lab}\n\n"
+            while True:
+                page = bus.wait(lab, last, heartbeat)
+                if page.dropped and not (page.events and page.events[0]["type"] == "clear"):
+                    yield _message("gap", None, {"after": last, "note":
+                                   "older events were pushed out of the bounded log"})
+                if not page.events:
+                    yield ": heartbeat\n\n"
+                    continue
+                for event in page.events:
+                    yield _message(event["type"], event["id"], event)
+                last = page.last_id
+        finally:
+            bus.unsubscribe(lab)
+
+    return Response(messages(), mimetype="text/event-stream", headers={
+        "Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
+
+
+def _message(event_type: str, event_id: str | None, data: dict) -> str:
+    head = f"id: {event_id}\n" if event_id else ""
+    return f"{head}event: {event_type}\ndata: {json.dumps(data, default=str)}\n\n"

@@ -1,0 +1,87 @@
+"""Reading request bodies, and the one JSON shape every API error takes."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from flask import jsonify, request
+
+
+class ApiError(Exception):
+    """A client mistake, answered as ``{"error", "message", "status", ...}``."""
+
+    def __init__(self, status: int, error: str, message: str, **extra: Any) -> None:
+        super().__init__(message)
+        self.status = status
+        self.error = error
+        self.message = message
+        self.extra = extra
+
+    def response(self):
+        body = {"error": self.error, "message": self.message, "status": self.status,
+                **self.extra}
+        return jsonify(body), self.status
+
+
+def problem(status: int, error: str, message: str, **extra: Any):
+    return ApiError(status, error, message, **extra).response()
+
+
+def read_body(required: bool = True) -> dict:
+    """The body as a dict, from JSON or a form; empty when there is none and it is optional."""
+    mimetype = request.mimetype
+    if mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
+        return request.form.to_dict()
+    raw = request.get_data(cache=True)
+    if not raw.strip():
+        if required:
+            raise ApiError(400, "missing_body", "A JSON body is required")
+        return {}
+    if mimetype and mimetype != "application/json" and not mimetype.endswith("+json"):
+        raise ApiError(415, "unsupported_media_type",
+                       f"Send JSON (application/json) or a form, not {mimetype}")
+    try:
+        body = json.loads(raw)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise ApiError(400, "bad_json", f"Request body is not valid JSON: {exc}") from None
+    if not isinstance(body, dict):
+        raise ApiError(400, "bad_json", "The JSON body must be an object")
+    return body
+
+
+def text(body: dict, name: str, *, max_len: int, required: bool = True,
+         min_len: int = 1) -> str | None:
+    value = body.get(name)
+    if value is None:
+        if required:
+            raise ApiError(400, "missing_field", f"'{name}' is required", field=name)
+        return None
+    if not isinstance(value, str):
+        raise ApiError(400, "bad_field", f"'{name}' must be a string", field=name)
+    if not min_len <= len(value) <= max_len:
+        raise ApiError(400, "bad_field",
+                       f"'{name}' must be {min_len} to {max_len} characters", field=name)
+    return value
+
+
+def integer(body: dict, name: str, *, low: int, high: int) -> int | None:
+    """An optional whole number in [low, high]; forms send it as text."""
+    value = body.get(name)
+    if value in (None, ""):
+        return None
+    if isinstance(value, str) and value.strip().isdigit():
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise ApiError(400, "bad_field", f"'{name}' must be a whole number from {low} to {high}",
+                       field=name)
+    return value
+
+
+def flag(body: dict, name: str) -> bool | None:
+    value = body.get(name)
+    if value is None:
+        return None
+    if not isinstance(value, bool):
+        raise ApiError(400, "bad_field", f"'{name}' must be true or false", field=name)
+    return value

@@ -1,0 +1,42 @@
+"""Making labs, and each lab's settings."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, g, jsonify
+
+from .inputs import ApiError, flag, read_body
+
+bp = Blueprint("labs", __name__)
+
+
+def _lab():
+    return current_app.extensions["statelab"]
+
+
+@bp.post("/labs")
+def create_lab():
+    lab = _lab().labs.create()
+    return jsonify(id=lab, url=f"/?lab={lab}"), 201
+
+
+@bp.get("/labs/current")
+def current_lab():
+    return jsonify(_lab().labs.info(g.lab))
+
+
+@bp.get("/lab/settings")
+def get_settings():
+    return jsonify(_lab().store.settings(g.lab))
+
+
+@bp.put("/lab/settings")
+def put_settings():
+    body = read_body()
+    store = _lab().store
+    known = set(store.settings(g.lab))
+    unknown = sorted(set(body) - known)
+    if unknown:
+        raise ApiError(400, "bad_field", f"Unknown setting: {', '.join(unknown)}",
+                       field=unknown[0])
+    changes = {name: flag(body, name) for name in body}
+    return jsonify(store.update_settings(g.lab, changes))

@@ -1,0 +1,73 @@
+"""What the three login mechanisms share: one login/logout/comment flow.
+
+Each mechanism says only how it stores "who is logged in"; ``blueprint()`` builds its
+routes. The messages are the tutorial's.
+"""
+
+from __future__ import annotations
+
+import time
+
+from flask import Blueprint, current_app, g, jsonify
+
+from .. import accounts
+from .inputs import ApiError, integer, read_body, text
+
+MAX_AGE_LIMIT = 86400
+NOT_LOGGED_IN = "No login, login in comments first"
+
+
+class Mechanism:
+    name: str = ""
+    cookie_name: str = ""
+
+    def current_user(self) -> str | None:
+        raise NotImplementedError
+
+    def login(self, username: str, max_age: int | None, response) -> None:
+        """Remember the user (the response is there for mechanisms that set cookies)."""
+        raise NotImplementedError
+
+    def logout(self, response) -> None:
+        raise NotImplementedError
+
+
+def blueprint(mechanism: Mechanism, import_name: str, url_prefix: str) -> Blueprint:
+    bp = Blueprint(mechanism.name.replace("-", "_"), import_name, url_prefix=url_prefix)
+
+    @bp.post("/login")
+    def login():
+        body = read_body()
+        username = text(body, "username", max_len=64)
+        password = text(body, "password", max_len=128, min_len=0)
+        max_age = integer(body, "max_age", low=1, high=MAX_AGE_LIMIT)
+        if not accounts.check(username, password):
+            raise ApiError(401, "bad_credentials", "Unknown username or wrong password",
+                           msg="Login failed!")
+        response = jsonify(msg="Login succeeded!", mechanism=mechanism.name,
+                           username=username, max_age=max_age)
+        mechanism.login(username, max_age, response)
+        return response
+
+    @bp.post("/logout")
+    def logout():
+        was = mechanism.current_user()
+        response = jsonify(msg="Logged out", mechanism=mechanism.name, was=was)
+        mechanism.logout(response)
+        return response
+
+    @bp.post("/comment")
+    def comment():
+        username = mechanism.current_user()
+        if not username:
+            raise ApiError(401, "not_logged_in",
+                           f"Log in with the {mechanism.name} mechanism first",
+                           msg=NOT_LOGGED_IN)
+        body = read_body()
+        words = text(body, "text", max_len=500)
+        stored = current_app.extensions["statelab"].store.add_comment(g.lab, {
+            "author": username, "text": words, "mechanism": mechanism.name,
+            "time": time.time()})
+        return jsonify(msg=f"Comment succeeded:{username}", comment=stored), 201
+
+    return bp

@@ -1,0 +1,37 @@
+"""Server-side session login through Flask-Session.
+
+The ``server_session`` cookie holds only a random id; the data stays in the store (a
+file cache by default, Redis when configured). The id is rotated on login, so an id
+planted before login is worthless after it, and logout deletes the data, so a copied
+cookie stops working at once.
+"""
+
+from __future__ import annotations
+
+from flask import current_app
+
+from ..sessions import MAX_AGE_KEY, SERVER_COOKIE, server_session
+from .mechanisms import Mechanism, blueprint
+
+
+class ServerSession(Mechanism):
+    name = "server-session"
+    cookie_name = SERVER_COOKIE
+
+    def current_user(self) -> str | None:
+        return server_session().get("username")
+
+    def login(self, username, max_age, response) -> None:
+        data = server_session()
+        current_app.session_interface.regenerate_server_session(data)
+        data.clear()
+        data["username"] = username
+        if max_age:
+            data[MAX_AGE_KEY] = max_age
+
+    def logout(self, response) -> None:
+        server_session().clear()
+
+
+mechanism = ServerSession()
+bp = blueprint(mechanism, __name__, "/server-session")

@@ -1,0 +1,40 @@
+"""The tutorial's literal routes, so its curl examples work as written.
+
+``POST /login`` (form) logs in with a plain cookie, ``GET /comment`` reads it back,
+``GET /error`` aborts with 500 and gets the custom page. Their HTML is constant text:
+no user input is ever put into markup (the tutorial's pages never needed to).
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, jsonify, make_response, request
+
+from . import accounts
+from .api.cookie import COOKIE
+
+bp = Blueprint("classic", __name__)
+
+
+@bp.post("/login")
+def do_login():
+    username = request.form.get("username", "")
+    password = request.form.get("password", "")
+    if not accounts.check(username, password):
+        return "<h1>Login failed!</h1>", 401
+    resp = make_response("<h1>Login succeeded!</h1>")
+    resp.set_cookie(COOKIE, username)
+    return resp
+
+
+@bp.get("/comment")
+def do_comment():
+    username = request.cookies.get(COOKIE)
+    if not username:
+        return jsonify({"msg": "No login, login in comments first"})
+    return jsonify({"msg": "Comment succeeded:{}".format(username)})
+
+
+@bp.get("/error")
+def do_error():
+    abort(500)
+    return "<h1>I'm soldier Zhang GA</h1>"

@@ -1,0 +1,89 @@
+"""Configuration: defaults, then the environment, then what ``create_app`` is given.
+
+Environment variables (all optional):
+  STATELAB_SECRET_KEY      the signing key (else SECRET_KEY / FLASK_SECRET_KEY, else one is
+                           generated once and kept in the instance folder)
+  STATELAB_INSTANCE_PATH   where the generated key and the session files live
+  STATELAB_REDIS_URL       e.g. redis://127.0.0.1:6379/0: hook log, labs, comments and
+                           server-side sessions in Redis, shared by every worker
+  STATELAB_CORS_ORIGINS    comma-separated origins given credentialed access to /api
+  STATELAB_TRACING         1 (default) or 0
+  STATELAB_MAX_LABS, STATELAB_LAB_EVENTS, STATELAB_MAX_VIEWERS, STATELAB_HEARTBEAT_SECONDS
+  FLASK_*                  any Flask setting, through Flask's from_prefixed_env
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+from flask import Flask
+
+DEFAULTS = {
+    "MAX_CONTENT_LENGTH": 64 * 1024,
+    "MAX_FORM_MEMORY_SIZE": 64 * 1024,
+    "STATELAB_TRACING": True,
+    "STATELAB_REDIS_URL": None,
+    "STATELAB_CORS_ORIGINS": [],
+    "STATELAB_MAX_LABS": 200,
+    "STATELAB_LAB_EVENTS": 5000,
+    "STATELAB_MAX_VIEWERS": 20,
+    "STATELAB_HEARTBEAT_SECONDS": 15.0,
+    "STATELAB_FRONTEND": str(Path(__file__).resolve().parents[2] / "frontend"),
+}
+
+_INTS = ("STATELAB_MAX_LABS", "STATELAB_LAB_EVENTS", "STATELAB_MAX_VIEWERS")
+
+
+def _from_env(environ: dict) -> dict:
+    found: dict = {}
+    for key in ("STATELAB_REDIS_URL", "STATELAB_FRONTEND"):
+        if environ.get(key):
+            found[key] = environ[key]
+    if "STATELAB_TRACING" in environ:
+        found["STATELAB_TRACING"] = environ["STATELAB_TRACING"].strip().lower() not in (
+            "0", "false", "no", "off", "")
+    if environ.get("STATELAB_CORS_ORIGINS"):
+        found["STATELAB_CORS_ORIGINS"] = [
+            o.strip() for o in environ["STATELAB_CORS_ORIGINS"].split(",") if o.strip()]
+    for key in _INTS:
+        if environ.get(key):
+            found[key] = int(environ[key])
+    if environ.get("STATELAB_HEARTBEAT_SECONDS"):
+        found["STATELAB_HEARTBEAT_SECONDS"] = float(environ["STATELAB_HEARTBEAT_SECONDS"])
+    for key in ("STATELAB_SECRET_KEY", "SECRET_KEY"):
+        if environ.get(key):
+            found["SECRET_KEY"] = environ[key]
+            break
+    return found
+
+
+def load(app: Flask, config: dict | None, environ: dict | None = None) -> None:
+    environ = os.environ if environ is None else environ
+    app.config.update(DEFAULTS)
+    app.config.from_prefixed_env()
+    app.config.update(_from_env(environ))
+    app.config.update(config or {})
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = instance_secret(Path(app.instance_path))
+
+
+def instance_secret(folder: Path) -> str:
+    """The key generated on first start and kept in the instance folder (mode 600)."""
+    path = folder / "secret_key"
+    if not path.exists():
+        folder.mkdir(parents=True, exist_ok=True)
+        # Write aside, then link into place: several workers starting at once agree on
+        # one key, and none reads a half-written file.
+        draft = folder / f".secret_key.{os.getpid()}.{secrets.token_hex(4)}"
+        fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as out:
+            out.write(secrets.token_hex(32))
+        try:
+            os.link(draft, path)
+        except FileExistsError:
+            pass
+        finally:
+            draft.unlink()
+    return path.read_text().strip()

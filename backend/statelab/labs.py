@@ -1,0 +1,66 @@
+"""Labs: isolated workspaces, each with its own hook log, comments and settings.
+
+A lab id is 128 random bits, URL-safe. The page names its lab in the ``X-Lab-Id``
+header; EventSource, which cannot send headers, uses ``?lab=``. Anyone holding the id
+can watch the lab, which is how a teacher shares one with a class.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from urllib.parse import parse_qs
+
+LAB_ID = re.compile(r"^[A-Za-z0-9_-]{22}$")
+CLIENT_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+
+
+class UnknownLab(LookupError):
+    """No lab has this id (never made, or evicted)."""
+
+
+def new_lab_id() -> str:
+    return secrets.token_urlsafe(16)
+
+
+def lab_from_environ(environ: dict) -> str | None:
+    """The lab a request names, by header or query parameter, whether it exists or not."""
+    lab = environ.get("HTTP_X_LAB_ID")
+    if lab is None and "lab=" in environ.get("QUERY_STRING", ""):
+        values = parse_qs(environ["QUERY_STRING"]).get("lab")
+        lab = values[0] if values else None
+    return lab
+
+
+def client_from_environ(environ: dict) -> str | None:
+    client = environ.get("HTTP_X_CLIENT_ID")
+    return client if client and CLIENT_ID.match(client) else None
+
+
+class Labs:
+    def __init__(self, store, bus) -> None:
+        self.store = store
+        self.bus = bus
+
+    def create(self) -> str:
+        lab = new_lab_id()
+        for old in self.store.create_lab(lab, busy=lambda old: self.bus.subscribers(old) > 0):
+            self.bus.drop(old)
+        return lab
+
+    def touch(self, lab: str | None) -> bool:
+        return bool(lab) and LAB_ID.match(lab) is not None and self.store.touch(lab)
+
+    def require(self, lab: str | None) -> str:
+        if not self.touch(lab):
+            raise UnknownLab(lab)
+        return lab
+
+    def info(self, lab: str) -> dict:
+        return {
+            "id": lab,
+            "created": self.store.created(lab),
+            "events": self.bus.count(lab),
+            "comments": len(self.store.comments(lab)),
+            "subscribers": self.bus.subscribers(lab),
+        }

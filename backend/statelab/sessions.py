@@ -1,0 +1,148 @@
+"""Two sessions side by side: Flask's signed cookie session and a server-side one.
+
+Flask has one ``session_interface``. The lab needs both mechanisms at once, so
+``LabSessionInterface`` is Flask's own ``SecureCookieSessionInterface`` (``flask.session``
+is the signed cookie, cookie ``session``) that also opens and saves a Flask-Session
+server-side session (cookie ``server_session``: only an id; the data in the store),
+reachable as ``server_session()``. Both are saved where Flask saves a session: after
+the after_request functions.
+"""
+
+from __future__ import annotations
+
+import time
+import zlib
+from collections import ChainMap
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+from flask import Flask, g
+from flask.sessions import SecureCookieSessionInterface
+from flask_session.base import ServerSideSession, ServerSideSessionInterface
+from itsdangerous import BadSignature, SignatureExpired
+from itsdangerous.encoding import base64_decode, bytes_to_int
+
+SERVER_COOKIE = "server_session"
+MAX_AGE_KEY = "max_age"
+_G_KEY = "_statelab_server_session"
+
+
+def _expiry(session: Any, default: datetime | None) -> datetime | None:
+    # A login may ask for a short lifetime so expiry can be watched; it is kept in the
+    # session itself (visible in the payload) so every later Set-Cookie honours it.
+    max_age = session.get(MAX_AGE_KEY)
+    if isinstance(max_age, int) and max_age > 0:
+        return datetime.now(timezone.utc) + timedelta(seconds=max_age)
+    return default
+
+
+class _RenamedCookieApp:
+    """The app as Flask-Session sees it, with the session cookie renamed.
+
+    Flask-Session reads ``SESSION_COOKIE_NAME`` from ``app.config`` directly; the signed
+    session already owns that name, so the server-side one gets its own.
+    """
+
+    def __init__(self, app: Flask, cookie_name: str) -> None:
+        self._app = app
+        self.config = ChainMap({"SESSION_COOKIE_NAME": cookie_name}, app.config)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._app, name)
+
+
+class LabSessionInterface(SecureCookieSessionInterface):
+    def __init__(self, app: Flask, server: ServerSideSessionInterface,
+                 server_backend: str) -> None:
+        self.server = server
+        self.server_backend = server_backend
+        self.server_app = _RenamedCookieApp(app, SERVER_COOKIE)
+        server.get_expiration_time = lambda app_, session: _expiry(
+            session, ServerSideSessionInterface.get_expiration_time(server, app_, session))
+
+    def get_expiration_time(self, app: Flask, session: Any) -> datetime | None:
+        return _expiry(session, super().get_expiration_time(app, session))
+
+    def open_session(self, app: Flask, request: Any):
+        setattr(g, _G_KEY, self.server.open_session(self.server_app, request))
+        return super().open_session(app, request)
+
+    def save_session(self, app: Flask, session: Any, response: Any) -> None:
+        super().save_session(app, session, response)
+        server = g.get(_G_KEY)
+        if server is not None:
+            self.server.save_session(self.server_app, server, response)
+
+    def regenerate_server_session(self, session: ServerSideSession) -> None:
+        self.server.regenerate(session)
+
+    def stored_server_data(self, sid: str) -> dict | None:
+        data = self.server._retrieve_session_data(self.server._get_store_id(sid))
+        return dict(data) if data is not None else None
+
+    def trace_snapshot(self, session: Any) -> dict:
+        """What each session holds, for the tracer's session steps."""
+        server = g.get(_G_KEY)
+        return {
+            "session": _jsonable(dict(session)),
+            "server_session": None if server is None else {
+                "sid": server.sid, "data": _jsonable(dict(server))},
+        }
+
+
+def server_session() -> ServerSideSession:
+    """This request's server-side session (opened with the signed one)."""
+    return g.get(_G_KEY)
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return value
+    return str(value)
+
+
+def decode_signed_cookie(app: Flask, iface: SecureCookieSessionInterface,
+                         value: str) -> dict:
+    """Take a signed session cookie apart, with itsdangerous itself.
+
+    The payload is readable by anyone (base64url JSON, ``.``-prefixed when zlib
+    compressed); only the signature needs the secret key.
+    """
+    serializer = iface.get_signing_serializer(app)
+    result: dict = {
+        "payload": None, "payload_text": None, "compressed": value.startswith("."),
+        "timestamp": None, "age_seconds": None, "signature_valid": False, "problem": None,
+    }
+    max_age = int(app.permanent_session_lifetime.total_seconds())
+    try:
+        serializer.loads(value, max_age=max_age)
+        result["signature_valid"] = True
+    except SignatureExpired:
+        result["problem"] = "expired"
+    except BadSignature:
+        result["problem"] = "bad_signature"
+    parts = value.rsplit(".", 2)
+    if len(parts) != 3:
+        result["problem"] = "malformed"
+        return result
+    payload_b64, stamp_b64, _signature = parts
+    try:
+        timestamp = bytes_to_int(base64_decode(stamp_b64))
+        result["timestamp"] = timestamp
+        result["age_seconds"] = round(time.time() - timestamp, 1)
+    except Exception:
+        result["problem"] = "malformed"
+    try:
+        raw = base64_decode(payload_b64.lstrip("."))
+        if result["compressed"]:
+            raw = zlib.decompress(raw)
+        text = raw.decode("utf-8")
+        result["payload_text"] = text
+        result["payload"] = _jsonable(iface.serializer.loads(text))
+    except Exception:
+        result["problem"] = "malformed"
+    return result

@@ -1,0 +1,166 @@
+"""What the lab keeps besides its hook log: the labs themselves, comments, settings.
+
+``MemoryStore`` is the embedded default (one process); ``RedisStore`` lets several
+worker processes share one world. The server-side session data lives in Flask-Session's
+own backends (see ``sessions.py``), not here.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections import OrderedDict, deque
+
+DEFAULT_SETTINGS = {"custom_error_handlers": True, "short_circuit": False}
+MAX_COMMENTS = 200
+
+
+class MemoryStore:
+    backend = "memory"
+
+    def __init__(self, max_labs: int = 200) -> None:
+        self.max_labs = max_labs
+        self._labs: OrderedDict[str, dict] = OrderedDict()  # least recently used first
+        self._lock = threading.Lock()
+
+    def create_lab(self, lab: str, busy=lambda lab: False) -> list[str]:
+        """Add a lab; answer the ids of the labs evicted to stay within the cap."""
+        evicted = []
+        with self._lock:
+            for old in list(self._labs):
+                if len(self._labs) < self.max_labs:
+                    break
+                if not busy(old):
+                    del self._labs[old]
+                    evicted.append(old)
+            self._labs[lab] = {
+                "created": time.time(), "comments": deque(maxlen=MAX_COMMENTS),
+                "next_comment": 1, "settings": dict(DEFAULT_SETTINGS), "first_done": False,
+            }
+        return evicted
+
+    def touch(self, lab: str) -> bool:
+        """Mark a lab used; False when there is no such lab."""
+        with self._lock:
+            if lab not in self._labs:
+                return False
+            self._labs.move_to_end(lab)
+            return True
+
+    def exists(self, lab: str) -> bool:
+        return lab in self._labs
+
+    def created(self, lab: str) -> float:
+        return self._labs[lab]["created"]
+
+    def add_comment(self, lab: str, comment: dict) -> dict:
+        with self._lock:
+            record = self._labs[lab]
+            comment = {"id": record["next_comment"], **comment}
+            record["next_comment"] += 1
+            record["comments"].append(comment)
+        return comment
+
+    def comments(self, lab: str) -> list[dict]:
+        return list(self._labs[lab]["comments"])
+
+    def settings(self, lab: str) -> dict:
+        return dict(self._labs[lab]["settings"])
+
+    def update_settings(self, lab: str, changes: dict) -> dict:
+        with self._lock:
+            self._labs[lab]["settings"].update(changes)
+            return dict(self._labs[lab]["settings"])
+
+    def first_request(self, lab: str) -> bool:
+        """True exactly once per lab: for its first request."""
+        with self._lock:
+            record = self._labs[lab]
+            first, record["first_done"] = not record["first_done"], True
+            return first
+
+
+class RedisStore:
+    backend = "redis"
+
+    def __init__(self, client, max_labs: int = 200, prefix: str = "statelab:",
+                 idle_ttl: int = 7 * 24 * 3600) -> None:
+        self.client = client
+        self.max_labs = max_labs
+        self.prefix = prefix
+        self.idle_ttl = idle_ttl
+
+    def _k(self, kind: str, lab: str = "") -> str:
+        return f"{self.prefix}{kind}:{lab}" if lab else f"{self.prefix}{kind}"
+
+    def _lab_keys(self, lab: str) -> list[str]:
+        return [self._k(kind, lab) for kind in ("lab", "comments", "settings")]
+
+    def create_lab(self, lab: str, busy=lambda lab: False) -> list[str]:
+        index = self._k("labs")
+        evicted = []
+        overflow = self.client.zcard(index) - self.max_labs + 1
+        for old in self.client.zrange(index, 0, -1) if overflow > 0 else []:
+            if overflow <= 0:
+                break
+            old = old.decode()
+            if not busy(old):
+                self.client.delete(*self._lab_keys(old))
+                self.client.zrem(index, old)
+                evicted.append(old)
+                overflow -= 1
+        pipe = self.client.pipeline()
+        pipe.hset(self._k("lab", lab), mapping={"created": time.time(), "first_done": 0,
+                                                "next_comment": 0})
+        pipe.hset(self._k("settings", lab), mapping={k: json.dumps(v) for k, v in DEFAULT_SETTINGS.items()})
+        pipe.zadd(index, {lab: time.time()})
+        for key in self._lab_keys(lab):
+            pipe.expire(key, self.idle_ttl)
+        pipe.execute()
+        return evicted
+
+    def touch(self, lab: str) -> bool:
+        index = self._k("labs")
+        if self.client.zscore(index, lab) is None:
+            return False
+        pipe = self.client.pipeline()
+        pipe.zadd(index, {lab: time.time()})
+        for key in self._lab_keys(lab):
+            pipe.expire(key, self.idle_ttl)
+        pipe.execute()
+        return True
+
+    def exists(self, lab: str) -> bool:
+        return self.client.zscore(self._k("labs"), lab) is not None
+
+    def created(self, lab: str) -> float:
+        return float(self.client.hget(self._k("lab", lab), "created") or 0)
+
+    def add_comment(self, lab: str, comment: dict) -> dict:
+        comment = {"id": self.client.hincrby(self._k("lab", lab), "next_comment", 1), **comment}
+        key = self._k("comments", lab)
+        pipe = self.client.pipeline()
+        pipe.rpush(key, json.dumps(comment))
+        pipe.ltrim(key, -MAX_COMMENTS, -1)
+        pipe.expire(key, self.idle_ttl)
+        pipe.execute()
+        return comment
+
+    def comments(self, lab: str) -> list[dict]:
+        return [json.loads(c) for c in self.client.lrange(self._k("comments", lab), 0, -1)]
+
+    def settings(self, lab: str) -> dict:
+        stored = self.client.hgetall(self._k("settings", lab))
+        settings = dict(DEFAULT_SETTINGS)
+        settings.update({k.decode(): json.loads(v) for k, v in stored.items()})
+        return settings
+
+    def update_settings(self, lab: str, changes: dict) -> dict:
+        if changes:
+            self.client.hset(self._k("settings", lab),
+                             mapping={k: json.dumps(v) for k, v in changes.items()})
+        return self.settings(lab)
+
+    def first_request(self, lab: str) -> bool:
+        return self.client.hincrby(self._k("lab", lab), "first_done", 1) == 1
