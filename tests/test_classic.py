@@ -1,0 +1,30 @@
+"""The tutorial's curl examples work as written."""
+
+from __future__ import annotations
+
+
+def test_form_login_then_comment(app):
+    client = app.test_client()
+    assert client.get("/comment").get_json() == {"msg": "No login, login in comments first"}
+    response = client.post("/login", data={"username": "Tom", "password": "123"})
+    assert response.data == b"<h1>Login succeeded!</h1>"
+    assert response.headers["Set-Cookie"] == "username=Tom; Path=/"
+    assert client.get("/comment").get_json() == {"msg": "Comment succeeded:Tom"}
+
+
+def test_failed_login(app):
+    response = app.test_client().post("/login", data={"username": "Tom", "password": "x"})
+    assert response.status_code == 401 and response.data == b"<h1>Login failed!</h1>"
+
+
+def test_error_route_gets_the_custom_500_page(app):
+    response = app.test_client().get("/error")
+    assert response.status_code == 500
+    assert b"The administrator's phone number is 1111" in response.data
+
+
+def test_classic_routes_are_traced_only_when_they_name_a_lab(lab_client):
+    lab_client.client.get("/comment")
+    assert lab_client.traces() == [t for t in lab_client.traces() if t["request"]["path"] != "/comment"]
+    lab_client.get("/comment")
+    assert lab_client.last_trace()["request"]["path"] == "/comment"

@@ -1,0 +1,143 @@
+"""The hook log over real HTTP: Server-Sent Events, resume, heartbeats, isolation."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+
+import requests
+
+
+def lines_of(response):
+    # chunk_size=1: hand each line over as soon as it arrives, not when 512 bytes have
+    return response.iter_lines(chunk_size=1, decode_unicode=True)
+
+
+def read_sse(lines, want, timeout=10):
+    """Parse SSE messages from a line iterator until ``want(messages)`` is true."""
+    messages, current, comments = [], {}, []
+    deadline = time.time() + timeout
+    for line in lines:
+        if line == "":
+            if "data" in current:
+                messages.append(current)
+                current = {}
+                if want(messages):
+                    return messages, comments
+            continue
+        if line.startswith(":"):
+            comments.append(line)
+            if want(messages):
+                return messages, comments
+            continue
+        key, _, value = line.partition(": ")
+        current[key] = value
+        if time.time() > deadline:
+            break
+    raise AssertionError(f"stream ended early: {messages}")
+
+
+def test_steps_arrive_while_a_slow_request_is_still_running(live_lab):
+    base = live_lab.base
+    stream = requests.get(f"{base}/api/hooks/stream?lab={live_lab.lab}", stream=True, timeout=10)
+    assert stream.headers["Content-Type"].startswith("text/event-stream")
+    seen = {}
+
+    def slow():
+        seen["started"] = time.time()
+        live_lab.get(f"{base}/api/slow?ms=1500", timeout=10)
+        seen["finished"] = time.time()
+
+    lines = lines_of(stream)
+    thread = threading.Thread(target=slow)
+    thread.start()
+    messages, _ = read_sse(lines, lambda m: any(
+        json.loads(x["data"]).get("function", "").endswith("require_lab") for x in m))
+    arrived = time.time()
+    assert "finished" not in seen  # before_request steps are visible mid-request
+    assert arrived - seen["started"] < 1.0
+    messages, _ = read_sse(lines, lambda m: any(x.get("event") == "end" for x in m))
+    thread.join()
+    stream.close()
+    view = [json.loads(m["data"]) for m in messages if m.get("event") == "step"
+            and json.loads(m["data"])["name"] == "view"]
+    assert view and view[0]["duration_ms"] >= 1400
+
+
+def test_resume_with_last_event_id_misses_nothing(live_lab):
+    base = live_lab.base
+    for _ in range(3):
+        live_lab.get(f"{base}/api/comments", timeout=5)
+    events = live_lab.get(f"{base}/api/hooks", timeout=5).json()["events"]
+    middle = events[len(events) // 2]["id"]
+    expected = [e["id"] for e in events if int(e["id"]) > int(middle)]
+    stream = requests.get(f"{base}/api/hooks/stream?lab={live_lab.lab}",
+                          headers={"Last-Event-ID": middle}, stream=True, timeout=10)
+    messages, _ = read_sse(lines_of(stream), lambda m: len(m) >= len(expected))
+    stream.close()
+    assert [m["id"] for m in messages] == expected
+
+
+def test_heartbeats_keep_an_idle_stream_alive(make_app):
+    from werkzeug.serving import make_server
+
+    from .conftest import free_port
+
+    app = make_app(STATELAB_HEARTBEAT_SECONDS=0.2)
+    server = make_server("127.0.0.1", free_port(), app, threaded=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        base = f"http://127.0.0.1:{server.port}"
+        lab = requests.post(f"{base}/api/labs", timeout=5).json()["id"]
+        stream = requests.get(f"{base}/api/hooks/stream?lab={lab}", stream=True, timeout=10)
+        comments = _heartbeats(stream)
+        assert comments.count(": heartbeat") >= 2
+        stream.close()
+    finally:
+        server.shutdown()
+
+
+def _heartbeats(stream):
+    comments = []
+    for line in lines_of(stream):
+        if line.startswith(":"):
+            comments.append(line)
+        if comments.count(": heartbeat") >= 2:
+            break
+    return comments
+
+
+def test_the_stream_log_reads_and_static_files_are_not_traced(live_lab):
+    base = live_lab.base
+    live_lab.get(f"{base}/api/hooks", timeout=5)
+    live_lab.get(f"{base}/static/does-not-matter.js", timeout=5)
+    stream = requests.get(f"{base}/api/hooks/stream?lab={live_lab.lab}", stream=True, timeout=5)
+    stream.close()
+    paths = {e.get("path") for e in live_lab.get(f"{base}/api/hooks", timeout=5).json()["events"]}
+    assert paths == {None} or paths == set()
+
+
+def test_one_labs_events_are_never_visible_from_another(app):
+    client = app.test_client()
+    a = client.post("/api/labs").get_json()["id"]
+    b = client.post("/api/labs").get_json()["id"]
+    client.get("/api/state", headers={"X-Lab-Id": a})
+    events_a = client.get("/api/hooks", headers={"X-Lab-Id": a}).get_json()["events"]
+    events_b = client.get("/api/hooks", headers={"X-Lab-Id": b}).get_json()["events"]
+    assert events_a and all(e["lab"] == a for e in events_a)
+    assert events_b == []
+
+
+def test_clear_empties_the_log_and_tells_viewers(lab_client):
+    lab_client.get("/api/state")
+    assert lab_client.delete("/api/hooks").status_code == 204
+    events = lab_client.events()
+    assert [e["type"] for e in events] == ["clear"]
+
+
+def test_clients_are_tagged(lab_client):
+    lab_client.get("/api/state", headers={"X-Client-Id": "tab-1"})
+    lab_client.get("/api/state", headers={"X-Client-Id": "bad id!"})
+    clients = [t["request"]["client"] for t in lab_client.traces()]
+    assert clients[-2:] == ["tab-1", None]

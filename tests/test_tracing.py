@@ -1,0 +1,229 @@
+"""The tracer states Flask's real lifecycle (Flask 3.1), generically."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Flask, abort
+
+from statelab.events import MemoryBus
+from statelab.tracing import HookTracer
+
+from .conftest import step_names
+
+
+def traced_app(testing=False):
+    """A plain Flask app, unrelated to the lab, traced into one log."""
+    app = Flask(__name__)
+    app.testing = testing
+    app.secret_key = "test"  # without one the session is a NullSession, never saved
+    bus = MemoryBus()
+    HookTracer(app, sink=bus.publish, select=lambda environ: "lab")
+    order = []
+
+    @app.before_request
+    def first():
+        order.append("first")
+
+    @app.before_request
+    def second():
+        order.append("second")
+
+    @app.after_request
+    def after_one(response):
+        return response
+
+    @app.after_request
+    def after_two(response):
+        return response
+
+    @app.teardown_request
+    def teardown(error):
+        pass
+
+    @app.errorhandler(500)
+    def on_500(error):
+        return "custom 500", 500
+
+    @app.route("/ok")
+    def ok():
+        return "ok"
+
+    @app.route("/abort")
+    def aborts():
+        abort(500)
+
+    @app.route("/raise")
+    def raises():
+        raise ZeroDivisionError("division by zero")
+
+    return app, bus
+
+
+def steps_of(bus):
+    events = bus.read("lab").events
+    return [e for e in events if e["type"] == "step"], events
+
+
+def test_before_request_in_registration_order_after_request_in_reverse():
+    app, bus = traced_app()
+    app.test_client().get("/ok")
+    steps, events = steps_of(bus)
+    functions = [s["function"].rsplit(".", 1)[-1] for s in steps if s["kind"] == "hook"]
+    assert functions == ["first", "second", "after_two", "after_one", "teardown"]
+    names = [s["name"] for s in steps]
+    assert names == ["open_session", "request_started", "before_request", "before_request",
+                     "view", "after_request", "after_request", "save_session",
+                     "request_finished", "teardown_request", "request_tearing_down",
+                     "appcontext_tearing_down"]
+    assert events[0]["type"] == "request" and events[-1]["type"] == "end"
+    assert events[-1]["status"] == 200
+    assert [s["index"] for s in steps] == list(range(len(steps)))
+    offsets = [s["offset_ms"] for s in steps]
+    assert offsets == sorted(offsets)
+
+
+def test_abort_500_reaches_the_handler_and_teardown_gets_no_exception():
+    app, bus = traced_app()
+    assert app.test_client().get("/abort").status_code == 500
+    steps, events = steps_of(bus)
+    names = [s["name"] for s in steps]
+    assert "got_request_exception" not in names
+    assert names.index("view") < names.index("errorhandler") < names.index("after_request")
+    handler = steps[names.index("errorhandler")]
+    assert handler["detail"]["code"] == 500
+    assert handler["detail"]["exception"]["type"] == "InternalServerError"
+    teardown = steps[names.index("teardown_request")]
+    assert teardown["error"] is None
+    assert steps[names.index("view")]["detail"]["raised"]["type"] == "InternalServerError"
+
+
+def test_raised_exception_signals_and_reaches_teardown():
+    app, bus = traced_app()
+    assert app.test_client().get("/raise").status_code == 500
+    steps, events = steps_of(bus)
+    names = [s["name"] for s in steps]
+    got = steps[names.index("got_request_exception")]
+    assert got["error"] == {"type": "ZeroDivisionError", "message": "division by zero"}
+    handler = steps[names.index("errorhandler")]
+    assert handler["detail"]["exception"]["type"] == "InternalServerError"
+    assert handler["detail"]["original_exception"]["type"] == "ZeroDivisionError"
+    assert "after_request" in names  # not propagated: the 500 handler's response goes out
+    assert steps[names.index("teardown_request")]["error"]["type"] == "ZeroDivisionError"
+    assert steps[names.index("appcontext_tearing_down")]["error"]["type"] == "ZeroDivisionError"
+
+
+def test_with_testing_the_exception_propagates_past_handler_and_after_request():
+    app, bus = traced_app(testing=True)
+    client = app.test_client()
+    try:
+        client.get("/raise")
+    except ZeroDivisionError:
+        pass
+    steps, events = steps_of(bus)
+    names = [s["name"] for s in steps]
+    assert "got_request_exception" in names
+    assert "errorhandler" not in names and "after_request" not in names
+    assert steps[names.index("teardown_request")]["error"]["type"] == "ZeroDivisionError"
+    assert events[-1]["type"] == "end" and events[-1]["error"]["type"] == "ZeroDivisionError"
+
+
+def test_unknown_url_still_runs_before_request():
+    app, bus = traced_app()
+    assert app.test_client().get("/nowhere").status_code == 404
+    steps, _ = steps_of(bus)
+    names = [s["name"] for s in steps]
+    started = steps[names.index("request_started")]
+    assert started["detail"]["routing_exception"]["type"] == "NotFound"
+    assert names.index("before_request") < names.index("after_request")
+    assert "view" not in names
+
+
+def test_a_hook_registered_later_appears_without_any_list_to_edit():
+    app, bus = traced_app()
+    bp = Blueprint("late", __name__)
+
+    @bp.before_request
+    def blueprint_hook():
+        pass
+
+    @bp.route("/late")
+    def late():
+        return "late"
+
+    @app.teardown_appcontext
+    def close_things(error):
+        pass
+
+    @app.url_value_preprocessor
+    def preprocess(endpoint, values):
+        pass
+
+    app.register_blueprint(bp)
+    app.test_client().get("/late")
+    steps, _ = steps_of(bus)
+    found = {(s["name"], s["function"].rsplit(".", 1)[-1], s["blueprint"]) for s in steps}
+    assert ("before_request", "blueprint_hook", "late") in found
+    assert ("teardown_appcontext", "close_things", None) in found
+    assert ("url_value_preprocessor", "preprocess", None) in found
+    names = [s["name"] for s in steps]
+    # url value preprocessors run before before_request; app hooks before blueprint ones
+    assert names.index("url_value_preprocessor") < names.index("before_request")
+    hooks = [s["function"].rsplit(".", 1)[-1] for s in steps if s["name"] == "before_request"]
+    assert hooks == ["first", "second", "blueprint_hook"]
+
+
+def test_untraced_requests_publish_nothing():
+    app = Flask(__name__)
+    bus = MemoryBus()
+    HookTracer(app, sink=bus.publish, select=lambda environ: None)
+    app.add_url_rule("/", view_func=lambda: "ok")
+    app.test_client().get("/")
+    assert bus.read("lab").events == []
+
+
+def test_lab_short_circuit_skips_the_view_not_after_request(lab_client):
+    lab_client.put("/api/lab/settings", json={"short_circuit": True})
+    response = lab_client.post("/api/cookie/login", json={"username": "Tom", "password": "123"})
+    assert response.get_json()["short_circuited"] is True
+    trace = lab_client.last_trace("/api/cookie/login")
+    names = step_names(trace)
+    assert "view" not in names
+    short = next(s for s in trace["steps"] if s["function"].endswith("short_circuit"))
+    assert short["detail"]["returned_response"] is True
+    assert "after_request" in names
+    # Flask stops at the first before_request that answers: later ones do not run
+    assert not any(s["function"].endswith("require_lab") for s in trace["steps"])
+
+
+def test_demo_hooks_emulate_before_first_request_once_per_lab(lab_client):
+    lab_client.get("/api/state")
+    lab_client.get("/api/state")
+    first, second = [next(s for s in t["steps"] if s["function"].endswith("func1"))
+                     for t in lab_client.traces()[-2:]]
+    assert first["detail"]["emulates"] == "before_first_request"
+    assert first["detail"]["first_in_lab"] is True
+    assert second["detail"]["first_in_lab"] is False
+    assert "removed before_first_request in 2.3" in first["detail"]["note"]
+
+
+def test_trace_records_request_and_response_on_the_wire(lab_client):
+    lab_client.login("cookie", "Liu Bei")
+    trace = lab_client.last_trace("/api/cookie/login")
+    assert trace["request"]["method"] == "POST"
+    assert trace["end"]["status"] == 200
+    assert trace["end"]["endpoint"] == "api.cookie.login"
+    assert trace["end"]["set_cookie"] == ['username="Liu Bei"; Path=/']
+    lab_client.get("/api/state")
+    assert trace_cookie(lab_client.last_trace("/api/state")) == 'username="Liu Bei"'
+
+
+def trace_cookie(trace):
+    return trace["request"]["cookie_header"]
+
+
+def test_session_steps_show_the_session_before_and_after(lab_client):
+    lab_client.login("session", "Tom")
+    trace = lab_client.last_trace("/api/session/login")
+    opened = next(s for s in trace["steps"] if s["name"] == "open_session")
+    saved = next(s for s in trace["steps"] if s["name"] == "save_session")
+    assert opened["detail"]["session"] == {}
+    assert saved["detail"]["session"] == {"username": "Tom"}
