@@ -1,0 +1,80 @@
+"""The bus, on both backends: ids, resume, bounds, clearing, waiting."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+
+from statelab.events import BadEventId, MemoryBus, RedisBus, TooManySubscribers
+
+
+@pytest.fixture(params=["memory", "redis"])
+def make_bus(request):
+    def build(capacity=5000, max_subscribers=20):
+        if request.param == "memory":
+            return MemoryBus(capacity, max_subscribers)
+        return RedisBus(request.getfixturevalue("redis_client"), capacity, max_subscribers)
+    return build
+
+
+def test_publish_read_and_resume(make_bus):
+    bus = make_bus()
+    ids = [bus.publish("lab", {"type": "step", "n": n}) for n in range(5)]
+    page = bus.read("lab")
+    assert [e["n"] for e in page.events] == list(range(5))
+    assert [e["id"] for e in page.events] == ids and page.last_id == ids[-1]
+    assert [e["n"] for e in bus.read("lab", after=ids[1]).events] == [2, 3, 4]
+    assert [e["n"] for e in bus.read("lab", after=ids[1], limit=2).events] == [2, 3]
+    assert bus.read("lab", after=ids[-1]).events == []
+    assert bus.read("other").events == []
+
+
+def test_the_log_is_bounded_and_says_when_events_were_dropped(make_bus):
+    bus = make_bus(capacity=3)
+    ids = [bus.publish("lab", {"type": "step", "n": n}) for n in range(6)]
+    page = bus.read("lab")
+    assert [e["n"] for e in page.events] == [3, 4, 5]
+    assert bus.read("lab", after=ids[0]).dropped is True
+    assert bus.read("lab", after=ids[2]).dropped is False
+
+
+def test_clear_leaves_a_clear_event_and_ids_keep_growing(make_bus):
+    bus = make_bus()
+    first = bus.publish("lab", {"type": "step"})
+    bus.clear("lab")
+    events = bus.read("lab").events
+    assert [e["type"] for e in events] == ["clear"]
+    later = bus.publish("lab", {"type": "step"})
+    assert [e["id"] for e in bus.read("lab", after=first).events][-1] == later
+
+
+def test_wait_wakes_when_an_event_arrives(make_bus):
+    bus = make_bus()
+    last = bus.publish("lab", {"type": "step"})
+    bus.subscribe("lab")
+    threading.Timer(0.2, lambda: bus.publish("lab", {"type": "step", "late": True})).start()
+    started = time.time()
+    page = bus.wait("lab", last, timeout=5)
+    assert page.events[0]["late"] is True and time.time() - started < 3
+    assert bus.wait("lab", page.last_id, timeout=0.1).events == []
+    bus.unsubscribe("lab")
+
+
+def test_subscribers_are_capped(make_bus):
+    bus = make_bus(max_subscribers=2)
+    bus.subscribe("lab")
+    bus.subscribe("lab")
+    with pytest.raises(TooManySubscribers):
+        bus.subscribe("lab")
+    assert bus.subscribers("lab") == 2
+    bus.unsubscribe("lab")
+    bus.subscribe("lab")
+
+
+def test_bad_ids(make_bus):
+    bus = make_bus()
+    for bad in ("abc", "-1", "1-x"):
+        with pytest.raises(BadEventId):
+            bus.read("lab", after=bad)

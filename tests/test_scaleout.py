@@ -1,0 +1,38 @@
+"""Two app processes on one Redis see one world (as gunicorn workers would)."""
+
+from __future__ import annotations
+
+import pytest
+
+
+@pytest.fixture
+def two_workers(make_app, redis_url, redis_client):
+    return make_app(STATELAB_REDIS_URL=redis_url), make_app(STATELAB_REDIS_URL=redis_url)
+
+
+def test_labs_logs_comments_and_sessions_are_shared(two_workers):
+    one, two = (app.test_client() for app in two_workers)
+    lab = one.post("/api/labs").get_json()["id"]
+    headers = {"X-Lab-Id": lab}
+    one.post("/api/server-session/login", json={"username": "Tom", "password": "123"},
+             headers=headers)
+    two.set_cookie("server_session", one.get_cookie("server_session").value)
+    response = two.post("/api/server-session/comment", json={"text": "via two"}, headers=headers)
+    assert response.status_code == 201
+    comments = one.get("/api/comments", headers=headers).get_json()["comments"]
+    assert [c["text"] for c in comments] == ["via two"]
+    events = one.get("/api/hooks", headers=headers).get_json()["events"]
+    paths = [e["path"] for e in events if e["type"] == "request"]
+    assert paths == ["/api/server-session/login", "/api/server-session/comment",
+                     "/api/comments"]
+    state = two.get("/api/state", headers=headers).get_json()["mechanisms"]["server-session"]
+    assert state["backend"] == "redis" and state["data"]["username"] == "Tom"
+
+
+def test_settings_apply_in_every_worker(two_workers):
+    one, two = (app.test_client() for app in two_workers)
+    lab = one.post("/api/labs").get_json()["id"]
+    one.put("/api/lab/settings", json={"custom_error_handlers": False},
+            headers={"X-Lab-Id": lab})
+    response = two.get("/api/error/500", headers={"X-Lab-Id": lab})
+    assert b"<title>500 Internal Server Error</title>" in response.data

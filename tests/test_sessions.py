@@ -1,0 +1,105 @@
+"""The signed cookie taken apart, and the two sessions living side by side."""
+
+from __future__ import annotations
+
+import base64
+import json
+
+from statelab.sessions import decode_signed_cookie
+
+
+def signed_cookie(lab_client, username="Tom"):
+    lab_client.login("session", username)
+    return lab_client.client.get_cookie("session").value
+
+
+def test_a_valid_cookie_decodes_to_its_payload_and_timestamp(app, lab_client):
+    value = signed_cookie(lab_client)
+    decoded = decode_signed_cookie(app, app.session_interface, value)
+    assert decoded["signature_valid"] is True and decoded["problem"] is None
+    assert decoded["payload"] == {"username": "Tom"}
+    assert json.loads(decoded["payload_text"]) == {"username": "Tom"}
+    assert decoded["timestamp"] > 1_700_000_000 and 0 <= decoded["age_seconds"] < 60
+    assert decoded["compressed"] is False
+
+
+def test_anyone_can_read_the_payload_without_the_key(lab_client):
+    payload = signed_cookie(lab_client, "Liu Bei").split(".")[0]
+    padded = payload + "=" * (-len(payload) % 4)
+    assert json.loads(base64.urlsafe_b64decode(padded)) == {"username": "Liu Bei"}
+
+
+def test_a_tampered_cookie_is_rejected_and_shown_so(lab_client):
+    value = signed_cookie(lab_client)
+    payload, stamp, signature = value.split(".")
+    forged = base64.urlsafe_b64encode(json.dumps({"username": "Liu Bei"}).encode()).decode()
+    lab_client.client.set_cookie("session", f"{forged.rstrip('=')}.{stamp}.{signature}")
+    state = lab_client.get("/api/state").get_json()["mechanisms"]["session"]
+    assert state["user"] is None
+    assert state["decoded"]["signature_valid"] is False
+    assert state["decoded"]["problem"] == "bad_signature"
+    assert state["decoded"]["payload"] == {"username": "Liu Bei"}  # readable, not believed
+    trace = lab_client.last_trace("/api/state")
+    opened = next(s for s in trace["steps"] if s["name"] == "open_session")
+    assert opened["detail"]["session"] == {}  # Flask silently started an empty session
+
+
+def test_a_cookie_signed_with_another_key_is_rejected(make_app, lab_client):
+    other = make_app(SECRET_KEY="another-key")
+    client = other.test_client()
+    lab = client.post("/api/labs").get_json()["id"]
+    client.post("/api/session/login", json={"username": "Tom", "password": "123"},
+                headers={"X-Lab-Id": lab})
+    lab_client.client.set_cookie("session", client.get_cookie("session").value)
+    state = lab_client.get("/api/state").get_json()["mechanisms"]["session"]
+    assert state["user"] is None and state["decoded"]["problem"] == "bad_signature"
+
+
+def test_malformed_cookies_decode_without_error(app):
+    for value in ["", "abc", "a.b", "!!!.@@@.###", ".eJw.x.y"]:
+        decoded = decode_signed_cookie(app, app.session_interface, value)
+        assert decoded["signature_valid"] is False
+        assert decoded["problem"] in ("malformed", "bad_signature")
+
+
+def test_a_compressed_payload_is_recognised(app):
+    with app.test_request_context():
+        serializer = app.session_interface.get_signing_serializer(app)
+        value = serializer.dumps({"username": "Tom", "notes": "x" * 500})
+    assert value.startswith(".")
+    decoded = decode_signed_cookie(app, app.session_interface, value)
+    assert decoded["compressed"] and decoded["signature_valid"]
+    assert decoded["payload"]["notes"] == "x" * 500
+
+
+def test_both_sessions_live_side_by_side(lab_client):
+    lab_client.login("session", "Tom")
+    lab_client.login("server-session", "Liu Bei")
+    state = lab_client.get("/api/state").get_json()["mechanisms"]
+    assert state["session"]["user"] == "Tom"
+    assert state["server-session"]["user"] == "Liu Bei"
+    assert state["server-session"]["sid"] not in state["session"]["raw"]
+    assert "Liu Bei" not in (lab_client.client.get_cookie("server_session").value)
+
+
+def test_tamper_tool_sets_raw_values_with_the_real_httponly_flag(lab_client):
+    response = lab_client.put("/api/cookies/session", json={"value": "forged.value.here"})
+    assert "HttpOnly" in response.headers["Set-Cookie"]
+    assert lab_client.client.get_cookie("session").value == "forged.value.here"
+    response = lab_client.put("/api/cookies/username", json={"value": "Liu Bei"})
+    assert "HttpOnly" not in response.headers["Set-Cookie"]
+    assert lab_client.post("/api/cookie/comment", json={"text": "x"}).get_json()["msg"] \
+        == "Comment succeeded:Liu Bei"
+
+
+def test_clear_cookies_all_or_one(lab_client):
+    for mechanism in ("cookie", "session", "server-session"):
+        lab_client.login(mechanism)
+    assert lab_client.post("/api/cookies/clear", json={"names": ["username"]}).get_json() == {
+        "cleared": ["username"]}
+    assert lab_client.client.get_cookie("username") is None
+    assert lab_client.client.get_cookie("session") is not None
+    assert set(lab_client.post("/api/cookies/clear").get_json()["cleared"]) == {
+        "username", "session", "server_session"}
+    assert lab_client.client.get_cookie("session") is None
+    assert lab_client.client.get_cookie("server_session") is None

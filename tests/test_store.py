@@ -1,0 +1,52 @@
+"""Labs, comments, settings and first-request marks, on both backends."""
+
+from __future__ import annotations
+
+import pytest
+
+from statelab.store import DEFAULT_SETTINGS, MAX_COMMENTS, MemoryStore, RedisStore
+
+
+@pytest.fixture(params=["memory", "redis"])
+def make_store(request):
+    def build(max_labs=200):
+        if request.param == "memory":
+            return MemoryStore(max_labs)
+        return RedisStore(request.getfixturevalue("redis_client"), max_labs)
+    return build
+
+
+def test_labs_are_capped_oldest_idle_evicted(make_store):
+    store = make_store(max_labs=2)
+    assert store.create_lab("a") == [] and store.create_lab("b") == []
+    store.touch("a")  # b is now the least recently used
+    assert store.create_lab("c") == ["b"]
+    assert store.exists("a") and store.exists("c") and not store.exists("b")
+    assert store.touch("b") is False
+
+
+def test_busy_labs_are_not_evicted(make_store):
+    store = make_store(max_labs=2)
+    store.create_lab("a")
+    store.create_lab("b")
+    assert store.create_lab("c", busy=lambda lab: lab == "a") == ["b"]
+
+
+def test_comments_are_bounded_and_numbered(make_store):
+    store = make_store()
+    store.create_lab("a")
+    for n in range(MAX_COMMENTS + 5):
+        store.add_comment("a", {"text": str(n)})
+    comments = store.comments("a")
+    assert len(comments) == MAX_COMMENTS
+    assert comments[-1] == {"id": MAX_COMMENTS + 5, "text": str(MAX_COMMENTS + 4)}
+
+
+def test_settings_and_first_request(make_store):
+    store = make_store()
+    store.create_lab("a")
+    assert store.settings("a") == DEFAULT_SETTINGS
+    assert store.update_settings("a", {"short_circuit": True})["short_circuit"] is True
+    assert store.settings("a")["custom_error_handlers"] is True
+    assert store.first_request("a") is True
+    assert store.first_request("a") is False
