@@ -1,0 +1,94 @@
+// Shared fixtures: a fresh lab per test, the page opened in it, and a second browser
+// (its own context: its own cookies and client id) watching the same lab.
+import { test as base, expect } from '@playwright/test';
+
+export { expect };
+
+export async function openLab(page, lab) {
+  await page.goto(lab.url);
+  await expect(page.locator('html')).toHaveAttribute('data-ready', 'true');
+  await expect(page.locator('#connection')).toHaveAttribute('data-state', 'live');
+}
+
+export const test = base.extend({
+  lab: async ({ request }, use) => {
+    const res = await request.post('/api/labs');
+    expect(res.status()).toBe(201);
+    await use(await res.json());
+  },
+  labPage: async ({ page, lab }, use) => {
+    const errors = [];
+    page.on('pageerror', (err) => errors.push(err.message));
+    await openLab(page, lab);
+    await use(page);
+    expect(errors, 'uncaught errors in the page').toEqual([]);
+  },
+  otherPage: async ({ browser, lab }, use) => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await openLab(page, lab);
+    await use(page);
+    await context.close();
+  },
+});
+
+// -- helpers, in the playground's words --------------------------------------------
+
+const MECHANISM_LABELS = { cookie: 'Plain cookie', session: 'Signed session', 'server-session': 'Server-side session' };
+
+export async function chooseMechanism(page, mechanism) {
+  await page.getByRole('radio', { name: MECHANISM_LABELS[mechanism] }).check();
+}
+
+export async function logIn(page, { mechanism = 'cookie', username = 'Tom', password = '123', lifetime = 'Browser session' } = {}) {
+  await chooseMechanism(page, mechanism);
+  await page.getByRole('textbox', { name: 'Username', exact: true }).fill(username);
+  await page.getByLabel('Password', { exact: true }).fill(password);
+  await page.getByLabel('Cookie lifetime').selectOption({ label: lifetime });
+  await page.getByRole('button', { name: 'Log in' }).click();
+}
+
+export function loginStatus(page) {
+  return page.locator('#login-status');
+}
+
+/** The server's view of who is logged in by one mechanism (Inspector). */
+export function serverUser(page, mechanism) {
+  return page.locator(`#inspector-body tr[data-mechanism="${mechanism}"] td`);
+}
+
+export function lastResponse(page) {
+  return page.locator('#last-response');
+}
+
+export function rows(page, text) {
+  const all = page.locator('#timeline-list [role="option"]');
+  return text ? all.filter({ hasText: text }) : all;
+}
+
+/** Select the newest request matching `text` and wait for its response. */
+export async function openRequest(page, text) {
+  const row = rows(page, text).last();
+  await expect(row).toBeVisible();
+  await row.click();
+  await expect(page.locator('#details-body .status-badge')).not.toHaveText(/pending/);
+}
+
+/** Step names of the selected request, in the order the page shows them. */
+export function stepNames(page) {
+  return page.locator('#details-body tr[data-step]').evaluateAll((trs) => trs.map((tr) => tr.dataset.step));
+}
+
+/** Assert `names` appear in this relative order within `steps`. */
+export function expectOrder(steps, names) {
+  const positions = names.map((n) => steps.indexOf(n));
+  for (const [i, p] of positions.entries()) {
+    expect(p, `${names[i]} in ${steps.join(', ')}`).toBeGreaterThanOrEqual(0);
+  }
+  expect(positions, `order of ${names.join(' < ')} in ${steps.join(', ')}`).toEqual([...positions].sort((a, b) => a - b));
+}
+
+/** The note line shown under a step in the details panel. */
+export function stepNote(page, step) {
+  return page.locator(`#details-body tr[data-step="${step}"] + tr.note-row`);
+}

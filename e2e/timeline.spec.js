@@ -1,0 +1,62 @@
+import { test, expect, rows, openRequest } from './fixtures.js';
+
+test('a slow request visibly progresses, then completes', async ({ labPage: page }) => {
+  await page.getByRole('button', { name: 'Slow request (3 s)' }).click();
+  const row = rows(page, 'GET /api/slow');
+  await expect(row).toContainText('pending');
+  await expect(row.locator('.bars')).toHaveClass(/running/);
+  await row.click();
+  await expect(page.locator('#details-body .status-badge')).toHaveText('pending…');
+  await expect(page.locator('#details-body tr[data-step="before_request"]').first()).toBeVisible();
+  await expect(row).toContainText('200', { timeout: 5_000 });
+  await expect(page.locator('#details-body .status-badge')).toContainText('200 OK');
+  const took = await page.locator('#details-body tr[data-step="view"] td.num').nth(2).textContent();
+  expect(parseFloat(took)).toBeGreaterThanOrEqual(2.9);
+});
+
+test('filter by text and status, hide page reads, then clear the log for every viewer', async ({ labPage: page, otherPage: other }) => {
+  await page.getByRole('button', { name: 'abort(404)', exact: true }).click();
+  await page.getByRole('button', { name: 'abort(403)', exact: true }).click();
+  await expect(rows(page, 'GET /api/error/403')).toHaveCount(1);
+
+  await page.getByLabel('Filter text').fill('error/404');
+  await expect(rows(page)).toHaveCount(1);
+  await expect(rows(page).first()).toContainText('/api/error/404');
+  await page.getByLabel('Filter text').fill('');
+
+  await page.getByLabel('Status').selectOption('4xx');
+  await expect(rows(page, '/api/state')).toHaveCount(0);
+  await expect(rows(page, '/api/error/')).toHaveCount(2);
+  await page.getByLabel('Status').selectOption('all');
+
+  await page.getByLabel('Hide page reads').check();
+  await expect(rows(page, 'GET /api/state')).toHaveCount(0);
+  await page.getByLabel('Hide page reads').uncheck();
+  await expect(rows(page, 'GET /api/state').first()).toBeVisible();
+
+  await expect(rows(other, 'GET /api/error/403')).toHaveCount(1);
+  await page.getByRole('button', { name: 'Clear log' }).click();
+  await expect(rows(page)).toHaveCount(0);
+  await expect(rows(other)).toHaveCount(0);
+  await expect(page.locator('#timeline-empty')).toBeVisible();
+});
+
+test('thousands of events stay smooth: the list renders only what is visible', async ({ labPage: page, lab, request }) => {
+  const headers = { 'X-Lab-Id': lab.id, 'X-Client-Id': 'load-generator' };
+  const batch = (n) => Promise.all(Array.from({ length: n }, () => request.get('/api/error/404', { headers })));
+  for (let i = 0; i < 10; i += 1) await batch(30);
+  await expect(page.locator('#timeline-count')).toHaveText(/^30\d requests$/, { timeout: 15_000 });
+  const events = await page.evaluate(() => Number(window.statelab.lastEventId));
+  expect(events).toBeGreaterThan(3000);
+
+  // Virtualised: a few dozen rows in the DOM, not hundreds.
+  expect(await rows(page).count()).toBeLessThan(60);
+  // Still responsive: selecting and scrolling are immediate.
+  const list = page.locator('#timeline-list');
+  await list.focus();
+  await page.keyboard.press('Home');
+  await expect(rows(page).first()).toHaveAttribute('aria-selected', 'true');
+  await page.keyboard.press('End');
+  await openRequest(page, 'GET /api/error/404');
+  await expect(page.locator('#details-body tr[data-step="errorhandler"]')).toHaveCount(1);
+});

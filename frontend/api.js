@@ -1,0 +1,65 @@
+// The JSON API (docs/API.md), every request naming its lab and this client.
+
+async function send(method, path, { lab, client, body } = {}) {
+  const headers = { Accept: 'application/json' };
+  if (lab) headers['X-Lab-Id'] = lab;
+  if (client) headers['X-Client-Id'] = client;
+  const init = { method, headers, credentials: 'same-origin', cache: 'no-store' };
+  if (body !== undefined) {
+    headers['Content-Type'] = 'application/json';
+    init.body = JSON.stringify(body);
+  }
+  const res = await fetch(path, init);
+  const type = res.headers.get('Content-Type') ?? '';
+  const text = res.status === 204 ? '' : await res.text();
+  let data = null;
+  if (type.includes('json') && text) {
+    try {
+      data = JSON.parse(text);
+    } catch {
+      data = null;
+    }
+  }
+  return { method, path, status: res.status, ok: res.ok, type, text, data };
+}
+
+export async function createLab() {
+  const res = await send('POST', '/api/labs');
+  if (!res.ok || !res.data?.id) throw new Error(`Could not create a lab (HTTP ${res.status})`);
+  return res.data;
+}
+
+export function createApi({ lab, client }) {
+  const request = (method, path, body) => send(method, path, { lab, client, body });
+  const q = encodeURIComponent;
+  return {
+    lab,
+    client,
+    request,
+    currentLab: () => request('GET', '/api/labs/current'),
+    login: (mechanism, { username, password, maxAge }) =>
+      request('POST', `/api/${mechanism}/login`, { username, password, max_age: maxAge ?? null }),
+    logout: (mechanism) => request('POST', `/api/${mechanism}/logout`),
+    comment: (mechanism, text) => request('POST', `/api/${mechanism}/comment`, { text }),
+    comments: () => request('GET', '/api/comments'),
+    state: () => request('GET', '/api/state'),
+    putSettings: (settings) => request('PUT', '/api/lab/settings', settings),
+    clearCookies: (names) => request('POST', '/api/cookies/clear', names ? { names } : undefined),
+    putCookie: (name, value) => request('PUT', `/api/cookies/${q(name)}`, { value }),
+    error: (kind, body) => (body
+      ? request('POST', `/api/error/${q(kind)}`, body)
+      : request('GET', `/api/error/${q(kind)}`)),
+    slow: (ms) => request('GET', `/api/slow?ms=${q(ms)}`),
+    hooks: (after, limit = 5000) => {
+      const params = new URLSearchParams({ limit: String(limit) });
+      if (after) params.set('after', after);
+      return request('GET', `/api/hooks?${params}`);
+    },
+    clearHooks: () => request('DELETE', '/api/hooks'),
+    streamUrl: (after) => {
+      const params = new URLSearchParams({ lab });
+      if (after) params.set('after', after);
+      return `/api/hooks/stream?${params}`;
+    },
+  };
+}

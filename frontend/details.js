@@ -1,0 +1,144 @@
+// The selected request in full: what was sent, what came back, every step in order.
+
+import { h, fill } from './dom.js';
+import { parseCookies, parseSetCookie } from './cookies.js';
+import { clientName, formatClock, formatDuration, prettyJson, requestLine, statusClass, statusText } from './format.js';
+import { traceTotal, waterfall } from './layout.js';
+
+function errorText(error) {
+  return error ? `${error.type}: ${error.message}` : 'None';
+}
+
+/** A one-line note on what a step tells the learner, from its own detail. */
+function stepNote(step) {
+  const d = step.detail ?? {};
+  const notes = [];
+  if (step.name === 'teardown_request' || step.name === 'teardown_appcontext'
+    || step.name === 'request_tearing_down' || step.name === 'appcontext_tearing_down') {
+    notes.push(`received ${errorText(step.error)}`);
+  } else if (step.error) {
+    notes.push(errorText(step.error));
+  }
+  if (step.name === 'errorhandler') {
+    if (d.code) notes.push(`handler for ${d.code}`);
+    if (d.exception) notes.push(`got ${errorText(d.exception)}`);
+    if (d.original_exception) notes.push(`original_exception ${errorText(d.original_exception)}`);
+  }
+  if (d.returned_response) notes.push('returned a response: the view is skipped');
+  if (d.raised) notes.push(`raised ${errorText(d.raised)}`);
+  if (d.routing_exception) notes.push(`routing error stored: ${errorText(d.routing_exception)}`);
+  if (d.emulated) notes.push(`emulated (${d.scope ?? 'once'})${d.note ? `: ${d.note}` : ''}`);
+  if (step.name === 'view' && d.endpoint) notes.push(`endpoint ${d.endpoint}`);
+  return notes.join('; ');
+}
+
+/** A dotted name that may wrap after each dot, its module muted. */
+function functionName(name = '') {
+  const dot = name.lastIndexOf('.', name.lastIndexOf('.') - 1);
+  const module = dot === -1 ? '' : name.slice(0, dot + 1);
+  const tail = dot === -1 ? name : name.slice(dot + 1);
+  const withBreaks = (text) => text.split('.').flatMap((part, i, all) => (i < all.length - 1 ? [part, '.', h('wbr')] : [part]));
+  return h('code', { title: name }, h('span', { class: 'module' }, withBreaks(module)), withBreaks(tail));
+}
+
+function sessionStep(trace, name) {
+  return trace.steps.find((s) => s.name === name)?.detail ?? null;
+}
+
+function codeBlock(text, label) {
+  return h('pre', { class: 'code', tabindex: '0', 'aria-label': label }, text);
+}
+
+function cookieList(items, empty) {
+  if (!items.length) return h('p', { class: 'empty' }, empty);
+  return h('ul', { class: 'cookie-list' }, items);
+}
+
+/** Did the request carry a signed session that Flask opened as empty? */
+function rejectedSession(trace) {
+  const sent = parseCookies(trace.request?.cookie_header ?? '').find((c) => c.name === 'session');
+  const opened = sessionStep(trace, 'open_session');
+  return Boolean(sent && sent.value && opened && opened.session && Object.keys(opened.session).length === 0);
+}
+
+function stepRows(s, bar) {
+  const failed = Boolean(s.error) || s.name === 'got_request_exception';
+  const note = stepNote(s);
+  const row = h('tr', { class: `step k-${s.kind}${failed ? ' err' : ''}${note ? ' has-note' : ''}`, dataset: { step: s.name } },
+    h('td', { class: 'num' }, String(s.index)),
+    h('td', { class: 'step-name' }, h('span', { class: `kind k-${s.kind}`, 'aria-hidden': 'true' }), s.name,
+      s.blueprint ? h('span', { class: 'bp' }, ` (${s.blueprint})`) : null),
+    h('td', { class: 'fn' }, functionName(s.function)),
+    h('td', { class: 'num' }, formatDuration(s.offset_ms)),
+    h('td', { class: 'num' }, formatDuration(s.duration_ms)),
+    h('td', { class: 'axis', 'aria-hidden': 'true' }, h('span', { class: 'track' },
+      h('span', { class: `bar k-${s.kind}${failed ? ' err' : ''}`, style: { left: `${bar.left}%`, width: `${bar.width}%` } }))));
+  if (!note) return row;
+  return [row, h('tr', { class: `note-row${failed ? ' err' : ''}` }, h('td', {}), h('td', { colspan: '5', class: 'note' }, note))];
+}
+
+export function renderDetails(root, trace, { me, now }) {
+  if (!trace) {
+    fill(root, h('p', { class: 'empty' }, 'Select a request to see its Cookie header, Set-Cookie, every step and the session before and after.'));
+    return;
+  }
+  const r = trace.request ?? {};
+  const end = trace.end;
+  const total = traceTotal(trace, now);
+  const bars = waterfall(trace.steps, total, 0.8);
+  const sent = parseCookies(r.cookie_header ?? '');
+  const received = (end?.set_cookie ?? []).map(parseSetCookie);
+  const before = sessionStep(trace, 'open_session');
+  const after = sessionStep(trace, 'save_session');
+
+  fill(root,
+    h('div', { class: 'details-head' },
+      h('span', { class: 'method' }, r.method ?? '…'),
+      h('code', { class: 'path' }, requestLine(trace.request)),
+      h('span', { class: `status-badge ${statusClass(end?.status)}` },
+        end ? `${end.status} ${statusText(end.status)}` : 'pending…'),
+      h('span', { class: 'meta' }, trace.client === me ? 'you' : clientName(trace.client)),
+      h('span', { class: 'meta' }, formatDuration(total)),
+      trace.time ? h('span', { class: 'meta' }, formatClock(trace.time)) : null,
+      end?.endpoint ? h('span', { class: 'meta' }, 'endpoint ', h('code', {}, end.endpoint)) : null),
+    end?.error ? h('p', { class: 'alert' }, `Unhandled: ${errorText(end.error)}`) : null,
+    rejectedSession(trace) ? h('p', { class: 'alert', 'data-testid': 'rejected-session' },
+      'A session cookie was sent, yet Flask opened an empty session: its signature did not verify, so Flask ignored it.') : null,
+
+    h('div', { class: 'details-grid' },
+      h('section', { 'aria-label': 'Cookie header sent' },
+        h('h3', {}, 'Cookie header sent'),
+        r.cookie_header
+          ? cookieList(sent.map((c) => h('li', {}, h('code', { class: 'name' }, c.name), ' = ', h('code', { class: 'value' }, c.value))), '')
+          : h('p', { class: 'empty' }, 'No Cookie header.')),
+      h('section', { 'aria-label': 'Set-Cookie received' },
+        h('h3', {}, 'Set-Cookie received'),
+        end
+          ? cookieList(received.map((c, i) => h('li', {}, h('code', { class: 'raw' }, end.set_cookie[i]))), 'None: the browser keeps its cookies as they were.')
+          : h('p', { class: 'empty' }, 'Waiting for the response…'))),
+
+    h('h3', {}, `Steps (${trace.steps.length})`),
+    h('div', { class: 'table-wrap', role: 'region', 'aria-label': 'Steps of this request', tabindex: '0' },
+      h('table', { class: 'steps' },
+        h('thead', {}, h('tr', {},
+          h('th', { scope: 'col' }, '#'),
+          h('th', { scope: 'col' }, 'Step'),
+          h('th', { scope: 'col' }, 'Function'),
+          h('th', { scope: 'col', class: 'num' }, 'Start'),
+          h('th', { scope: 'col', class: 'num' }, 'Took'),
+          h('th', { scope: 'col', class: 'axis' }, h('span', { class: 'ticks', 'aria-hidden': 'true' },
+            h('span', {}, '0'), h('span', {}, formatDuration(total))),
+          h('span', { class: 'visually-hidden' }, 'Time axis')),
+          )),
+        h('tbody', {}, trace.steps.map((s, i) => stepRows(s, bars[i])),
+        end ? null : h('tr', { class: 'running-row' }, h('td', { colspan: '6' }, 'Running… steps appear as they finish.'))))),
+
+    h('div', { class: 'details-grid' },
+      h('section', { 'aria-label': 'Session before' },
+        h('h3', {}, 'Session before (opened)'),
+        before ? codeBlock(prettyJson(before), 'Session when opened') : h('p', { class: 'empty' }, 'Not opened.')),
+      h('section', { 'aria-label': 'Session after' },
+        h('h3', {}, 'Session after (saved)'),
+        after ? codeBlock(prettyJson(after), 'Session when saved') : h('p', { class: 'empty' }, end ? 'Not saved (no save_session step).' : 'Not saved yet.'))),
+  );
+}

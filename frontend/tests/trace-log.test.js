@@ -1,0 +1,70 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { TraceLog, compareIds, matchesFilter, isPageRead, traceHasError } from '../trace-log.js';
+
+const req = (id, trace, extra = {}) => ({ id, type: 'request', trace, lab: 'L', time: 1, method: 'GET', path: '/api/state', query: '', client: 'me', ...extra });
+const step = (id, trace, index, name) => ({ id, type: 'step', trace, lab: 'L', time: 1, index, name, function: `f.${name}`, kind: 'hook', offset_ms: index, duration_ms: 1, error: null, detail: {} });
+const end = (id, trace, status) => ({ id, type: 'end', trace, lab: 'L', time: 1, status, duration_ms: 5, set_cookie: [], error: null, endpoint: null });
+
+test('ids compare numerically, for both bus formats', () => {
+  assert.equal(compareIds('9', '10'), -1);
+  assert.equal(compareIds('1700-2', '1700-10'), -1);
+  assert.equal(compareIds('1701-0', '1700-10'), 1);
+  assert.equal(compareIds(null, '1'), -1);
+});
+
+test('events group into traces with steps in index order', () => {
+  const log = new TraceLog();
+  log.apply(req('1', 't1'));
+  log.apply(step('2', 't1', 1, 'view'));
+  log.apply(step('3', 't1', 0, 'before_request'));
+  log.apply(end('4', 't1', 200));
+  const t = log.get('t1');
+  assert.deepEqual(t.steps.map((s) => s.name), ['before_request', 'view']);
+  assert.equal(t.end.status, 200);
+  assert.equal(log.size, 1);
+  assert.equal(log.lastId, '4');
+});
+
+test('a replay after reconnect does not duplicate', () => {
+  const log = new TraceLog();
+  const events = [req('1', 't1'), step('2', 't1', 0, 'view'), end('3', 't1', 200)];
+  for (const e of events) log.apply(e);
+  for (const e of events) assert.equal(log.apply(e), null);
+  assert.equal(log.get('t1').steps.length, 1);
+});
+
+test('clear empties the log and keeps the last id', () => {
+  const log = new TraceLog();
+  log.apply(req('1', 't1'));
+  assert.equal(log.apply({ id: '2', type: 'clear', lab: 'L', time: 1 }), 'clear');
+  assert.equal(log.size, 0);
+  assert.equal(log.lastId, '2');
+});
+
+test('the log is bounded', () => {
+  const log = new TraceLog({ limit: 3 });
+  for (let i = 1; i <= 5; i += 1) log.apply(req(String(i), `t${i}`));
+  assert.deepEqual(log.order.map((t) => t.id), ['t3', 't4', 't5']);
+  assert.equal(log.get('t1'), undefined);
+});
+
+test('filters by text, status, client and page reads', () => {
+  const log = new TraceLog();
+  log.apply(req('1', 'a', { method: 'POST', path: '/api/cookie/login' }));
+  log.apply(end('2', 'a', 200));
+  log.apply(req('3', 'b', { client: 'other', path: '/api/error/exception' }));
+  log.apply(step('4', 'b', 0, 'got_request_exception'));
+  log.apply(end('5', 'b', 500));
+  log.apply(req('6', 'c'));
+  const [a, b, c] = log.order;
+  assert.ok(matchesFilter(a, { text: 'LOGIN' }));
+  assert.ok(!matchesFilter(b, { text: 'login' }));
+  assert.ok(matchesFilter(b, { text: 'got_request' }));
+  assert.ok(matchesFilter(b, { status: '5xx' }) && !matchesFilter(a, { status: '5xx' }));
+  assert.ok(matchesFilter(c, { status: 'pending' }));
+  assert.ok(matchesFilter(a, { client: 'me', me: 'me' }) && !matchesFilter(b, { client: 'me', me: 'me' }));
+  assert.ok(matchesFilter(b, { client: 'others', me: 'me' }));
+  assert.ok(isPageRead(c) && !matchesFilter(c, { hideReads: true }));
+  assert.ok(traceHasError(b) && !traceHasError(a));
+});

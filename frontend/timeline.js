@@ -1,0 +1,157 @@
+// The hook timeline: a virtual list of requests, each row its steps on a time axis.
+// Renders from the TraceLog it is given; never fetches.
+
+import { h, fill } from './dom.js';
+import { clientHue, clientName, formatDuration, requestLine, statusClass } from './format.js';
+import { atBottom, scrollToRow, traceTotal, visibleRange, waterfall } from './layout.js';
+import { matchesFilter, traceHasError } from './trace-log.js';
+
+const ROW_HEIGHT = 30;
+
+export function createTimeline({ list, spacer, empty, count, me, onSelect }) {
+  let log = null;
+  let filter = {};
+  let rows = [];
+  let selectedId = null;
+  let follow = true;
+  let seenVersion = -1;
+  let seenFilter = null;
+  const rendered = new Map();
+
+  list.addEventListener('scroll', () => {
+    follow = atBottom(list.scrollTop, list.clientHeight, list.scrollHeight);
+    draw();
+  }, { passive: true });
+
+  list.addEventListener('click', (e) => {
+    const row = e.target.closest('[data-trace]');
+    if (row) select(row.dataset.trace, true);
+  });
+
+  list.addEventListener('keydown', (e) => {
+    if (!rows.length) return;
+    const index = rows.findIndex((t) => t.id === selectedId);
+    const next = {
+      ArrowDown: Math.min(rows.length - 1, index + 1),
+      ArrowUp: Math.max(0, index === -1 ? rows.length - 1 : index - 1),
+      Home: 0,
+      End: rows.length - 1,
+      PageDown: Math.min(rows.length - 1, index + Math.floor(list.clientHeight / ROW_HEIGHT)),
+      PageUp: Math.max(0, index - Math.floor(list.clientHeight / ROW_HEIGHT)),
+    }[e.key];
+    if (next === undefined) return;
+    e.preventDefault();
+    select(rows[next].id, true);
+  });
+
+  function select(id, reveal) {
+    selectedId = id;
+    const index = rows.findIndex((t) => t.id === id);
+    if (reveal && index !== -1) {
+      const top = scrollToRow(index, list.scrollTop, list.clientHeight, ROW_HEIGHT);
+      if (top !== null) list.scrollTop = top;
+      follow = index === rows.length - 1;
+    }
+    onSelect(id);
+    draw(true);
+  }
+
+  function refilter() {
+    const key = JSON.stringify(filter);
+    if (log.version === seenVersion && key === seenFilter) return false;
+    seenVersion = log.version;
+    seenFilter = key;
+    rows = log.order.filter((t) => matchesFilter(t, { ...filter, me }));
+    return true;
+  }
+
+  function draw(force = false) {
+    if (!log) return;
+    const changed = refilter();
+    spacer.style.height = `${rows.length * ROW_HEIGHT}px`;
+    if (changed && follow) list.scrollTop = list.scrollHeight;
+    const total = log.size;
+    count.textContent = rows.length === total
+      ? `${total} request${total === 1 ? '' : 's'}`
+      : `${rows.length} of ${total} requests`;
+    empty.hidden = rows.length > 0;
+    const { start, end } = visibleRange(list.scrollTop, list.clientHeight || 300, ROW_HEIGHT, rows.length);
+    const keep = new Set();
+    const now = performance.now();
+    for (let i = start; i < end; i += 1) {
+      const trace = rows[i];
+      keep.add(trace.id);
+      let entry = rendered.get(trace.id);
+      if (!entry) {
+        entry = { el: h('div', { role: 'option', class: 'row', id: `trace-${trace.id}`, dataset: { trace: trace.id } }), version: -1 };
+        rendered.set(trace.id, entry);
+        spacer.append(entry.el);
+      }
+      const selected = trace.id === selectedId;
+      entry.el.style.transform = `translateY(${i * ROW_HEIGHT}px)`;
+      entry.el.setAttribute('aria-posinset', String(i + 1));
+      entry.el.setAttribute('aria-setsize', String(rows.length));
+      if (force || entry.version !== trace.version || entry.selected !== selected || !trace.end) {
+        renderRow(entry.el, trace, selected, now);
+        entry.version = trace.version;
+        entry.selected = selected;
+      }
+    }
+    for (const [id, entry] of rendered) {
+      if (!keep.has(id)) {
+        entry.el.remove();
+        rendered.delete(id);
+      }
+    }
+    if (selectedId && keep.has(selectedId)) list.setAttribute('aria-activedescendant', `trace-${selectedId}`);
+    else list.removeAttribute('aria-activedescendant');
+  }
+
+  function renderRow(el, trace, selected, now) {
+    const r = trace.request;
+    const status = trace.end?.status;
+    const isMe = trace.client === me;
+    el.setAttribute('aria-selected', String(selected));
+    el.className = `row ${statusClass(status)}${traceHasError(trace) ? ' has-error' : ''}${selected ? ' selected' : ''}`;
+    const total = traceTotal(trace, now);
+    const bars = waterfall(trace.steps, total);
+    fill(el,
+      h('span', { class: 'cell client', style: { '--hue': clientHue(trace.client) }, title: trace.client ?? 'no X-Client-Id' },
+        h('span', { class: 'swatch', 'aria-hidden': 'true' }), isMe ? 'you' : clientName(trace.client)),
+      h('span', { class: 'cell req' }, h('span', { class: 'method' }, r?.method ?? '…'), ' ', h('span', { class: 'path' }, requestLine(r))),
+      h('span', { class: `cell status ${statusClass(status)}` }, status ?? (trace.end ? '–' : 'pending')),
+      h('span', { class: 'cell dur' }, formatDuration(total)),
+      h('span', { class: `cell bars${trace.end ? '' : ' running'}`, 'aria-hidden': 'true' },
+        trace.steps.map((s, i) => h('span', {
+          class: `bar k-${s.kind}${s.error || s.name === 'got_request_exception' ? ' err' : ''}`,
+          style: { left: `${bars[i].left}%`, width: `${bars[i].width}%` },
+          title: `${s.name} ${formatDuration(s.duration_ms)}`,
+        }))),
+    );
+  }
+
+  return {
+    update(nextLog, nextFilter) {
+      log = nextLog;
+      filter = nextFilter;
+      draw();
+    },
+    tick() {
+      draw();
+    },
+    reset() {
+      for (const entry of rendered.values()) entry.el.remove();
+      rendered.clear();
+      seenVersion = -1;
+      follow = true;
+      selectedId = null;
+    },
+    select,
+    get selectedId() {
+      return selectedId;
+    },
+    hasRunning() {
+      return rows.some((t) => !t.end);
+    },
+  };
+}

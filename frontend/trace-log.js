@@ -1,0 +1,139 @@
+// The timeline's model: stream events grouped into traces (one per request). Pure.
+
+/** Compare two event ids: memory bus ids ("42") or Redis stream ids ("1700000000000-3"). */
+export function compareIds(a, b) {
+  if (a === b) return 0;
+  if (a === null || a === undefined) return -1;
+  if (b === null || b === undefined) return 1;
+  const [am, as = '0'] = String(a).split('-');
+  const [bm, bs = '0'] = String(b).split('-');
+  const major = Number(am) - Number(bm);
+  if (major !== 0) return Math.sign(major);
+  return Math.sign(Number(as) - Number(bs));
+}
+
+// The page's own reads after each action: shown, but can be hidden by the filter.
+const READS = new Set(['/api/state', '/api/comments', '/api/labs/current', '/api/lab/settings']);
+
+export function isPageRead(trace) {
+  return trace.request?.method === 'GET' && READS.has(trace.request.path);
+}
+
+function newTrace(id, event) {
+  return {
+    id, lab: event.lab, time: event.time, request: null, steps: [], end: null,
+    client: null, version: 0, receivedAt: null,
+  };
+}
+
+export class TraceLog {
+  constructor({ limit = 4000 } = {}) {
+    this.limit = limit;
+    this.clear();
+  }
+
+  clear() {
+    this.byId = new Map();
+    this.order = [];
+    this.lastId = this.lastId ?? null;
+    this.version = (this.version ?? 0) + 1;
+  }
+
+  get size() {
+    return this.order.length;
+  }
+
+  get(id) {
+    return this.byId.get(id);
+  }
+
+  /**
+   * Apply one event; events at or before the last applied id are ignored, so a replay
+   * after a reconnect never duplicates a step. Returns the trace touched, "clear", or null.
+   */
+  apply(event, receivedAt = null) {
+    if (event.id !== undefined && event.id !== null) {
+      if (this.lastId !== null && compareIds(event.id, this.lastId) <= 0) return null;
+      this.lastId = event.id;
+    }
+    if (event.type === 'clear') {
+      this.clear();
+      return 'clear';
+    }
+    if (!event.trace) return null;
+    let trace = this.byId.get(event.trace);
+    if (!trace) {
+      trace = newTrace(event.trace, event);
+      this.byId.set(trace.id, trace);
+      this.order.push(trace);
+      this.trim();
+    }
+    if (event.type === 'request') {
+      trace.request = event;
+      trace.client = event.client ?? null;
+      trace.time = event.time;
+      trace.receivedAt = receivedAt;
+    } else if (event.type === 'step') {
+      insertStep(trace.steps, event);
+    } else if (event.type === 'end') {
+      trace.end = event;
+    } else {
+      return null;
+    }
+    trace.version += 1;
+    this.version += 1;
+    return trace;
+  }
+
+  trim() {
+    const excess = this.order.length - this.limit;
+    if (excess <= 0) return;
+    for (const old of this.order.splice(0, excess)) this.byId.delete(old.id);
+  }
+}
+
+function insertStep(steps, step) {
+  let i = steps.length;
+  while (i > 0 && steps[i - 1].index > step.index) i -= 1;
+  if (i > 0 && steps[i - 1].index === step.index) return;
+  steps.splice(i, 0, step);
+}
+
+/** Whether a trace passes the timeline filter. */
+export function matchesFilter(trace, { text = '', status = 'all', client = 'all', me = null,
+  hideReads = false } = {}) {
+  if (hideReads && isPageRead(trace)) return false;
+  if (client === 'me' && trace.client !== me) return false;
+  if (client === 'others' && trace.client === me) return false;
+  if (!matchesStatus(trace, status)) return false;
+  const needle = text.trim().toLowerCase();
+  if (!needle) return true;
+  return searchText(trace).includes(needle);
+}
+
+function matchesStatus(trace, status) {
+  const code = trace.end?.status;
+  switch (status) {
+    case 'all': return true;
+    case 'pending': return !trace.end;
+    case '2xx': return code >= 200 && code < 300;
+    case '3xx': return code >= 300 && code < 400;
+    case '4xx': return code >= 400 && code < 500;
+    case '5xx': return code >= 500;
+    case 'errors': return traceHasError(trace);
+    default: return true;
+  }
+}
+
+export function traceHasError(trace) {
+  if (trace.end && (trace.end.status >= 400 || trace.end.error)) return true;
+  return trace.steps.some((s) => s.name === 'got_request_exception' || Boolean(s.error));
+}
+
+function searchText(trace) {
+  const r = trace.request;
+  return [
+    r?.method, r?.path, r?.query, trace.client, trace.end?.status, trace.end?.endpoint,
+    ...trace.steps.map((s) => `${s.name} ${s.function}`),
+  ].filter(Boolean).join(' ').toLowerCase();
+}

@@ -1,0 +1,48 @@
+// Playwright Test: Debian's Chromium, the app on a free port with a throwaway instance
+// folder. The port and folder are chosen once, in the runner, and inherited by workers
+// through the environment.
+import { defineConfig } from '@playwright/test';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+function freePort() {
+  const script = "const s=require('net').createServer();s.listen(0,'127.0.0.1',()=>{process.stdout.write(String(s.address().port));s.close()})";
+  return execFileSync(process.execPath, ['-e', script]).toString().trim();
+}
+
+process.env.STATELAB_E2E_PORT ||= freePort();
+process.env.STATELAB_E2E_INSTANCE ||= mkdtempSync(path.join(os.tmpdir(), 'statelab-e2e-'));
+const port = process.env.STATELAB_E2E_PORT;
+const baseURL = `http://127.0.0.1:${port}`;
+
+export default defineConfig({
+  testDir: './e2e',
+  globalTeardown: './e2e/global-teardown.js',
+  fullyParallel: true,
+  workers: 2,
+  retries: 0,
+  timeout: 30_000,
+  expect: { timeout: 8_000 },
+  reporter: process.env.CI ? [['list'], ['html', { open: 'never' }]] : [['list']],
+  use: {
+    baseURL,
+    trace: 'retain-on-failure',
+    launchOptions: {
+      executablePath: '/usr/bin/chromium',
+      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking',
+        '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
+    },
+  },
+  projects: [{ name: 'chromium', use: { browserName: 'chromium', viewport: { width: 1440, height: 900 } } }],
+  webServer: {
+    command: '.venv/bin/python -m statelab',
+    url: `${baseURL}/api/health`,
+    env: { PORT: port, HOST: '127.0.0.1', STATELAB_INSTANCE_PATH: process.env.STATELAB_E2E_INSTANCE },
+    reuseExistingServer: false,
+    timeout: 30_000,
+    stdout: 'ignore',
+    stderr: 'pipe',
+  },
+});
