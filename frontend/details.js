@@ -55,10 +55,10 @@ function cookieList(items, empty) {
 }
 
 /** Did the request carry a signed session that Flask opened as empty? */
+/** Why Flask ignored the signed cookie (bad_signature, expired, malformed), as the server saw it. */
 function rejectedSession(trace) {
-  const sent = parseCookies(trace.request?.cookie_header ?? '').find((c) => c.name === 'session');
-  const opened = sessionStep(trace, 'open_session');
-  return Boolean(sent && sent.value && opened && opened.session && Object.keys(opened.session).length === 0);
+  const opened = trace.steps.find((s) => s.name === 'open_session');
+  return opened?.detail?.signed_cookie_rejected ?? null;
 }
 
 function stepRows(s, bar) {
@@ -103,7 +103,7 @@ export function renderDetails(root, trace, { me, now }) {
       end?.endpoint ? h('span', { class: 'meta' }, 'endpoint ', h('code', {}, end.endpoint)) : null),
     end?.error ? h('p', { class: 'alert' }, `Unhandled: ${errorText(end.error)}`) : null,
     rejectedSession(trace) ? h('p', { class: 'alert', 'data-testid': 'rejected-session' },
-      'A session cookie was sent, yet Flask opened an empty session: its signature did not verify, so Flask ignored it.') : null,
+      `A session cookie was sent, but Flask could not verify it (${rejectedSession(trace)}), so it silently opened an empty session.`) : null,
 
     h('div', { class: 'details-grid' },
       h('section', { 'aria-label': 'Cookie header sent' },

@@ -42,6 +42,12 @@ def test_a_tampered_cookie_is_rejected_and_shown_so(lab_client):
     trace = lab_client.last_trace("/api/state")
     opened = next(s for s in trace["steps"] if s["name"] == "open_session")
     assert opened["detail"]["session"] == {}  # Flask silently started an empty session
+    assert opened["detail"]["signed_cookie_rejected"] == "bad_signature"
+    lab_client.login("session", "Tom")  # replaces the forged cookie with a good one
+    lab_client.get("/api/state")
+    opened = next(s for s in lab_client.last_trace("/api/state")["steps"]
+                  if s["name"] == "open_session")
+    assert "signed_cookie_rejected" not in opened["detail"]
 
 
 def test_a_cookie_signed_with_another_key_is_rejected(make_app, lab_client):

@@ -22,6 +22,8 @@ from flask_session.base import ServerSideSession, ServerSideSessionInterface
 from itsdangerous import BadSignature, SignatureExpired
 from itsdangerous.encoding import base64_decode, bytes_to_int
 
+from .tracing import annotate
+
 SERVER_COOKIE = "server_session"
 MAX_AGE_KEY = "max_age"
 _G_KEY = "_statelab_server_session"
@@ -65,7 +67,15 @@ class LabSessionInterface(SecureCookieSessionInterface):
 
     def open_session(self, app: Flask, request: Any):
         setattr(g, _G_KEY, self.server.open_session(self.server_app, request))
-        return super().open_session(app, request)
+        session = super().open_session(app, request)
+        raw = request.cookies.get(self.get_cookie_name(app))
+        if raw and session is not None and not session:
+            # Flask starts an empty session, silently, for a cookie it cannot verify;
+            # say so in the trace, measured rather than guessed by the page.
+            problem = decode_signed_cookie(app, self, raw)["problem"]
+            if problem:
+                annotate(signed_cookie_rejected=problem)
+        return session
 
     def save_session(self, app: Flask, session: Any, response: Any) -> None:
         super().save_session(app, session, response)
