@@ -16,7 +16,7 @@ def traced_app(testing=False):
     app.testing = testing
     app.secret_key = "test"  # without one the session is a NullSession, never saved
     bus = MemoryBus()
-    HookTracer(app, sink=bus.publish, select=lambda environ: "lab")
+    HookTracer(app, bus=bus, select=lambda environ: "lab")
     order = []
 
     @app.before_request
@@ -174,7 +174,7 @@ def test_a_hook_registered_later_appears_without_any_list_to_edit():
 def test_untraced_requests_publish_nothing():
     app = Flask(__name__)
     bus = MemoryBus()
-    HookTracer(app, sink=bus.publish, select=lambda environ: None)
+    HookTracer(app, bus=bus, select=lambda environ: None)
     app.add_url_rule("/", view_func=lambda: "ok")
     app.test_client().get("/")
     assert bus.read("lab").events == []

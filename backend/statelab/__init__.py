@@ -65,7 +65,7 @@ def create_app(config_overrides: dict | None = None) -> Flask:
 
     _cors(app)
     if app.config["STATELAB_TRACING"]:
-        HookTracer(app, sink=lab.bus.publish, select=_traced_lab,
+        HookTracer(app, bus=lab.bus, select=_traced_lab,
                    snapshot=app.session_interface.trace_snapshot)
     app.wsgi_app = _lab_middleware(app.wsgi_app, lab.labs)
     return app

@@ -4,6 +4,11 @@ Two backends behind one interface: ``MemoryBus`` (the embedded default, one proc
 and ``RedisBus`` (Redis Streams, so several worker processes share one log). Event ids
 are opaque strings that only ever grow within a lab; ``after`` resumes after one.
 This module knows nothing of Flask.
+
+Events are published as dicts, or many at once as ``render`` and the arguments that
+make each event: the memory bus calls ``render(arg)`` only when the event is read, so
+recording costs the traced request little while nobody watches. The log is bounded in
+events; whole publishes are pushed out, oldest first.
 """
 
 from __future__ import annotations
@@ -33,12 +38,22 @@ class Page:
 class _Log:
     events: deque
     next_id: int = 1
+    count: int = 0
     subscribers: int = 0
-    changed: threading.Condition = field(default_factory=threading.Condition)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    changed: threading.Condition = field(init=False)
+
+    def __post_init__(self) -> None:
+        # Publishers take the plain lock (cheap); followers wait on a condition over it.
+        self.changed = threading.Condition(self.lock)
 
 
 class MemoryBus:
-    """Per-lab ring buffers in this process, with a condition to wake followers."""
+    """Per-lab ring buffers in this process, with a condition to wake followers.
+
+    The buffer holds batches ``(first_id, render, args)``: one entry per publish, so a
+    traced request adds one object for the garbage collector to look at, not fifteen.
+    """
 
     backend = "memory"
 
@@ -52,7 +67,7 @@ class MemoryBus:
         log = self._logs.get(lab)
         if log is None:
             with self._lock:
-                log = self._logs.setdefault(lab, _Log(deque(maxlen=self.capacity)))
+                log = self._logs.setdefault(lab, _Log(deque()))
         return log
 
     @staticmethod
@@ -68,31 +83,47 @@ class MemoryBus:
         return value
 
     def publish(self, lab: str, event: dict) -> str:
+        return str(self.publish_many(lab, None, (event,)))
+
+    def publish_many(self, lab: str, render, args) -> int:
+        """Append events ``render(arg)`` for each arg (``render`` None: args are events);
+        answer the first one's id."""
         log = self._log(lab)
-        with log.changed:
-            event["id"] = str(log.next_id)
-            log.next_id += 1
-            log.events.append(event)
+        with log.lock:
+            first = log.next_id
+            log.next_id += len(args)
+            log.count += len(args)
+            log.events.append((first, render, args))
+            while log.count > self.capacity:
+                log.count -= len(log.events.popleft()[2])
             if log.subscribers:
                 log.changed.notify_all()
-        return event["id"]
+        return first
 
     def read(self, lab: str, after: str | None = None, limit: int | None = None) -> Page:
         start = self._parse(after)
         log = self._log(lab)
-        with log.changed:
+        with log.lock:
             return self._page(log, start, limit)
 
     def _page(self, log: _Log, start: int, limit: int | None) -> Page:
-        events = log.events
-        first = int(events[0]["id"]) if events else log.next_id
-        dropped = start and start < first - 1
-        skip = max(0, start - first + 1)
-        chosen = [events[i] for i in range(skip, len(events))]
-        if limit is not None:
-            chosen = chosen[:limit]
+        batches = log.events
+        first = batches[0][0] if batches else log.next_id
+        chosen: list[dict] = []
+        for batch_first, render, args in batches:
+            if batch_first + len(args) - 1 <= start:
+                continue
+            for offset in range(max(0, start + 1 - batch_first), len(args)):
+                if limit is not None and len(chosen) >= limit:
+                    break
+                event = args[offset] if render is None else render(args[offset])
+                event["id"] = str(batch_first + offset)
+                chosen.append(event)
+        dropped = bool(start) and start < first - 1
+        if chosen and chosen[0]["type"] == "clear":
+            dropped = False  # cleared on purpose, not pushed out
         last = chosen[-1]["id"] if chosen else (str(log.next_id - 1) if log.next_id > 1 else None)
-        return Page(chosen, last, bool(dropped))
+        return Page(chosen, last, dropped)
 
     def wait(self, lab: str, after: str | None, timeout: float) -> Page:
         """Events after ``after``; blocks up to ``timeout`` seconds while there are none."""
@@ -105,8 +136,9 @@ class MemoryBus:
 
     def clear(self, lab: str) -> None:
         log = self._log(lab)
-        with log.changed:
+        with log.lock:
             log.events.clear()
+            log.count = 0
         self.publish(lab, {"type": "clear", "lab": lab})
 
     def drop(self, lab: str) -> None:
@@ -115,14 +147,14 @@ class MemoryBus:
 
     def subscribe(self, lab: str) -> None:
         log = self._log(lab)
-        with log.changed:
+        with log.lock:
             if log.subscribers >= self.max_subscribers:
                 raise TooManySubscribers(lab)
             log.subscribers += 1
 
     def unsubscribe(self, lab: str) -> None:
         log = self._log(lab)
-        with log.changed:
+        with log.lock:
             log.subscribers = max(0, log.subscribers - 1)
 
     def subscribers(self, lab: str) -> int:
@@ -131,7 +163,7 @@ class MemoryBus:
 
     def count(self, lab: str) -> int:
         log = self._logs.get(lab)
-        return len(log.events) if log else 0
+        return log.count if log else 0
 
 
 class RedisBus:
@@ -177,6 +209,13 @@ class RedisBus:
         event["id"] = entry_id.decode() if isinstance(entry_id, bytes) else entry_id
         return event["id"]
 
+    def publish_many(self, lab: str, render, args: range) -> None:
+        pipe = self.client.pipeline(transaction=False)
+        for arg in args:
+            pipe.xadd(self._key(lab), {"e": json.dumps(render(arg), default=str)},
+                      maxlen=self.capacity, approximate=False)
+        pipe.execute()
+
     def read(self, lab: str, after: str | None = None, limit: int | None = None) -> Page:
         start = self._parse(after)
         key = self._key(lab)
@@ -186,7 +225,8 @@ class RedisBus:
 
     def _page(self, key: str, start: str, events: list[dict]) -> Page:
         if events:
-            return Page(events, events[-1]["id"], self._dropped(key, start))
+            cleared = events[0]["type"] == "clear"  # cleared on purpose, not pushed out
+            return Page(events, events[-1]["id"], not cleared and self._dropped(key, start))
         info = self.client.xinfo_stream(key) if self.client.exists(key) else None
         last = info["last-generated-id"].decode() if info else None
         return Page([], last, self._dropped(key, start))

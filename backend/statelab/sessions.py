@@ -22,7 +22,7 @@ from flask_session.base import ServerSideSession, ServerSideSessionInterface
 from itsdangerous import BadSignature, SignatureExpired
 from itsdangerous.encoding import base64_decode, bytes_to_int
 
-from .tracing import annotate
+from .tracing import annotate, jsonable
 
 SERVER_COOKIE = "server_session"
 MAX_AGE_KEY = "max_age"
@@ -66,8 +66,11 @@ class LabSessionInterface(SecureCookieSessionInterface):
         return _expiry(session, super().get_expiration_time(app, session))
 
     def open_session(self, app: Flask, request: Any):
-        setattr(g, _G_KEY, self.server.open_session(self.server_app, request))
+        server = self.server.open_session(self.server_app, request)
+        setattr(g, _G_KEY, server)
         session = super().open_session(app, request)
+        if session is not None:
+            session.server_side = server  # its sibling, for trace_snapshot
         raw = request.cookies.get(self.get_cookie_name(app))
         if raw and session is not None and not session:
             # Flask starts an empty session, silently, for a cookie it cannot verify;
@@ -91,28 +94,19 @@ class LabSessionInterface(SecureCookieSessionInterface):
         return dict(data) if data is not None else None
 
     def trace_snapshot(self, session: Any) -> dict:
-        """What each session holds, for the tracer's session steps."""
-        server = g.get(_G_KEY)
+        """What each session holds now, for the tracer's session steps (shallow copies:
+        the tracer makes them JSON only if someone reads the step)."""
+        server = getattr(session, "server_side", None)
         return {
-            "session": _jsonable(dict(session)),
+            "session": dict(session),
             "server_session": None if server is None else {
-                "sid": server.sid, "data": _jsonable(dict(server))},
+                "sid": server.sid, "data": dict(server)},
         }
 
 
 def server_session() -> ServerSideSession:
     """This request's server-side session (opened with the signed one)."""
     return g.get(_G_KEY)
-
-
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {str(k): _jsonable(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_jsonable(v) for v in value]
-    if value is None or isinstance(value, (str, int, float, bool)):
-        return value
-    return str(value)
 
 
 def decode_signed_cookie(app: Flask, iface: SecureCookieSessionInterface,
@@ -152,7 +146,7 @@ def decode_signed_cookie(app: Flask, iface: SecureCookieSessionInterface,
             raw = zlib.decompress(raw)
         text = raw.decode("utf-8")
         result["payload_text"] = text
-        result["payload"] = _jsonable(iface.serializer.loads(text))
+        result["payload"] = jsonable(iface.serializer.loads(text))
     except Exception:
         result["problem"] = "malformed"
     return result

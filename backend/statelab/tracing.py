@@ -1,30 +1,35 @@
 """The hook tracer: a Flask extension that records every lifecycle step of a request.
 
-It knows nothing of the demo. At the start of each traced request it wraps, in place,
-whatever the app has registered (before/after/teardown request functions, teardown
-appcontext functions, url value preprocessors, error handlers, views, the session
-interface), so a hook registered anywhere appears with no list to edit, and it listens
-to Flask's request signals. Each step is handed to a ``sink`` as it finishes, so a slow
-request is seen progressing.
+It knows nothing of the demo. It wraps, in place, whatever the app has registered
+(before/after/teardown request functions, teardown appcontext functions, url value
+preprocessors, error handlers, views, the session interface), so a hook registered
+anywhere appears with no list to edit, and it listens to Flask's request signals.
+
+The tracer runs on every request, so its hot path only appends a tuple per step. A
+request's ``request`` event goes out when it starts; its steps and its ``end`` event go
+out together when it ends, and the bus turns steps into JSON only when someone reads
+them. A request still running after ``LIVE_AFTER`` seconds has its steps handed over by
+a background flusher as they finish, so a slow request is seen progressing.
 """
 
 from __future__ import annotations
 
 import functools
 import itertools
+import os
 import threading
 import time
-import uuid
 from contextvars import ContextVar
-from typing import Any, Callable
+from typing import Any, Callable, Protocol
 
 from flask import Flask, signals
 
-Sink = Callable[[str, dict], Any]
 Selector = Callable[[dict], "str | None"]
+LIVE_AFTER = 0.05
 
 _current: ContextVar["Trace | None"] = ContextVar("statelab_trace", default=None)
 _MARK = "__statelab_traced__"
+_perf = time.perf_counter
 
 # Registries on the app (a Scaffold) that map a blueprint name (None: the app) to a
 # list of functions, and the step name each one's functions get.
@@ -47,6 +52,10 @@ _SIGNALS = (
 _RECEIVES_ERROR = {"teardown_request", "teardown_appcontext"}
 
 
+class Bus(Protocol):
+    def publish_many(self, lab: str, render: Callable[[int], dict], args: range) -> None: ...
+
+
 def describe_error(exc: BaseException | None) -> dict | None:
     """The JSON shape of an exception a step received."""
     if exc is None:
@@ -62,39 +71,83 @@ def qualified_name(func: Callable) -> str:
     return f"{module}.{name}"
 
 
+def jsonable(value: Any) -> Any:
+    """A copy of ``value`` that JSON can carry (unknown objects become their str)."""
+    if isinstance(value, dict):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [jsonable(v) for v in value]
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return value
+    if isinstance(value, BaseException):
+        return describe_error(value)
+    return str(value)
+
+
+_trace_ids = itertools.count(1)
+_process_tag = os.urandom(4).hex()
+_flush_lock = threading.Lock()  # keeps each lab's events in order across threads
+
+
 class Trace:
-    """One request being traced: hands its events to the sink as they happen."""
+    """One request being traced. Its events are numbered: -1 is the ``request`` event,
+    0..n-1 the steps, n the ``end`` event; each is made into JSON by ``render(i)`` only
+    when read. Steps are kept as raw tuples:
+    ``(kind, name, function, blueprint, start, end, error, detail)``."""
 
-    __slots__ = ("id", "lab", "sink", "t0", "counter", "endpoint", "current")
+    __slots__ = ("id", "lab", "bus", "t0", "wall0", "fields", "steps", "sent", "current",
+                 "endpoint", "ending")
 
-    def __init__(self, lab: str, sink: Sink) -> None:
-        self.id = uuid.uuid4().hex[:16]
+    def __init__(self, lab: str, bus: Bus, fields: tuple) -> None:
+        self.id = f"{_process_tag}{next(_trace_ids):x}"
         self.lab = lab
-        self.sink = sink
-        self.t0 = time.perf_counter()
-        self.counter = itertools.count()
-        self.endpoint: str | None = None
+        self.bus = bus
+        self.t0 = _perf()
+        self.wall0 = time.time()
+        self.fields = fields
+        self.steps: list[tuple] = []
+        self.sent = -1  # the next event to hand over: the request event first
         self.current: dict | None = None
-
-    def emit(self, type_: str, payload: dict) -> None:
-        payload["type"] = type_
-        payload["trace"] = self.id
-        payload["lab"] = self.lab
-        payload["time"] = time.time()
-        self.sink(self.lab, payload)
+        self.endpoint: str | None = None
+        self.ending: tuple | None = None
 
     def ms(self, t: float) -> float:
         return round((t - self.t0) * 1000, 3)
 
-    def step(self, kind: str, name: str, function: str, blueprint: str | None,
-             start: float, end: float, error: dict | None = None,
-             detail: dict | None = None) -> None:
-        self.emit("step", {
-            "index": next(self.counter), "kind": kind, "name": name,
-            "function": function, "blueprint": blueprint,
-            "offset_ms": self.ms(start), "duration_ms": round((end - start) * 1000, 3),
-            "error": error, "detail": detail or {},
-        })
+    def _event(self, type_: str, payload: dict, at: float) -> dict:
+        payload["type"] = type_
+        payload["trace"] = self.id
+        payload["lab"] = self.lab
+        payload["time"] = round(self.wall0 + (at - self.t0), 6)
+        return payload
+
+    def render(self, index: int) -> dict:
+        if index < 0:
+            method, path, query, client, cookie, agent = self.fields
+            return self._event("request", {
+                "method": method, "path": path, "query": query, "client": client,
+                "cookie_header": cookie, "user_agent": agent}, self.t0)
+        if index == len(self.steps) and self.ending is not None:
+            status, headers, error, at = self.ending
+            return self._event("end", {
+                "status": status, "endpoint": self.endpoint, "duration_ms": self.ms(at),
+                "set_cookie": [v for k, v in headers if k == "Set-Cookie"],
+                "error": error}, at)
+        kind, name, function, blueprint, start, end, error, detail = self.steps[index]
+        return self._event("step", {
+            "index": index, "kind": kind, "name": name, "function": function,
+            "blueprint": blueprint, "offset_ms": self.ms(start),
+            "duration_ms": round((end - start) * 1000, 3),
+            "error": error, "detail": jsonable(detail) if detail else {},
+        }, end)
+
+    def flush(self) -> None:
+        """Hand the events not yet handed over to the bus, in order."""
+        with _flush_lock:
+            upto = len(self.steps) + (self.ending is not None)
+            if upto > self.sent:
+                self.bus.publish_many(self.lab, self.render, range(self.sent, upto))
+                self.sent = upto
 
 
 def current_trace() -> Trace | None:
@@ -108,20 +161,50 @@ def annotate(**detail: Any) -> None:
         trace.current.update(detail)
 
 
+class _Flusher:
+    """Hands over the steps of requests that run long, while they run."""
+
+    def __init__(self) -> None:
+        self.running: dict[str, Trace] = {}
+        self.started = False
+        # A forked worker (gunicorn) has no thread of its own until it starts one.
+        os.register_at_fork(after_in_child=self._forked)
+
+    def _forked(self) -> None:
+        self.started = False
+        self.running.clear()
+
+    def ensure_started(self) -> None:
+        if self.started:
+            return
+        self.started = True
+        threading.Thread(target=self._run, name="statelab-flusher", daemon=True).start()
+
+    def _run(self) -> None:
+        while True:
+            time.sleep(LIVE_AFTER / 2)
+            now = _perf()
+            for trace in list(self.running.values()):
+                if now - trace.t0 >= LIVE_AFTER and trace.sent < len(trace.steps):
+                    trace.flush()
+
+
 class HookTracer:
     """Records the lifecycle of every request that ``select`` picks.
 
     ``select(environ)`` answers the lab a request belongs to, or None to leave the
-    request untraced (static files, the event stream itself). ``sink(lab, event)``
-    receives each event.
+    request untraced (static files, the event stream itself). Events go to ``bus``.
+    ``snapshot(session)`` says what a session holds, for the session steps.
     """
 
-    def __init__(self, app: Flask | None = None, *, sink: Sink, select: Selector,
+    def __init__(self, app: Flask | None = None, *, bus: Bus, select: Selector,
                  snapshot: Callable[[Any], dict] | None = None) -> None:
-        self.sink = sink
+        self.bus = bus
         self.select = select
         self.snapshot = snapshot or (lambda session: {"session": dict(session)})
         self._lock = threading.Lock()
+        self._settled = False
+        self._flusher = _Flusher()
         if app is not None:
             self.init_app(app)
 
@@ -129,8 +212,7 @@ class HookTracer:
         self.app = app
         app.extensions["statelab.tracer"] = self
         app.wsgi_app = self._middleware(app.wsgi_app)
-        for name, signal, error_arg in _SIGNALS:
-            signal.connect(self._receiver(name, error_arg), app, weak=False)
+        _watch_signals()
 
     # -- instrumentation -------------------------------------------------------------
 
@@ -141,6 +223,7 @@ class HookTracer:
             return func
         function = qualified_name(func)
         receives_error = name in _RECEIVES_ERROR
+        is_before = name == "before_request"
 
         @functools.wraps(func)
         def traced(*args: Any, **kwargs: Any) -> Any:
@@ -149,23 +232,23 @@ class HookTracer:
                 return func(*args, **kwargs)
             info: dict = detail(args) if detail else {}
             outer, trace.current = trace.current, info
-            start = time.perf_counter()
+            start = _perf()
             try:
                 result = func(*args, **kwargs)
             except BaseException as exc:
                 info["raised"] = describe_error(exc)
                 raise
             else:
-                if name == "before_request" and result is not None:
+                if is_before and result is not None:
                     info["returned_response"] = True
                 if after is not None:
                     info.update(after(result))
                 return result
             finally:
-                end = time.perf_counter()
+                end = _perf()
                 trace.current = outer
                 error = describe_error(args[0] if args else None) if receives_error else None
-                trace.step(kind, name, function, blueprint, start, end, error, info)
+                trace.steps.append((kind, name, function, blueprint, start, end, error, info))
 
         setattr(traced, _MARK, True)
         return traced
@@ -197,6 +280,17 @@ class HookTracer:
                                 functools.partial(_handler_detail, code, exc_class))
             self._instrument_session(app.session_interface)
 
+    def _ensure_instrumented(self) -> None:
+        # Flask refuses new hooks, views and handlers once it has handled a request
+        # (its setup methods check _got_first_request), so a pass after that one is
+        # the last needed; only a replaced session interface is looked for after it.
+        if self._settled:
+            if not getattr(self.app.session_interface, _MARK, False):
+                self.instrument()
+            return
+        self._settled = self.app._got_first_request
+        self.instrument()
+
     def _instrument_session(self, iface: Any) -> None:
         if getattr(iface, _MARK, False):
             return
@@ -209,37 +303,30 @@ class HookTracer:
             lambda args: snapshot(args[1]))
         setattr(iface, _MARK, True)
 
-    def _receiver(self, name: str, error_arg: str | None) -> Callable:
-        def receive(sender: Flask, **extra: Any) -> None:
-            trace = _current.get()
-            if trace is None:
-                return
-            now = time.perf_counter()
-            detail: dict = {}
-            error = describe_error(extra.get(error_arg)) if error_arg else None
-            if name == "request_started":
-                detail = _routing_detail(trace)
-            trace.step("signal", name, f"flask.signals.{name}", None, now, now, error, detail)
-        return receive
-
     # -- the WSGI entry --------------------------------------------------------------
 
     def _middleware(self, wsgi_app: Callable) -> Callable:
+        running = self._flusher.running
+
         @functools.wraps(wsgi_app)
         def traced_wsgi_app(environ: dict, start_response: Callable) -> Any:
             lab = self.select(environ)
             if lab is None:
                 return wsgi_app(environ, start_response)
-            self.instrument()
-            trace = Trace(lab, self.sink)
-            trace.emit("request", _request_fields(environ))
-            sent: dict = {}
+            self._ensure_instrumented()
+            self._flusher.ensure_started()
+            get = environ.get
+            trace = Trace(lab, self.bus, (
+                get("REQUEST_METHOD"), get("PATH_INFO"), get("QUERY_STRING") or "",
+                get("statelab.client"), get("HTTP_COOKIE"), get("HTTP_USER_AGENT")))
+            sent: list = []
 
             def capture(status: str, headers: list, exc_info: Any = None) -> Callable:
-                sent["status"], sent["headers"] = status, headers
+                sent[:] = (status, headers)
                 return start_response(status, headers, exc_info)
 
             token = _current.set(trace)
+            running[trace.id] = trace
             error = None
             try:
                 return wsgi_app(environ, capture)
@@ -248,49 +335,73 @@ class HookTracer:
                 raise
             finally:
                 _current.reset(token)
-                headers = sent.get("headers", [])
-                trace.emit("end", {
-                    "status": int(sent["status"].split(" ", 1)[0]) if sent else 500,
-                    "endpoint": trace.endpoint,
-                    "duration_ms": trace.ms(time.perf_counter()),
-                    "set_cookie": [v for k, v in headers if k.lower() == "set-cookie"],
-                    "error": error,
-                })
+                del running[trace.id]
+                trace.ending = (int(sent[0][:3]) if sent else 500,
+                                sent[1] if sent else [], error, _perf())
+                trace.flush()
         return traced_wsgi_app
+
+
+_signals_watched = False
+
+
+def _watch_signals() -> None:
+    """Record each of Flask's request signals as a step, once per process.
+
+    Each signal's ``send`` is wrapped rather than a receiver connected: a receiver costs
+    blinker's lookup and an ``inspect.iscoroutinefunction`` check on every send of every
+    request, and wrapping also measures how long the signal's own receivers took. The
+    step belongs to the request being traced in this context, if any.
+    """
+    global _signals_watched
+    if _signals_watched:
+        return
+    _signals_watched = True
+    for name, signal, error_arg in _SIGNALS:
+        signal.send = _traced_send(signal.send, name, error_arg)
+
+
+def _traced_send(send: Callable, name: str, error_arg: str | None) -> Callable:
+    function = f"flask.signals.{name}"
+    started = name == "request_started"
+
+    @functools.wraps(send)
+    def traced_send(*args: Any, **kwargs: Any) -> Any:
+        trace = _current.get()
+        if trace is None:
+            return send(*args, **kwargs)
+        start = _perf()
+        try:
+            return send(*args, **kwargs)
+        finally:
+            error = describe_error(kwargs.get(error_arg)) if error_arg else None
+            detail = _routing_detail(trace) if started else None
+            trace.steps.append(("signal", name, function, None, start, _perf(), error, detail))
+
+    return traced_send
 
 
 def _handler_detail(code: int | None, exc_class: type, args: tuple) -> dict:
     exc = args[0] if args else None
-    original = getattr(exc, "original_exception", None)
     return {
         "code": code,
         "registered_for": exc_class.__name__,
         "exception": describe_error(exc),
-        "original_exception": describe_error(original),
+        "original_exception": describe_error(getattr(exc, "original_exception", None)),
     }
 
 
 def _routing_detail(trace: Trace) -> dict:
     from flask import request
 
-    rule = request.url_rule
+    req = request._get_current_object()
+    rule = req.url_rule
     trace.endpoint = rule.endpoint if rule is not None else None
-    routing = request.routing_exception
+    routing = req.routing_exception
     if routing is None:
         return {"endpoint": trace.endpoint}
     return {
         "endpoint": None,
         "routing_exception": describe_error(routing),
         "note": "URL matching failed; Flask stored the error and raises it after before_request",
-    }
-
-
-def _request_fields(environ: dict) -> dict:
-    return {
-        "method": environ.get("REQUEST_METHOD"),
-        "path": environ.get("PATH_INFO"),
-        "query": environ.get("QUERY_STRING") or "",
-        "client": environ.get("statelab.client"),
-        "cookie_header": environ.get("HTTP_COOKIE"),
-        "user_agent": environ.get("HTTP_USER_AGENT"),
     }
