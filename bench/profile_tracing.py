@@ -49,73 +49,6 @@ def timed(client, headers, n, repeats=3):
     return best / n * 1e6  # µs per request
 
 
-def ablations(n):
-    """Traced app with one piece of the tracer switched off at a time (monkeypatched
-    here, nothing in the backend is edited): what each piece costs per request."""
-    import statelab.sessions as sessions
-    import statelab.tracing as tracing
-
-    orig_snapshot = sessions.LabSessionInterface.trace_snapshot
-    orig_signals = tracing._SIGNALS
-
-    def restore():
-        sessions.LabSessionInterface.trace_snapshot = orig_snapshot
-        tracing._SIGNALS = orig_signals
-
-    def no_snapshot():
-        restore()
-        sessions.LabSessionInterface.trace_snapshot = lambda self, session: {}
-
-    def no_signals():
-        restore()
-        tracing._SIGNALS = ()
-
-    def tracer(app):
-        return app.extensions["statelab.tracer"]
-
-    def noop_sink(app):
-        tracer(app).sink = lambda lab, event: None
-
-    def instrument_once(app):
-        tracer(app).instrument = lambda: None  # already instrumented by the first request
-
-    def fixed_id(app):
-        tracing.uuid.uuid4 = lambda: _FakeUUID
-
-    cases = [
-        ("untraced", False, restore, None),
-        ("traced (as shipped)", True, restore, None),
-        ("traced, sink = no-op (no MemoryBus.publish)", True, restore, noop_sink),
-        ("traced, instrument() only once", True, restore, instrument_once),
-        ("traced, session snapshot = {}", True, no_snapshot, None),
-        ("traced, no signal receivers", True, no_signals, None),
-        ("traced, uuid4 not called", True, restore, fixed_id),
-    ]
-    import uuid as _uuid
-
-    real_uuid4 = _uuid.uuid4
-    base = None
-    print(f"\nAblations (test client, best of 3 x {n} requests each):")
-    for label, on, patch, after in cases:
-        tracing.uuid.uuid4 = real_uuid4
-        app, client, headers, _ = make_client(on, patch)
-        if after:
-            after(app)
-        loop(client, headers, 300)
-        us = timed(client, headers, n)
-        if base is None:
-            base = us
-            print(f"  {label:<46} {us:7.1f} us/req")
-        else:
-            print(f"  {label:<46} {us:7.1f} us/req  (+{us - base:5.1f} over untraced)")
-    tracing.uuid.uuid4 = real_uuid4
-    restore()
-
-
-class _FakeUUID:
-    hex = "0123456789abcdef0123456789abcdef"
-
-
 def main():
     sides = {name: make_client(name == "traced") for name in ("traced", "untraced")}
     for _, client, headers, _ in sides.values():
@@ -150,4 +83,3 @@ def main():
 
 if __name__ == "__main__":
     main()
-    ablations(max(1000, N // 2))
