@@ -154,10 +154,17 @@ def current_trace() -> Trace | None:
     return _current.get()
 
 
+_NO_DETAIL = object()  # inside a step that has no detail (yet); None: outside any step
+
+
 def annotate(**detail: Any) -> None:
     """Add facts to the step now running (a hook can say what it really is)."""
     trace = _current.get()
-    if trace is not None and trace.current is not None:
+    if trace is None or trace.current is None:
+        return
+    if trace.current is _NO_DETAIL:
+        trace.current = detail
+    else:
         trace.current.update(detail)
 
 
@@ -230,23 +237,31 @@ class HookTracer:
             trace = _current.get()
             if trace is None:
                 return func(*args, **kwargs)
-            info: dict = detail(args) if detail else {}
-            outer, trace.current = trace.current, info
+            outer = trace.current
+            # Most steps have no detail: no dict is made for them (the log keeps fewer
+            # objects alive for the garbage collector to scan).
+            trace.current = detail(args) if detail else _NO_DETAIL
             start = _perf()
+            extra = None
             try:
                 result = func(*args, **kwargs)
             except BaseException as exc:
-                info["raised"] = describe_error(exc)
+                extra = {"raised": describe_error(exc)}
                 raise
             else:
                 if is_before and result is not None:
-                    info["returned_response"] = True
-                if after is not None:
-                    info.update(after(result))
+                    extra = {"returned_response": True}
+                elif after is not None:
+                    extra = after(result)
                 return result
             finally:
                 end = _perf()
+                info = trace.current
                 trace.current = outer
+                if info is _NO_DETAIL:
+                    info = extra
+                elif extra:
+                    info.update(extra)
                 error = describe_error(args[0] if args else None) if receives_error else None
                 trace.steps.append((kind, name, function, blueprint, start, end, error, info))
 
