@@ -59,4 +59,4 @@ system:
 	fi
 
 clean:
-	rm -rf $(VENV) node_modules test-results playwright-report instance
+	rm -rf $(VENV) node_modules test-results playwright-report backend/instance

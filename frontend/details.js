@@ -27,7 +27,11 @@ function stepNote(step) {
   if (d.returned_response) notes.push('returned a response: the view is skipped');
   if (d.raised) notes.push(`raised ${errorText(d.raised)}`);
   if (d.routing_exception) notes.push(`routing error stored: ${errorText(d.routing_exception)}`);
-  if (d.emulated) notes.push(`emulated (${d.scope ?? 'once'})${d.note ? `: ${d.note}` : ''}`);
+  if (d.emulates) {
+    const first = [d.first_in_process && 'first request of this process', d.first_in_lab && 'first request of this lab'].filter(Boolean);
+    notes.push(`emulates ${d.emulates}: ${first.length ? `acted (${first.join(', ')})` : 'not a first request, did nothing'}`);
+  }
+  if (d.signed_cookie_rejected) notes.push(`session cookie refused: ${d.signed_cookie_rejected}`);
   if (step.name === 'view' && d.endpoint) notes.push(`endpoint ${d.endpoint}`);
   return notes.join('; ');
 }

@@ -38,10 +38,13 @@ def test_raised_exception_reaches_teardown_in_production_mode(lab_client):
     assert trace["end"]["status"] == 500
 
 
-def test_login_abort_never_logs_in(lab_client):
-    lab_client.get("/api/error/login-abort")
-    state = lab_client.get("/api/state").get_json()
-    assert state["mechanisms"]["session"]["user"] is None
+def test_login_abort_never_writes_the_session(lab_client):
+    lab_client.login("session", "Tom")
+    response = lab_client.post("/api/error/login-abort")
+    assert response.status_code == 500
+    trace = lab_client.last_trace("/api/error/login-abort")
+    assert trace["end"]["set_cookie"] == []  # the session line after abort() never ran
+    assert lab_client.get("/api/state").get_json()["mechanisms"]["session"]["user"] == "Tom"
 
 
 def test_custom_handlers_off_shows_werkzeugs_default_page(lab_client):

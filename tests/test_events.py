@@ -75,6 +75,6 @@ def test_subscribers_are_capped(make_bus):
 
 def test_bad_ids(make_bus):
     bus = make_bus()
-    for bad in ("abc", "-1", "1-x"):
+    for bad in ("abc", "-1", "1-x", "1-5", "\u00b2", "9" * 40, "18446744073709551616-0"):
         with pytest.raises(BadEventId):
             bus.read("lab", after=bad)

@@ -108,6 +108,28 @@ def _heartbeats(stream):
     return comments
 
 
+def test_head_requests_do_not_keep_viewer_slots(make_app):
+    client = make_app(STATELAB_MAX_VIEWERS=2).test_client()
+    lab = client.post("/api/labs").get_json()["id"]
+    for _ in range(5):
+        response = client.head(f"/api/hooks/stream?lab={lab}")
+        assert response.status_code == 200
+        response.close()
+    info = client.get("/api/labs/current", headers={"X-Lab-Id": lab}).get_json()
+    assert info["subscribers"] == 0
+
+
+def test_viewers_are_capped_and_given_back(make_app):
+    client = make_app(STATELAB_MAX_VIEWERS=1).test_client()
+    lab = client.post("/api/labs").get_json()["id"]
+    first = client.get(f"/api/hooks/stream?lab={lab}")
+    assert client.get(f"/api/hooks/stream?lab={lab}").status_code == 429
+    first.close()
+    again = client.get(f"/api/hooks/stream?lab={lab}")
+    assert again.status_code == 200
+    again.close()
+
+
 def test_the_stream_log_reads_and_static_files_are_not_traced(live_lab):
     base = live_lab.base
     live_lab.get(f"{base}/api/hooks", timeout=5)

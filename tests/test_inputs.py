@@ -26,6 +26,13 @@ def assert_problem(response, status, error):
     ('{"username": "Tom", "password": "123", "max_age": true}',
      {"content_type": "application/json"}, 400, "bad_field"),
     (b'{"username": "\\xff"}', {"content_type": "application/json"}, 400, "bad_json"),
+    ('{"username": "Tom", "password": "123", "max_age": "\u00b2"}',
+     {"content_type": "application/json"}, 400, "bad_field"),
+    ('{"username": "Tom", "password": "123", "max_age": "' + "9" * 5000 + '"}',
+     {"content_type": "application/json"}, 400, "bad_field"),
+    ('{"username": "\\ud800", "password": "123"}', {"content_type": "application/json"},
+     400, "bad_field"),
+    ("[" * 30000, {"content_type": "application/json"}, 400, "bad_json"),
 ])
 def test_bad_login_bodies(lab_client, body, kwargs, status, error):
     assert_problem(lab_client.post("/api/session/login", data=body, **kwargs), status, error)
@@ -69,6 +76,8 @@ def test_unknown_mechanism_and_route(lab_client):
 def test_bad_settings(lab_client):
     assert_problem(lab_client.put("/api/lab/settings", json={"short_circuit": "yes"}), 400,
                    "bad_field")
+    assert_problem(lab_client.put("/api/lab/settings", json={"custom_error_handlers": None}),
+                   400, "bad_field")
     assert_problem(lab_client.put("/api/lab/settings", json={"debug": True}), 400, "bad_field")
     assert lab_client.get("/api/lab/settings").get_json() == {
         "custom_error_handlers": True, "short_circuit": False}
@@ -76,7 +85,11 @@ def test_bad_settings(lab_client):
 
 def test_bad_hook_log_queries(lab_client):
     assert_problem(lab_client.get("/api/hooks?after=abc"), 400, "bad_field")
+    assert_problem(lab_client.get("/api/hooks?after=\u00b2"), 400, "bad_field")
+    assert_problem(lab_client.get("/api/hooks?after=" + "9" * 40), 400, "bad_field")
     assert_problem(lab_client.get("/api/hooks?limit=0"), 400, "bad_field")
+    assert_problem(lab_client.get("/api/hooks?limit=\u00b2"), 400, "bad_field")
+    assert_problem(lab_client.get("/api/slow?ms=\u00b2"), 400, "bad_field")
     assert_problem(lab_client.get("/api/hooks/stream", headers={"Last-Event-ID": "x"}), 400,
                    "bad_field")
 
@@ -100,6 +113,12 @@ def test_garbage_server_session_id_is_a_fresh_session(lab_client):
     assert body["stored"] is False and body["user"] is None
 
 
+def test_method_not_allowed_says_what_is(lab_client):
+    response = lab_client.get("/api/cookie/login")
+    assert_problem(response, 405, "method_not_allowed")
+    assert "POST" in response.headers["Allow"]
+
+
 def test_cookie_tools_refuse_unknown_names_and_bad_values(lab_client):
     assert_problem(lab_client.put("/api/cookies/other", json={"value": "x"}), 404,
                    "unknown_cookie")
@@ -108,3 +127,8 @@ def test_cookie_tools_refuse_unknown_names_and_bad_values(lab_client):
                    "bad_field")
     assert_problem(lab_client.post("/api/cookies/clear", json={"names": ["nope"]}), 404,
                    "unknown_cookie")
+    assert_problem(lab_client.put("/api/cookies/username", json={"value": "\ud800"}), 400,
+                   "bad_field")
+    # 1500 CJK characters are 4500 bytes of UTF-8, more once quoted: browsers would drop it
+    assert_problem(lab_client.put("/api/cookies/username", json={"value": "刘" * 1500}), 400,
+                   "bad_field")

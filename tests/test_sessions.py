@@ -68,6 +68,22 @@ def test_malformed_cookies_decode_without_error(app):
         assert decoded["problem"] in ("malformed", "bad_signature")
 
 
+def test_a_compressed_bomb_is_not_inflated(app, lab_client):
+    import zlib
+
+    from itsdangerous.encoding import base64_encode
+
+    bomb = base64_encode(zlib.compress(b'{"x": "' + b"a" * 20_000_000 + b'"}', 9)).decode()
+    value = f".{bomb}.AAAAAA.forged"
+    assert len(value) < 40_000
+    decoded = decode_signed_cookie(app, app.session_interface, value)
+    assert decoded["signature_valid"] is False and decoded["payload"] is None
+    assert decoded["problem"] in ("too_large", "bad_signature")
+    lab_client.client.set_cookie("session", value)
+    response = lab_client.get("/api/state")
+    assert response.status_code == 200 and len(response.data) < 100_000
+
+
 def test_a_compressed_payload_is_recognised(app):
     with app.test_request_context():
         serializer = app.session_interface.get_signing_serializer(app)

@@ -70,10 +70,11 @@ def test_before_request_in_registration_order_after_request_in_reverse():
     functions = [s["function"].rsplit(".", 1)[-1] for s in steps if s["kind"] == "hook"]
     assert functions == ["first", "second", "after_two", "after_one", "teardown"]
     names = [s["name"] for s in steps]
-    assert names == ["open_session", "request_started", "before_request", "before_request",
-                     "view", "after_request", "after_request", "save_session",
-                     "request_finished", "teardown_request", "request_tearing_down",
-                     "appcontext_tearing_down"]
+    assert names == ["appcontext_pushed", "open_session", "request_started",
+                     "before_request", "before_request", "view", "after_request",
+                     "after_request", "save_session", "request_finished",
+                     "teardown_request", "request_tearing_down", "appcontext_tearing_down",
+                     "appcontext_popped"]
     assert events[0]["type"] == "request" and events[-1]["type"] == "end"
     assert events[-1]["status"] == 200
     assert [s["index"] for s in steps] == list(range(len(steps)))
@@ -169,6 +170,35 @@ def test_a_hook_registered_later_appears_without_any_list_to_edit():
     assert names.index("url_value_preprocessor") < names.index("before_request")
     hooks = [s["function"].rsplit(".", 1)[-1] for s in steps if s["name"] == "before_request"]
     assert hooks == ["first", "second", "blueprint_hook"]
+
+
+def test_async_views_and_hooks_are_still_awaited():
+    app, bus = traced_app()
+
+    @app.route("/async")
+    async def async_view():
+        return "awaited"
+
+    @app.before_request
+    async def async_hook():
+        return None
+
+    assert app.test_client().get("/async").data == b"awaited"
+    steps, _ = steps_of(bus)
+    functions = [s["function"].rsplit(".", 1)[-1] for s in steps]
+    assert "async_view" in functions and "async_hook" in functions
+
+
+def test_a_failing_bus_costs_the_trace_not_the_response():
+    app = Flask(__name__)
+
+    class BrokenBus:
+        def publish_many(self, lab, render, args):
+            raise ConnectionError("redis is down")
+
+    HookTracer(app, bus=BrokenBus(), select=lambda environ: "lab")
+    app.add_url_rule("/", view_func=lambda: "still served")
+    assert app.test_client().get("/").data == b"still served"
 
 
 def test_untraced_requests_publish_nothing():

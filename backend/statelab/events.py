@@ -14,9 +14,14 @@ events; whole publishes are pushed out, oldest first.
 from __future__ import annotations
 
 import json
+import re
 import threading
 from collections import deque
 from dataclasses import dataclass, field
+
+
+_COUNTER_ID = re.compile(r"[0-9]{1,18}", re.ASCII)
+_STREAM_ID = re.compile(r"([0-9]{1,18})(?:-([0-9]{1,18}))?", re.ASCII)
 
 
 class BadEventId(ValueError):
@@ -55,8 +60,6 @@ class MemoryBus:
     traced request adds one object for the garbage collector to look at, not fifteen.
     """
 
-    backend = "memory"
-
     def __init__(self, capacity: int = 5000, max_subscribers: int = 20) -> None:
         self.capacity = capacity
         self.max_subscribers = max_subscribers
@@ -71,16 +74,12 @@ class MemoryBus:
         return log
 
     @staticmethod
-    def _parse(after: str | None) -> int:
+    def parse_id(after: str | None) -> int:
         if after in (None, ""):
             return 0
-        try:
-            value = int(after)
-        except ValueError:
-            raise BadEventId(after) from None
-        if value < 0:
+        if _COUNTER_ID.fullmatch(after) is None:
             raise BadEventId(after)
-        return value
+        return int(after)
 
     def publish(self, lab: str, event: dict) -> str:
         return str(self.publish_many(lab, None, (event,)))
@@ -101,7 +100,7 @@ class MemoryBus:
         return first
 
     def read(self, lab: str, after: str | None = None, limit: int | None = None) -> Page:
-        start = self._parse(after)
+        start = self.parse_id(after)
         log = self._log(lab)
         with log.lock:
             return self._page(log, start, limit)
@@ -127,7 +126,7 @@ class MemoryBus:
 
     def wait(self, lab: str, after: str | None, timeout: float) -> Page:
         """Events after ``after``; blocks up to ``timeout`` seconds while there are none."""
-        start = self._parse(after)
+        start = self.parse_id(after)
         log = self._log(lab)
         with log.changed:
             if log.next_id - 1 <= start:
@@ -166,96 +165,108 @@ class MemoryBus:
         return log.count if log else 0
 
 
+VIEWER_LEASE_SECONDS = 3600
+
+
+# Numbers a batch of events and appends it, atomically: ids are "N-0" with N counting
+# the lab's events, so a reader can tell from the ids kept whether any were trimmed.
+_APPEND = """
+local count = #ARGV - 2
+local last = redis.call('INCRBY', KEYS[2], count)
+for i = 1, count do
+  redis.call('XADD', KEYS[1], 'MAXLEN', ARGV[1], (last - count + i) .. '-0', 'e', ARGV[i + 2])
+end
+redis.call('EXPIRE', KEYS[1], ARGV[2])
+redis.call('EXPIRE', KEYS[2], ARGV[2])
+return last - count + 1
+"""
+
+
 class RedisBus:
     """Each lab's log is a capped Redis Stream; followers block on XREAD."""
 
-    backend = "redis"
-
     def __init__(self, client, capacity: int = 5000, max_subscribers: int = 20,
-                 prefix: str = "statelab:") -> None:
+                 prefix: str = "statelab:", idle_ttl: int = 7 * 24 * 3600) -> None:
         self.client = client
         self.capacity = capacity
         self.max_subscribers = max_subscribers
         self.prefix = prefix
+        self.idle_ttl = idle_ttl
+        self._append = client.register_script(_APPEND)
 
     def _key(self, lab: str) -> str:
         return f"{self.prefix}events:{lab}"
+
+    def _seq_key(self, lab: str) -> str:
+        return f"{self.prefix}seq:{lab}"
 
     def _subs_key(self, lab: str) -> str:
         return f"{self.prefix}viewers:{lab}"
 
     @staticmethod
-    def _parse(after: str | None) -> str:
+    def parse_id(after: str | None) -> int:
         if after in (None, ""):
-            return "0-0"
-        ms, dash, seq = after.partition("-")
-        if not (ms.isdigit() and (not dash or seq.isdigit())):
+            return 0
+        match = _STREAM_ID.fullmatch(after)
+        if match is None or match.group(2) not in (None, "0"):
             raise BadEventId(after)
-        return after if dash else f"{ms}-0"
+        return int(match.group(1))
 
     @staticmethod
     def _decode(entries) -> list[dict]:
         events = []
         for entry_id, fields in entries:
             event = json.loads(fields[b"e"])
-            event["id"] = entry_id.decode()
+            event["id"] = entry_id.decode().partition("-")[0]
             events.append(event)
         return events
 
     def publish(self, lab: str, event: dict) -> str:
-        entry_id = self.client.xadd(
-            self._key(lab), {"e": json.dumps(event, default=str)},
-            maxlen=self.capacity, approximate=False)
-        event["id"] = entry_id.decode() if isinstance(entry_id, bytes) else entry_id
-        return event["id"]
+        return str(self.publish_many(lab, None, (event,)))
 
-    def publish_many(self, lab: str, render, args: range) -> None:
-        pipe = self.client.pipeline(transaction=False)
-        for arg in args:
-            pipe.xadd(self._key(lab), {"e": json.dumps(render(arg), default=str)},
-                      maxlen=self.capacity, approximate=False)
-        pipe.execute()
+    def publish_many(self, lab: str, render, args) -> int:
+        payloads = [json.dumps(arg if render is None else render(arg), default=str)
+                    for arg in args]
+        return int(self._append(keys=[self._key(lab), self._seq_key(lab)],
+                                args=[self.capacity, self.idle_ttl, *payloads]))
 
     def read(self, lab: str, after: str | None = None, limit: int | None = None) -> Page:
-        start = self._parse(after)
+        start = self.parse_id(after)
         key = self._key(lab)
-        entries = self.client.xrange(key, f"({start}" if start != "0-0" else "-", "+",
-                                     count=limit)
-        return self._page(key, start, self._decode(entries))
+        entries = self.client.xrange(key, f"({start}-0" if start else "-", "+", count=limit)
+        return self._page(lab, start, self._decode(entries))
 
-    def _page(self, key: str, start: str, events: list[dict]) -> Page:
+    def _page(self, lab: str, start: int, events: list[dict]) -> Page:
         if events:
+            first = int(events[0]["id"])
             cleared = events[0]["type"] == "clear"  # cleared on purpose, not pushed out
-            return Page(events, events[-1]["id"], not cleared and self._dropped(key, start))
-        info = self.client.xinfo_stream(key) if self.client.exists(key) else None
-        last = info["last-generated-id"].decode() if info else None
-        return Page([], last, self._dropped(key, start))
-
-    def _dropped(self, key: str, start: str) -> bool:
-        if start == "0-0":
-            return False
-        first = self.client.xrange(key, "-", "+", count=1)
-        if not first:
-            return False
-        return _id_tuple(first[0][0].decode()) > _next_id(start)
+            return Page(events, events[-1]["id"], bool(start) and first > start + 1
+                        and not cleared)
+        last = self.client.get(self._seq_key(lab))
+        last = int(last) if last else 0
+        return Page([], str(last) if last else None, bool(start) and last > start
+                    and not self.client.xlen(self._key(lab)))
 
     def wait(self, lab: str, after: str | None, timeout: float) -> Page:
-        start = self._parse(after)
+        start = self.parse_id(after)
         key = self._key(lab)
-        found = self.client.xread({key: start}, block=max(1, int(timeout * 1000)))
+        found = self.client.xread({key: f"{start}-0"}, block=max(1, int(timeout * 1000)))
         events = self._decode(found[0][1]) if found else []
-        return self._page(key, start, events)
+        return self._page(lab, start, events)
 
     def clear(self, lab: str) -> None:
         self.client.xtrim(self._key(lab), maxlen=0, approximate=False)
         self.publish(lab, {"type": "clear", "lab": lab})
 
     def drop(self, lab: str) -> None:
-        self.client.delete(self._key(lab), self._subs_key(lab))
+        self.client.delete(self._key(lab), self._seq_key(lab), self._subs_key(lab))
 
     def subscribe(self, lab: str) -> None:
         key = self._subs_key(lab)
-        if self.client.incr(key) > self.max_subscribers:
+        count = self.client.incr(key)
+        # A lease: a worker that dies holding viewers cannot pin the count for good.
+        self.client.expire(key, VIEWER_LEASE_SECONDS)
+        if count > self.max_subscribers:
             self.client.decr(key)
             raise TooManySubscribers(lab)
 
@@ -269,13 +280,3 @@ class RedisBus:
 
     def count(self, lab: str) -> int:
         return self.client.xlen(self._key(lab))
-
-
-def _id_tuple(entry_id: str) -> tuple[int, int]:
-    ms, _, seq = entry_id.partition("-")
-    return int(ms), int(seq or 0)
-
-
-def _next_id(entry_id: str) -> tuple[int, int]:
-    ms, seq = _id_tuple(entry_id)
-    return ms, seq + 1

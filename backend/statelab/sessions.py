@@ -25,6 +25,7 @@ from itsdangerous.encoding import base64_decode, bytes_to_int
 from .tracing import annotate, jsonable
 
 SERVER_COOKIE = "server_session"
+MAX_PAYLOAD_BYTES = 16 * 1024  # a real session cookie's payload is under 4 KB
 MAX_AGE_KEY = "max_age"
 _G_KEY = "_statelab_server_session"
 
@@ -75,7 +76,7 @@ class LabSessionInterface(SecureCookieSessionInterface):
         if raw and session is not None and not session:
             # Flask starts an empty session, silently, for a cookie it cannot verify;
             # say so in the trace, measured rather than guessed by the page.
-            problem = decode_signed_cookie(app, self, raw)["problem"]
+            problem = signature_problem(app, self, raw)
             if problem:
                 annotate(signed_cookie_rejected=problem)
         return session
@@ -109,6 +110,22 @@ def server_session() -> ServerSideSession:
     return g.get(_G_KEY)
 
 
+def signature_problem(app: Flask, iface: SecureCookieSessionInterface, value: str) -> str | None:
+    """Why Flask would refuse this cookie (None: it would not). The signature is checked
+    before anything is decompressed, so a forged cookie costs no more than an HMAC."""
+    serializer = iface.get_signing_serializer(app)
+    max_age = int(app.permanent_session_lifetime.total_seconds())
+    for signer in serializer.iter_unsigners():  # the key, then SECRET_KEY_FALLBACKS
+        try:
+            signer.unsign(value, max_age=max_age)
+        except SignatureExpired:
+            return "expired"
+        except BadSignature:
+            continue
+        return None
+    return "bad_signature"
+
+
 def decode_signed_cookie(app: Flask, iface: SecureCookieSessionInterface,
                          value: str) -> dict:
     """Take a signed session cookie apart, with itsdangerous itself.
@@ -116,19 +133,12 @@ def decode_signed_cookie(app: Flask, iface: SecureCookieSessionInterface,
     The payload is readable by anyone (base64url JSON, ``.``-prefixed when zlib
     compressed); only the signature needs the secret key.
     """
-    serializer = iface.get_signing_serializer(app)
+    problem = signature_problem(app, iface, value)
     result: dict = {
         "payload": None, "payload_text": None, "compressed": value.startswith("."),
-        "timestamp": None, "age_seconds": None, "signature_valid": False, "problem": None,
+        "timestamp": None, "age_seconds": None, "signature_valid": problem is None,
+        "problem": problem,
     }
-    max_age = int(app.permanent_session_lifetime.total_seconds())
-    try:
-        serializer.loads(value, max_age=max_age)
-        result["signature_valid"] = True
-    except SignatureExpired:
-        result["problem"] = "expired"
-    except BadSignature:
-        result["problem"] = "bad_signature"
     parts = value.rsplit(".", 2)
     if len(parts) != 3:
         result["problem"] = "malformed"
@@ -143,7 +153,11 @@ def decode_signed_cookie(app: Flask, iface: SecureCookieSessionInterface,
     try:
         raw = base64_decode(payload_b64.lstrip("."))
         if result["compressed"]:
-            raw = zlib.decompress(raw)
+            inflate = zlib.decompressobj()
+            raw = inflate.decompress(raw, MAX_PAYLOAD_BYTES)
+            if inflate.unconsumed_tail:  # a zip bomb, or just too big to show
+                result["problem"] = result["problem"] or "too_large"
+                return result
         text = raw.decode("utf-8")
         result["payload_text"] = text
         result["payload"] = jsonable(iface.serializer.loads(text))

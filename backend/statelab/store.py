@@ -17,8 +17,6 @@ MAX_COMMENTS = 200
 
 
 class MemoryStore:
-    backend = "memory"
-
     def __init__(self, max_labs: int = 200) -> None:
         self.max_labs = max_labs
         self._labs: OrderedDict[str, dict] = OrderedDict()  # least recently used first
@@ -52,8 +50,11 @@ class MemoryStore:
         return lab in self._labs
 
     def created(self, lab: str) -> float:
-        return self._labs[lab]["created"]
+        record = self._labs.get(lab)
+        return record["created"] if record else 0.0
 
+    # A lab can be evicted while one of its requests runs: reads then see an empty
+    # lab, and a write raises LookupError (answered as unknown_lab).
     def add_comment(self, lab: str, comment: dict) -> dict:
         with self._lock:
             record = self._labs[lab]
@@ -63,10 +64,12 @@ class MemoryStore:
         return comment
 
     def comments(self, lab: str) -> list[dict]:
-        return list(self._labs[lab]["comments"])
+        record = self._labs.get(lab)
+        return list(record["comments"]) if record else []
 
     def settings(self, lab: str) -> dict:
-        return dict(self._labs[lab]["settings"])
+        record = self._labs.get(lab)
+        return dict(record["settings"] if record else DEFAULT_SETTINGS)
 
     def update_settings(self, lab: str, changes: dict) -> dict:
         with self._lock:
@@ -76,14 +79,14 @@ class MemoryStore:
     def first_request(self, lab: str) -> bool:
         """True exactly once per lab: for its first request."""
         with self._lock:
-            record = self._labs[lab]
+            record = self._labs.get(lab)
+            if record is None:
+                return False
             first, record["first_done"] = not record["first_done"], True
             return first
 
 
 class RedisStore:
-    backend = "redis"
-
     def __init__(self, client, max_labs: int = 200, prefix: str = "statelab:",
                  idle_ttl: int = 7 * 24 * 3600) -> None:
         self.client = client

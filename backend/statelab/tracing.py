@@ -6,16 +6,18 @@ preprocessors, error handlers, views, the session interface), so a hook register
 anywhere appears with no list to edit, and it listens to Flask's request signals.
 
 The tracer runs on every request, so its hot path only appends a tuple per step. A
-request's ``request`` event goes out when it starts; its steps and its ``end`` event go
-out together when it ends, and the bus turns steps into JSON only when someone reads
-them. A request still running after ``LIVE_AFTER`` seconds has its steps handed over by
-a background flusher as they finish, so a slow request is seen progressing.
+request's events (``request``, its steps, ``end``) go to the bus together when it ends,
+and the bus turns them into JSON only when someone reads them. A request still running
+after ``LIVE_AFTER`` seconds has its events handed over by a background flusher as they
+happen, so a slow request is seen progressing.
 """
 
 from __future__ import annotations
 
 import functools
+import inspect
 import itertools
+import logging
 import os
 import threading
 import time
@@ -25,6 +27,7 @@ from typing import Any, Callable, Protocol
 from flask import Flask, signals
 
 Selector = Callable[[dict], "str | None"]
+logger = logging.getLogger(__name__)
 LIVE_AFTER = 0.05
 
 _current: ContextVar["Trace | None"] = ContextVar("statelab_trace", default=None)
@@ -41,11 +44,13 @@ _SCOPED_REGISTRIES = (
 )
 
 _SIGNALS = (
+    ("appcontext_pushed", signals.appcontext_pushed, None),
     ("request_started", signals.request_started, None),
     ("got_request_exception", signals.got_request_exception, "exception"),
     ("request_finished", signals.request_finished, None),
     ("request_tearing_down", signals.request_tearing_down, "exc"),
     ("appcontext_tearing_down", signals.appcontext_tearing_down, "exc"),
+    ("appcontext_popped", signals.appcontext_popped, None),
 )
 
 # Steps whose argument is the exception Flask hands them (None when there was none).
@@ -86,7 +91,6 @@ def jsonable(value: Any) -> Any:
 
 _trace_ids = itertools.count(1)
 _process_tag = os.urandom(4).hex()
-_flush_lock = threading.Lock()  # keeps each lab's events in order across threads
 
 
 class Trace:
@@ -96,7 +100,7 @@ class Trace:
     ``(kind, name, function, blueprint, start, end, error, detail)``."""
 
     __slots__ = ("id", "lab", "bus", "t0", "wall0", "fields", "steps", "sent", "current",
-                 "endpoint", "ending")
+                 "endpoint", "ending", "lock")
 
     def __init__(self, lab: str, bus: Bus, fields: tuple) -> None:
         self.id = f"{_process_tag}{next(_trace_ids):x}"
@@ -110,6 +114,7 @@ class Trace:
         self.current: dict | None = None
         self.endpoint: str | None = None
         self.ending: tuple | None = None
+        self.lock = threading.Lock()  # the flusher and the request both hand over
 
     def ms(self, t: float) -> float:
         return round((t - self.t0) * 1000, 3)
@@ -142,16 +147,17 @@ class Trace:
         }, end)
 
     def flush(self) -> None:
-        """Hand the events not yet handed over to the bus, in order."""
-        with _flush_lock:
+        """Hand the events not yet handed over to the bus, in order. A bus that fails
+        (Redis down) costs the trace its events, never the request its response."""
+        with self.lock:
             upto = len(self.steps) + (self.ending is not None)
-            if upto > self.sent:
+            if upto <= self.sent:
+                return
+            try:
                 self.bus.publish_many(self.lab, self.render, range(self.sent, upto))
-                self.sent = upto
-
-
-def current_trace() -> Trace | None:
-    return _current.get()
+            except Exception:
+                logger.exception("statelab: could not publish trace %s", self.id)
+            self.sent = upto
 
 
 _NO_DETAIL = object()  # inside a step that has no detail (yet); None: outside any step
@@ -174,10 +180,9 @@ class _Flusher:
     def __init__(self) -> None:
         self.running: dict[str, Trace] = {}
         self.started = False
-        # A forked worker (gunicorn) has no thread of its own until it starts one.
-        os.register_at_fork(after_in_child=self._forked)
 
-    def _forked(self) -> None:
+    def forked(self) -> None:
+        # A forked worker (gunicorn) inherits no thread: it starts its own.
         self.started = False
         self.running.clear()
 
@@ -196,6 +201,10 @@ class _Flusher:
                     trace.flush()
 
 
+_flusher = _Flusher()
+os.register_at_fork(after_in_child=_flusher.forked)
+
+
 class HookTracer:
     """Records the lifecycle of every request that ``select`` picks.
 
@@ -211,7 +220,6 @@ class HookTracer:
         self.snapshot = snapshot or (lambda session: {"session": dict(session)})
         self._lock = threading.Lock()
         self._settled = False
-        self._flusher = _Flusher()
         if app is not None:
             self.init_app(app)
 
@@ -265,7 +273,33 @@ class HookTracer:
                 error = describe_error(args[0] if args else None) if receives_error else None
                 trace.steps.append((kind, name, function, blueprint, start, end, error, info))
 
+        if inspect.iscoroutinefunction(func):
+            traced = self._wrap_async(func, kind, name, function, blueprint, detail)
         setattr(traced, _MARK, True)
+        return traced
+
+    @staticmethod
+    def _wrap_async(func: Callable, kind: str, name: str, function: str,
+                    blueprint: str | None, detail: Callable | None) -> Callable:
+        """The same for an ``async def`` view or hook, so Flask still awaits it."""
+        receives_error = name in _RECEIVES_ERROR
+
+        @functools.wraps(func)
+        async def traced(*args: Any, **kwargs: Any) -> Any:
+            trace = _current.get()
+            if trace is None:
+                return await func(*args, **kwargs)
+            info = detail(args) if detail else None
+            start = _perf()
+            try:
+                return await func(*args, **kwargs)
+            except BaseException as exc:
+                info = {**(info or {}), "raised": describe_error(exc)}
+                raise
+            finally:
+                error = describe_error(args[0] if args else None) if receives_error else None
+                trace.steps.append((kind, name, function, blueprint, start, _perf(), error, info))
+
         return traced
 
     def instrument(self) -> None:
@@ -321,7 +355,7 @@ class HookTracer:
     # -- the WSGI entry --------------------------------------------------------------
 
     def _middleware(self, wsgi_app: Callable) -> Callable:
-        running = self._flusher.running
+        running = _flusher.running
 
         @functools.wraps(wsgi_app)
         def traced_wsgi_app(environ: dict, start_response: Callable) -> Any:
@@ -329,11 +363,12 @@ class HookTracer:
             if lab is None:
                 return wsgi_app(environ, start_response)
             self._ensure_instrumented()
-            self._flusher.ensure_started()
+            _flusher.ensure_started()
             get = environ.get
             trace = Trace(lab, self.bus, (
-                get("REQUEST_METHOD"), get("PATH_INFO"), get("QUERY_STRING") or "",
-                get("statelab.client"), get("HTTP_COOKIE"), get("HTTP_USER_AGENT")))
+                get("REQUEST_METHOD"), get("PATH_INFO"), _capped(get("QUERY_STRING") or ""),
+                get("statelab.client"), _capped(get("HTTP_COOKIE")),
+                _capped(get("HTTP_USER_AGENT"))))
             sent: list = []
 
             def capture(status: str, headers: list, exc_info: Any = None) -> Callable:
@@ -394,6 +429,15 @@ def _traced_send(send: Callable, name: str, error_arg: str | None) -> Callable:
             trace.steps.append(("signal", name, function, None, start, _perf(), error, detail))
 
     return traced_send
+
+
+MAX_HEADER_KEPT = 8192  # the log is bounded in events; this bounds each event's size
+
+
+def _capped(value: str | None) -> str | None:
+    if value is None or len(value) <= MAX_HEADER_KEPT:
+        return value
+    return value[:MAX_HEADER_KEPT] + f"… ({len(value) - MAX_HEADER_KEPT} more characters)"
 
 
 def _handler_detail(code: int | None, exc_class: type, args: tuple) -> dict:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Flask, current_app, g, request
+from flask import Blueprint, Flask, g, request
 
 from ..labs import lab_from_environ
 from . import (comments, cookie, cookies, errors, hooks, labs, openapi, server_session,
@@ -13,14 +13,16 @@ NO_LAB_NEEDED = {"api.labs.create_lab", "api.openapi.openapi", "api.openapi.heal
 
 
 def require_lab():
-    """Every API request names an existing lab; it is ``g.lab`` for the view."""
+    """Every API request names an existing lab; it is ``g.lab`` for the view.
+
+    The lab middleware has already looked the named lab up (``statelab.lab``)."""
     if request.endpoint in NO_LAB_NEEDED:
         return
-    lab = lab_from_environ(request.environ)
-    if not lab:
-        raise ApiError(400, "lab_required",
-                       "Name a lab: the X-Lab-Id header or ?lab= (POST /api/labs makes one)")
-    if not current_app.extensions["statelab"].labs.touch(lab):
+    lab = request.environ.get("statelab.lab")
+    if lab is None:
+        if not lab_from_environ(request.environ):
+            raise ApiError(400, "lab_required", "Name a lab: the X-Lab-Id header or ?lab= "
+                           "(POST /api/labs makes one)")
         raise ApiError(404, "unknown_lab", "No such lab (it may have been evicted); "
                        "POST /api/labs makes a new one")
     g.lab = lab

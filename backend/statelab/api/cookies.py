@@ -8,6 +8,7 @@ browser's DevTools could. State changes only on POST/PUT, never on GET.
 from __future__ import annotations
 
 from flask import Blueprint, current_app, jsonify
+from flask.sessions import SessionInterface
 
 from ..sessions import SERVER_COOKIE
 from .cookie import COOKIE
@@ -32,6 +33,21 @@ def _check(name: str) -> bool:
     return known[name]
 
 
+MAX_COOKIE_BYTES = 4000  # browsers drop a cookie past about 4096 bytes, name included
+
+
+def _attributes(name: str) -> dict:
+    """Where the real mechanism puts this cookie: the session cookies follow Flask's
+    SESSION_COOKIE_* settings (path, domain, Secure, SameSite); ``username`` follows
+    Werkzeug's set_cookie defaults, as the tutorial's login does."""
+    if name == COOKIE:
+        return {}
+    app = current_app
+    iface: SessionInterface = app.session_interface
+    return {"path": iface.get_cookie_path(app), "domain": iface.get_cookie_domain(app),
+            "secure": iface.get_cookie_secure(app), "samesite": iface.get_cookie_samesite(app)}
+
+
 @bp.post("/cookies/clear")
 def clear_cookies():
     body = read_body(required=False)
@@ -42,14 +58,18 @@ def clear_cookies():
         _check(name)
     response = jsonify(cleared=names)
     for name in names:
-        response.delete_cookie(name)
+        response.delete_cookie(name, **_attributes(name))
     return response
 
 
 @bp.put("/cookies/<name>")
 def set_cookie(name: str):
     httponly = _check(name)
-    value = text(read_body(), "value", max_len=4000, min_len=0)
+    value = text(read_body(), "value", max_len=MAX_COOKIE_BYTES, min_len=0)
     response = jsonify(name=name, value=value, httponly=httponly)
-    response.set_cookie(name, value, httponly=httponly)
+    response.set_cookie(name, value, httponly=httponly, **_attributes(name))
+    header = response.headers.getlist("Set-Cookie")[-1]
+    if len(header.split(";", 1)[0].encode()) > MAX_COOKIE_BYTES:
+        raise ApiError(400, "bad_field", f"That cookie would be over {MAX_COOKIE_BYTES} "
+                       "bytes once encoded; browsers would silently drop it", field="value")
     return response

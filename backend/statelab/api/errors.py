@@ -61,25 +61,14 @@ def _custom_handlers_on() -> bool:
     return current_app.extensions["statelab"].store.settings(lab)["custom_error_handlers"]
 
 
-def _answer(error: HTTPException):
+def handle_custom(error: HTTPException):
+    """The tutorial's custom 404/403/500 handler (one function, registered for each)."""
     if not _custom_handlers_on():
         return error  # Werkzeug's own response for this exception
     code = error.code or 500
     if request.path.startswith("/api/"):
         return jsonify(error=CODES[code], message=error.description, status=code), code
     return PAGES[code], code
-
-
-def handle_404(error):
-    return _answer(error)
-
-
-def handle_403(error):
-    return _answer(error)
-
-
-def handle_500(error):
-    return _answer(error)
 
 
 def handle_api_error(error: ApiError):
@@ -91,12 +80,12 @@ def handle_http_exception(error: HTTPException):
     if not request.path.startswith("/api/"):
         return error
     name = "too_large" if error.code == 413 else error.name.lower().replace(" ", "_")
-    return jsonify(error=name, message=error.description, status=error.code), error.code
+    headers = [(k, v) for k, v in error.get_headers() if k != "Content-Type"]  # e.g. Allow
+    return jsonify(error=name, message=error.description, status=error.code), error.code, headers
 
 
 def register_handlers(app: Flask) -> None:
-    app.register_error_handler(404, handle_404)
-    app.register_error_handler(403, handle_403)
-    app.register_error_handler(500, handle_500)
+    for code in CODES:
+        app.register_error_handler(code, handle_custom)
     app.register_error_handler(ApiError, handle_api_error)
     app.register_error_handler(HTTPException, handle_http_exception)

@@ -43,7 +43,7 @@ def stream():
     after = _after(request.headers.get("Last-Event-ID") or request.args.get("after"))
     heartbeat = current_app.config["STATELAB_HEARTBEAT_SECONDS"]
     try:
-        bus.read(lab, after, 1)
+        bus.parse_id(after)
     except BadEventId:
         raise ApiError(400, "bad_field", "'after' / Last-Event-ID is not an event id",
                        field="after") from None
@@ -55,24 +55,25 @@ def stream():
 
     def messages():
         last = after
-        try:
-            yield f"retry: 1000\n: following lab {lab}\n\n"
-            while True:
-                page = bus.wait(lab, last, heartbeat)
-                if page.dropped and not (page.events and page.events[0]["type"] == "clear"):
-                    yield _message("gap", None, {"after": last, "note":
-                                   "older events were pushed out of the bounded log"})
-                if not page.events:
-                    yield ": heartbeat\n\n"
-                    continue
-                for event in page.events:
-                    yield _message(event["type"], event["id"], event)
-                last = page.last_id
-        finally:
-            bus.unsubscribe(lab)
+        yield f"retry: 1000\n: following lab {lab}\n\n"
+        while True:
+            page = bus.wait(lab, last, heartbeat)
+            if page.dropped:
+                yield _message("gap", None, {"after": last, "note":
+                               "older events were pushed out of the bounded log"})
+            if not page.events:
+                yield ": heartbeat\n\n"
+                continue
+            for event in page.events:
+                yield _message(event["type"], event["id"], event)
+            last = page.last_id
 
-    return Response(messages(), mimetype="text/event-stream", headers={
+    response = Response(messages(), mimetype="text/event-stream", headers={
         "Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
+    # Called by the server when the connection ends, even when the body is never read
+    # (a HEAD request): the viewer's slot is always given back.
+    response.call_on_close(lambda: bus.unsubscribe(lab))
+    return response
 
 
 def _message(event_type: str, event_id: str | None, data: dict) -> str:

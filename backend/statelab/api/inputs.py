@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from flask import jsonify, request
+
+
+_DIGITS = re.compile(r"[0-9]{1,9}", re.ASCII)
 
 
 class ApiError(Exception):
@@ -22,10 +26,6 @@ class ApiError(Exception):
         body = {"error": self.error, "message": self.message, "status": self.status,
                 **self.extra}
         return jsonify(body), self.status
-
-
-def problem(status: int, error: str, message: str, **extra: Any):
-    return ApiError(status, error, message, **extra).response()
 
 
 def read_body(required: bool = True) -> dict:
@@ -45,6 +45,8 @@ def read_body(required: bool = True) -> dict:
         body = json.loads(raw)
     except (ValueError, UnicodeDecodeError) as exc:
         raise ApiError(400, "bad_json", f"Request body is not valid JSON: {exc}") from None
+    except RecursionError:
+        raise ApiError(400, "bad_json", "Request body is nested too deeply") from None
     if not isinstance(body, dict):
         raise ApiError(400, "bad_json", "The JSON body must be an object")
     return body
@@ -59,6 +61,11 @@ def text(body: dict, name: str, *, max_len: int, required: bool = True,
         return None
     if not isinstance(value, str):
         raise ApiError(400, "bad_field", f"'{name}' must be a string", field=name)
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate, possible in JSON "\ud800"
+        raise ApiError(400, "bad_field", f"'{name}' is not valid Unicode text",
+                       field=name) from None
     if not min_len <= len(value) <= max_len:
         raise ApiError(400, "bad_field",
                        f"'{name}' must be {min_len} to {max_len} characters", field=name)
@@ -70,7 +77,7 @@ def integer(body: dict, name: str, *, low: int, high: int) -> int | None:
     value = body.get(name)
     if value in (None, ""):
         return None
-    if isinstance(value, str) and value.strip().isdigit():
+    if isinstance(value, str) and _DIGITS.fullmatch(value.strip()):
         value = int(value)
     if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
         raise ApiError(400, "bad_field", f"'{name}' must be a whole number from {low} to {high}",
@@ -78,10 +85,8 @@ def integer(body: dict, name: str, *, low: int, high: int) -> int | None:
     return value
 
 
-def flag(body: dict, name: str) -> bool | None:
+def flag(body: dict, name: str) -> bool:
     value = body.get(name)
-    if value is None:
-        return None
     if not isinstance(value, bool):
         raise ApiError(400, "bad_field", f"'{name}' must be true or false", field=name)
     return value
