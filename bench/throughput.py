@@ -55,7 +55,7 @@ HOST = "127.0.0.1"
 # another; BENCH_ANONYMOUS=1 sends no cookies (the lightest request there is).
 ROUTE = os.environ.get("BENCH_ROUTE", "/api/state")
 ANONYMOUS = os.environ.get("BENCH_ANONYMOUS") == "1"
-WORKER_ARGS = ["-w", "1", "-k", "gthread", "--threads", "4"]
+WORKER_ARGS = os.environ.get("BENCH_WORKER_ARGS", "-w 1 -k gthread --threads 4").split()
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "7"))
 SECONDS = int(os.environ.get("BENCH_SECONDS", "3"))
 WARMUP_SECONDS = 2

@@ -66,7 +66,8 @@ def create_app(config_overrides: dict | None = None) -> Flask:
     _cors(app)
     if app.config["STATELAB_TRACING"]:
         HookTracer(app, bus=lab.bus, select=_traced_lab,
-                   snapshot=app.session_interface.trace_snapshot)
+                   snapshot=app.session_interface.trace_snapshot,
+                   describe=app.session_interface.describe_snapshot)
     app.wsgi_app = _lab_middleware(app.wsgi_app, lab.labs)
     return app
 

@@ -94,14 +94,22 @@ class LabSessionInterface(SecureCookieSessionInterface):
         data = self.server._retrieve_session_data(self.server._get_store_id(sid))
         return dict(data) if data is not None else None
 
-    def trace_snapshot(self, session: Any) -> dict:
-        """What each session holds now, for the tracer's session steps (shallow copies:
-        the tracer makes them JSON only if someone reads the step)."""
+    def trace_snapshot(self, session: Any) -> tuple:
+        """What each session holds now, kept as plain tuples for the tracer's session
+        steps; ``describe_snapshot`` makes it JSON-shaped when someone reads the step."""
         server = getattr(session, "server_side", None)
+        if server is None:
+            return (tuple(session.items()), None, None)
+        return (tuple(session.items()), server.sid, tuple(server.items()))
+
+    @staticmethod
+    def describe_snapshot(kept: tuple) -> dict:
+        if not kept:
+            return {}
+        signed, sid, server = kept
         return {
-            "session": dict(session),
-            "server_session": None if server is None else {
-                "sid": server.sid, "data": dict(server)},
+            "session": dict(signed),
+            "server_session": None if sid is None else {"sid": sid, "data": dict(server)},
         }
 
 

@@ -89,6 +89,7 @@ def jsonable(value: Any) -> Any:
     return str(value)
 
 
+STEP = 8  # values per step in Trace.steps
 _trace_ids = itertools.count(1)
 _process_tag = os.urandom(4).hex()
 
@@ -96,20 +97,25 @@ _process_tag = os.urandom(4).hex()
 class Trace:
     """One request being traced. Its events are numbered: -1 is the ``request`` event,
     0..n-1 the steps, n the ``end`` event; each is made into JSON by ``render(i)`` only
-    when read. Steps are kept as raw tuples:
-    ``(kind, name, function, blueprint, start, end, error, detail)``."""
+    when read. Steps are kept flat, ``STEP`` values each in one list:
+    ``kind, name, function, blueprint, start, end, error, detail``, where ``detail`` is
+    None, a dict, or ``(kept, dict | None)`` for what ``describe(kept)`` turns into a dict.
+    Everything kept is plain tuples and strings where it can be: the log holds thousands
+    of these, and the garbage collector need not scan what holds no containers."""
 
-    __slots__ = ("id", "lab", "bus", "t0", "wall0", "fields", "steps", "sent", "current",
-                 "endpoint", "ending", "lock")
+    __slots__ = ("id", "lab", "bus", "describe", "t0", "wall0", "fields", "steps", "sent",
+                 "current", "endpoint", "ending", "lock")
 
-    def __init__(self, lab: str, bus: Bus, fields: tuple) -> None:
+    def __init__(self, lab: str, bus: Bus, fields: tuple,
+                 describe: Callable[[Any], dict]) -> None:
         self.id = f"{_process_tag}{next(_trace_ids):x}"
         self.lab = lab
         self.bus = bus
+        self.describe = describe
         self.t0 = _perf()
         self.wall0 = time.time()
         self.fields = fields
-        self.steps: list[tuple] = []
+        self.steps: list = []
         self.sent = -1  # the next event to hand over: the request event first
         self.current: dict | None = None
         self.endpoint: str | None = None
@@ -126,19 +132,30 @@ class Trace:
         payload["time"] = round(self.wall0 + (at - self.t0), 6)
         return payload
 
+    def _request(self) -> dict:
+        method, path, query, client, cookie, agent = self.fields
+        return self._event("request", {
+            "method": method, "path": path, "query": query, "client": client,
+            "cookie_header": cookie, "user_agent": agent}, self.t0)
+
+    def count(self) -> int:
+        return len(self.steps) // STEP
+
     def render(self, index: int) -> dict:
         if index < 0:
-            method, path, query, client, cookie, agent = self.fields
-            return self._event("request", {
-                "method": method, "path": path, "query": query, "client": client,
-                "cookie_header": cookie, "user_agent": agent}, self.t0)
-        if index == len(self.steps) and self.ending is not None:
-            status, headers, error, at = self.ending
+            return self._request()
+        if index == self.count() and self.ending is not None:
+            status, set_cookie, error, at = self.ending
             return self._event("end", {
                 "status": status, "endpoint": self.endpoint, "duration_ms": self.ms(at),
-                "set_cookie": [v for k, v in headers if k == "Set-Cookie"],
-                "error": error}, at)
-        kind, name, function, blueprint, start, end, error, detail = self.steps[index]
+                "set_cookie": list(set_cookie), "error": error}, at)
+        at = index * STEP
+        kind, name, function, blueprint, start, end, error, detail = self.steps[at:at + STEP]
+        if type(detail) is tuple:
+            kept, info = detail
+            detail = {**self.describe(kept), **(info or {})}
+        if kind == "view":  # the request's endpoint is the view's
+            detail = {"endpoint": self.endpoint, **(detail or {})}
         return self._event("step", {
             "index": index, "kind": kind, "name": name, "function": function,
             "blueprint": blueprint, "offset_ms": self.ms(start),
@@ -150,7 +167,7 @@ class Trace:
         """Hand the events not yet handed over to the bus, in order. A bus that fails
         (Redis down) costs the trace its events, never the request its response."""
         with self.lock:
-            upto = len(self.steps) + (self.ending is not None)
+            upto = self.count() + (self.ending is not None)
             if upto <= self.sent:
                 return
             try:
@@ -197,7 +214,7 @@ class _Flusher:
             time.sleep(LIVE_AFTER / 2)
             now = _perf()
             for trace in list(self.running.values()):
-                if now - trace.t0 >= LIVE_AFTER and trace.sent < len(trace.steps):
+                if now - trace.t0 >= LIVE_AFTER and trace.sent < trace.count():
                     trace.flush()
 
 
@@ -210,14 +227,17 @@ class HookTracer:
 
     ``select(environ)`` answers the lab a request belongs to, or None to leave the
     request untraced (static files, the event stream itself). Events go to ``bus``.
-    ``snapshot(session)`` says what a session holds, for the session steps.
+    ``snapshot(session)`` keeps what a session holds, for the session steps, cheaply
+    (plain tuples are best); ``describe(kept)`` makes it a dict when the step is read.
     """
 
     def __init__(self, app: Flask | None = None, *, bus: Bus, select: Selector,
-                 snapshot: Callable[[Any], dict] | None = None) -> None:
+                 snapshot: Callable[[Any], Any] | None = None,
+                 describe: Callable[[Any], dict] | None = None) -> None:
         self.bus = bus
         self.select = select
-        self.snapshot = snapshot or (lambda session: {"session": dict(session)})
+        self.snapshot = snapshot or (lambda session: tuple(session.items()))
+        self.describe = describe or (lambda kept: {"session": dict(kept)})
         self._lock = threading.Lock()
         self._settled = False
         if app is not None:
@@ -233,7 +253,9 @@ class HookTracer:
 
     def _wrap(self, func: Callable, kind: str, name: str, blueprint: str | None,
               detail: Callable[[tuple], dict] | None = None,
-              after: Callable[[Any], dict] | None = None) -> Callable:
+              keep: Callable[[tuple, Any], Any] | None = None) -> Callable:
+        """Wrap ``func`` to record a step. ``detail(args)`` gives facts known before the
+        call; ``keep(args, result)`` keeps a raw value for ``describe`` after it."""
         if getattr(func, _MARK, False):
             return func
         function = qualified_name(func)
@@ -250,7 +272,7 @@ class HookTracer:
             # objects alive for the garbage collector to scan).
             trace.current = detail(args) if detail else _NO_DETAIL
             start = _perf()
-            extra = None
+            extra = kept = None
             try:
                 result = func(*args, **kwargs)
             except BaseException as exc:
@@ -259,8 +281,8 @@ class HookTracer:
             else:
                 if is_before and result is not None:
                     extra = {"returned_response": True}
-                elif after is not None:
-                    extra = after(result)
+                elif keep is not None:
+                    kept = keep(args, result)
                 return result
             finally:
                 end = _perf()
@@ -270,8 +292,10 @@ class HookTracer:
                     info = extra
                 elif extra:
                     info.update(extra)
+                if keep is not None:
+                    info = (kept, info)
                 error = describe_error(args[0] if args else None) if receives_error else None
-                trace.steps.append((kind, name, function, blueprint, start, end, error, info))
+                trace.steps.extend((kind, name, function, blueprint, start, end, error, info))
 
         if inspect.iscoroutinefunction(func):
             traced = self._wrap_async(func, kind, name, function, blueprint, detail)
@@ -298,7 +322,7 @@ class HookTracer:
                 raise
             finally:
                 error = describe_error(args[0] if args else None) if receives_error else None
-                trace.steps.append((kind, name, function, blueprint, start, _perf(), error, info))
+                trace.steps.extend((kind, name, function, blueprint, start, _perf(), error, info))
 
         return traced
 
@@ -318,8 +342,7 @@ class HookTracer:
             for endpoint, view in app.view_functions.items():
                 if not getattr(view, _MARK, False):
                     app.view_functions[endpoint] = self._wrap(
-                        view, "view", "view", endpoint.rpartition(".")[0] or None,
-                        lambda args, endpoint=endpoint: {"endpoint": endpoint})
+                        view, "view", "view", endpoint.rpartition(".")[0] or None)
             for scope, by_code in app.error_handler_spec.items():
                 for code, handlers in by_code.items():
                     for exc_class, handler in handlers.items():
@@ -346,10 +369,10 @@ class HookTracer:
         snapshot = self.snapshot
         iface.open_session = self._wrap(
             iface.open_session, "session", "open_session", None,
-            after=lambda session: snapshot(session) if session is not None else {})
+            keep=lambda args, session: snapshot(session) if session is not None else ())
         iface.save_session = self._wrap(
             iface.save_session, "session", "save_session", None,
-            lambda args: snapshot(args[1]))
+            keep=lambda args, result: snapshot(args[1]))
         setattr(iface, _MARK, True)
 
     # -- the WSGI entry --------------------------------------------------------------
@@ -368,7 +391,7 @@ class HookTracer:
             trace = Trace(lab, self.bus, (
                 get("REQUEST_METHOD"), get("PATH_INFO"), _capped(get("QUERY_STRING") or ""),
                 get("statelab.client"), _capped(get("HTTP_COOKIE")),
-                _capped(get("HTTP_USER_AGENT"))))
+                _capped(get("HTTP_USER_AGENT"))), self.describe)
             sent: list = []
 
             def capture(status: str, headers: list, exc_info: Any = None) -> Callable:
@@ -386,8 +409,8 @@ class HookTracer:
             finally:
                 _current.reset(token)
                 del running[trace.id]
-                trace.ending = (int(sent[0][:3]) if sent else 500,
-                                sent[1] if sent else [], error, _perf())
+                set_cookie = tuple(v for k, v in sent[1] if k == "Set-Cookie") if sent else ()
+                trace.ending = (int(sent[0][:3]) if sent else 500, set_cookie, error, _perf())
                 trace.flush()
         return traced_wsgi_app
 
@@ -426,7 +449,7 @@ def _traced_send(send: Callable, name: str, error_arg: str | None) -> Callable:
         finally:
             error = describe_error(kwargs.get(error_arg)) if error_arg else None
             detail = _routing_detail(trace) if started else None
-            trace.steps.append(("signal", name, function, None, start, _perf(), error, detail))
+            trace.steps.extend(("signal", name, function, None, start, _perf(), error, detail))
 
     return traced_send
 
