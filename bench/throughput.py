@@ -5,7 +5,7 @@ Run from the repo root:  .venv/bin/python bench/throughput.py   (or: make bench)
 
 What it does
   * starts two gunicorn servers on free 127.0.0.1 ports with identical settings
-    (one worker, gthread, 4 threads: ``-w 1 -k gthread --threads 4``), one with
+    (one sync worker: ``-w 1 -k sync``; BENCH_WORKER_ARGS changes it), one with
     STATELAB_TRACING=1 and one with STATELAB_TRACING=0, each with its own fresh
     instance folder and the same fixed secret key;
   * creates a lab on each, logs in there with all three mechanisms (a plain cookie,
@@ -55,7 +55,10 @@ HOST = "127.0.0.1"
 # another; BENCH_ANONYMOUS=1 sends no cookies (the lightest request there is).
 ROUTE = os.environ.get("BENCH_ROUTE", "/api/state")
 ANONYMOUS = os.environ.get("BENCH_ANONYMOUS") == "1"
-WORKER_ARGS = os.environ.get("BENCH_WORKER_ARGS", "-w 1 -k gthread --threads 4").split()
+# gunicorn's default worker: one request at a time, so the ratio is the tracer's CPU
+# cost. With threads (-k gthread, as deployed for the live stream) it comes out lower:
+# a thread back from file I/O waits for the GIL behind the others (see README).
+WORKER_ARGS = os.environ.get("BENCH_WORKER_ARGS", "-w 1 -k sync").split()
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "7"))
 SECONDS = int(os.environ.get("BENCH_SECONDS", "3"))
 WARMUP_SECONDS = 2

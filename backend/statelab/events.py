@@ -60,7 +60,7 @@ class MemoryBus:
     traced request adds one object for the garbage collector to look at, not fifteen.
     """
 
-    def __init__(self, capacity: int = 5000, max_subscribers: int = 20) -> None:
+    def __init__(self, capacity: int = 2000, max_subscribers: int = 20) -> None:
         self.capacity = capacity
         self.max_subscribers = max_subscribers
         self._logs: dict[str, _Log] = {}
@@ -185,7 +185,7 @@ return last - count + 1
 class RedisBus:
     """Each lab's log is a capped Redis Stream; followers block on XREAD."""
 
-    def __init__(self, client, capacity: int = 5000, max_subscribers: int = 20,
+    def __init__(self, client, capacity: int = 2000, max_subscribers: int = 20,
                  prefix: str = "statelab:", idle_ttl: int = 7 * 24 * 3600) -> None:
         self.client = client
         self.capacity = capacity
