@@ -45,7 +45,12 @@ export async function logIn(page, { mechanism = 'cookie', username = 'Tom', pass
   await page.getByRole('textbox', { name: 'Username', exact: true }).fill(username);
   await page.getByLabel('Password', { exact: true }).fill(password);
   await page.getByLabel('Cookie lifetime').selectOption({ label: lifetime });
+  // Wait for the answer: its Set-Cookie lands in the browser before the next step,
+  // so a test that then rewrites a cookie is not overtaken by the login's own.
+  const answered = page.waitForResponse((res) => res.request().method() === 'POST'
+    && new URL(res.url()).pathname === `/api/${mechanism}/login`);
   await page.getByRole('button', { name: 'Log in' }).click();
+  return answered;
 }
 
 export function loginStatus(page) {
