@@ -119,6 +119,7 @@ def test_method_not_allowed_says_what_is(lab_client):
     assert "POST" in response.headers["Allow"]
 
 
+@pytest.mark.filterwarnings("ignore:The .* cookie is too large")  # the test sends one on purpose
 def test_cookie_tools_refuse_unknown_names_and_bad_values(lab_client):
     assert_problem(lab_client.put("/api/cookies/other", json={"value": "x"}), 404,
                    "unknown_cookie")
