@@ -50,3 +50,16 @@ def test_settings_and_first_request(make_store):
     assert store.settings("a")["custom_error_handlers"] is True
     assert store.first_request("a") is True
     assert store.first_request("a") is False
+
+
+def test_writes_for_an_evicted_lab_leave_no_key_that_never_expires(redis_client):
+    # A request still running when its lab is evicted may write once more.
+    store = RedisStore(redis_client, max_labs=1)
+    store.create_lab("gone")
+    store.create_lab("new")  # evicts "gone"
+    store.first_request("gone")
+    store.add_comment("gone", {"text": "late"})
+    store.update_settings("gone", {"short_circuit": True})
+    leftovers = redis_client.keys("statelab:*:gone")
+    assert leftovers, "the late writes did land"
+    assert all(0 < redis_client.ttl(key) <= store.idle_ttl for key in leftovers)

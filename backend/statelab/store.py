@@ -141,7 +141,7 @@ class RedisStore:
         return float(self.client.hget(self._k("lab", lab), "created") or 0)
 
     def add_comment(self, lab: str, comment: dict) -> dict:
-        comment = {"id": self.client.hincrby(self._k("lab", lab), "next_comment", 1), **comment}
+        comment = {"id": self._hincr(lab, "next_comment"), **comment}
         key = self._k("comments", lab)
         pipe = self.client.pipeline()
         pipe.rpush(key, json.dumps(comment))
@@ -161,9 +161,21 @@ class RedisStore:
 
     def update_settings(self, lab: str, changes: dict) -> dict:
         if changes:
-            self.client.hset(self._k("settings", lab),
-                             mapping={k: json.dumps(v) for k, v in changes.items()})
+            key = self._k("settings", lab)
+            pipe = self.client.pipeline()
+            pipe.hset(key, mapping={k: json.dumps(v) for k, v in changes.items()})
+            pipe.expire(key, self.idle_ttl)
+            pipe.execute()
         return self.settings(lab)
 
     def first_request(self, lab: str) -> bool:
-        return self.client.hincrby(self._k("lab", lab), "first_done", 1) == 1
+        return self._hincr(lab, "first_done") == 1
+
+    def _hincr(self, lab: str, field: str) -> int:
+        # Every write renews the key's expiry: a lab evicted while one of its requests
+        # was still running leaves a key that expires, never one that stays forever.
+        key = self._k("lab", lab)
+        pipe = self.client.pipeline()
+        pipe.hincrby(key, field, 1)
+        pipe.expire(key, self.idle_ttl)
+        return pipe.execute()[0]
