@@ -25,15 +25,22 @@ test-js: node
 test-e2e: setup
 	npx playwright test
 
-bench: venv system
+bench: venv
 	$(PY) bench/throughput.py
 
 setup: venv node system
 
 venv: $(VENV)/.installed
 
+# A virtualenv without a working pip (a half-made one, say, when Debian's python3
+# lacked python3-venv) is made again; as root, python3-venv is installed first.
 $(VENV)/.installed: pyproject.toml
-	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	@if ! $(PY) -m pip --version >/dev/null 2>&1; then \
+	  if ! $(PYTHON) -c 'import ensurepip' 2>/dev/null && [ "$$(id -u)" = 0 ]; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv; \
+	  fi; \
+	  rm -rf $(VENV) && $(PYTHON) -m venv $(VENV); \
+	fi
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q -e '.[test]'
 	touch $@

@@ -19,9 +19,7 @@ import time
 N = int(sys.argv[1]) if len(sys.argv) > 1 else 5000
 
 
-def make_client(tracing: bool, patch=None):
-    if patch:
-        patch()
+def make_client(tracing: bool):
     os.environ["STATELAB_TRACING"] = "1" if tracing else "0"
     os.environ["STATELAB_SECRET_KEY"] = "statelab-bench-fixed-secret-key"
     os.environ.pop("STATELAB_REDIS_URL", None)

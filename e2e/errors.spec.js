@@ -1,4 +1,4 @@
-import { test, expect, openRequest, stepNames, expectOrder, stepNote, lastResponse, rows } from './fixtures.js';
+import { test, expect, openRequest, stepNames, expectOrder, stepNote, lastResponse, rows, logIn, serverUser } from './fixtures.js';
 
 // Flask 3.1's order for a handled error: before_request, the view, the error handler,
 // after_request (reverse order), the session saved, teardown.
@@ -37,11 +37,15 @@ test('a raised exception: got_request_exception, the 500 handler, teardown gets 
 });
 
 test('abort inside login: the handler answers and no session is stored', async ({ labPage: page }) => {
-  await page.getByRole('radio', { name: 'Signed session' }).check();
+  await logIn(page, { mechanism: 'session', username: 'Tom' });
+  await expect(serverUser(page, 'session')).toHaveText('Tom');
   const steps = await trigger(page, 'abort(500) in login', '/api/error/login-abort');
   expectOrder(steps, ['before_request', 'view', 'errorhandler', 'after_request', 'teardown_request']);
   expect(steps).not.toContain('got_request_exception');
-  await expect(page.locator('#inspector-body tr[data-mechanism="session"] td')).toHaveText('nobody');
+  // The view would have written Liu Bei after abort(): that line never ran, so the
+  // response sets no cookie and the browser's session still says Tom.
+  await expect(page.locator('#details-body')).toContainText('None: the browser keeps its cookies as they were.');
+  await expect(serverUser(page, 'session')).toHaveText('Tom');
 });
 
 test('custom handlers off: Werkzeug\'s default HTML page; on again: JSON', async ({ labPage: page }) => {

@@ -33,9 +33,6 @@ export function createApi({ lab, client }) {
   const request = (method, path, body) => send(method, path, { lab, client, body });
   const q = encodeURIComponent;
   return {
-    lab,
-    client,
-    request,
     currentLab: () => request('GET', '/api/labs/current'),
     login: (mechanism, { username, password, maxAge }) =>
       request('POST', `/api/${mechanism}/login`, { username, password, max_age: maxAge ?? null }),

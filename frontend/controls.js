@@ -2,22 +2,8 @@
 // Binds the static form in index.html to actions, and renders what state says.
 
 import { $, $$, h, fill } from './dom.js';
-import { formatClock, formatCountdown, statusText } from './format.js';
-
-export const MECHANISMS = {
-  cookie: {
-    label: 'plain cookie', cookie: 'username',
-    summary: 'Login stores your name in a plain username cookie with set_cookie. Readable and editable by you.',
-  },
-  session: {
-    label: 'signed session', cookie: 'session',
-    summary: 'Login stores your name in Flask\'s session: a signed cookie anyone can read but nobody can change.',
-  },
-  'server-session': {
-    label: 'server-side session', cookie: 'server_session',
-    summary: 'Login stores your name on the server; the server_session cookie carries only a random id.',
-  },
-};
+import { MECHANISMS } from './mechanisms.js';
+import { formatClock, formatCountdown, responseMessage, statusClass, statusText } from './format.js';
 
 export function createControls(actions) {
   const loginForm = $('#login-form');
@@ -141,11 +127,11 @@ function renderResponse(res) {
   if (!res || res === renderedResponse) return;
   renderedResponse = res;
   const body = res.data ? JSON.stringify(res.data, null, 2) : (res.text || '(empty body)');
-  const message = res.data?.msg ?? res.data?.message ?? null;
+  const message = responseMessage(res);
   fill($('#last-response'),
     h('p', { class: 'response-line' },
       h('span', { class: 'method' }, res.method), ' ', h('code', {}, res.path), ' → ',
-      h('span', { class: `status-badge ${res.status >= 400 ? (res.status >= 500 ? 'server-error' : 'client-error') : 'ok'}` },
+      h('span', { class: `status-badge ${statusClass(res.status)}` },
         `${res.status} ${statusText(res.status)}`)),
     message ? h('p', { class: 'response-msg' }, message) : null,
     res.type.includes('html') ? h('p', { class: 'hint' }, 'An HTML page: Werkzeug\'s default error page, shown here as text.') : null,
@@ -154,9 +140,8 @@ function renderResponse(res) {
 
 function renderCountdown(state, mech) {
   const box = $('#countdown');
-  const expiry = state.expiries.get(mech.cookie);
-  const started = state.expiryStarts.get(mech.cookie);
-  if (expiry === undefined || expiry === null) {
+  const { at: expiry = null, start } = state.expiries.get(mech.cookie) ?? {};
+  if (expiry === null) {
     box.hidden = true;
     return;
   }
@@ -167,6 +152,6 @@ function renderCountdown(state, mech) {
     : `${mech.cookie} cookie expired: the browser no longer sends it.`;
   $('#countdown-text').textContent = text;
   box.classList.toggle('expired', left <= 0);
-  const span = started ? expiry - started : 1;
+  const span = start ? expiry - start : 1;
   $('#countdown-fill').style.width = `${Math.max(0, Math.min(1, left / span)) * 100}%`;
 }

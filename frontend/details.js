@@ -1,7 +1,7 @@
 // The selected request in full: what was sent, what came back, every step in order.
 
 import { h, fill } from './dom.js';
-import { parseCookies, parseSetCookie } from './cookies.js';
+import { parseCookies } from './cookies.js';
 import { clientName, formatClock, formatDuration, prettyJson, requestLine, statusClass, statusText } from './format.js';
 import { traceTotal, waterfall } from './layout.js';
 
@@ -58,13 +58,6 @@ function cookieList(items, empty) {
   return h('ul', { class: 'cookie-list' }, items);
 }
 
-/** Did the request carry a signed session that Flask opened as empty? */
-/** Why Flask ignored the signed cookie (bad_signature, expired, malformed), as the server saw it. */
-function rejectedSession(trace) {
-  const opened = trace.steps.find((s) => s.name === 'open_session');
-  return opened?.detail?.signed_cookie_rejected ?? null;
-}
-
 function stepRows(s, bar) {
   const failed = Boolean(s.error) || s.name === 'got_request_exception';
   const note = stepNote(s);
@@ -91,9 +84,10 @@ export function renderDetails(root, trace, { me, now }) {
   const total = traceTotal(trace, now);
   const bars = waterfall(trace.steps, total, 0.8);
   const sent = parseCookies(r.cookie_header ?? '');
-  const received = (end?.set_cookie ?? []).map(parseSetCookie);
   const before = sessionStep(trace, 'open_session');
   const after = sessionStep(trace, 'save_session');
+  // Why Flask ignored the signed cookie (bad_signature, expired, malformed), as the server saw it.
+  const rejected = before?.signed_cookie_rejected;
 
   fill(root,
     h('div', { class: 'details-head' },
@@ -106,8 +100,8 @@ export function renderDetails(root, trace, { me, now }) {
       trace.time ? h('span', { class: 'meta' }, formatClock(trace.time)) : null,
       end?.endpoint ? h('span', { class: 'meta' }, 'endpoint ', h('code', {}, end.endpoint)) : null),
     end?.error ? h('p', { class: 'alert' }, `Unhandled: ${errorText(end.error)}`) : null,
-    rejectedSession(trace) ? h('p', { class: 'alert', 'data-testid': 'rejected-session' },
-      `A session cookie was sent, but Flask could not verify it (${rejectedSession(trace)}), so it silently opened an empty session.`) : null,
+    rejected ? h('p', { class: 'alert', 'data-testid': 'rejected-session' },
+      `A session cookie was sent, but Flask could not verify it (${rejected}), so it silently opened an empty session.`) : null,
 
     h('div', { class: 'details-grid' },
       h('section', { 'aria-label': 'Cookie header sent' },
@@ -118,7 +112,7 @@ export function renderDetails(root, trace, { me, now }) {
       h('section', { 'aria-label': 'Set-Cookie received' },
         h('h3', {}, 'Set-Cookie received'),
         end
-          ? cookieList(received.map((c, i) => h('li', {}, h('code', { class: 'raw' }, end.set_cookie[i]))), 'None: the browser keeps its cookies as they were.')
+          ? cookieList((end.set_cookie ?? []).map((header) => h('li', {}, h('code', { class: 'raw' }, header))), 'None: the browser keeps its cookies as they were.')
           : h('p', { class: 'empty' }, 'Waiting for the response…'))),
 
     h('h3', {}, `Steps (${trace.steps.length})`),
@@ -127,7 +121,7 @@ export function renderDetails(root, trace, { me, now }) {
         h('thead', {}, h('tr', {},
           h('th', { scope: 'col' }, '#'),
           h('th', { scope: 'col' }, 'Step'),
-          h('th', { scope: 'col' }, 'Function'),
+          h('th', { scope: 'col', class: 'fn' }, 'Function'),
           h('th', { scope: 'col', class: 'num' }, 'Start'),
           h('th', { scope: 'col', class: 'num' }, 'Took'),
           h('th', { scope: 'col', class: 'axis' }, h('span', { class: 'ticks', 'aria-hidden': 'true' },

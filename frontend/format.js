@@ -30,17 +30,17 @@ export function formatCountdown(ms) {
   return formatAge(Math.ceil(s));
 }
 
-export function formatBytes(n) {
-  if (n < 1024) return `${n} B`;
-  return `${(n / 1024).toFixed(1)} KB`;
-}
-
 export function statusClass(status) {
   if (status === null || status === undefined) return 'pending';
   if (status >= 500) return 'server-error';
   if (status >= 400) return 'client-error';
   if (status >= 300) return 'redirect';
   return 'ok';
+}
+
+/** The message an API answer carries: the tutorial's `msg`, or an error's `message`. */
+export function responseMessage(res) {
+  return res.data?.msg ?? res.data?.message ?? null;
 }
 
 const REASONS = {

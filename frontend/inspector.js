@@ -4,14 +4,10 @@
 import { h, fill } from './dom.js';
 import { formatAge, formatCountdown, prettyJson } from './format.js';
 import { splitSignedCookie } from './signed-session.js';
+import { MECHANISMS } from './mechanisms.js';
 
-const KNOWN = [
-  { name: 'username', mechanism: 'cookie', httpOnly: false },
-  { name: 'session', mechanism: 'session', httpOnly: true },
-  { name: 'server_session', mechanism: 'server-session', httpOnly: true },
-];
-
-const MECHANISM_NAMES = { cookie: 'Plain cookie', session: 'Signed session', 'server-session': 'Server-side session' };
+// The mechanisms' cookies come first, whether set or not.
+const KNOWN = Object.values(MECHANISMS).map((m) => ({ name: m.cookie, httpOnly: m.httpOnly }));
 
 function who(user) {
   return user === null || user === undefined
@@ -22,8 +18,20 @@ function who(user) {
 function expiryCell(expiry, now) {
   if (expiry === undefined) return h('span', { class: 'muted' }, '–');
   if (expiry === null) return h('span', { class: 'muted', title: 'No Max-Age or Expires: kept until the browser session ends' }, 'session');
-  if (expiry <= now) return h('span', { class: 'expired' }, 'expired');
-  return h('span', { class: 'ticking', 'data-expires-at': String(expiry) }, `in ${formatCountdown(expiry - now)}`);
+  const cell = h('span', { class: 'ticking', 'data-expires-at': String(expiry) });
+  showExpiry(cell, now);
+  return cell;
+}
+
+function showExpiry(cell, now) {
+  const left = Number(cell.dataset.expiresAt) - now;
+  cell.textContent = left > 0 ? `in ${formatCountdown(left)}` : 'expired';
+  cell.classList.toggle('expired', left <= 0);
+}
+
+/** Count the Expires cells down without re-rendering the inspector. */
+export function tickExpiries(root, now) {
+  for (const cell of root.querySelectorAll('[data-expires-at]')) showExpiry(cell, now);
 }
 
 function cookieRows({ server, browser, expiries, now, onDelete }) {
@@ -44,7 +52,7 @@ function cookieRows({ server, browser, expiries, now, onDelete }) {
         known?.httpOnly ? h('span', { class: 'flag', title: 'HttpOnly: invisible to document.cookie' }, 'HttpOnly') : null),
       h('td', { class: 'page-sees' }, pageCell),
       h('td', { class: 'server-got' }, got === undefined ? h('span', { class: 'muted' }, 'not sent') : h('code', { class: 'value' }, got)),
-      h('td', {}, expiryCell(expiries.get(name), now)),
+      h('td', {}, expiryCell(expiries.get(name)?.at, now)),
       h('td', {}, got !== undefined || seen
         ? h('button', { type: 'button', class: 'icon-btn', 'aria-label': `Delete cookie ${name}`, title: `Delete ${name}`, onclick: () => onDelete(name) }, '✕')
         : null));
@@ -113,7 +121,7 @@ export function renderInspector(root, { server, browser, rawDocumentCookie, expi
     h('section', { class: 'block', 'aria-labelledby': 'who-h' },
       h('h3', { id: 'who-h' }, 'Who the server thinks you are'),
       h('table', { class: 'who' },
-        h('tbody', {}, Object.entries(MECHANISM_NAMES).map(([key, label]) => h('tr', { dataset: { mechanism: key } },
+        h('tbody', {}, Object.entries(MECHANISMS).map(([key, { title: label }]) => h('tr', { dataset: { mechanism: key } },
           h('th', { scope: 'row' }, label),
           h('td', {}, who(mechs[key]?.user))))))),
 

@@ -28,27 +28,6 @@ export function waterfall(steps, total, minWidth = 0.6) {
   });
 }
 
-/** A "nice" tick step (1, 2 or 5 x 10^n) giving at most `count` intervals over total. */
-export function niceStep(total, count = 4) {
-  if (!(total > 0)) return 1;
-  const raw = total / count;
-  const power = 10 ** Math.floor(Math.log10(raw));
-  for (const m of [1, 2, 5, 10]) {
-    if (m * power >= raw) return m * power;
-  }
-  return 10 * power;
-}
-
-/** Axis ticks for 0..total: [{value, left}] with left in percent. */
-export function axisTicks(total, count = 4) {
-  const step = niceStep(total, count);
-  const ticks = [];
-  for (let v = 0; v <= total + step * 1e-9; v += step) {
-    ticks.push({ value: Number(v.toPrecision(12)), left: total > 0 ? (v / total) * 100 : 0 });
-  }
-  return ticks;
-}
-
 /** Rows [start, end) of a virtual list to render for a scroll position. */
 export function visibleRange(scrollTop, viewportHeight, rowHeight, count, overscan = 6) {
   if (count === 0) return { start: 0, end: 0 };

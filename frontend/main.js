@@ -6,11 +6,12 @@ import { createStream } from './stream.js';
 import { TraceLog, isPageRead } from './trace-log.js';
 import { createTimeline } from './timeline.js';
 import { renderDetails } from './details.js';
-import { renderInspector } from './inspector.js';
-import { createControls, MECHANISMS } from './controls.js';
+import { renderInspector, tickExpiries } from './inspector.js';
+import { createControls } from './controls.js';
+import { MECHANISMS } from './mechanisms.js';
 import { cookieAssignment, cookieExpiry, parseCookies, parseSetCookie } from './cookies.js';
-import { forgeSignedCookie, readSignedCookie } from './signed-session.js';
-import { clientHue, clientName, formatCountdown, randomId } from './format.js';
+import { forgeSignedCookie } from './signed-session.js';
+import { clientHue, clientName, randomId, responseMessage } from './format.js';
 import { $, $$, h, fill } from './dom.js';
 
 const CLIENT_KEY = 'statelab.client';
@@ -76,8 +77,7 @@ async function start() {
     lastResponse: null,
     browser: [],
     rawDocumentCookie: '',
-    expiries: new Map(),
-    expiryStarts: new Map(),
+    expiries: new Map(), // cookie name -> { at: ms epoch, or null for a browser-session cookie; start }
     now: Date.now(),
   };
   banner(notice);
@@ -151,7 +151,7 @@ async function start() {
     try {
       const res = await send();
       state.lastResponse = res;
-      const msg = res.data?.msg ?? res.data?.message;
+      const msg = responseMessage(res);
       if (msg) toast(`${res.status}: ${msg}`);
       render();
       await refresh({ comments });
@@ -264,10 +264,8 @@ async function start() {
       const expiry = cookieExpiry(cookie, receivedAt, serverDate);
       if (expiry === 0) {
         state.expiries.delete(cookie.name);
-        state.expiryStarts.delete(cookie.name);
       } else {
-        state.expiries.set(cookie.name, expiry);
-        state.expiryStarts.set(cookie.name, receivedAt);
+        state.expiries.set(cookie.name, { at: expiry, start: receivedAt });
       }
     }
   }
@@ -344,8 +342,7 @@ async function start() {
     const raw = mechs.session?.raw ?? null;
     if (raw !== lastSessionRaw) {
       lastSessionRaw = raw;
-      const read = raw ? readSignedCookie(raw) : null;
-      $('#tamper-session-payload').value = mechs.session?.decoded?.payload_text ?? read?.payloadText ?? '';
+      $('#tamper-session-payload').value = mechs.session?.decoded?.payload_text ?? '';
     }
     const sid = $('#tamper-server-value');
     if (document.activeElement !== sid && !sid.value && mechs['server-session']?.sid) sid.value = mechs['server-session'].sid;
@@ -363,18 +360,14 @@ async function start() {
   }
   setInterval(() => {
     state.now = Date.now();
-    for (const [name, at] of state.expiries) {
+    for (const [name, { at }] of state.expiries) {
       const key = `${name}@${at}`;
-      if (at > state.now || expired.has(key)) continue;
+      if (at === null || at > state.now || expired.has(key)) continue;
       expired.add(key);
       refreshAfterExpiry(name);
     }
     controls.tick(state);
-    for (const cell of $$('[data-expires-at]')) {
-      const left = Number(cell.dataset.expiresAt) - state.now;
-      cell.textContent = left > 0 ? `in ${formatCountdown(left)}` : 'expired';
-      cell.classList.toggle('expired', left <= 0);
-    }
+    tickExpiries($('#inspector-body'), state.now);
   }, 200);
 
   // A small debug hook for tests and the curious: drop the stream as a network would.

@@ -1,14 +1,8 @@
-// Taking Flask's signed session cookie apart in the browser, for display and tampering.
+// Taking Flask's signed session cookie apart in the browser, for display and tampering
+// (the server's /api/state decodes it: that is what the page shows as the payload).
 // Flask signs with itsdangerous' URLSafeTimedSerializer: payload.timestamp.signature,
 // each base64url without padding; a payload starting with "." is zlib-compressed.
 // Only the server can check the signature: this module never claims validity.
-
-function base64urlToBytes(text) {
-  const b64 = text.replace(/-/g, '+').replace(/_/g, '/');
-  const padded = b64 + '='.repeat((4 - (b64.length % 4)) % 4);
-  const binary = atob(padded);
-  return Uint8Array.from(binary, (ch) => ch.charCodeAt(0));
-}
 
 export function bytesToBase64url(bytes) {
   let binary = '';
@@ -28,37 +22,6 @@ export function splitSignedCookie(value) {
     signature: value.slice(last + 1),
     compressed: value.startsWith('.'),
   };
-}
-
-/** The itsdangerous timestamp: a big-endian integer of epoch seconds. */
-export function decodeTimestamp(part) {
-  try {
-    let n = 0;
-    for (const byte of base64urlToBytes(part)) n = n * 256 + byte;
-    return n;
-  } catch {
-    return null;
-  }
-}
-
-/**
- * What anyone holding the cookie can read, without the key:
- * {payloadText, payload, compressed, timestamp} (payloadText null when compressed
- * or not decodable: the server's /api/state decodes compressed ones).
- */
-export function readSignedCookie(value) {
-  const parts = splitSignedCookie(value);
-  if (!parts) return null;
-  const result = { payloadText: null, payload: null, compressed: parts.compressed,
-    timestamp: decodeTimestamp(parts.timestamp) };
-  if (parts.compressed) return result;
-  try {
-    result.payloadText = new TextDecoder('utf-8', { fatal: true }).decode(base64urlToBytes(parts.payload));
-    result.payload = JSON.parse(result.payloadText);
-  } catch {
-    result.payload = null;
-  }
-  return result;
 }
 
 /**

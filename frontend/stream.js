@@ -10,9 +10,8 @@ export function createStream({ api, lastId, onEvents, onStatus, onDropped }) {
   let source = null;
   let timer = null;
   let attempt = 0;
-  let stopped = false;
 
-  const status = (name) => onStatus(name, { attempt });
+  const status = (name) => onStatus(name);
 
   async function catchUp() {
     for (let page = 0; page < 20; page += 1) {
@@ -27,7 +26,6 @@ export function createStream({ api, lastId, onEvents, onStatus, onDropped }) {
 
   async function connect() {
     timer = null;
-    if (stopped) return;
     status(attempt === 0 ? 'connecting' : 'reconnecting');
     try {
       await catchUp();
@@ -35,7 +33,6 @@ export function createStream({ api, lastId, onEvents, onStatus, onDropped }) {
       retry();
       return;
     }
-    if (stopped) return;
     const es = new EventSource(api.streamUrl(lastId()));
     source = es;
     es.onopen = () => {
@@ -61,11 +58,11 @@ export function createStream({ api, lastId, onEvents, onStatus, onDropped }) {
       source.close();
       source = null;
     }
-    if (!stopped) retry();
+    retry();
   }
 
   function retry() {
-    if (timer || stopped) return;
+    if (timer) return;
     status('reconnecting');
     const delay = BACKOFF_MS[Math.min(attempt, BACKOFF_MS.length - 1)];
     attempt += 1;
@@ -73,7 +70,7 @@ export function createStream({ api, lastId, onEvents, onStatus, onDropped }) {
   }
 
   function retryNow() {
-    if (source || stopped) return;
+    if (source) return;
     clearTimeout(timer);
     timer = null;
     connect();
@@ -84,11 +81,5 @@ export function createStream({ api, lastId, onEvents, onStatus, onDropped }) {
   return {
     start: connect,
     drop,
-    stop() {
-      stopped = true;
-      clearTimeout(timer);
-      if (source) source.close();
-      window.removeEventListener('online', retryNow);
-    },
   };
 }

@@ -17,6 +17,7 @@ export function createTimeline({ list, spacer, empty, count, me, onSelect }) {
   let seenVersion = -1;
   let seenFilter = null;
   const rendered = new Map();
+  list.style.setProperty('--row-h', `${ROW_HEIGHT}px`); // the one row height, for CSS too
 
   list.addEventListener('scroll', () => {
     follow = atBottom(list.scrollTop, list.clientHeight, list.scrollHeight);
@@ -46,14 +47,17 @@ export function createTimeline({ list, spacer, empty, count, me, onSelect }) {
 
   function select(id, reveal) {
     selectedId = id;
-    const index = rows.findIndex((t) => t.id === id);
-    if (reveal && index !== -1) {
+    draw(); // first: the rows then include a request that has only just arrived
+    const index = reveal ? rows.findIndex((t) => t.id === id) : -1;
+    if (index !== -1) {
       const top = scrollToRow(index, list.scrollTop, list.clientHeight, ROW_HEIGHT);
-      if (top !== null) list.scrollTop = top;
+      if (top !== null) {
+        list.scrollTop = top;
+        draw();
+      }
       follow = index === rows.length - 1;
     }
     onSelect(id);
-    draw(true);
   }
 
   function refilter() {
@@ -65,7 +69,7 @@ export function createTimeline({ list, spacer, empty, count, me, onSelect }) {
     return true;
   }
 
-  function draw(force = false) {
+  function draw() {
     if (!log) return;
     const changed = refilter();
     spacer.style.height = `${rows.length * ROW_HEIGHT}px`;
@@ -91,7 +95,7 @@ export function createTimeline({ list, spacer, empty, count, me, onSelect }) {
       entry.el.style.transform = `translateY(${i * ROW_HEIGHT}px)`;
       entry.el.setAttribute('aria-posinset', String(i + 1));
       entry.el.setAttribute('aria-setsize', String(rows.length));
-      if (force || entry.version !== trace.version || entry.selected !== selected || !trace.end) {
+      if (entry.version !== trace.version || entry.selected !== selected || !trace.end) {
         renderRow(entry.el, trace, selected, now);
         entry.version = trace.version;
         entry.selected = selected;
@@ -134,9 +138,6 @@ export function createTimeline({ list, spacer, empty, count, me, onSelect }) {
     update(nextLog, nextFilter) {
       log = nextLog;
       filter = nextFilter;
-      draw();
-    },
-    tick() {
       draw();
     },
     reset() {

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from flask import request
+
 from statelab.labs import LAB_ID
+
+from .conftest import new_lab
 
 
 def test_labs_have_unguessable_url_safe_ids(app):
@@ -24,3 +28,27 @@ def test_lab_info(lab_client):
     lab_client.get("/api/state")
     info = lab_client.get("/api/labs/current").get_json()
     assert info["id"] == lab_client.lab and info["events"] > 0 and info["subscribers"] == 0
+
+
+def test_a_lab_evicted_while_its_request_runs_answers_unknown_lab(app):
+    # Between the lab lookup and the view's write, another client's new lab evicts it.
+    store = app.extensions["statelab"].store
+    doomed = set()
+
+    @app.before_request
+    def evict_now():
+        for lab in doomed:
+            store._labs.pop(lab, None)
+
+    client = app.test_client()
+    lab = new_lab(client)
+    headers = {"X-Lab-Id": lab}
+    assert client.post("/api/cookie/login", json={"username": "Tom", "password": "123"},
+                       headers=headers).status_code == 200
+    doomed.add(lab)
+    for method, path, body in (("post", "/api/cookie/comment", {"text": "late"}),
+                               ("put", "/api/lab/settings", {"short_circuit": True})):
+        res = getattr(client, method)(path, json=body, headers=headers)
+        assert res.status_code == 404, path
+        assert res.get_json()["error"] == "unknown_lab"
+        assert not store.exists(lab)

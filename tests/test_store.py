@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from statelab.store import DEFAULT_SETTINGS, MAX_COMMENTS, MemoryStore, RedisStore
+from statelab.store import DEFAULT_SETTINGS, MAX_COMMENTS, MemoryStore, RedisStore, UnknownLab
 
 
 @pytest.fixture(params=["memory", "redis"])
@@ -52,14 +52,24 @@ def test_settings_and_first_request(make_store):
     assert store.first_request("a") is False
 
 
-def test_writes_for_an_evicted_lab_leave_no_key_that_never_expires(redis_client):
-    # A request still running when its lab is evicted may write once more.
-    store = RedisStore(redis_client, max_labs=1)
+def test_writes_for_an_evicted_lab_fail_and_store_nothing(make_store):
+    # A request still running when its lab is evicted may try to write once more.
+    store = make_store(max_labs=1)
     store.create_lab("gone")
     store.create_lab("new")  # evicts "gone"
+    assert store.first_request("gone") is False
+    with pytest.raises(UnknownLab):
+        store.add_comment("gone", {"text": "late"})
+    with pytest.raises(UnknownLab):
+        store.update_settings("gone", {"short_circuit": True})
+    assert store.comments("gone") == [] and store.settings("gone") == DEFAULT_SETTINGS
+
+
+def test_a_late_count_for_an_evicted_lab_leaves_no_key_that_never_expires(redis_client):
+    store = RedisStore(redis_client, max_labs=1)
+    store.create_lab("gone")
+    store.create_lab("new")
     store.first_request("gone")
-    store.add_comment("gone", {"text": "late"})
-    store.update_settings("gone", {"short_circuit": True})
     leftovers = redis_client.keys("statelab:*:gone")
-    assert leftovers, "the late writes did land"
+    assert leftovers, "the late count did land"
     assert all(0 < redis_client.ttl(key) <= store.idle_ttl for key in leftovers)

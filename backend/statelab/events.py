@@ -103,26 +103,8 @@ class MemoryBus:
         start = self.parse_id(after)
         log = self._log(lab)
         with log.lock:
-            return self._page(log, start, limit)
-
-    def _page(self, log: _Log, start: int, limit: int | None) -> Page:
-        batches = log.events
-        first = batches[0][0] if batches else log.next_id
-        chosen: list[dict] = []
-        for batch_first, render, args in batches:
-            if batch_first + len(args) - 1 <= start:
-                continue
-            for offset in range(max(0, start + 1 - batch_first), len(args)):
-                if limit is not None and len(chosen) >= limit:
-                    break
-                event = args[offset] if render is None else render(args[offset])
-                event["id"] = str(batch_first + offset)
-                chosen.append(event)
-        dropped = bool(start) and start < first - 1
-        if chosen and chosen[0]["type"] == "clear":
-            dropped = False  # cleared on purpose, not pushed out
-        last = chosen[-1]["id"] if chosen else (str(log.next_id - 1) if log.next_id > 1 else None)
-        return Page(chosen, last, dropped)
+            chosen, first, next_id = self._select(log, start, limit)
+        return self._page(chosen, start, first, next_id)
 
     def wait(self, lab: str, after: str | None, timeout: float) -> Page:
         """Events after ``after``; blocks up to ``timeout`` seconds while there are none."""
@@ -131,7 +113,39 @@ class MemoryBus:
         with log.changed:
             if log.next_id - 1 <= start:
                 log.changed.wait(timeout)
-            return self._page(log, start, None)
+            chosen, first, next_id = self._select(log, start, None)
+        return self._page(chosen, start, first, next_id)
+
+    @staticmethod
+    def _select(log: _Log, start: int, limit: int | None) -> tuple[list, int, int]:
+        """Under the lock: which events to read, as ``(id, render, arg)``, and the ids
+        that bound the log. Rendering waits until the lock is released, so a reader
+        never holds up the requests publishing to the same lab."""
+        chosen: list = []
+        for batch_first, render, args in log.events:
+            if batch_first + len(args) - 1 <= start:
+                continue
+            for offset in range(max(0, start + 1 - batch_first), len(args)):
+                if limit is not None and len(chosen) >= limit:
+                    break
+                chosen.append((batch_first + offset, render, args[offset]))
+            if limit is not None and len(chosen) >= limit:
+                break
+        first = log.events[0][0] if log.events else log.next_id
+        return chosen, first, log.next_id
+
+    @staticmethod
+    def _page(chosen: list, start: int, first: int, next_id: int) -> Page:
+        events = []
+        for event_id, render, arg in chosen:
+            event = arg if render is None else render(arg)
+            event["id"] = str(event_id)
+            events.append(event)
+        dropped = bool(start) and start < first - 1
+        if events and events[0]["type"] == "clear":
+            dropped = False  # cleared on purpose, not pushed out
+        last = events[-1]["id"] if events else (str(next_id - 1) if next_id > 1 else None)
+        return Page(events, last, dropped)
 
     def clear(self, lab: str) -> None:
         log = self._log(lab)
@@ -242,10 +256,14 @@ class RedisBus:
             cleared = events[0]["type"] == "clear"  # cleared on purpose, not pushed out
             return Page(events, events[-1]["id"], bool(start) and first > start + 1
                         and not cleared)
+        if start and self.client.xlen(self._key(lab)):
+            # Caught up. Events published since the read would be skipped by a poller
+            # told a later id, so it resumes from where it asked.
+            return Page([], str(start), False)
         last = self.client.get(self._seq_key(lab))
         last = int(last) if last else 0
-        return Page([], str(last) if last else None, bool(start) and last > start
-                    and not self.client.xlen(self._key(lab)))
+        # An empty stream past ``start``: the log expired or was dropped under it.
+        return Page([], str(last) if last else None, bool(start) and last > start)
 
     def wait(self, lab: str, after: str | None, timeout: float) -> Page:
         start = self.parse_id(after)

@@ -119,8 +119,9 @@ def server_session() -> ServerSideSession:
 
 
 def signature_problem(app: Flask, iface: SecureCookieSessionInterface, value: str) -> str | None:
-    """Why Flask would refuse this cookie (None: it would not). The signature is checked
-    before anything is decompressed, so a forged cookie costs no more than an HMAC."""
+    """Why Flask would refuse this cookie (None: it would not). Only the signature and
+    timestamp are checked, as itsdangerous does before it loads: a valid cookie is not
+    inflated twice, and a forged one costs no more than an HMAC."""
     serializer = iface.get_signing_serializer(app)
     max_age = int(app.permanent_session_lifetime.total_seconds())
     for signer in serializer.iter_unsigners():  # the key, then SECRET_KEY_FALLBACKS

@@ -16,6 +16,11 @@ DEFAULT_SETTINGS = {"custom_error_handlers": True, "short_circuit": False}
 MAX_COMMENTS = 200
 
 
+class UnknownLab(LookupError):
+    """A write for a lab that is gone: evicted while one of its requests still ran.
+    Reads of such a lab see it empty; the API answers this as 404 unknown_lab."""
+
+
 class MemoryStore:
     def __init__(self, max_labs: int = 200) -> None:
         self.max_labs = max_labs
@@ -53,11 +58,15 @@ class MemoryStore:
         record = self._labs.get(lab)
         return record["created"] if record else 0.0
 
-    # A lab can be evicted while one of its requests runs: reads then see an empty
-    # lab, and a write raises LookupError (answered as unknown_lab).
+    def _record(self, lab: str) -> dict:
+        record = self._labs.get(lab)
+        if record is None:
+            raise UnknownLab(lab)
+        return record
+
     def add_comment(self, lab: str, comment: dict) -> dict:
         with self._lock:
-            record = self._labs[lab]
+            record = self._record(lab)
             comment = {"id": record["next_comment"], **comment}
             record["next_comment"] += 1
             record["comments"].append(comment)
@@ -73,8 +82,9 @@ class MemoryStore:
 
     def update_settings(self, lab: str, changes: dict) -> dict:
         with self._lock:
-            self._labs[lab]["settings"].update(changes)
-            return dict(self._labs[lab]["settings"])
+            settings = self._record(lab)["settings"]
+            settings.update(changes)
+            return dict(settings)
 
     def first_request(self, lab: str) -> bool:
         """True exactly once per lab: for its first request."""
@@ -141,7 +151,10 @@ class RedisStore:
         return float(self.client.hget(self._k("lab", lab), "created") or 0)
 
     def add_comment(self, lab: str, comment: dict) -> dict:
-        comment = {"id": self._hincr(lab, "next_comment"), **comment}
+        exists, number = self._hincr(lab, "next_comment")
+        if not exists:
+            raise UnknownLab(lab)
+        comment = {"id": number, **comment}
         key = self._k("comments", lab)
         pipe = self.client.pipeline()
         pipe.rpush(key, json.dumps(comment))
@@ -160,6 +173,8 @@ class RedisStore:
         return settings
 
     def update_settings(self, lab: str, changes: dict) -> dict:
+        if not self.exists(lab):
+            raise UnknownLab(lab)
         if changes:
             key = self._k("settings", lab)
             pipe = self.client.pipeline()
@@ -169,13 +184,16 @@ class RedisStore:
         return self.settings(lab)
 
     def first_request(self, lab: str) -> bool:
-        return self._hincr(lab, "first_done") == 1
+        exists, count = self._hincr(lab, "first_done")
+        return exists and count == 1
 
-    def _hincr(self, lab: str, field: str) -> int:
-        # Every write renews the key's expiry: a lab evicted while one of its requests
-        # was still running leaves a key that expires, never one that stays forever.
+    def _hincr(self, lab: str, field: str) -> tuple[bool, int]:
+        """Count ``field`` up in one round trip; answer whether the lab exists and the
+        count. A lab evicted meanwhile gets a key that expires, never one kept forever."""
         key = self._k("lab", lab)
         pipe = self.client.pipeline()
+        pipe.zscore(self._k("labs"), lab)
         pipe.hincrby(key, field, 1)
         pipe.expire(key, self.idle_ttl)
-        return pipe.execute()[0]
+        score, count, _ = pipe.execute()
+        return score is not None, count

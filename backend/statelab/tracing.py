@@ -151,9 +151,9 @@ class Trace:
                 "set_cookie": list(set_cookie), "error": error}, at)
         at = index * STEP
         kind, name, function, blueprint, start, end, error, detail = self.steps[at:at + STEP]
-        if type(detail) is tuple:
+        if type(detail) is tuple:  # kept is None when the step raised before keeping
             kept, info = detail
-            detail = {**self.describe(kept), **(info or {})}
+            detail = {**(self.describe(kept) if kept is not None else {}), **(info or {})}
         if kind == "view":  # the request's endpoint is the view's
             detail = {"endpoint": self.endpoint, **(detail or {})}
         return self._event("step", {
@@ -219,7 +219,18 @@ class _Flusher:
 
 
 _flusher = _Flusher()
-os.register_at_fork(after_in_child=_flusher.forked)
+
+
+def _after_fork_in_child() -> None:
+    # A forked worker (gunicorn --preload) must not number its traces like its parent:
+    # with a shared Redis log their rows would merge.
+    global _process_tag, _trace_ids
+    _process_tag = os.urandom(4).hex()
+    _trace_ids = itertools.count(1)
+    _flusher.forked()
+
+
+os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
 class HookTracer:

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { waterfall, niceStep, axisTicks, visibleRange, scrollToRow, atBottom, traceTotal } from '../layout.js';
+import { waterfall, visibleRange, scrollToRow, atBottom, traceTotal } from '../layout.js';
 
 test('waterfall places steps on the request axis', () => {
   const bars = waterfall([{ offset_ms: 0, duration_ms: 5 }, { offset_ms: 5, duration_ms: 5 }], 10);
@@ -12,13 +12,6 @@ test('instant steps stay visible and inside the axis', () => {
   assert.equal(bar.width, 1);
   assert.equal(bar.left, 99);
   assert.deepEqual(waterfall([{ offset_ms: 0, duration_ms: 0 }], 0, 1), [{ left: 0, width: 1 }]);
-});
-
-test('nice tick steps', () => {
-  assert.equal(niceStep(10, 4), 5);
-  assert.equal(niceStep(1500, 4), 500);
-  assert.equal(niceStep(0.8, 4), 0.2);
-  assert.deepEqual(axisTicks(10, 4).map((t) => t.value), [0, 5, 10]);
 });
 
 test('virtual list range with overscan', () => {

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, Flask, g, request
 
 from ..labs import lab_from_environ
+from ..store import UnknownLab
 from . import (comments, cookie, cookies, errors, hooks, labs, openapi, server_session,
                session, state)
 from .inputs import ApiError
@@ -23,9 +24,13 @@ def require_lab():
         if not lab_from_environ(request.environ):
             raise ApiError(400, "lab_required", "Name a lab: the X-Lab-Id header or ?lab= "
                            "(POST /api/labs makes one)")
-        raise ApiError(404, "unknown_lab", "No such lab (it may have been evicted); "
-                       "POST /api/labs makes a new one")
+        raise unknown_lab()
     g.lab = lab
+
+
+def unknown_lab() -> ApiError:
+    return ApiError(404, "unknown_lab", "No such lab (it may have been evicted); "
+                    "POST /api/labs makes a new one")
 
 
 MECHANISMS = ("cookie", "session", "server-session")
@@ -47,3 +52,6 @@ def register(app: Flask) -> None:
         api.register_blueprint(module.bp)
     app.register_blueprint(api)
     errors.register_handlers(app)
+    # A lab evicted while one of its requests ran: any write to it answers as if the
+    # request had named no such lab.
+    app.register_error_handler(UnknownLab, lambda error: unknown_lab().response())

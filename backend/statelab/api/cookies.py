@@ -38,14 +38,15 @@ MAX_COOKIE_BYTES = 4000  # browsers drop a cookie past about 4096 bytes, name in
 
 def _attributes(name: str) -> dict:
     """Where the real mechanism puts this cookie: the session cookies follow Flask's
-    SESSION_COOKIE_* settings (path, domain, Secure, SameSite); ``username`` follows
-    Werkzeug's set_cookie defaults, as the tutorial's login does."""
+    SESSION_COOKIE_* settings (path, domain, Secure, SameSite, Partitioned); ``username``
+    follows Werkzeug's set_cookie defaults, as the tutorial's login does."""
     if name == COOKIE:
         return {}
     app = current_app
     iface: SessionInterface = app.session_interface
     return {"path": iface.get_cookie_path(app), "domain": iface.get_cookie_domain(app),
-            "secure": iface.get_cookie_secure(app), "samesite": iface.get_cookie_samesite(app)}
+            "secure": iface.get_cookie_secure(app), "samesite": iface.get_cookie_samesite(app),
+            "partitioned": iface.get_cookie_partitioned(app)}
 
 
 @bp.post("/cookies/clear")
