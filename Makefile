@@ -8,7 +8,7 @@ PY     := $(VENV)/bin/python
 PORT   ?= 5000
 HOST   ?= 127.0.0.1
 
-.PHONY: run test test-py test-js test-e2e bench setup venv node system clean
+.PHONY: run test test-py test-js test-e2e bench bench-tools setup venv node system clean
 
 run: venv
 	PORT=$(PORT) HOST=$(HOST) $(PY) -m statelab
@@ -25,8 +25,16 @@ test-js: node
 test-e2e: setup
 	npx playwright test
 
-bench: venv
+bench: venv bench-tools
 	$(PY) bench/throughput.py
+
+# What the benchmarks need besides the venv: Debian's wrk (the load generator).
+# Prepared here, so the scripts only measure and print.
+bench-tools:
+	@command -v wrk >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk; \
+	  else echo "Please install: wrk (Debian package)"; exit 1; fi; }
 
 setup: venv node system
 

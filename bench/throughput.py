@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Throughput of the hook tracer: the same app served twice, traced and untraced.
 
-Run from the repo root:  .venv/bin/python bench/throughput.py   (or: make bench)
+Run from the repo root:  make bench   (prepares: the venv and Debian's wrk; then runs
+.venv/bin/python bench/throughput.py, which only measures and prints)
 
 What it does
   * starts two gunicorn servers on free 127.0.0.1 ports with identical settings
@@ -87,25 +88,12 @@ def _on_term(signum, frame):
 
 # -- wrk -------------------------------------------------------------------------------
 
-def ensure_wrk() -> str:
-    found = shutil.which("wrk")
-    if found:
-        return found
-    if os.geteuid() != 0:
-        raise BenchError("wrk is not installed and we are not root: install the Debian "
-                         "package first (sudo apt-get install -y wrk), then rerun")
-    print("wrk not found; installing it with apt-get (Debian package 'wrk') ...",
-          file=sys.stderr, flush=True)
-    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    install = ["apt-get", "install", "-y", "-qq", "wrk"]
-    if subprocess.run(install, env=env, stdout=subprocess.DEVNULL, timeout=90).returncode:
-        subprocess.run(["apt-get", "update", "-qq"], env=env, check=False, timeout=90)
-        subprocess.run(install, env=env, stdout=subprocess.DEVNULL, check=False,
-                       timeout=90)
+def find_wrk() -> str:
+    """wrk is installed by ``make bench`` (Debian's package), never by this script."""
     found = shutil.which("wrk")
     if not found:
-        raise BenchError("could not install wrk with apt-get; install the Debian "
-                         "package 'wrk' and rerun")
+        raise BenchError("wrk is not installed: run `make bench` (it installs Debian's "
+                         "wrk as root), or `apt-get install -y wrk`, then rerun")
     return found
 
 
@@ -285,78 +273,70 @@ def fmt_load(load: tuple) -> str:
     return " ".join(f"{x:.2f}" for x in load)
 
 
-def main() -> int:
-    signal.signal(signal.SIGALRM, _on_alarm)
-    signal.alarm(DEADLINE_SECONDS)
-    signal.signal(signal.SIGTERM, _on_term)
-
-    wrk_path = ensure_wrk()
+def placement() -> tuple[int | None, list[str], list[int], bool]:
+    """Pin the servers to one CPU and wrk to another when there are two."""
+    wrk_path = find_wrk()
     cpus = sorted(os.sched_getaffinity(0))
     pin = (len(cpus) >= 2 and os.environ.get("BENCH_NO_PIN") != "1"
            and shutil.which("taskset") is not None)
-    server_cpu = cpus[0] if pin else None
     wrk = ["taskset", "-c", str(cpus[1]), wrk_path] if pin else [wrk_path]
+    return (cpus[0] if pin else None), wrk, cpus, pin
 
-    traced = Server("traced", True, server_cpu)
-    untraced = Server("untraced", False, server_cpu)
-    servers = (traced, untraced)
-    results: dict[str, list[float]] = {"traced": [], "untraced": []}
-    try:
-        for s in servers:
-            s.start()
-        for s in servers:
-            s.wait_ready()
-            s.create_lab()
 
-        load_before = os.getloadavg()
-        who = "anonymous" if ANONYMOUS else "logged in by all three mechanisms"
-        print(f"statelab throughput: GET {ROUTE} (X-Lab-Id, {who}), gunicorn "
-              f"{' '.join(WORKER_ARGS)}, wrk -t{WRK_THREADS} -c{WRK_CONNECTIONS} "
-              f"-d{SECONDS}s, {ROUNDS} alternating rounds per side after a "
-              f"{WARMUP_SECONDS}s warm-up", flush=True)
-        print(f"CPUs: {len(cpus)}; " + (f"servers pinned to CPU {cpus[0]}, wrk to CPU "
-              f"{cpus[1]}" if pin else "no CPU pinning"), flush=True)
-        print(f"servers: traced {traced.base}  untraced {untraced.base}", flush=True)
+def print_header(traced: Server, untraced: Server, cpus: list[int], pin: bool) -> None:
+    who = "anonymous" if ANONYMOUS else "logged in by all three mechanisms"
+    print(f"statelab throughput: GET {ROUTE} (X-Lab-Id, {who}), gunicorn "
+          f"{' '.join(WORKER_ARGS)}, wrk -t{WRK_THREADS} -c{WRK_CONNECTIONS} "
+          f"-d{SECONDS}s, {ROUNDS} alternating rounds per side after a "
+          f"{WARMUP_SECONDS}s warm-up", flush=True)
+    print(f"CPUs: {len(cpus)}; " + (f"servers pinned to CPU {cpus[0]}, wrk to CPU "
+          f"{cpus[1]}" if pin else "no CPU pinning"), flush=True)
+    print(f"servers: traced {traced.base}  untraced {untraced.base}", flush=True)
 
-        for s in servers:
-            run_wrk(wrk, s.base + ROUTE, s.lab, s.cookie, WARMUP_SECONDS, f"{s.name} warm-up")
 
-        print(f"\n{'round':>5}  {'traced rps':>11}  {'untraced rps':>12}  {'ratio':>6}",
-              flush=True)
-        for i in range(1, ROUNDS + 1):
-            # Alternate which side goes first each round too, so neither always runs
-            # right after the other one's burst.
-            order = servers if i % 2 else servers[::-1]
-            got = {}
-            for s in order:
-                got[s.name] = run_wrk(wrk, s.base + ROUTE, s.lab, s.cookie, SECONDS,
-                                      f"{s.name} round {i}")
-                results[s.name].append(got[s.name])
-            print(f"{i:>5}  {got['traced']:>11.1f}  {got['untraced']:>12.1f}  "
-                  f"{got['traced'] / got['untraced']:>6.3f}", flush=True)
+def measure(wrk: list[str], servers: tuple[Server, Server]) -> dict[str, list[float]]:
+    """Warm both up, then alternate rounds so slow drift of the machine hits both."""
+    results: dict[str, list[float]] = {s.name: [] for s in servers}
+    for s in servers:
+        run_wrk(wrk, s.base + ROUTE, s.lab, s.cookie, WARMUP_SECONDS, f"{s.name} warm-up")
+    print(f"\n{'round':>5}  {'traced rps':>11}  {'untraced rps':>12}  {'ratio':>6}",
+          flush=True)
+    for i in range(1, ROUNDS + 1):
+        # Alternate which side goes first each round too, so neither always runs
+        # right after the other one's burst.
+        order = servers if i % 2 else servers[::-1]
+        got = {}
+        for s in order:
+            got[s.name] = run_wrk(wrk, s.base + ROUTE, s.lab, s.cookie, SECONDS,
+                                  f"{s.name} round {i}")
+            results[s.name].append(got[s.name])
+        print(f"{i:>5}  {got['traced']:>11.1f}  {got['untraced']:>12.1f}  "
+              f"{got['traced'] / got['untraced']:>6.3f}", flush=True)
+    return results
 
-        # The traced server must really have traced this traffic; the other not at all.
-        traced_events = traced.hook_events()
-        untraced_events = untraced.hook_events()
-        if not traced_events:
-            raise BenchError("the traced server recorded no hook events during the bench")
-        if untraced_events:
-            raise BenchError(f"the untraced server recorded {len(untraced_events)} hook "
-                             f"event(s); STATELAB_TRACING=0 did not take effect")
-        load_after = os.getloadavg()
-    finally:
-        for s in servers:
-            s.stop()
 
+def check_traced(traced: Server, untraced: Server) -> dict:
+    """The traced server must really have traced the load; the other not at all."""
+    traced_events = traced.hook_events()
+    if not traced_events:
+        raise BenchError("the traced server recorded no hook events during the bench")
+    untraced_events = untraced.hook_events()
+    if untraced_events:
+        raise BenchError(f"the untraced server recorded {len(untraced_events)} hook "
+                         f"event(s); STATELAB_TRACING=0 did not take effect")
+    return traced_events[0]
+
+
+def report(results: dict[str, list[float]], sample: dict, cpus: list[int],
+           load_before: tuple, load_after: tuple) -> None:
     t_med, t_lo, t_hi, t_noise = summary(results["traced"])
     u_med, u_lo, u_hi, u_noise = summary(results["untraced"])
-    ratio = t_med / u_med
     print(f"\n{'':>9}  {'median':>9}  {'min':>9}  {'max':>9}  {'spread':>8}")
     print(f"{'traced':>9}  {t_med:>9.1f}  {t_lo:>9.1f}  {t_hi:>9.1f}  {t_noise:>7.1f}%")
     print(f"{'untraced':>9}  {u_med:>9.1f}  {u_lo:>9.1f}  {u_hi:>9.1f}  {u_noise:>7.1f}%")
     print("(spread = (max - min) / median)")
-    print(f"hook events seen on the traced server: yes (e.g. {traced_events[0].get('type')!r}"
-          f" id {traced_events[0].get('id')}); on the untraced server: none")
+    print(f"hook events seen on the traced server: yes (e.g. {sample.get('type')!r}"
+          f" id {sample.get('id')}); on the untraced server: none")
     paired = statistics.median(t / u for t, u in zip(results["traced"], results["untraced"]))
     print(f"median of the per-round ratios (a cross-check): {paired:.3f}")
     print(f"load average (1/5/15 min) before: {fmt_load(load_before)}  "
@@ -368,7 +348,32 @@ def main() -> int:
               f"{load_before[0]:.2f} on {len(cpus)} CPUs); other work on the machine may "
               f"have disturbed some rounds. Rerun on a quiet machine to trust the ratio.")
     print("ratio = median(traced) / median(untraced):")
-    print(f"{ratio:.3f}", flush=True)
+    print(f"{t_med / u_med:.3f}", flush=True)
+
+
+def main() -> int:
+    signal.signal(signal.SIGALRM, _on_alarm)
+    signal.alarm(DEADLINE_SECONDS)
+    signal.signal(signal.SIGTERM, _on_term)
+    server_cpu, wrk, cpus, pin = placement()
+    traced = Server("traced", True, server_cpu)
+    untraced = Server("untraced", False, server_cpu)
+    servers = (traced, untraced)
+    try:
+        for s in servers:
+            s.start()
+        for s in servers:
+            s.wait_ready()
+            s.create_lab()
+        load_before = os.getloadavg()
+        print_header(traced, untraced, cpus, pin)
+        results = measure(wrk, servers)
+        sample = check_traced(traced, untraced)
+        load_after = os.getloadavg()
+    finally:
+        for s in servers:
+            s.stop()
+    report(results, sample, cpus, load_before, load_after)
     return 0
 
 
