@@ -25,12 +25,12 @@ from __future__ import annotations
 import hmac
 import ipaddress
 import json
-from pathlib import Path
 from typing import Any
 
 from flask import Blueprint, Flask, Response, abort, current_app, jsonify, request, \
     send_from_directory
 
+from .config import frontend_folder
 from .events import BadEventId, MemoryBus, TooManySubscribers
 from .tracing import HookTracer
 
@@ -53,14 +53,6 @@ PAGE_HEADERS = {
     "Referrer-Policy": "no-referrer",
     "Cache-Control": "no-store",
 }
-
-
-def frontend_folder() -> Path:
-    """The page's files: inside the installed package, else the source checkout's."""
-    packaged = Path(__file__).resolve().parent / "frontend"
-    if packaged.is_dir():
-        return packaged
-    return Path(__file__).resolve().parents[2] / "frontend"
 
 
 def _flag(value: Any) -> bool | None:
