@@ -73,8 +73,19 @@ def wrap(func: Callable, spec: StepSpec) -> Callable:
             return result
     else:
         @functools.wraps(func)
-        def traced(*args: Any, **kwargs: Any) -> Any:
-            return run_step(spec, func, args, kwargs)
+        def traced(*args: Any, **kwargs: Any) -> Any:  # run_step, inlined: the hot path
+            trace = current.get()
+            if trace is None:
+                return func(*args, **kwargs)
+            outer = trace.begin(spec, args)
+            start = perf()
+            try:
+                result = func(*args, **kwargs)
+            except BaseException as exc:
+                trace.add_step(spec, args, kwargs, outer, start, raised=exc)
+                raise
+            trace.add_step(spec, args, kwargs, outer, start, result)
+            return result
     setattr(traced, MARK, True)
     return traced
 
@@ -146,10 +157,20 @@ class _TracedSignedSessions(TracedSessions):
     (``signed_cookie_rejected``: ``bad_signature`` or ``expired``) instead of checking
     it again outside Flask."""
 
+    def open_session(self, app: Flask, request: Any) -> Any:
+        trace = current.get()
+        if trace is None:
+            return super().open_session(app, request)
+        trace.opening = True
+        try:
+            return super().open_session(app, request)
+        finally:
+            trace.opening = False
+
     def get_signing_serializer(self, app: Flask) -> Any:
         serializer = super().get_signing_serializer(app)
         trace = current.get()
-        if serializer is not None and trace is not None and trace.running is self._open_spec:
+        if serializer is not None and trace is not None and trace.opening:
             serializer.loads = _watched_loads(serializer.loads)  # this instance, this call
         return serializer
 
