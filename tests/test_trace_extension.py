@@ -35,6 +35,9 @@ def test_off_by_default_and_on_with_debug_or_the_flag():
     assert make_app(STATELAB_TRACE_ENABLED=True).extensions["statelab_trace"].enabled
     assert not make_app(DEBUG=True, STATELAB_TRACE_ENABLED="0").extensions[
         "statelab_trace"].enabled
+    late = make_app()
+    late.debug = True  # as app.run(debug=True) does: after init_app has decided
+    assert not late.extensions["statelab_trace"].enabled
     off = make_app()
     off.test_client().get("/")
     assert off.test_client().get("/_statelab/").status_code == 404
@@ -119,6 +122,15 @@ def test_the_stream_follows_the_log_live(live_server_for):
             if "end" in seen:
                 break
     assert seen[0] == "request" and seen[-1] == "end" and "step" in seen
+
+
+def test_the_stream_has_a_bounded_number_of_viewers(live_server_for):
+    base = live_server_for(make_app(STATELAB_TRACE_ENABLED=True, STATELAB_TRACE_VIEWERS=1))
+    with requests.get(f"{base}/_statelab/api/stream", stream=True, timeout=10) as first:
+        next(first.iter_lines())  # connected and counted
+        second = requests.get(f"{base}/_statelab/api/stream", timeout=5)
+        assert second.status_code == 429
+        assert second.json()["error"] == "too_many_requests"
 
 
 def test_two_traced_apps_in_one_process_do_not_disturb_each_other():

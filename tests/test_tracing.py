@@ -531,3 +531,21 @@ def test_flask_itself_says_why_it_refused_an_expired_session_cookie():
     opened = next(s for s in steps if s["name"] == "open_session")
     assert opened["detail"]["signed_cookie_rejected"] == "expired"
     assert opened["detail"]["session"] == {}
+
+
+def test_werkzeugs_cookie_too_large_warning_is_output_of_the_step_that_set_it():
+    from flask import make_response
+
+    app, bus = traced_app()
+
+    @app.route("/big")
+    def big():
+        response = make_response("big")
+        response.set_cookie("big", "x" * 5000)
+        return response
+
+    with pytest.warns(UserWarning, match="cookie is too large"):
+        app.test_client().get("/big")
+    steps, _ = steps_of(bus)
+    (line,) = next(s for s in steps if s["name"] == "view")["output"]
+    assert line.startswith("UserWarning: The 'big' cookie is too large")
