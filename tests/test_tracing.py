@@ -549,3 +549,41 @@ def test_werkzeugs_cookie_too_large_warning_is_output_of_the_step_that_set_it():
     steps, _ = steps_of(bus)
     (line,) = next(s for s in steps if s["name"] == "view")["output"]
     assert line.startswith("UserWarning: The 'big' cookie is too large")
+
+
+def test_a_streamed_response_runs_teardown_again_after_its_body():
+    """Flask 3.1's stream_with_context pushes the request's contexts again while the
+    body is sent: teardown runs when the view's response goes out and once more after
+    the last chunk. The second run is traced as steps after the end event (all but its
+    appcontext_popped)."""
+    import time as t
+
+    from flask import stream_with_context
+
+    app, bus = traced_app()
+
+    @app.route("/stream")
+    def streams():
+        def chunks():
+            for i in range(3):
+                t.sleep(0.01)
+                yield f"{i}\n"
+        return stream_with_context(chunks())
+
+    response = app.test_client().get("/stream")
+    assert response.data == b"0\n1\n2\n"
+    events = bus.read("lab").events
+    kinds = [e["type"] if e["type"] != "step" else e["name"] for e in events]
+    end = kinds.index("end")
+    assert kinds[end - 4:end] == ["teardown_request", "request_tearing_down",
+                                  "appcontext_tearing_down", "appcontext_popped"]
+    # The second appcontext_popped is sent once the context is gone: nothing left to
+    # attribute it by, so it is not recorded.
+    assert kinds[end + 1:] == ["appcontext_pushed", "teardown_request",
+                               "request_tearing_down", "appcontext_tearing_down"]
+    steps = [e for e in events if e["type"] == "step"]
+    assert [s["index"] for s in steps] == list(range(len(steps)))
+    view = next(s for s in steps if s["name"] == "view")
+    second_teardown = [s for s in steps if s["name"] == "teardown_request"][1]
+    # three chunks of 10 ms each were sent between the view and the second teardown
+    assert second_teardown["offset_ms"] - (view["offset_ms"] + view["duration_ms"]) >= 25

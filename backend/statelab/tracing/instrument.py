@@ -21,7 +21,7 @@ from flask.sessions import SecureCookieSessionInterface
 from itsdangerous import BadSignature, SignatureExpired
 
 from ..jsonable import describe_error
-from .record import StepSpec, annotate, current, perf, qualified_name
+from .record import StepSpec, annotate, current, late_trace, perf, qualified_name
 
 MARK = "__statelab_traced__"
 
@@ -37,7 +37,7 @@ SCOPED_REGISTRIES = (
 
 def run_step(spec: StepSpec, func: Callable, args: tuple, kwargs: dict) -> Any:
     """Call ``func`` as the step ``spec`` of the request traced in this context."""
-    trace = current.get()
+    trace = current.get() or late_trace()
     if trace is None:
         return func(*args, **kwargs)
     outer = trace.begin(spec, args)
@@ -59,7 +59,7 @@ def wrap(func: Callable, spec: StepSpec) -> Callable:
     if inspect.iscoroutinefunction(func):
         @functools.wraps(func)
         async def traced(*args: Any, **kwargs: Any) -> Any:
-            trace = current.get()
+            trace = current.get() or late_trace()
             if trace is None:
                 return await func(*args, **kwargs)
             outer = trace.begin(spec, args)
@@ -74,7 +74,7 @@ def wrap(func: Callable, spec: StepSpec) -> Callable:
     else:
         @functools.wraps(func)
         def traced(*args: Any, **kwargs: Any) -> Any:  # run_step, inlined: the hot path
-            trace = current.get()
+            trace = current.get() or late_trace()
             if trace is None:
                 return func(*args, **kwargs)
             outer = trace.begin(spec, args)

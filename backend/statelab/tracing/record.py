@@ -15,6 +15,8 @@ import time
 from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any, Callable, Protocol
 
+from flask.globals import _cv_app
+
 from ..jsonable import describe_error, jsonable
 from .output import Output
 
@@ -81,6 +83,7 @@ def capped(value: str | None) -> str | None:
 
 
 STEP = 9  # values per step in Trace.steps
+TRACE_ATTR = "_statelab_trace"  # on the request's app context
 _NO_DETAIL = object()  # inside a step that has no detail (yet); None: outside any step
 _trace_ids = itertools.count(1)
 _process_tag = os.urandom(4).hex()
@@ -112,7 +115,7 @@ class Trace:
     garbage collector need not scan what holds no containers."""
 
     __slots__ = ("id", "lab", "tracer", "t0", "wall0", "fields", "steps", "sent", "current",
-                 "out", "echo", "opening", "endpoint", "ending", "lock")
+                 "out", "echo", "opening", "endpoint", "ending", "end_at", "lock")
 
     def __init__(self, lab: str, tracer: HookTracer, fields: tuple) -> None:
         self.id = f"{_process_tag}{next(_trace_ids):x}"
@@ -129,6 +132,7 @@ class Trace:
         self.opening = False  # inside open_session: its signing serializer is watched
         self.endpoint: str | None = None
         self.ending: tuple | None = None
+        self.end_at: int | None = None  # the end event's number, once the response is out
         self.lock = threading.Lock()  # the flusher and the request both hand over
 
     # -- recording (the request's thread) ------------------------------------------
@@ -179,6 +183,8 @@ class Trace:
             error = describe_error(kwargs.get(received))
         self.steps.extend((spec.kind, spec.name, spec.function, spec.blueprint, start, end,
                            error, info, None if out is None else out.lines()))
+        if self.ending is not None:  # a step after the response (a streamed body's)
+            self.flush()
 
     def _keep(self, spec: StepSpec, args: tuple, result: Any) -> Any:
         session = spec.keep(args, result)
@@ -213,9 +219,11 @@ class Trace:
         return len(self.steps) // STEP
 
     def render(self, index: int) -> dict:
+        """Event ``index``: -1 the request, ``end_at`` the end; a step that ran after the
+        end (a streamed body re-entering the request) comes after it."""
         if index < 0:
             return self._request()
-        if index == self.count() and self.ending is not None:
+        if index == self.end_at:
             status, set_cookie, error, at, output = self.ending
             event = self._event("end", {
                 "status": status, "endpoint": self.endpoint, "duration_ms": self.ms(at),
@@ -223,6 +231,8 @@ class Trace:
             if output:
                 event["output"] = list(output)
             return event
+        if self.end_at is not None and index > self.end_at:
+            index -= 1
         at = index * STEP
         kind, name, function, blueprint, start, end, error, detail, output = \
             self.steps[at:at + STEP]
@@ -245,6 +255,7 @@ class Trace:
     def finish(self, status: int, set_cookie: tuple, error: dict | None) -> None:
         out = self.out
         self.out = None
+        self.end_at = self.count()
         self.ending = (status, set_cookie, error, perf(), out.lines() if out else None)
 
     def flush(self) -> None:
@@ -259,6 +270,15 @@ class Trace:
             except Exception:
                 logger.exception("statelab: could not publish trace %s", self.id)
             self.sent = upto
+
+
+def late_trace() -> Trace | None:
+    """The trace of a request that re-enters its contexts after its response went out:
+    ``stream_with_context`` pushes them again while the body is sent, and Flask 3.1 then
+    runs the teardown functions and signals a second time. Looked up only when no trace
+    is current, from the app context the request left it on."""
+    ctx = _cv_app.get(None)
+    return None if ctx is None else getattr(ctx, TRACE_ATTR, None)
 
 
 def annotate(**detail: Any) -> None:

@@ -15,16 +15,18 @@ import threading
 from typing import Any, Callable
 
 from flask import request, signals
+from flask.globals import _cv_app
 
 from ..jsonable import describe_error
 from .instrument import run_step, watch_after_this_request
-from .record import StepSpec, Trace, current
+from .record import TRACE_ATTR, StepSpec, Trace, current, late_trace
 
 ROUTING_NOTE = "URL matching failed; Flask stored the error and raises it after before_request"
 
 
 def _request_started(trace: Trace) -> dict:
     watch_after_this_request()
+    setattr(_cv_app.get(), TRACE_ATTR, trace)  # for steps after the response: late_trace
     req = request._get_current_object()
     rule = req.url_rule
     trace.endpoint = rule.endpoint if rule is not None else None
@@ -73,7 +75,7 @@ def watch_signals() -> None:
 def _traced_send(send: Callable, spec: StepSpec) -> Callable:
     @functools.wraps(send)
     def traced_send(*args: Any, **kwargs: Any) -> Any:
-        trace = current.get()
+        trace = current.get() or late_trace()
         if trace is None or not args or args[0] is not trace.tracer.app:
             return send(*args, **kwargs)
         return run_step(spec, send, args, kwargs)
