@@ -42,10 +42,10 @@ def one_round(c) -> float:
 
 
 def main() -> None:
-    sides = {"traced": client(True), "untraced": client(False)}
-    times: dict[str, list[float]] = {name: [] for name in sides}
+    times: dict[str, list[float]] = {"traced": [], "untraced": []}
     with open(os.devnull, "w") as sink, contextlib.redirect_stdout(sink), \
             contextlib.redirect_stderr(sink):
+        sides = {"traced": client(True), "untraced": client(False)}
         for _, c in sides.values():
             one_round(c)  # warm-up
         for _ in range(ROUNDS):

@@ -41,6 +41,10 @@ class Output:
         self.cut = 0
 
     def write(self, text: str) -> None:
+        if text == "\n":  # print() writes its text, then the line end on its own
+            self._add(self.partial)
+            self.partial = ""
+            return
         if "\n" not in text:
             self.partial += text
             if len(self.partial) > _PENDING_LIMIT:
