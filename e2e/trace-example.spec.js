@@ -75,7 +75,11 @@ test('the notes app\'s timeline page shows a request\'s steps and their output',
   await expect(output).toContainText('WARNING notes.notes: listing 2 notes for ann');
 
   await page.screenshot({ path: testInfo.outputPath('trace-desktop.png'), fullPage: true });
+  await page.emulateMedia({ colorScheme: 'dark' });
+  await page.screenshot({ path: testInfo.outputPath('trace-desktop-dark.png') });
   await page.setViewportSize({ width: 390, height: 844 });
+  await page.screenshot({ path: testInfo.outputPath('trace-phone-dark.png') });
+  await page.emulateMedia({ colorScheme: 'light' });
   await page.screenshot({ path: testInfo.outputPath('trace-phone.png'), fullPage: true });
   expect(errors, 'uncaught errors in the page').toEqual([]);
 });
