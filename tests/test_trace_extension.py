@@ -149,3 +149,12 @@ def test_two_traced_apps_in_one_process_do_not_disturb_each_other():
         assert saved == [{"seen": True}] * requests_made
         started = [e["trace"] for e in events if e.get("name") == "request_started"]
         assert len(started) == len(set(started)) == requests_made  # none of the other's
+
+
+def test_the_opentelemetry_switch_reaches_the_tracer():
+    pytest.importorskip("opentelemetry.sdk")
+    from statelab.tracing import otel
+
+    on = make_app(STATELAB_TRACE_ENABLED=True, STATELAB_TRACE_OTEL=True)
+    assert on.extensions["statelab_trace"].tracer.otel is otel
+    assert make_app(STATELAB_TRACE_ENABLED=True).extensions["statelab_trace"].tracer.otel is None

@@ -587,3 +587,39 @@ def test_a_streamed_response_runs_teardown_again_after_its_body():
     second_teardown = [s for s in steps if s["name"] == "teardown_request"][1]
     # three chunks of 10 ms each were sent between the view and the second teardown
     assert second_teardown["offset_ms"] - (view["offset_ms"] + view["duration_ms"]) >= 25
+
+
+def test_steps_become_opentelemetry_child_spans_of_the_request():
+    pytest.importorskip("opentelemetry.sdk")
+    from opentelemetry import trace as otel_trace
+    from opentelemetry.sdk.trace import TracerProvider
+    from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+    from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+
+    from statelab.tracing import otel
+
+    exporter = InMemorySpanExporter()
+    provider = TracerProvider()
+    provider.add_span_processor(SimpleSpanProcessor(exporter))
+    otel._tracer = provider.get_tracer("statelab.tracing")  # not the global provider
+
+    app = Flask(__name__)
+    bus = MemoryBus()
+    HookTracer(app, bus=bus, select=lambda environ: "lab", otel=True)
+
+    @app.teardown_request
+    def closes(error):
+        pass
+
+    app.add_url_rule("/", view_func=lambda: "ok")
+    app.test_client().get("/")
+    spans = exporter.get_finished_spans()
+    (request,) = [s for s in spans if s.parent is None]
+    assert request.name == "GET /" and request.attributes["http.response.status_code"] == 200
+    children = [s for s in spans if s.parent is not None]
+    steps = [e for e in bus.read("lab").events if e["type"] == "step"]
+    assert [s.name for s in children] == [s["name"] for s in steps]
+    assert all(s.parent.span_id == request.context.span_id for s in children)
+    assert all(request.start_time <= s.start_time <= s.end_time <= request.end_time
+               for s in children)
+    assert otel_trace.get_current_span().get_span_context().is_valid is False

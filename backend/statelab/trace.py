@@ -41,6 +41,7 @@ DEFAULTS = {
     "STATELAB_TRACE_EVENTS": 2000,  # about 130 requests of history
     "STATELAB_TRACE_VIEWERS": 5,
     "STATELAB_TRACE_HEARTBEAT_SECONDS": 15.0,
+    "STATELAB_TRACE_OTEL": False,  # also each step as an OpenTelemetry span
 }
 LOG = "app"  # the bus keeps one log per lab; the extension's app is one lab
 EXTENSION = "statelab_trace"
@@ -63,11 +64,13 @@ def _flag(value: Any) -> bool | None:
 
 class StateLabTrace:
     """The extension. After ``init_app``, ``enabled`` says whether it traces, ``bus``
-    holds the log (a ``MemoryBus``) and ``prefix`` where the page is."""
+    holds the log (a ``MemoryBus``), ``tracer`` records into it and ``prefix`` says
+    where the page is."""
 
     def __init__(self, app: Flask | None = None) -> None:
         self.enabled = False
         self.bus: MemoryBus | None = None
+        self.tracer: HookTracer | None = None
         self.prefix = DEFAULTS["STATELAB_TRACE_PREFIX"]
         if app is not None:
             self.init_app(app)
@@ -83,7 +86,8 @@ class StateLabTrace:
         self.prefix = "/" + app.config["STATELAB_TRACE_PREFIX"].strip("/")
         self.bus = MemoryBus(int(app.config["STATELAB_TRACE_EVENTS"]),
                              int(app.config["STATELAB_TRACE_VIEWERS"]))
-        HookTracer(app, bus=self.bus, select=self._select)
+        self.tracer = HookTracer(app, bus=self.bus, select=self._select,
+                                 otel=bool(_flag(app.config["STATELAB_TRACE_OTEL"])))
         app.register_blueprint(_blueprint(), url_prefix=self.prefix)
 
     def _select(self, environ: dict) -> str | None:

@@ -31,8 +31,14 @@ class HookTracer:
 
     def __init__(self, app: Flask | None = None, *, bus: Bus, select: Selector,
                  snapshot: Callable[[Any], Any] | None = None,
-                 describe: Callable[[Any], dict] | None = None) -> None:
+                 describe: Callable[[Any], dict] | None = None, otel: bool = False) -> None:
         self.bus = bus
+        # OpenTelemetry: each request's steps also as child spans (needs opentelemetry).
+        self.otel = None
+        if otel:
+            from . import otel as otel_export
+
+            self.otel = otel_export
         self.select = select
         self.snapshot = snapshot or _items
         self.describe = describe or _as_session
@@ -80,6 +86,7 @@ class HookTracer:
                 sent[:] = (status, headers)
                 return start_response(status, headers, exc_info)
 
+            parent = self.otel.request_parent() if self.otel else None
             token = current.set(trace)
             running[trace.id] = trace
             error = None
@@ -90,11 +97,16 @@ class HookTracer:
                 raise
             finally:
                 current.reset(token)
-                del running[trace.id]
-                set_cookie = tuple(v for k, v in sent[1] if k == "Set-Cookie") if sent else ()
-                trace.finish(int(sent[0][:3]) if sent else 500, set_cookie, error)
-                trace.flush()
+                self._end(trace, sent, error, parent)
         return traced_wsgi_app
+
+    def _end(self, trace: Trace, sent: list, error: dict | None, parent: Any) -> None:
+        del flusher.running[trace.id]
+        set_cookie = tuple(v for k, v in sent[1] if k == "Set-Cookie") if sent else ()
+        trace.finish(int(sent[0][:3]) if sent else 500, set_cookie, error)
+        trace.flush()
+        if self.otel:
+            self.otel.export(trace, parent, trace.ending[3])
 
 
 def _items(session: Any) -> tuple:
