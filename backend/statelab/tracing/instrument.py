@@ -16,14 +16,25 @@ import inspect
 from typing import Any, Callable
 
 from flask import Flask
-from flask.globals import request_ctx
+from flask.globals import _cv_app, request_ctx
 from flask.sessions import SecureCookieSessionInterface
 from itsdangerous import BadSignature, SignatureExpired
 
 from ..jsonable import describe_error
-from .record import StepSpec, annotate, current, late_trace, perf, qualified_name
+from .record import StepSpec, Trace, annotate, current, perf, qualified_name
 
 MARK = "__statelab_traced__"
+TRACE_ATTR = "_statelab_trace"  # on the request's app context, for late_trace
+
+
+def late_trace() -> Trace | None:
+    """The trace of a request that re-enters its contexts after its response went out:
+    ``stream_with_context`` pushes them again while the body is sent, and Flask 3.1 then
+    runs the teardown functions and signals a second time. Looked up only when no trace
+    is current, from the app context the request left it on."""
+    ctx = _cv_app.get(None)
+    return None if ctx is None else getattr(ctx, TRACE_ATTR, None)
+
 
 # Registries on the app (a Scaffold) that map a blueprint name (None: the app) to a
 # list of functions, and the step name each one's functions get.

@@ -15,8 +15,6 @@ import time
 from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any, Callable, Protocol
 
-from flask.globals import _cv_app
-
 from ..jsonable import describe_error, jsonable
 from .output import Output
 
@@ -83,7 +81,6 @@ def capped(value: str | None) -> str | None:
 
 
 STEP = 9  # values per step in Trace.steps
-TRACE_ATTR = "_statelab_trace"  # on the request's app context
 _NO_DETAIL = object()  # inside a step that has no detail (yet); None: outside any step
 _trace_ids = itertools.count(1)
 _process_tag = os.urandom(4).hex()
@@ -270,15 +267,6 @@ class Trace:
             except Exception:
                 logger.exception("statelab: could not publish trace %s", self.id)
             self.sent = upto
-
-
-def late_trace() -> Trace | None:
-    """The trace of a request that re-enters its contexts after its response went out:
-    ``stream_with_context`` pushes them again while the body is sent, and Flask 3.1 then
-    runs the teardown functions and signals a second time. Looked up only when no trace
-    is current, from the app context the request left it on."""
-    ctx = _cv_app.get(None)
-    return None if ctx is None else getattr(ctx, TRACE_ATTR, None)
 
 
 def annotate(**detail: Any) -> None:

@@ -18,8 +18,8 @@ from flask import request, signals
 from flask.globals import _cv_app
 
 from ..jsonable import describe_error
-from .instrument import run_step, watch_after_this_request
-from .record import TRACE_ATTR, StepSpec, Trace, current, late_trace
+from .instrument import TRACE_ATTR, late_trace, run_step, watch_after_this_request
+from .record import StepSpec, Trace, current
 
 ROUTING_NOTE = "URL matching failed; Flask stored the error and raises it after before_request"
 
