@@ -18,7 +18,6 @@ import time
 import venv
 from pathlib import Path
 
-import pytest
 import requests
 
 from .conftest import free_port
