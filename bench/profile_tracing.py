@@ -74,7 +74,7 @@ def main():
               f"({total / N * 1e6:.1f} us/req under cProfile) =====")
         stats.sort_stats("tottime").print_stats(25)
         if name == "traced":
-            stats.sort_stats("cumulative").print_stats(r"statelab[/\\](tracing|events|"
+            stats.sort_stats("cumulative").print_stats(r"statelab[/\\](tracing[/\\]\w+|events|"
                                                        r"sessions)\.py", 30)
         print(out.getvalue())
 

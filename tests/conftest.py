@@ -144,3 +144,18 @@ def redis_client(redis_url):
     client.flushdb()
     yield client
     client.close()
+
+
+@pytest.fixture
+def live_server_for():
+    """Any app on a real threaded HTTP server on a free port; stopped after the test."""
+    servers = []
+
+    def serve(app):
+        server = make_server("127.0.0.1", free_port(), app, threaded=True)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        servers.append(server)
+        return f"http://127.0.0.1:{server.port}"
+    yield serve
+    for server in servers:
+        server.shutdown()

@@ -261,7 +261,7 @@ def test_session_steps_show_the_session_before_and_after(lab_client):
 def test_a_forked_worker_numbers_its_traces_apart_from_its_parent():
     import os
 
-    from statelab import tracing
+    from statelab.tracing import record as tracing
 
     read, write = os.pipe()
     pid = os.fork()
@@ -291,3 +291,335 @@ def test_a_session_step_that_raised_is_still_readable():
     steps, _ = steps_of(bus)
     saved = next(s for s in steps if s["name"] == "save_session")
     assert saved["detail"]["raised"] == {"type": "OSError", "message": "session store down"}
+
+
+def test_async_hooks_keep_what_they_say_and_what_they_return():
+    from statelab.tracing import annotate
+
+    app, bus = traced_app()
+
+    @app.before_request
+    async def async_says():
+        annotate(said="from an async hook")
+
+    @app.before_request
+    async def async_answers():
+        return "answered early"
+
+    assert app.test_client().get("/ok").data == b"answered early"
+    steps, _ = steps_of(bus)
+    by_function = {s["function"].rsplit(".", 1)[-1]: s for s in steps}
+    assert by_function["async_says"]["detail"] == {"said": "from an async hook"}
+    assert by_function["async_answers"]["detail"]["returned_response"] is True
+
+
+def test_after_this_request_callbacks_are_steps_where_flask_runs_them():
+    from flask import after_this_request
+
+    app, bus = traced_app()
+
+    @app.route("/later")
+    def later():
+        @after_this_request
+        def add_header(response):
+            response.headers["X-Later"] = "yes"
+            return response
+        return "later"
+
+    assert app.test_client().get("/later").headers["X-Later"] == "yes"
+    steps, _ = steps_of(bus)
+    names = [s["name"] for s in steps]
+    callback = steps[names.index("after_this_request")]
+    assert callback["kind"] == "after_this_request"
+    assert callback["function"].endswith("later.<locals>.add_header") or \
+        callback["function"].endswith(".add_header")
+    assert names.index("view") < names.index("after_this_request") < names.index("after_request")
+
+
+def test_a_teardown_return_value_is_shown_as_ignored():
+    app, bus = traced_app()
+
+    @app.teardown_request
+    def returns_error(error):
+        return error
+
+    app.test_client().get("/raise")
+    steps, _ = steps_of(bus)
+    step = next(s for s in steps if s["function"].endswith("returns_error"))
+    assert step["detail"]["returned"] == {"type": "ZeroDivisionError",
+                                          "message": "division by zero"}
+    assert "ignores" in step["detail"]["note"]
+
+
+def test_output_printed_logged_and_warned_lands_on_its_step(capsys):
+    import logging
+    import warnings
+
+    app, bus = traced_app()
+
+    @app.route("/talks")
+    def talks():
+        print("from the view", 42)
+        logging.getLogger("some.library").warning("careful: %s", "hot")
+        with warnings.catch_warnings():
+            warnings.simplefilter("always")
+            warnings.warn("a warning", UserWarning, stacklevel=1)
+        return "ok"
+
+    @app.after_request
+    def after_prints(response):
+        print("partial line", end="")
+        return response
+
+    @app.teardown_request
+    def teardown_silent(error):
+        pass
+
+    with pytest.warns(UserWarning, match="a warning"):  # still warned for real
+        app.test_client().get("/talks")
+    steps, events = steps_of(bus)
+    view = next(s for s in steps if s["name"] == "view")
+    assert view["output"][0] == "from the view 42"
+    assert view["output"][1] == "WARNING some.library: careful: hot"
+    assert view["output"][2].startswith("UserWarning: a warning (")
+    assert len(view["output"]) == 3  # the handler's echo on stderr is not kept twice
+    after = next(s for s in steps if s["function"].endswith("after_prints"))
+    assert after["output"] == ["partial line"]
+    assert all("output" not in s for s in steps if s["name"] in ("teardown_request", "save_session"))
+    assert "from the view 42" in capsys.readouterr().out  # still printed for real
+
+
+def test_output_is_bounded_and_output_outside_steps_goes_on_the_end_event():
+    from flask import request_started
+
+    from statelab.tracing.output import MAX_LINE_CHARS, MAX_LINES
+
+    app, bus = traced_app()
+
+    @app.route("/chatty")
+    def chatty():
+        for i in range(MAX_LINES + 7):
+            print("x" * (MAX_LINE_CHARS + 10) if i == 0 else f"line {i}")
+        return "ok"
+
+    def outside(sender, **extra):  # a receiver of a signal runs inside its step...
+        print("inside the signal")
+
+    request_started.connect(outside, app)
+    client = app.test_client()
+    client.get("/chatty")
+    steps, events = steps_of(bus)
+    view = next(s for s in steps if s["name"] == "view")
+    assert len(view["output"]) == MAX_LINES + 1
+    assert view["output"][0].endswith("… (10 more characters)")
+    assert view["output"][-1].startswith("… 7 more lines cut")
+    assert next(s for s in steps if s["name"] == "request_started")["output"] == [
+        "inside the signal"]
+    request_started.disconnect(outside, app)
+    assert "output" not in events[-1]
+
+
+def test_output_between_steps_goes_on_the_end_event():
+    app = Flask(__name__)
+    inner = app.wsgi_app
+
+    def prints_between(environ, start_response):  # inside the trace, outside any step
+        print("between steps")
+        return inner(environ, start_response)
+
+    app.wsgi_app = prints_between
+    bus = MemoryBus()
+    HookTracer(app, bus=bus, select=lambda environ: "lab")
+    app.add_url_rule("/", view_func=lambda: "ok")
+    app.test_client().get("/")
+    steps, events = steps_of(bus)
+    assert events[-1]["type"] == "end" and events[-1]["output"] == ["between steps"]
+    assert all("output" not in s for s in steps)
+
+
+def test_threaded_requests_never_share_output(live_server_for):
+    import threading as th
+    import time as t
+
+    import requests as http
+
+    app, bus = traced_app()
+
+    @app.route("/echo/<word>")
+    def echo(word):
+        for _ in range(20):
+            print(word)
+            t.sleep(0.002)  # let the other request's thread print in between
+        return word
+
+    base = live_server_for(app)
+    words = [f"w{i}" for i in range(6)]
+    threads = [th.Thread(target=http.get, args=(f"{base}/echo/{w}",), kwargs={"timeout": 10})
+               for w in words]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    steps, events = steps_of(bus)
+    requests_by_trace = {e["trace"]: e["path"] for e in events if e["type"] == "request"}
+    views = [s for s in steps if s["name"] == "view"]
+    assert len(views) == len(words)
+    for view in views:
+        word = requests_by_trace[view["trace"]].rsplit("/", 1)[-1]
+        assert view["output"] == [word] * 20
+
+
+def test_two_traced_apps_in_one_process_keep_their_own_logs():
+    def plain(name, **tracer_options):
+        app = Flask(name)
+        app.secret_key = f"key-{name}"
+        bus = MemoryBus()
+        HookTracer(app, bus=bus, select=lambda environ: "lab", **tracer_options)
+
+        @app.route("/login/<user>")
+        def login(user):
+            from flask import session
+            session["user"] = user
+            return user
+
+        @app.route("/")
+        def home():
+            return "home"
+        return app, bus
+
+    # The first keeps a session as a 3-tuple, as the lab's interface does; both use
+    # Flask's default session interface, one object shared by every app.
+    first, first_bus = plain("first", snapshot=lambda s: (tuple(s.items()), None, None),
+                             describe=lambda kept: {"session": dict(kept[0]) if kept else {}})
+    second, second_bus = plain("second")
+    a, b = first.test_client(), second.test_client()
+    a.get("/login/ann")
+    b.get("/login/bob")
+    a.get("/")
+    b.get("/")
+    for bus, user, app in ((first_bus, "ann", first), (second_bus, "bob", second)):
+        events = bus.read("lab").events  # raised ValueError before
+        saved = [e for e in events if e.get("name") == "save_session"]
+        assert [s["detail"]["session"] for s in saved] == [{"user": user}, {"user": user}]
+        signals = [e for e in events if e.get("kind") == "signal"]
+        assert len(signals) == 2 * 6  # its own signals only, none of the other app's
+    from flask import Flask as FlaskClass
+    assert type(FlaskClass.session_interface).__name__ == "SecureCookieSessionInterface"
+
+
+def test_flask_itself_says_why_it_refused_an_expired_session_cookie():
+    import time as t
+
+    from itsdangerous import TimestampSigner, URLSafeTimedSerializer
+
+    app, bus = traced_app()
+    app.config["PERMANENT_SESSION_LIFETIME"] = 60
+
+    class Past(TimestampSigner):
+        def get_timestamp(self):  # signed two minutes ago: older than the lifetime
+            return int(t.time()) - 120
+
+    iface = app.session_interface
+    cookie = URLSafeTimedSerializer(
+        app.secret_key, salt=iface.salt, serializer=iface.serializer, signer=Past,
+        signer_kwargs={"key_derivation": iface.key_derivation,
+                       "digest_method": iface.digest_method}).dumps({"user": "old"})
+    client = app.test_client()
+    client.set_cookie("session", cookie)
+    client.get("/ok")
+    steps, _ = steps_of(bus)
+    opened = next(s for s in steps if s["name"] == "open_session")
+    assert opened["detail"]["signed_cookie_rejected"] == "expired"
+    assert opened["detail"]["session"] == {}
+
+
+def test_werkzeugs_cookie_too_large_warning_is_output_of_the_step_that_set_it():
+    from flask import make_response
+
+    app, bus = traced_app()
+
+    @app.route("/big")
+    def big():
+        response = make_response("big")
+        response.set_cookie("big", "x" * 5000)
+        return response
+
+    with pytest.warns(UserWarning, match="cookie is too large"):
+        app.test_client().get("/big")
+    steps, _ = steps_of(bus)
+    (line,) = next(s for s in steps if s["name"] == "view")["output"]
+    assert line.startswith("UserWarning: The 'big' cookie is too large")
+
+
+def test_a_streamed_response_runs_teardown_again_after_its_body():
+    """Flask 3.1's stream_with_context pushes the request's contexts again while the
+    body is sent: teardown runs when the view's response goes out and once more after
+    the last chunk. The second run is traced as steps after the end event (all but its
+    appcontext_popped)."""
+    import time as t
+
+    from flask import stream_with_context
+
+    app, bus = traced_app()
+
+    @app.route("/stream")
+    def streams():
+        def chunks():
+            for i in range(3):
+                t.sleep(0.01)
+                yield f"{i}\n"
+        return stream_with_context(chunks())
+
+    response = app.test_client().get("/stream")
+    assert response.data == b"0\n1\n2\n"
+    events = bus.read("lab").events
+    kinds = [e["type"] if e["type"] != "step" else e["name"] for e in events]
+    end = kinds.index("end")
+    assert kinds[end - 4:end] == ["teardown_request", "request_tearing_down",
+                                  "appcontext_tearing_down", "appcontext_popped"]
+    # The second appcontext_popped is sent once the context is gone: nothing left to
+    # attribute it by, so it is not recorded.
+    assert kinds[end + 1:] == ["appcontext_pushed", "teardown_request",
+                               "request_tearing_down", "appcontext_tearing_down"]
+    steps = [e for e in events if e["type"] == "step"]
+    assert [s["index"] for s in steps] == list(range(len(steps)))
+    view = next(s for s in steps if s["name"] == "view")
+    second_teardown = [s for s in steps if s["name"] == "teardown_request"][1]
+    # three chunks of 10 ms each were sent between the view and the second teardown
+    assert second_teardown["offset_ms"] - (view["offset_ms"] + view["duration_ms"]) >= 25
+
+
+def test_steps_become_opentelemetry_child_spans_of_the_request():
+    pytest.importorskip("opentelemetry.sdk")
+    from opentelemetry import trace as otel_trace
+    from opentelemetry.sdk.trace import TracerProvider
+    from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+    from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+
+    from statelab.tracing import otel
+
+    exporter = InMemorySpanExporter()
+    provider = TracerProvider()
+    provider.add_span_processor(SimpleSpanProcessor(exporter))
+    otel._tracer = provider.get_tracer("statelab.tracing")  # not the global provider
+
+    app = Flask(__name__)
+    bus = MemoryBus()
+    HookTracer(app, bus=bus, select=lambda environ: "lab", otel=True)
+
+    @app.teardown_request
+    def closes(error):
+        pass
+
+    app.add_url_rule("/", view_func=lambda: "ok")
+    app.test_client().get("/")
+    spans = exporter.get_finished_spans()
+    (request,) = [s for s in spans if s.parent is None]
+    assert request.name == "GET /" and request.attributes["http.response.status_code"] == 200
+    children = [s for s in spans if s.parent is not None]
+    steps = [e for e in bus.read("lab").events if e["type"] == "step"]
+    assert [s.name for s in children] == [s["name"] for s in steps]
+    assert all(s.parent.span_id == request.context.span_id for s in children)
+    assert all(request.start_time <= s.start_time <= s.end_time <= request.end_time
+               for s in children)
+    assert otel_trace.get_current_span().get_span_context().is_valid is False

@@ -32,7 +32,7 @@ DEFAULTS = {
     "STATELAB_LAB_EVENTS": 2000,
     "STATELAB_MAX_VIEWERS": 20,
     "STATELAB_HEARTBEAT_SECONDS": 15.0,
-    "STATELAB_FRONTEND": str(Path(__file__).resolve().parents[2] / "frontend"),
+    "STATELAB_FRONTEND": None,  # None: frontend_folder()
 }
 
 _INTS = ("STATELAB_MAX_LABS", "STATELAB_LAB_EVENTS", "STATELAB_MAX_VIEWERS")
@@ -61,12 +61,23 @@ def _from_env(environ: dict) -> dict:
     return found
 
 
+def frontend_folder() -> str:
+    """The page's files: inside the installed package (a wheel ships them as
+    ``statelab/frontend``), else the source checkout's ``frontend/``."""
+    packaged = Path(__file__).resolve().parent / "frontend"
+    if packaged.is_dir():
+        return str(packaged)
+    return str(Path(__file__).resolve().parents[2] / "frontend")
+
+
 def load(app: Flask, config: dict | None, environ: dict | None = None) -> None:
     environ = os.environ if environ is None else environ
     app.config.update(DEFAULTS)
     app.config.from_prefixed_env()
     app.config.update(_from_env(environ))
     app.config.update(config or {})
+    if not app.config["STATELAB_FRONTEND"]:
+        app.config["STATELAB_FRONTEND"] = frontend_folder()
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = instance_secret(Path(app.instance_path))
 

@@ -22,7 +22,7 @@ from flask_session.base import ServerSideSession, ServerSideSessionInterface
 from itsdangerous import BadSignature, SignatureExpired
 from itsdangerous.encoding import base64_decode, bytes_to_int
 
-from .tracing import annotate, jsonable
+from .jsonable import jsonable
 
 SERVER_COOKIE = "server_session"
 MAX_PAYLOAD_BYTES = 16 * 1024  # a real session cookie's payload is under 4 KB
@@ -72,13 +72,6 @@ class LabSessionInterface(SecureCookieSessionInterface):
         session = super().open_session(app, request)
         if session is not None:
             session.server_side = server  # its sibling, for trace_snapshot
-        raw = request.cookies.get(self.get_cookie_name(app))
-        if raw and session is not None and not session:
-            # Flask starts an empty session, silently, for a cookie it cannot verify;
-            # say so in the trace, measured rather than guessed by the page.
-            problem = signature_problem(app, self, raw)
-            if problem:
-                annotate(signed_cookie_rejected=problem)
         return session
 
     def save_session(self, app: Flask, session: Any, response: Any) -> None:

@@ -1,0 +1,142 @@
+"""What a step printed, logged or warned, captured per request.
+
+Three process-wide hooks are installed once (and again if someone replaced them, as
+pytest does around each test), each a tee that still passes everything on:
+``sys.stdout``/``sys.stderr`` (``print``), the logging record factory (every logger,
+whether or not its records propagate), and ``warnings.showwarning``. Each hands its
+text to the request traced in the *current context* (a ContextVar), so under a
+threaded server one request's prints never land on another's step; outside a traced
+request they cost one ContextVar read.
+
+A log record that a stream handler echoes to stderr (Flask's default handler does) is
+kept once, as the record.
+
+Warnings are captured as Python shows them: its default filter shows a warning once per
+code location, so a repeated warning appears only on the first step that raised it
+unless the app's warnings filter says ``always``.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+import threading
+import warnings
+from contextvars import ContextVar
+from typing import Any, Callable
+
+MAX_LINES = 50  # per step; a marker line says how many more there were
+MAX_LINE_CHARS = 500
+_PENDING_LIMIT = 8 * MAX_LINE_CHARS  # an unfinished line is cut into lines past this
+
+
+class Output:
+    """The bounded lines of one step (or of the request, outside its steps)."""
+
+    __slots__ = ("kept", "partial", "cut")
+
+    def __init__(self) -> None:
+        self.kept: list[str] = []
+        self.partial = ""
+        self.cut = 0
+
+    def write(self, text: str) -> None:
+        if text == "\n":  # print() writes its text, then the line end on its own
+            self._add(self.partial)
+            self.partial = ""
+            return
+        if "\n" not in text:
+            self.partial += text
+            if len(self.partial) > _PENDING_LIMIT:
+                self._add(self.partial)
+                self.partial = ""
+            return
+        *done, self.partial = (self.partial + text).split("\n")
+        for line in done:
+            self._add(line)
+
+    def _add(self, line: str) -> None:
+        if len(self.kept) >= MAX_LINES:
+            self.cut += 1
+            return
+        if len(line) > MAX_LINE_CHARS:
+            line = line[:MAX_LINE_CHARS] + f"… ({len(line) - MAX_LINE_CHARS} more characters)"
+        self.kept.append(line)
+
+    def lines(self) -> tuple[str, ...] | None:
+        """The lines, an unfinished last one included; None when nothing was output."""
+        if self.partial:
+            self._add(self.partial)
+            self.partial = ""
+        if self.cut:
+            self.kept.append(f"… {self.cut} more line{'s' if self.cut != 1 else ''} cut "
+                             f"(at most {MAX_LINES} are kept per step)")
+            self.cut = 0
+        return tuple(self.kept) if self.kept else None
+
+
+class _Tee:
+    """A text stream that also hands what is written to the traced request."""
+
+    def __init__(self, stream: Any, current: ContextVar) -> None:
+        self._stream = stream
+        self._current = current
+
+    def write(self, text: str) -> int:
+        trace = self._current.get()
+        if trace is not None and text:
+            if trace.echo is not None and trace.echo in text:
+                trace.echo = None  # a log record echoed by a stream handler: kept once
+            else:
+                trace.write(text)
+        return self._stream.write(text)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
+
+
+class Capture:
+    """Installs the three tees for traces found in ``current``."""
+
+    def __init__(self, current: ContextVar) -> None:
+        self.current = current
+        self._lock = threading.Lock()
+        self._previous_factory: Callable | None = None
+        self._previous_showwarning: Callable | None = None
+
+    def ensure_installed(self) -> None:
+        """Cheap when installed: called on every traced request."""
+        if (type(sys.stdout) is _Tee and type(sys.stderr) is _Tee
+                and self._previous_factory is not None
+                and warnings.showwarning is self._showwarning):
+            return
+        with self._lock:
+            if type(sys.stdout) is not _Tee:
+                sys.stdout = _Tee(sys.stdout, self.current)
+            if type(sys.stderr) is not _Tee:
+                sys.stderr = _Tee(sys.stderr, self.current)
+            # Once: a factory set later may wrap ours, and wrapping it again would
+            # capture each record twice.
+            if self._previous_factory is None:
+                self._previous_factory = logging.getLogRecordFactory()
+                logging.setLogRecordFactory(self._make_record)
+            if warnings.showwarning is not self._showwarning:
+                self._previous_showwarning = warnings.showwarning
+                warnings.showwarning = self._showwarning
+
+    def _make_record(self, *args: Any, **kwargs: Any) -> logging.LogRecord:
+        record = self._previous_factory(*args, **kwargs)
+        trace = self.current.get()
+        if trace is not None:
+            message = record.getMessage()
+            trace.write(f"{record.levelname} {record.name}: {message}\n")
+            trace.echo = message
+        return record
+
+    def _showwarning(self, message: Any, category: type, filename: str, lineno: int,
+                     file: Any = None, line: str | None = None) -> None:
+        trace = self.current.get()
+        if trace is not None:
+            trace.write(f"{category.__name__}: {message} ({filename}:{lineno})\n")
+            trace.echo = str(message)
+        self._previous_showwarning(message, category, filename, lineno, file, line)

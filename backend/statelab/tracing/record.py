@@ -1,0 +1,280 @@
+"""The trace of one request: its steps, recorded cheaply, made into events when read.
+
+``Trace.add_step`` is the one place that writes a step; ``Trace.render`` the one place
+that reads it back. Every wrapper (hooks, views, handlers, sessions, signals,
+``after_this_request`` callbacks) records through ``begin``/``add_step``.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import os
+import threading
+import time
+from contextvars import ContextVar
+from typing import TYPE_CHECKING, Any, Callable, Protocol
+
+from ..jsonable import describe_error, jsonable
+from .output import Output
+
+if TYPE_CHECKING:
+    from .wsgi import HookTracer
+
+logger = logging.getLogger("statelab.tracing")
+
+current: ContextVar["Trace | None"] = ContextVar("statelab_trace", default=None)
+perf = time.perf_counter
+
+MAX_HEADER_KEPT = 8192  # the log is bounded in events; this bounds each event's size
+TEARDOWN_RETURN_NOTE = "Flask ignores what a teardown function returns"
+
+
+class Bus(Protocol):
+    def publish_many(self, lab: str, render: Callable[[int], dict], args: range) -> None: ...
+
+
+class StepSpec:
+    """What is known about a step before it runs: fixed per wrapped function.
+
+    ``error_arg`` says where the exception the step receives is: 0 for the first
+    positional argument (teardown functions), a keyword name (signals), or None.
+    ``keep(args, result)`` answers the session to snapshot (session steps only).
+    ``detail(args)`` gives facts known before the call; ``after(trace)`` facts known
+    after it.
+    """
+
+    __slots__ = ("kind", "name", "function", "blueprint", "error_arg", "detail", "keep",
+                 "after", "answers", "ignored_return", "plain")
+
+    def __init__(self, kind: str, name: str, function: str, blueprint: str | None = None, *,
+                 error_arg: int | str | None = None, detail: Callable | None = None,
+                 keep: Callable | None = None, after: Callable | None = None) -> None:
+        self.kind = kind
+        self.name = name
+        self.function = function
+        self.blueprint = blueprint
+        self.error_arg = error_arg
+        self.detail = detail
+        self.keep = keep
+        self.after = after
+        # A before_request function that returns a value answers the request itself.
+        self.answers = name == "before_request"
+        self.ignored_return = name in ("teardown_request", "teardown_appcontext")
+        # Most steps: nothing to work out when they end unless they raised or returned.
+        self.plain = error_arg is None and keep is None and after is None and not (
+            self.answers or self.ignored_return)
+
+
+def qualified_name(func: Callable) -> str:
+    module = getattr(func, "__module__", None) or "?"
+    name = getattr(func, "__qualname__", None) or getattr(func, "__name__", repr(func))
+    if "<locals>" in name:  # a function made by a factory: its own name reads better
+        name = getattr(func, "__name__", name)
+    return f"{module}.{name}"
+
+
+def capped(value: str | None) -> str | None:
+    if value is None or len(value) <= MAX_HEADER_KEPT:
+        return value
+    return value[:MAX_HEADER_KEPT] + f"… ({len(value) - MAX_HEADER_KEPT} more characters)"
+
+
+STEP = 9  # values per step in Trace.steps
+_NO_DETAIL = object()  # inside a step that has no detail (yet); None: outside any step
+_trace_ids = itertools.count(1)
+_process_tag = os.urandom(4).hex()
+
+
+def _after_fork_in_child() -> None:
+    # A forked worker (gunicorn --preload) must not number its traces like its parent:
+    # with a shared Redis log their rows would merge.
+    global _process_tag, _trace_ids
+    _process_tag = os.urandom(4).hex()
+    _trace_ids = itertools.count(1)
+
+
+os.register_at_fork(after_in_child=_after_fork_in_child)
+
+
+def process_tag() -> str:
+    return _process_tag
+
+
+class Trace:
+    """One request being traced. Its events are numbered: -1 is the ``request`` event,
+    0..n-1 the steps, n the ``end`` event; each is made into JSON by ``render(i)`` only
+    when read. Steps are kept flat, ``STEP`` values each in one list:
+    ``kind, name, function, blueprint, start, end, error, detail, output``, where
+    ``detail`` is None, a dict, or ``(kept, dict | None)`` for what ``describe(kept)``
+    turns into a dict, and ``output`` None or a tuple of lines. Everything kept is plain
+    tuples and strings where it can be: the log holds thousands of these, and the
+    garbage collector need not scan what holds no containers."""
+
+    __slots__ = ("id", "lab", "tracer", "t0", "wall0", "fields", "steps", "sent", "current",
+                 "out", "echo", "opening", "endpoint", "ending", "end_at", "lock")
+
+    def __init__(self, lab: str, tracer: HookTracer, fields: tuple) -> None:
+        self.id = f"{_process_tag}{next(_trace_ids):x}"
+        self.lab = lab
+        self.tracer = tracer
+        self.t0 = perf()
+        self.wall0 = time.time()
+        self.fields = fields
+        self.steps: list = []
+        self.sent = -1  # the next event to hand over: the request event first
+        self.current: Any = None  # the running step's detail (None: outside any step)
+        self.out: Output | None = None  # what the running step (or the request) printed
+        self.echo: str | None = None  # a log message a stream handler is about to echo
+        self.opening = False  # inside open_session: its signing serializer is watched
+        self.endpoint: str | None = None
+        self.ending: tuple | None = None
+        self.end_at: int | None = None  # the end event's number, once the response is out
+        self.lock = threading.Lock()  # the flusher and the request both hand over
+
+    # -- recording (the request's thread) ------------------------------------------
+
+    def begin(self, spec: StepSpec, args: tuple) -> tuple:
+        """Enter a step; answers what ``add_step`` restores when it ends."""
+        outer = (self.current, self.out)
+        # Most steps have no detail: no dict is made for them (the log keeps fewer
+        # objects alive for the garbage collector to scan).
+        self.current = spec.detail(args) if spec.detail else _NO_DETAIL
+        self.out = None
+        return outer
+
+    def add_step(self, spec: StepSpec, args: tuple, kwargs: dict, outer: tuple, start: float,
+                 result: Any = None, raised: BaseException | None = None) -> None:
+        """Record the step ``begin`` entered: the one writer of the step layout."""
+        end = perf()
+        info = self.current
+        out = self.out
+        self.current, self.out = outer
+        if spec.plain and raised is None:  # the hot path: about 2 in 3 steps
+            self.steps.extend((spec.kind, spec.name, spec.function, spec.blueprint, start,
+                               end, None, None if info is _NO_DETAIL else info,
+                               None if out is None else out.lines()))
+            return
+        if raised is not None:
+            extra: dict | None = {"raised": describe_error(raised)}
+        elif result is not None and spec.answers:
+            extra = {"returned_response": True}
+        elif result is not None and spec.ignored_return:
+            extra = {"returned": jsonable(result), "note": TEARDOWN_RETURN_NOTE}
+        elif spec.after is not None:
+            extra = spec.after(self)
+        else:
+            extra = None
+        if info is _NO_DETAIL:
+            info = extra
+        elif extra:
+            info.update(extra)
+        if spec.keep is not None:
+            info = (self._keep(spec, args, result) if raised is None else None, info)
+        received = spec.error_arg
+        if received is None:
+            error = None
+        elif received == 0:
+            error = describe_error(args[0] if args else None)
+        else:
+            error = describe_error(kwargs.get(received))
+        self.steps.extend((spec.kind, spec.name, spec.function, spec.blueprint, start, end,
+                           error, info, None if out is None else out.lines()))
+        if self.ending is not None:  # a step after the response (a streamed body's)
+            self.flush()
+
+    def _keep(self, spec: StepSpec, args: tuple, result: Any) -> Any:
+        session = spec.keep(args, result)
+        return self.tracer.snapshot(session) if session is not None else ()
+
+    def write(self, text: str) -> None:
+        """Output printed, logged or warned now: the running step's, else the request's."""
+        out = self.out
+        if out is None:
+            out = self.out = Output()
+        out.write(text)
+
+    # -- reading (any thread) --------------------------------------------------------
+
+    def ms(self, t: float) -> float:
+        return round((t - self.t0) * 1000, 3)
+
+    def _event(self, type_: str, payload: dict, at: float) -> dict:
+        payload["type"] = type_
+        payload["trace"] = self.id
+        payload["lab"] = self.lab
+        payload["time"] = round(self.wall0 + (at - self.t0), 6)
+        return payload
+
+    def _request(self) -> dict:
+        method, path, query, client, cookie, agent = self.fields
+        return self._event("request", {
+            "method": method, "path": path, "query": query, "client": client,
+            "cookie_header": cookie, "user_agent": agent}, self.t0)
+
+    def count(self) -> int:
+        return len(self.steps) // STEP
+
+    def render(self, index: int) -> dict:
+        """Event ``index``: -1 the request, ``end_at`` the end; a step that ran after the
+        end (a streamed body re-entering the request) comes after it."""
+        if index < 0:
+            return self._request()
+        if index == self.end_at:
+            status, set_cookie, error, at, output = self.ending
+            event = self._event("end", {
+                "status": status, "endpoint": self.endpoint, "duration_ms": self.ms(at),
+                "set_cookie": list(set_cookie), "error": error}, at)
+            if output:
+                event["output"] = list(output)
+            return event
+        if self.end_at is not None and index > self.end_at:
+            index -= 1
+        at = index * STEP
+        kind, name, function, blueprint, start, end, error, detail, output = \
+            self.steps[at:at + STEP]
+        if type(detail) is tuple:  # kept is None when the step raised before keeping
+            kept, info = detail
+            detail = {**(self.tracer.describe(kept) if kept is not None else {}),
+                      **(info or {})}
+        if kind == "view":  # the request's endpoint is the view's
+            detail = {"endpoint": self.endpoint, **(detail or {})}
+        event = self._event("step", {
+            "index": index, "kind": kind, "name": name, "function": function,
+            "blueprint": blueprint, "offset_ms": self.ms(start),
+            "duration_ms": round((end - start) * 1000, 3),
+            "error": error, "detail": jsonable(detail) if detail else {},
+        }, end)
+        if output:
+            event["output"] = list(output)
+        return event
+
+    def finish(self, status: int, set_cookie: tuple, error: dict | None) -> None:
+        out = self.out
+        self.out = None
+        self.end_at = self.count()
+        self.ending = (status, set_cookie, error, perf(), out.lines() if out else None)
+
+    def flush(self) -> None:
+        """Hand the events not yet handed over to the bus, in order. A bus that fails
+        (Redis down) costs the trace its events, never the request its response."""
+        with self.lock:
+            upto = self.count() + (self.ending is not None)
+            if upto <= self.sent:
+                return
+            try:
+                self.tracer.bus.publish_many(self.lab, self.render, range(self.sent, upto))
+            except Exception:
+                logger.exception("statelab: could not publish trace %s", self.id)
+            self.sent = upto
+
+
+def annotate(**detail: Any) -> None:
+    """Add facts to the step now running (a hook can say what it really is)."""
+    trace = current.get()
+    if trace is None or trace.current is None:
+        return
+    if trace.current is _NO_DETAIL:
+        trace.current = detail
+    else:
+        trace.current.update(detail)

@@ -1,0 +1,82 @@
+"""Flask's request signals as steps.
+
+Each signal's ``send`` is wrapped, once per process, rather than a receiver connected:
+a receiver costs blinker's lookup and an ``inspect.iscoroutinefunction`` check on every
+send of every request, and wrapping also measures how long the signal's own receivers
+took. A send is recorded on the request traced in the current context, and only when
+its sender is that trace's app: two traced apps in one process (or an app called from
+inside another's request) each get their own signals.
+"""
+
+from __future__ import annotations
+
+import functools
+import threading
+from typing import Any, Callable
+
+from flask import request, signals
+from flask.globals import _cv_app
+
+from ..jsonable import describe_error
+from .instrument import TRACE_ATTR, late_trace, run_step, watch_after_this_request
+from .record import StepSpec, Trace, current
+
+ROUTING_NOTE = "URL matching failed; Flask stored the error and raises it after before_request"
+
+
+def _request_started(trace: Trace) -> dict:
+    watch_after_this_request()
+    setattr(_cv_app.get(), TRACE_ATTR, trace)  # for steps after the response: late_trace
+    req = request._get_current_object()
+    rule = req.url_rule
+    trace.endpoint = rule.endpoint if rule is not None else None
+    routing = req.routing_exception
+    if routing is None:
+        return {"endpoint": trace.endpoint}
+    return {"endpoint": None, "routing_exception": describe_error(routing), "note": ROUTING_NOTE}
+
+
+_SIGNALS = (
+    (signals.appcontext_pushed, StepSpec("signal", "appcontext_pushed",
+                                         "flask.signals.appcontext_pushed")),
+    (signals.request_started, StepSpec("signal", "request_started",
+                                       "flask.signals.request_started",
+                                       after=_request_started)),
+    (signals.got_request_exception, StepSpec("signal", "got_request_exception",
+                                             "flask.signals.got_request_exception",
+                                             error_arg="exception")),
+    (signals.request_finished, StepSpec("signal", "request_finished",
+                                        "flask.signals.request_finished")),
+    (signals.request_tearing_down, StepSpec("signal", "request_tearing_down",
+                                            "flask.signals.request_tearing_down",
+                                            error_arg="exc")),
+    (signals.appcontext_tearing_down, StepSpec("signal", "appcontext_tearing_down",
+                                               "flask.signals.appcontext_tearing_down",
+                                               error_arg="exc")),
+    (signals.appcontext_popped, StepSpec("signal", "appcontext_popped",
+                                         "flask.signals.appcontext_popped")),
+)
+
+_lock = threading.Lock()
+_watched = False
+
+
+def watch_signals() -> None:
+    """Record each of Flask's request signals as a step (installs once per process)."""
+    global _watched
+    with _lock:
+        if _watched:
+            return
+        _watched = True
+        for signal, spec in _SIGNALS:
+            signal.send = _traced_send(signal.send, spec)
+
+
+def _traced_send(send: Callable, spec: StepSpec) -> Callable:
+    @functools.wraps(send)
+    def traced_send(*args: Any, **kwargs: Any) -> Any:
+        trace = current.get() or late_trace()
+        if trace is None or not args or args[0] is not trace.tracer.app:
+            return send(*args, **kwargs)
+        return run_step(spec, send, args, kwargs)
+    return traced_send

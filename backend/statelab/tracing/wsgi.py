@@ -1,0 +1,117 @@
+"""The WSGI entry: ``HookTracer`` wraps an app's ``wsgi_app`` and traces the requests
+it is told to."""
+
+from __future__ import annotations
+
+import functools
+import threading
+from typing import Any, Callable
+
+from flask import Flask
+
+from ..jsonable import describe_error
+from .flusher import flusher
+from .instrument import TracedSessions, instrument_app
+from .output import Capture
+from .record import Bus, Trace, capped, current
+from .signals import watch_signals
+
+Selector = Callable[[dict], "str | None"]
+_capture = Capture(current)
+
+
+class HookTracer:
+    """Records the lifecycle of every request that ``select`` picks.
+
+    ``select(environ)`` answers the log (a lab) a request belongs to, or None to leave
+    the request untraced (static files, the event stream itself). Events go to ``bus``.
+    ``snapshot(session)`` keeps what a session holds, for the session steps, cheaply
+    (plain tuples are best); ``describe(kept)`` makes it a dict when the step is read.
+    """
+
+    def __init__(self, app: Flask | None = None, *, bus: Bus, select: Selector,
+                 snapshot: Callable[[Any], Any] | None = None,
+                 describe: Callable[[Any], dict] | None = None, otel: bool = False) -> None:
+        self.bus = bus
+        # OpenTelemetry: each request's steps also as child spans (needs opentelemetry).
+        self.otel = None
+        if otel:
+            from . import otel as otel_export
+
+            self.otel = otel_export
+        self.select = select
+        self.snapshot = snapshot or _items
+        self.describe = describe or _as_session
+        self._lock = threading.Lock()
+        self._settled = False
+        self.app: Flask | None = None
+        if app is not None:
+            self.init_app(app)
+
+    def init_app(self, app: Flask) -> None:
+        self.app = app
+        app.wsgi_app = self._middleware(app.wsgi_app)
+        watch_signals()
+
+    def _ensure_instrumented(self) -> None:
+        # Flask refuses new hooks, views and handlers once it has handled a request
+        # (its setup methods check _got_first_request), so a pass after that one is
+        # the last needed; only a replaced session interface is looked for after it.
+        app = self.app
+        if self._settled and isinstance(app.session_interface, TracedSessions):
+            return
+        with self._lock:
+            self._settled = app._got_first_request
+            instrument_app(app)
+
+    def _middleware(self, wsgi_app: Callable) -> Callable:
+        running = flusher.running
+
+        @functools.wraps(wsgi_app)
+        def traced_wsgi_app(environ: dict, start_response: Callable) -> Any:
+            lab = self.select(environ)
+            if lab is None:
+                return wsgi_app(environ, start_response)
+            self._ensure_instrumented()
+            flusher.ensure_started()
+            _capture.ensure_installed()
+            get = environ.get
+            trace = Trace(lab, self, (
+                get("REQUEST_METHOD"), get("PATH_INFO"), capped(get("QUERY_STRING") or ""),
+                get("statelab.client"), capped(get("HTTP_COOKIE")),
+                capped(get("HTTP_USER_AGENT"))))
+            sent: list = []
+
+            def capture(status: str, headers: list, exc_info: Any = None) -> Callable:
+                sent[:] = (status, headers)
+                return start_response(status, headers, exc_info)
+
+            parent = self.otel.request_parent() if self.otel else None
+            token = current.set(trace)
+            running[trace.id] = trace
+            error = None
+            try:
+                return wsgi_app(environ, capture)
+            except BaseException as exc:  # propagated (TESTING/DEBUG): still end the row
+                error = describe_error(exc)
+                raise
+            finally:
+                current.reset(token)
+                self._end(trace, sent, error, parent)
+        return traced_wsgi_app
+
+    def _end(self, trace: Trace, sent: list, error: dict | None, parent: Any) -> None:
+        del flusher.running[trace.id]
+        set_cookie = tuple(v for k, v in sent[1] if k == "Set-Cookie") if sent else ()
+        trace.finish(int(sent[0][:3]) if sent else 500, set_cookie, error)
+        trace.flush()
+        if self.otel:
+            self.otel.export(trace, parent, trace.ending[3])
+
+
+def _items(session: Any) -> tuple:
+    return tuple(session.items())
+
+
+def _as_session(kept: Any) -> dict:
+    return {"session": dict(kept)}

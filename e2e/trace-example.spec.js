@@ -1,0 +1,85 @@
+// The StateLabTrace page on another app: examples/notes, started here (the config's
+// webServer is the playground), traced with its two lines, watched at /_statelab/.
+import { test as base, expect } from '@playwright/test';
+import { spawn } from 'node:child_process';
+import net from 'node:net';
+import path from 'node:path';
+
+function freePort() {
+  return new Promise((resolve) => {
+    const server = net.createServer();
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitForHttp(url, deadline) {
+  while (Date.now() < deadline) {
+    try {
+      if ((await fetch(url)).status < 500) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`${url} did not answer in time`);
+}
+
+const test = base.extend({
+  // One notes app per worker: `flask run` without --debug (no debugger), the trace on
+  // through its config flag. Stopped by its pid when the worker ends.
+  notes: [async ({}, use) => {
+    const port = await freePort();
+    const root = path.resolve('examples/notes');
+    const server = spawn(path.resolve('.venv/bin/python'), ['-m', 'flask', '--app', 'notes', 'run', '--port', String(port), '--no-reload'], {
+      cwd: root,
+      env: { ...process.env, FLASK_STATELAB_TRACE_ENABLED: 'true', PYTHONPATH: root },
+      stdio: 'ignore',
+    });
+    const base = `http://127.0.0.1:${port}`;
+    try {
+      await waitForHttp(`${base}/_statelab/api/log`, Date.now() + 20_000);
+      await use(base);
+    } finally {
+      server.kill('SIGTERM');
+    }
+  }, { scope: 'worker' }],
+});
+
+test('the notes app\'s timeline page shows a request\'s steps and their output', async ({ page, notes }, testInfo) => {
+  const errors = [];
+  page.on('pageerror', (err) => errors.push(err.message));
+  await page.goto(`${notes}/_statelab/`);
+  await expect(page.getByRole('note')).toContainText('This page exposes cookies');
+  await expect(page.locator('#connection')).toHaveAttribute('data-state', 'live');
+
+  // The app is used by someone else (here: Playwright's own HTTP client, its own cookies).
+  const login = await page.request.post(`${notes}/auth/login`, { data: { username: 'ann' } });
+  expect(login.status()).toBe(200);
+  expect((await page.request.get(`${notes}/notes/`)).status()).toBe(200);
+
+  const row = page.locator('#timeline-list [role="option"]').filter({ hasText: '/notes/' }).last();
+  await expect(row).toContainText('200');
+  await row.click();
+  const steps = await page.locator('#details-body tr[data-step]').evaluateAll((trs) => trs.map((tr) => tr.dataset.step));
+  const order = ['open_session', 'request_started', 'before_request', 'view', 'after_this_request', 'after_request', 'save_session', 'teardown_request'];
+  const positions = order.map((name) => steps.indexOf(name));
+  expect(positions.every((p) => p >= 0), steps.join(', ')).toBe(true);
+  expect(positions).toEqual([...positions].sort((a, b) => a - b));
+  await expect(page.locator('#details-body section[aria-label="Cookie header sent"]')).toContainText('session');
+  await expect(page.locator('#details-body section[aria-label="Session before"]')).toContainText('"user": "ann"');
+  const output = page.locator('#details-body section[aria-label="Output"]');
+  await expect(output).toContainText('notes after_this_request');
+  await expect(output).toContainText('WARNING notes.notes: listing 2 notes for ann');
+
+  await page.screenshot({ path: testInfo.outputPath('trace-desktop.png'), fullPage: true });
+  await page.emulateMedia({ colorScheme: 'dark' });
+  await page.screenshot({ path: testInfo.outputPath('trace-desktop-dark.png') });
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.screenshot({ path: testInfo.outputPath('trace-phone-dark.png') });
+  await page.emulateMedia({ colorScheme: 'light' });
+  await page.screenshot({ path: testInfo.outputPath('trace-phone.png'), fullPage: true });
+  expect(errors, 'uncaught errors in the page').toEqual([]);
+});

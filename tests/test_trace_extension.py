@@ -1,0 +1,160 @@
+"""StateLabTrace, the extension: on when asked, protected, its page and log API."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import requests
+from flask import Flask, session
+
+from statelab.trace import StateLabTrace
+
+
+def make_app(**config):
+    app = Flask(__name__)
+    app.secret_key = "extension-test"
+    app.config.update(config)
+
+    @app.route("/")
+    def home():
+        session["seen"] = True
+        return "home"
+
+    StateLabTrace(app)
+    return app
+
+
+def log_of(app):
+    return app.extensions["statelab_trace"].events()
+
+
+def test_off_by_default_and_on_with_debug_or_the_flag():
+    assert not make_app().extensions["statelab_trace"].enabled
+    assert make_app(DEBUG=True).extensions["statelab_trace"].enabled
+    assert make_app(STATELAB_TRACE_ENABLED=True).extensions["statelab_trace"].enabled
+    assert not make_app(DEBUG=True, STATELAB_TRACE_ENABLED="0").extensions[
+        "statelab_trace"].enabled
+    late = make_app()
+    late.debug = True  # as app.run(debug=True) does: after init_app has decided
+    assert not late.extensions["statelab_trace"].enabled
+    off = make_app()
+    off.test_client().get("/")
+    assert off.test_client().get("/_statelab/").status_code == 404
+    assert log_of(off) == []
+
+
+def test_traces_the_app_but_not_its_own_page():
+    app = make_app(STATELAB_TRACE_ENABLED=True)
+    client = app.test_client()
+    client.get("/")
+    client.get("/_statelab/")
+    client.get("/_statelab/api/log")
+    paths = [e["path"] for e in log_of(app) if e["type"] == "request"]
+    assert paths == ["/"]
+
+
+@pytest.mark.parametrize("environ, allowed", [
+    ({"REMOTE_ADDR": "127.0.0.1"}, True),
+    ({"REMOTE_ADDR": "::1"}, True),
+    ({"REMOTE_ADDR": "192.168.1.20"}, False),
+    ({"REMOTE_ADDR": "127.0.0.1", "HTTP_X_FORWARDED_FOR": "203.0.113.9"}, False),
+    ({"REMOTE_ADDR": "127.0.0.1", "HTTP_FORWARDED": "for=203.0.113.9"}, False),
+])
+def test_without_a_token_only_direct_local_requests_see_the_page(environ, allowed):
+    client = make_app(STATELAB_TRACE_ENABLED=True).test_client()
+    for path in ("/_statelab/", "/_statelab/api/log", "/_statelab/static/timeline.js"):
+        response = client.get(path, environ_base=environ)
+        assert response.status_code == (200 if allowed else 403), path
+        if not allowed:
+            assert response.get_json()["error"] == "forbidden"
+
+
+def test_with_a_token_anyone_who_presents_it_and_nobody_else():
+    client = make_app(STATELAB_TRACE_ENABLED=True, STATELAB_TRACE_TOKEN="s3cret").test_client()
+    remote = {"REMOTE_ADDR": "198.51.100.7"}
+    assert client.get("/_statelab/", environ_base=remote).status_code == 403
+    assert client.get("/_statelab/?token=wrong", environ_base=remote).status_code == 403
+    assert client.get("/_statelab/?token=s3cret", environ_base=remote).status_code == 200
+    assert client.get("/_statelab/api/log", environ_base=remote,
+                      headers={"X-StateLab-Token": "s3cret"}).status_code == 200
+    assert client.get("/_statelab/api/log").status_code == 403  # local needs it too
+
+
+def test_the_page_warns_that_it_exposes_cookies_and_serves_only_its_modules():
+    client = make_app(STATELAB_TRACE_ENABLED=True, STATELAB_TRACE_PREFIX="/trace/").test_client()
+    page = client.get("/trace/")
+    assert page.status_code == 200
+    assert b"This page exposes cookies" in page.data
+    assert "script-src 'self'" in page.headers["Content-Security-Policy"]
+    module = client.get("/trace/static/trace-page.js")
+    assert module.status_code == 200 and b"createStream" in module.data
+    assert client.get("/trace/static/index.html").status_code == 404
+    assert client.get("/trace/static/..%2Fpyproject.toml").status_code == 404
+
+
+def test_the_log_api_reads_after_an_id_and_refuses_bad_input():
+    app = make_app(STATELAB_TRACE_ENABLED=True)
+    client = app.test_client()
+    client.get("/")
+    page = client.get("/_statelab/api/log?limit=1").get_json()
+    assert len(page["events"]) == 1 and page["events"][0]["type"] == "request"
+    rest = client.get(f"/_statelab/api/log?after={page['last_id']}").get_json()
+    assert rest["events"][0]["type"] == "step" and rest["events"][-1]["type"] == "end"
+    for bad in ("limit=0", "limit=x", "after=nope"):
+        response = client.get(f"/_statelab/api/log?{bad}")
+        assert response.status_code == 400
+        assert response.get_json()["error"] == "bad_request"
+    assert client.delete("/_statelab/api/log").status_code == 204
+    assert [e["type"] for e in client.get("/_statelab/api/log").get_json()["events"]] == ["clear"]
+
+
+def test_the_stream_follows_the_log_live(live_server_for):
+    app = make_app(STATELAB_TRACE_ENABLED=True)
+    base = live_server_for(app)
+    with requests.get(f"{base}/_statelab/api/stream", stream=True, timeout=10) as stream:
+        assert stream.headers["Content-Type"].startswith("text/event-stream")
+        requests.get(f"{base}/", timeout=5)
+        seen = []
+        for line in stream.iter_lines(decode_unicode=True):
+            if line.startswith("data: "):
+                seen.append(json.loads(line[6:])["type"])
+            if "end" in seen:
+                break
+    assert seen[0] == "request" and seen[-1] == "end" and "step" in seen
+
+
+def test_the_stream_has_a_bounded_number_of_viewers(live_server_for):
+    base = live_server_for(make_app(STATELAB_TRACE_ENABLED=True, STATELAB_TRACE_VIEWERS=1))
+    with requests.get(f"{base}/_statelab/api/stream", stream=True, timeout=10) as first:
+        next(first.iter_lines())  # connected and counted
+        second = requests.get(f"{base}/_statelab/api/stream", timeout=5)
+        assert second.status_code == 429
+        assert second.json()["error"] == "too_many_requests"
+
+
+def test_two_traced_apps_in_one_process_do_not_disturb_each_other():
+    first = make_app(STATELAB_TRACE_ENABLED=True)
+    second = make_app(STATELAB_TRACE_ENABLED=True)
+    a, b = first.test_client(), second.test_client()
+    for _ in range(3):
+        a.get("/")
+        b.get("/")
+        b.get("/nowhere")
+    for app, requests_made in ((first, 3), (second, 6)):
+        events = log_of(app)
+        assert sum(e["type"] == "request" for e in events) == requests_made
+        assert sum(e["type"] == "end" for e in events) == requests_made
+        saved = [e["detail"]["session"] for e in events if e.get("name") == "save_session"]
+        assert saved == [{"seen": True}] * requests_made
+        started = [e["trace"] for e in events if e.get("name") == "request_started"]
+        assert len(started) == len(set(started)) == requests_made  # none of the other's
+
+
+def test_the_opentelemetry_switch_reaches_the_tracer():
+    pytest.importorskip("opentelemetry.sdk")
+    from statelab.tracing import otel
+
+    on = make_app(STATELAB_TRACE_ENABLED=True, STATELAB_TRACE_OTEL=True)
+    assert on.extensions["statelab_trace"].tracer.otel is otel
+    assert make_app(STATELAB_TRACE_ENABLED=True).extensions["statelab_trace"].tracer.otel is None
