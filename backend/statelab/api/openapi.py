@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, jsonify
+from flask import Blueprint, current_app, jsonify
 
 bp = Blueprint("openapi", __name__)
 
@@ -99,4 +99,10 @@ def openapi():
 
 @bp.get("/health")
 def health():
-    return jsonify(ok=True)
+    """Liveness, and whether the backend answers: a load balancer takes a worker whose
+    Redis is down out of rotation on the 503."""
+    statelab = current_app.extensions["statelab"]
+    ok = statelab.backend_ok()
+    body = {"status": "ok" if ok else "degraded",
+            "backend": {"kind": statelab.store.kind, "ok": ok}}
+    return jsonify(body), 200 if ok else 503

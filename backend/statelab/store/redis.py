@@ -1,106 +1,23 @@
-"""What the lab keeps besides its hook log: the labs themselves, comments, settings.
-
-``MemoryStore`` is the embedded default (one process); ``RedisStore`` lets several
-worker processes share one world. The server-side session data lives in Flask-Session's
-own backends (see ``sessions.py``), not here.
-"""
+"""The scale-out store: labs, comments and settings in Redis, shared by every worker."""
 
 from __future__ import annotations
 
 import json
-import threading
 import time
-from collections import OrderedDict, deque
 
-DEFAULT_SETTINGS = {"custom_error_handlers": True, "short_circuit": False}
-MAX_COMMENTS = 200
+import redis
 
-
-class UnknownLab(LookupError):
-    """A write for a lab that is gone: evicted while one of its requests still ran.
-    Reads of such a lab see it empty; the API answers this as 404 unknown_lab."""
+from .base import DEFAULT_SETTINGS, MAX_COMMENTS, Store, UnknownLab
 
 
-class MemoryStore:
-    def __init__(self, max_labs: int = 200) -> None:
-        self.max_labs = max_labs
-        self._labs: OrderedDict[str, dict] = OrderedDict()  # least recently used first
-        self._lock = threading.Lock()
+class RedisStore(Store):
+    unavailable = (redis.ConnectionError, redis.TimeoutError)
+    kind = "redis"
 
-    def create_lab(self, lab: str, busy=lambda lab: False) -> list[str]:
-        """Add a lab; answer the ids of the labs evicted to stay within the cap."""
-        evicted = []
-        with self._lock:
-            for old in list(self._labs):
-                if len(self._labs) < self.max_labs:
-                    break
-                if not busy(old):
-                    del self._labs[old]
-                    evicted.append(old)
-            self._labs[lab] = {
-                "created": time.time(), "comments": deque(maxlen=MAX_COMMENTS),
-                "next_comment": 1, "settings": dict(DEFAULT_SETTINGS), "first_done": False,
-            }
-        return evicted
-
-    def touch(self, lab: str) -> bool:
-        """Mark a lab used; False when there is no such lab."""
-        with self._lock:
-            if lab not in self._labs:
-                return False
-            self._labs.move_to_end(lab)
-            return True
-
-    def exists(self, lab: str) -> bool:
-        return lab in self._labs
-
-    def created(self, lab: str) -> float:
-        record = self._labs.get(lab)
-        return record["created"] if record else 0.0
-
-    def _record(self, lab: str) -> dict:
-        record = self._labs.get(lab)
-        if record is None:
-            raise UnknownLab(lab)
-        return record
-
-    def add_comment(self, lab: str, comment: dict) -> dict:
-        with self._lock:
-            record = self._record(lab)
-            comment = {"id": record["next_comment"], **comment}
-            record["next_comment"] += 1
-            record["comments"].append(comment)
-        return comment
-
-    def comments(self, lab: str) -> list[dict]:
-        record = self._labs.get(lab)
-        return list(record["comments"]) if record else []
-
-    def settings(self, lab: str) -> dict:
-        record = self._labs.get(lab)
-        return dict(record["settings"] if record else DEFAULT_SETTINGS)
-
-    def update_settings(self, lab: str, changes: dict) -> dict:
-        with self._lock:
-            settings = self._record(lab)["settings"]
-            settings.update(changes)
-            return dict(settings)
-
-    def first_request(self, lab: str) -> bool:
-        """True exactly once per lab: for its first request."""
-        with self._lock:
-            record = self._labs.get(lab)
-            if record is None:
-                return False
-            first, record["first_done"] = not record["first_done"], True
-            return first
-
-
-class RedisStore:
     def __init__(self, client, max_labs: int = 200, prefix: str = "statelab:",
                  idle_ttl: int = 7 * 24 * 3600) -> None:
+        super().__init__(max_labs)
         self.client = client
-        self.max_labs = max_labs
         self.prefix = prefix
         self.idle_ttl = idle_ttl
 
@@ -197,3 +114,9 @@ class RedisStore:
         pipe.expire(key, self.idle_ttl)
         score, count, _ = pipe.execute()
         return score is not None, count
+
+    def ping(self) -> bool:
+        try:
+            return bool(self.client.ping())
+        except self.unavailable:
+            return False

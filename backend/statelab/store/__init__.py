@@ -1,0 +1,14 @@
+"""What the lab keeps besides its hook log: the labs themselves, comments, settings.
+
+``Store`` (``base.py``) declares the contract; ``MemoryStore`` is the embedded default
+(one process) and ``RedisStore`` lets several worker processes share one world. The
+server-side session data lives in Flask-Session's own backends (see ``sessions.py``),
+not here.
+"""
+
+from .base import DEFAULT_SETTINGS, MAX_COMMENTS, Store, UnknownLab
+from .memory import MemoryStore
+from .redis import RedisStore
+
+__all__ = ["DEFAULT_SETTINGS", "MAX_COMMENTS", "MemoryStore", "RedisStore", "Store",
+           "UnknownLab"]
