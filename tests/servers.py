@@ -95,3 +95,39 @@ class RedisServer:
 
 def new_lab(base: str) -> str:
     return requests.post(f"{base}/api/labs", timeout=5).json()["id"]
+
+
+def nginx_binary() -> str | None:
+    return shutil.which("nginx") or next(
+        (p for p in ("/usr/sbin/nginx",) if os.access(p, os.X_OK)), None)
+
+
+class Nginx:
+    """nginx running deploy/nginx.conf in front of ``upstream_port``, on a free port,
+    with its files in ``folder`` (the site file as shipped, only the ports changed)."""
+
+    def __init__(self, folder: Path, upstream_port: int) -> None:
+        binary = nginx_binary()
+        if binary is None:
+            raise RuntimeError("nginx is missing")
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        site = (ROOT / "deploy" / "nginx.conf").read_text()
+        for shipped, here in (("listen 80;", f"listen 127.0.0.1:{self.port};"),
+                              ("server 127.0.0.1:8000;", f"server 127.0.0.1:{upstream_port};")):
+            assert shipped in site
+            site = site.replace(shipped, here)
+        (folder / "statelab.conf").write_text(site)
+        temp = " ".join(f"{kind}_temp_path {folder}/{kind};"
+                        for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"))
+        user = "user root;" if os.geteuid() == 0 else ""
+        (folder / "nginx.conf").write_text(
+            f"daemon off; {user} worker_processes 1; pid {folder}/nginx.pid;\n"
+            f"error_log {folder}/error.log;\nevents {{ worker_connections 512; }}\n"
+            f"http {{ access_log off; {temp}\n include {folder}/statelab.conf; }}\n")
+        self.proc = subprocess.Popen([binary, "-p", str(folder), "-c", str(folder / "nginx.conf")],
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+        wait_for_port(self.port, self.proc)
+
+    def stop(self) -> None:
+        stop(self.proc)
