@@ -68,7 +68,10 @@ def test_outage_answers_503_and_recovery_loses_no_acknowledged_write(deployment)
     writer.start()
     time.sleep(0.5)
 
+    stream = requests.get(f"{base}/api/hooks/stream?lab={lab}", stream=True, timeout=10)
     redis.stop()
+    # The open stream ends (EventSource would retry into the 503s), without a traceback.
+    assert list(stream.iter_lines(chunk_size=1)) and stream.raw.isclosed()
     named = {"X-Lab-Id": lab}
     check_unavailable(requests.get(f"{base}/api/comments", headers=named, timeout=5))
     check_unavailable(requests.get(f"{base}/api/state", headers=named, timeout=5))
@@ -99,6 +102,7 @@ def test_outage_answers_503_and_recovery_loses_no_acknowledged_write(deployment)
     assert {kind for _, kind in writer.other} == {"application/json"}
     assert lost == [] and len(writer.acknowledged) > len(writer.other)
     assert recovered < 5
+    assert "api/hooks.py" not in server.errors()
     assert requests.get(f"{base}/api/health", timeout=5).json() == {
         "status": "ok", "backend": {"kind": "redis", "ok": True}}
 

@@ -10,7 +10,7 @@ import time
 import pytest
 import requests
 
-from statelab.streams import fit_pool
+from statelab.streams import StreamSlots, fit_pool
 
 from .servers import Gunicorn, RedisServer, new_lab
 
@@ -28,6 +28,20 @@ def gunicorn(tmp_path):
     yield start
     for server in servers:
         server.stop()
+
+
+def test_the_cap_fits_the_pool_unless_configured():
+    assert [fit_pool(n) for n in (4, 8, 16, 32, 64)] == [1, 4, 12, 24, 48]
+    fitted, configured = StreamSlots(), StreamSlots(5)
+    fitted.fit_threads(16)
+    configured.fit_threads(16)
+    assert (fitted.capacity, configured.capacity) == (12, 5)
+    assert [configured.take() for _ in range(6)] == [True] * 5 + [False]
+
+
+def test_the_cap_is_an_environment_setting(make_app, monkeypatch):
+    monkeypatch.setenv("STATELAB_MAX_STREAMS", "3")
+    assert make_app().extensions["statelab"].streams.capacity == 3
 
 
 def open_stream(base: str, lab: str) -> requests.Response:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import socket
 
 from flask import Blueprint, Response, current_app, g, jsonify, request
@@ -13,6 +14,7 @@ from .inputs import ApiError, integer
 bp = Blueprint("hooks", __name__)
 
 RETRY_LATER = {"Retry-After": "10"}
+logger = logging.getLogger(__name__)
 
 
 def _bus():
@@ -64,7 +66,12 @@ def stream():
 
     def leave() -> None:
         slots.give_back()
-        bus.unsubscribe(lab)
+        try:
+            bus.unsubscribe(lab)
+        except bus.unavailable:
+            # The count's lease (events/redis.py) ends this viewer within the hour.
+            logger.warning("statelab: backend down; lab %s keeps a viewer until its "
+                           "lease ends", lab)
 
     response = Response(_messages(bus, lab, after, heartbeat, _peer(request.environ)),
                         mimetype="text/event-stream",
@@ -79,7 +86,10 @@ def _messages(bus, lab: str, after: str | None, heartbeat: float, peer):
     last = after
     yield f"retry: 1000\n: following lab {lab}\n\n"
     while True:
-        page = bus.wait(lab, last, heartbeat)
+        try:
+            page = bus.wait(lab, last, heartbeat)
+        except bus.unavailable:
+            return  # Redis is down: end the stream; EventSource retries and gets a 503
         if page.dropped:
             yield _message("gap", None, {"after": last, "note":
                            "older events were pushed out of the bounded log"})
