@@ -57,11 +57,12 @@ def stream():
                        "it may; try again later", headers=RETRY_LATER)
     try:
         bus.subscribe(lab)
-    except BaseException as error:
+    except TooManySubscribers:
         slots.give_back()
-        if isinstance(error, TooManySubscribers):
-            raise ApiError(429, "too_many_viewers", "This lab has as many live viewers as "
-                           "it may; try again later", headers=RETRY_LATER) from None
+        raise ApiError(429, "too_many_viewers", "This lab has as many live viewers as it "
+                       "may; try again later", headers=RETRY_LATER) from None
+    except BaseException:
+        slots.give_back()  # the backend failed (Redis down): no stream, no slot
         raise
 
     def leave() -> None:
