@@ -50,8 +50,11 @@ class Gunicorn:
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.log = folder / "gunicorn.log"
+        # XDG_RUNTIME_DIR: gunicorn 25.1+ puts its control socket there; one each, so
+        # servers running side by side do not take over each other's.
         environ = {**os.environ, "STATELAB_INSTANCE_PATH": str(folder / "instance"),
-                   "STATELAB_SECRET_KEY": "test-secret", **(env or {})}
+                   "STATELAB_SECRET_KEY": "test-secret", "XDG_RUNTIME_DIR": str(folder),
+                   **(env or {})}
         self.proc = subprocess.Popen(
             [str(GUNICORN), "-c", str(ROOT / "deploy" / "gunicorn.conf.py"),
              "-b", f"127.0.0.1:{self.port}", *args, "statelab:create_app()"],

@@ -11,8 +11,8 @@ from .base import BadEventId, Bus, Page, TooManySubscribers
 
 _STREAM_ID = re.compile(r"([0-9]{1,18})(?:-([0-9]{1,18}))?", re.ASCII)
 
-# An XREAD blocks at most this long less than the client's socket timeout, so redis-py
-# never gives up on a read that is only waiting (redis-py 5+ defaults to 5 s).
+# An XREAD blocks this much less than the client's socket timeout (at most half of it),
+# so redis-py never gives up on a read that is only waiting (its default: 5 s).
 READ_MARGIN_SECONDS = 1.0
 
 VIEWER_LEASE_SECONDS = 3600
@@ -107,7 +107,7 @@ class RedisBus(Bus):
     def _block_ms(self, timeout: float) -> int:
         limit = self.client.connection_pool.connection_kwargs.get("socket_timeout")
         if limit is not None:
-            timeout = min(timeout, limit - READ_MARGIN_SECONDS)
+            timeout = min(timeout, limit - min(READ_MARGIN_SECONDS, limit / 2))
         return max(1, int(timeout * 1000))
 
     def _empty(self, lab: str) -> None:
