@@ -76,6 +76,9 @@ def test_outage_answers_503_and_recovery_loses_no_acknowledged_write(deployment)
     check_unavailable(requests.get(f"{base}/api/comments", headers=named, timeout=5))
     check_unavailable(requests.get(f"{base}/api/state", headers=named, timeout=5))
     check_unavailable(requests.post(f"{base}/api/labs", timeout=5))
+    # No lab named, but a server-side session to open: Flask fails before any view.
+    check_unavailable(requests.get(f"{base}/api/openapi.json", timeout=5,
+                                   cookies={"server_session": "a-session-id"}))
     health = requests.get(f"{base}/api/health", timeout=5)
     assert health.status_code == 503
     assert health.json() == {"status": "degraded", "backend": {"kind": "redis", "ok": False}}

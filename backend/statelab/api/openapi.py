@@ -105,7 +105,9 @@ def document(method: str, path: str, summary: str, *, ok: dict | None, status: i
 
 # Labs, health, this document.
 document("get", "/api/health", "Liveness and whether the backend answers", ok=ref("Health"),
-         lab=False, responses={"503": _json(ref("Health"), "The backend is down")})
+         lab=False, responses={"503": _json({"anyOf": [ref("Health"), ref("Error")]},
+                                            "The backend is down (Error: it was needed to "
+                                            "open the request's server-side session)")})
 document("get", "/api/openapi.json", "This document", ok={"type": "object"}, lab=False)
 document("post", "/api/labs", "Create a lab", status=201, lab=False,
          ok=obj(id=LAB_ID, url=STRING))
