@@ -59,7 +59,7 @@ def test_slow_clients_wait_in_nginx_not_in_gunicorn(deployment):
         waits = health_waits(proxy.base)
         print(f"{SLOW_CLIENTS} half-sent requests at nginx; /api/health through it: median "
               f"{statistics.median(waits) * 1000:.1f} ms, max {max(waits) * 1000:.1f} ms")
-        assert statistics.median(waits) < 0.1 and max(waits) < 1.0
+        assert statistics.median(waits) < 0.1 and max(waits) < 3  # stalled: no answer in 5 s
         assert requests.post(f"{proxy.base}/api/labs", timeout=5).status_code == 201
         # The same clients straight at gunicorn (the README's old 0.0.0.0 binding) take
         # every thread: the health check then waits for them.
@@ -88,7 +88,7 @@ def test_the_stream_passes_through_unbuffered(deployment):
     arrived = time.monotonic() - sent
     stream.close()
     print(f"an event crossed nginx {arrived * 1000:.0f} ms after its request")
-    assert arrived < 1.0
+    assert arrived < 2  # buffered, it would wait for more output or the end
 
 
 def test_a_body_over_the_limit_is_refused_by_nginx_as_json(deployment):

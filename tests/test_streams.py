@@ -78,7 +78,7 @@ def test_streams_are_capped_below_the_thread_pool(gunicorn):
         waits = [timed(health) for _ in range(20)]
         print(f"{cap} streams held; /api/health median {statistics.median(waits) * 1000:.1f} ms, "
               f"max {max(waits) * 1000:.1f} ms")
-        assert statistics.median(waits) < 0.1 and max(waits) < 1.0  # noisy shared machine
+        assert statistics.median(waits) < 0.1 and max(waits) < 3  # stalled: no answer in 5 s
         assert timed(lambda: new_lab(base)) < 1.0
     finally:
         for stream in streams:
