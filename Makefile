@@ -60,11 +60,13 @@ node_modules/.installed: package.json
 	touch $@
 
 # Debian packages the tests use: chromium for Playwright, redis-server for the
-# scale-out backend tests. Installed only when missing, and only as root.
+# scale-out backend tests, nginx for the deployment test (deploy/nginx.conf).
+# Installed only when missing, and only as root.
 system:
 	@missing=""; \
 	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
 	command -v redis-server >/dev/null 2>&1 || missing="$$missing redis-server"; \
+	command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || missing="$$missing nginx"; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ]; then \
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \

@@ -78,3 +78,31 @@ def test_bad_ids(make_bus):
     for bad in ("abc", "-1", "1-x", "1-5", "\u00b2", "9" * 40, "18446744073709551616-0"):
         with pytest.raises(BadEventId):
             bus.read("lab", after=bad)
+
+
+def test_both_buses_keep_the_declared_contract():
+    from statelab.events import Bus
+
+    assert issubclass(MemoryBus, Bus) and issubclass(RedisBus, Bus)
+
+    class Partial(Bus):
+        def publish_many(self, lab, render, args):
+            return 1
+
+    with pytest.raises(TypeError):  # a backend that leaves out part of the contract
+        Partial()
+
+
+@pytest.mark.parametrize(("start", "first_kept", "first_type", "dropped"), [
+    (0, 5, "step", False),     # from the start: whatever is kept is all there is
+    (4, 5, "step", False),     # the next one is the oldest kept
+    (3, 5, "step", True),      # event 4 was pushed out
+    (3, 5, "clear", False),    # emptied on purpose: news, not a loss
+    (3, 4, None, False),       # nothing kept, nothing new since 3
+    (3, 9, None, True),        # nothing kept, 4..8 came and went (the log expired)
+])
+def test_the_one_dropped_rule(start, first_kept, first_type, dropped):
+    from statelab.events import Bus
+
+    events = [{"type": first_type}] if first_type else []
+    assert Bus.dropped(start, first_kept, events) is dropped

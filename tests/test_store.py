@@ -73,3 +73,12 @@ def test_a_late_count_for_an_evicted_lab_leaves_no_key_that_never_expires(redis_
     leftovers = redis_client.keys("statelab:*:gone")
     assert leftovers, "the late count did land"
     assert all(0 < redis_client.ttl(key) <= store.idle_ttl for key in leftovers)
+
+
+def test_both_stores_keep_the_declared_contract():
+    from statelab.store import Store
+
+    assert issubclass(MemoryStore, Store) and issubclass(RedisStore, Store)
+    assert (MemoryStore.kind, RedisStore.kind) == ("memory", "redis")
+    with pytest.raises(TypeError):  # a backend that leaves out part of the contract
+        type("Partial", (Store,), {"touch": lambda self, lab: True})()

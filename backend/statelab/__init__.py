@@ -2,20 +2,23 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import json
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from cachelib import FileSystemCache
 from flask import Flask, send_from_directory
 from flask_session.cachelib import CacheLibSessionInterface
 from flask_session.redis import RedisSessionInterface
+from werkzeug.wrappers import Response
 
 from . import api, classic, config, demo_hooks
-from .events import MemoryBus, RedisBus
+from .api.errors import backend_unavailable
+from .events import Bus, MemoryBus, RedisBus
 from .labs import Labs, client_from_environ, lab_from_environ
 from .sessions import LabSessionInterface
-from .store import MemoryStore, RedisStore
+from .store import MemoryStore, RedisStore, Store
+from .streams import StreamSlots
 from .tracing import HookTracer
 
 UNTRACED = ("/static/", "/api/hooks", "/favicon.ico")
@@ -33,9 +36,18 @@ PAGE_HEADERS = {
 class StateLab:
     """What the blueprints share, as ``app.extensions["statelab"]``."""
 
-    store: Any
-    bus: Any
+    store: Store
+    bus: Bus
     labs: Labs
+    streams: StreamSlots
+    #: Exceptions that mean the backend is down: answered 503 backend_unavailable.
+    unavailable: tuple[type[BaseException], ...] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.unavailable = self.store.unavailable + self.bus.unavailable
+
+    def backend_ok(self) -> bool:
+        return self.store.ping() and self.bus.ping()
 
 
 def create_app(config_overrides: dict | None = None) -> Flask:
@@ -68,7 +80,7 @@ def create_app(config_overrides: dict | None = None) -> Flask:
         HookTracer(app, bus=lab.bus, select=_traced_lab,
                    snapshot=app.session_interface.trace_snapshot,
                    describe=app.session_interface.describe_snapshot)
-    app.wsgi_app = _lab_middleware(app.wsgi_app, lab.labs)
+    app.wsgi_app = _lab_middleware(app.wsgi_app, lab)
     return app
 
 
@@ -89,7 +101,7 @@ def _backends(app: Flask) -> StateLab:
     else:
         store = MemoryStore(max_labs=cfg["STATELAB_MAX_LABS"])
         bus = MemoryBus(cfg["STATELAB_LAB_EVENTS"], cfg["STATELAB_MAX_VIEWERS"])
-    return StateLab(store, bus, Labs(store, bus))
+    return StateLab(store, bus, Labs(store, bus), StreamSlots(cfg["STATELAB_MAX_STREAMS"]))
 
 
 def _session_interface(app: Flask) -> LabSessionInterface:
@@ -124,12 +136,19 @@ def _traced_lab(environ: dict) -> str | None:
     return environ.get("statelab.lab")
 
 
-def _lab_middleware(wsgi_app, labs: Labs):
-    """Resolve the lab and client a request names, before Flask (and the tracer) run."""
+def _lab_middleware(wsgi_app, statelab: StateLab):
+    """Resolve the lab and client a request names, before Flask (and the tracer) run.
+    Outside Flask no error handler runs, so a backend outage is answered here."""
 
     def resolve(environ: dict, start_response):
         lab = lab_from_environ(environ)
-        if lab and labs.touch(lab):
+        try:
+            known = bool(lab) and statelab.labs.touch(lab)
+        except statelab.unavailable:
+            error = backend_unavailable()
+            return Response(json.dumps(error.body()), error.status, error.headers,
+                            mimetype="application/json")(environ, start_response)
+        if known:
             environ["statelab.lab"] = lab
         environ["statelab.client"] = client_from_environ(environ)
         return wsgi_app(environ, start_response)

@@ -8,7 +8,8 @@ Environment variables (all optional):
                            server-side sessions in Redis, shared by every worker
   STATELAB_CORS_ORIGINS    comma-separated origins given credentialed access to /api
   STATELAB_TRACING         1 (default) or 0
-  STATELAB_MAX_LABS, STATELAB_LAB_EVENTS, STATELAB_MAX_VIEWERS, STATELAB_HEARTBEAT_SECONDS
+  STATELAB_MAX_LABS, STATELAB_LAB_EVENTS, STATELAB_MAX_VIEWERS, STATELAB_MAX_STREAMS,
+  STATELAB_HEARTBEAT_SECONDS
   FLASK_*                  any Flask setting, through Flask's from_prefixed_env
 """
 
@@ -31,11 +32,18 @@ DEFAULTS = {
     # Measured with make bench: 5000 cost the traced app ~4% more throughput than 2000.
     "STATELAB_LAB_EVENTS": 2000,
     "STATELAB_MAX_VIEWERS": 20,
-    "STATELAB_HEARTBEAT_SECONDS": 15.0,
+    # A comment line this often on an idle stream: it keeps proxies from timing the
+    # stream out, and each one checks that the viewer is still there (a viewer that
+    # left frees its thread within one heartbeat; see api/hooks.py).
+    "STATELAB_HEARTBEAT_SECONDS": 2.0,
+    # Live streams per worker process; None: fitted to the worker's thread pool when
+    # gunicorn says how big it is (deploy/gunicorn.conf.py), else streams.DEFAULT_MAX_STREAMS.
+    "STATELAB_MAX_STREAMS": None,
     "STATELAB_FRONTEND": None,  # None: frontend_folder()
 }
 
-_INTS = ("STATELAB_MAX_LABS", "STATELAB_LAB_EVENTS", "STATELAB_MAX_VIEWERS")
+_INTS = ("STATELAB_MAX_LABS", "STATELAB_LAB_EVENTS", "STATELAB_MAX_VIEWERS",
+         "STATELAB_MAX_STREAMS")
 
 
 def _from_env(environ: dict) -> dict:

@@ -1,5 +1,6 @@
 """What the lab keeps besides its hook log: the labs themselves, comments, settings.
 
+``Store`` declares the contract (as Flask-Session declares ServerSideSessionInterface);
 ``MemoryStore`` is the embedded default (one process); ``RedisStore`` lets several
 worker processes share one world. The server-side session data lives in Flask-Session's
 own backends (see ``sessions.py``), not here.
@@ -10,7 +11,11 @@ from __future__ import annotations
 import json
 import threading
 import time
+from abc import ABC, abstractmethod
 from collections import OrderedDict, deque
+from collections.abc import Callable
+
+import redis
 
 DEFAULT_SETTINGS = {"custom_error_handlers": True, "short_circuit": False}
 MAX_COMMENTS = 200
@@ -21,9 +26,63 @@ class UnknownLab(LookupError):
     Reads of such a lab see it empty; the API answers this as 404 unknown_lab."""
 
 
-class MemoryStore:
+class Store(ABC):
+    """Labs (capped, the least recently used idle lab evicted), each with its comments
+    (the last ``MAX_COMMENTS``) and settings. Reads of an unknown lab see it empty;
+    writes raise ``UnknownLab``."""
+
+    #: Exceptions that mean "the backend cannot be reached" (answered as 503).
+    unavailable: tuple[type[BaseException], ...] = ()
+    #: What the health check calls this backend.
+    kind = "memory"
+
     def __init__(self, max_labs: int = 200) -> None:
         self.max_labs = max_labs
+
+    @abstractmethod
+    def create_lab(self, lab: str, busy: Callable[[str], bool] = lambda lab: False) -> list[str]:
+        """Add a lab; answer the ids of the labs evicted to stay within the cap (never
+        one that ``busy`` says is in use)."""
+
+    @abstractmethod
+    def touch(self, lab: str) -> bool:
+        """Mark a lab used; False when there is no such lab."""
+
+    @abstractmethod
+    def exists(self, lab: str) -> bool: ...
+
+    @abstractmethod
+    def created(self, lab: str) -> float:
+        """The lab's creation time (epoch seconds); 0.0 when there is no such lab."""
+
+    @abstractmethod
+    def add_comment(self, lab: str, comment: dict) -> dict:
+        """Store a comment, numbered; answer it with its ``id``."""
+
+    @abstractmethod
+    def comments(self, lab: str) -> list[dict]:
+        """The lab's comments, oldest first."""
+
+    @abstractmethod
+    def settings(self, lab: str) -> dict:
+        """The lab's switches, defaults filled in."""
+
+    @abstractmethod
+    def update_settings(self, lab: str, changes: dict) -> dict:
+        """Apply ``changes``; answer the switches now."""
+
+    @abstractmethod
+    def first_request(self, lab: str) -> bool:
+        """True exactly once per lab: for its first request."""
+
+    def ping(self) -> bool:
+        """Whether the backend answers (the health check)."""
+        return True
+
+
+class MemoryStore(Store):
+    def __init__(self, max_labs: int = 200) -> None:
+        super().__init__(max_labs)
         self._labs: OrderedDict[str, dict] = OrderedDict()  # least recently used first
         self._lock = threading.Lock()
 
@@ -96,11 +155,14 @@ class MemoryStore:
             return first
 
 
-class RedisStore:
+class RedisStore(Store):
+    unavailable = (redis.ConnectionError, redis.TimeoutError)
+    kind = "redis"
+
     def __init__(self, client, max_labs: int = 200, prefix: str = "statelab:",
                  idle_ttl: int = 7 * 24 * 3600) -> None:
+        super().__init__(max_labs)
         self.client = client
-        self.max_labs = max_labs
         self.prefix = prefix
         self.idle_ttl = idle_ttl
 
@@ -186,6 +248,12 @@ class RedisStore:
     def first_request(self, lab: str) -> bool:
         exists, count = self._hincr(lab, "first_done")
         return exists and count == 1
+
+    def ping(self) -> bool:
+        try:
+            return bool(self.client.ping())
+        except self.unavailable:
+            return False
 
     def _hincr(self, lab: str, field: str) -> tuple[bool, int]:
         """Count ``field`` up in one round trip; answer whether the lab exists and the

@@ -61,8 +61,21 @@ def _custom_handlers_on() -> bool:
     return current_app.extensions["statelab"].store.settings(lab)["custom_error_handlers"]
 
 
+def backend_unavailable() -> ApiError:
+    return ApiError(503, "backend_unavailable", "The lab's backend (Redis) cannot be "
+                    "reached; try again shortly", headers={"Retry-After": "2"})
+
+
+def _backend_down(error: BaseException | None) -> bool:
+    return isinstance(error, current_app.extensions["statelab"].unavailable)
+
+
 def handle_custom(error: HTTPException):
     """The tutorial's custom 404/403/500 handler (one function, registered for each)."""
+    # An outage outside a view (opening the server-side session, say) reaches Flask's
+    # 500 handler wrapped in InternalServerError; it is not the tutorial's 500.
+    if _backend_down(getattr(error, "original_exception", None)):
+        return backend_unavailable().response()
     if not _custom_handlers_on():
         return error  # Werkzeug's own response for this exception
     code = error.code or 500
@@ -87,5 +100,7 @@ def handle_http_exception(error: HTTPException):
 def register_handlers(app: Flask) -> None:
     for code in CODES:
         app.register_error_handler(code, handle_custom)
+    for outage in app.extensions["statelab"].unavailable:
+        app.register_error_handler(outage, lambda error: backend_unavailable().response())
     app.register_error_handler(ApiError, handle_api_error)
     app.register_error_handler(HTTPException, handle_http_exception)

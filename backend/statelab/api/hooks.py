@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import logging
+import socket
 
 from flask import Blueprint, Response, current_app, g, jsonify, request
 
@@ -10,6 +12,9 @@ from ..events import BadEventId, TooManySubscribers
 from .inputs import ApiError, integer
 
 bp = Blueprint("hooks", __name__)
+
+RETRY_LATER = {"Retry-After": "10"}
+logger = logging.getLogger(__name__)
 
 
 def _bus():
@@ -38,8 +43,8 @@ def clear_log():
 
 @bp.get("/hooks/stream")
 def stream():
-    bus = _bus()
-    lab = g.lab
+    statelab = current_app.extensions["statelab"]
+    bus, slots, lab = statelab.bus, statelab.streams, g.lab
     after = _after(request.headers.get("Last-Event-ID") or request.args.get("after"))
     heartbeat = current_app.config["STATELAB_HEARTBEAT_SECONDS"]
     try:
@@ -47,33 +52,78 @@ def stream():
     except BadEventId:
         raise ApiError(400, "bad_field", "'after' / Last-Event-ID is not an event id",
                        field="after") from None
+    if not slots.take():
+        raise ApiError(429, "too_many_streams", "The server holds as many live streams as "
+                       "it may; try again later", headers=RETRY_LATER)
     try:
         bus.subscribe(lab)
     except TooManySubscribers:
-        raise ApiError(429, "too_many_viewers",
-                       "This lab has as many live viewers as it may; try again later") from None
+        slots.give_back()
+        raise ApiError(429, "too_many_viewers", "This lab has as many live viewers as it "
+                       "may; try again later", headers=RETRY_LATER) from None
+    except BaseException:
+        slots.give_back()  # the backend failed (Redis down): no stream, no slot
+        raise
 
-    def messages():
-        last = after
-        yield f"retry: 1000\n: following lab {lab}\n\n"
-        while True:
-            page = bus.wait(lab, last, heartbeat)
-            if page.dropped:
-                yield _message("gap", None, {"after": last, "note":
-                               "older events were pushed out of the bounded log"})
-            if not page.events:
-                yield ": heartbeat\n\n"
-                continue
-            for event in page.events:
-                yield _message(event["type"], event["id"], event)
-            last = page.last_id
+    def leave() -> None:
+        slots.give_back()
+        try:
+            bus.unsubscribe(lab)
+        except bus.unavailable:
+            # The count's lease (events/redis.py) ends this viewer within the hour.
+            logger.warning("statelab: backend down; lab %s keeps a viewer until its "
+                           "lease ends", lab)
 
-    response = Response(messages(), mimetype="text/event-stream", headers={
-        "Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
+    response = Response(_messages(bus, lab, after, heartbeat, _peer(request.environ)),
+                        mimetype="text/event-stream",
+                        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
     # Called by the server when the connection ends, even when the body is never read
-    # (a HEAD request): the viewer's slot is always given back.
-    response.call_on_close(lambda: bus.unsubscribe(lab))
+    # (a HEAD request): the viewer's slots are always given back.
+    response.call_on_close(leave)
     return response
+
+
+def _messages(bus, lab: str, after: str | None, heartbeat: float, peer):
+    last = after
+    yield f"retry: 1000\n: following lab {lab}\n\n"
+    while True:
+        try:
+            page = bus.wait(lab, last, heartbeat)
+        except bus.unavailable:
+            return  # Redis is down: end the stream; EventSource retries and gets a 503
+        if page.dropped:
+            yield _message("gap", None, {"after": last, "note":
+                           "older events were pushed out of the bounded log"})
+        if not page.events:
+            if _hung_up(peer):
+                return
+            # Also how a viewer that vanished without a FIN is noticed: the write after
+            # the peer's reset fails, and the server closes the stream.
+            yield ": heartbeat\n\n"
+            continue
+        for event in page.events:
+            yield _message(event["type"], event["id"], event)
+        last = page.last_id
+
+
+def _peer(environ: dict) -> socket.socket | None:
+    """The client's socket, when the server hands it over (gunicorn, Werkzeug) and it is
+    a plain one (a TLS socket cannot be peeked at)."""
+    sock = environ.get("gunicorn.socket") or environ.get("werkzeug.socket")
+    return sock if type(sock) is socket.socket else None
+
+
+def _hung_up(peer: socket.socket | None) -> bool:
+    """Whether the viewer has closed its end: a peek that reads end-of-file. Without
+    it a closed viewer would hold its thread until a second write fails."""
+    if peer is None:
+        return False
+    try:
+        return peer.recv(1, socket.MSG_PEEK | socket.MSG_DONTWAIT) == b""
+    except BlockingIOError:
+        return False  # open, nothing sent: the usual case
+    except OSError:
+        return True
 
 
 def _message(event_type: str, event_id: str | None, data: dict) -> str:

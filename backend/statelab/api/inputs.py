@@ -15,17 +15,21 @@ _DIGITS = re.compile(r"[0-9]{1,9}", re.ASCII)
 class ApiError(Exception):
     """A client mistake, answered as ``{"error", "message", "status", ...}``."""
 
-    def __init__(self, status: int, error: str, message: str, **extra: Any) -> None:
+    def __init__(self, status: int, error: str, message: str, *,
+                 headers: dict | None = None, **extra: Any) -> None:
         super().__init__(message)
         self.status = status
         self.error = error
         self.message = message
+        self.headers = headers or {}
         self.extra = extra
 
-    def response(self):
-        body = {"error": self.error, "message": self.message, "status": self.status,
+    def body(self) -> dict:
+        return {"error": self.error, "message": self.message, "status": self.status,
                 **self.extra}
-        return jsonify(body), self.status
+
+    def response(self):
+        return jsonify(self.body()), self.status, self.headers
 
 
 def read_body(required: bool = True) -> dict:

@@ -1,94 +1,196 @@
-"""The API described as OpenAPI 3.1, served at /api/openapi.json (docs/API.md in prose)."""
+"""The API described as OpenAPI 3.1, served at /api/openapi.json (docs/API.md in prose).
+
+Adding a route? Describe it here with one ``document(...)`` call beside the others:
+its method and path, its success status and body, its request body and parameters.
+tests/test_openapi.py fails for a route without a description and for a description
+without a route, and a schema-based fuzzer (schemathesis) checks the answers against it.
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint, jsonify
+from flask import Blueprint, current_app, jsonify
+
+from .. import demo_hooks
 
 bp = Blueprint("openapi", __name__)
 
-_LAB = {"name": "X-Lab-Id", "in": "header", "required": True, "schema": {"type": "string"},
-        "description": "The lab (or ?lab=)"}
-_ERROR = {"description": "A JSON error", "content": {"application/json": {"schema": {
-    "$ref": "#/components/schemas/Error"}}}}
+PATHS: dict[str, dict] = {}
+
+# The building blocks of bodies; ``ref("Name")`` points at one.
+SCHEMAS: dict[str, dict] = {
+    "Error": {"type": "object", "required": ["error", "message", "status"], "properties": {
+        "error": {"type": "string"}, "message": {"type": "string"},
+        "status": {"type": "integer"}}},
+    "ShortCircuit": {
+        "description": "The lab's short_circuit switch is on: a before_request hook "
+                       "answered and the view did not run",
+        "type": "object", "required": ["msg", "short_circuited"], "properties": {
+            "msg": {"type": "string"}, "short_circuited": {"const": True}}},
+    "Comment": {"type": "object", "required": ["id", "author", "text", "mechanism", "time"],
+                "properties": {"id": {"type": "integer"}, "author": {"type": "string"},
+                               "text": {"type": "string"}, "mechanism": {"type": "string"},
+                               "time": {"type": "number"}}},
+    "Settings": {"type": "object", "required": ["custom_error_handlers", "short_circuit"],
+                 "properties": {"custom_error_handlers": {"type": "boolean"},
+                                "short_circuit": {"type": "boolean"}}},
+    "Event": {"type": "object", "required": ["id", "type"], "properties": {
+        "id": {"type": "string"}, "type": {"type": "string"}}},
+    "Health": {"type": "object", "required": ["status", "backend"], "properties": {
+        "status": {"enum": ["ok", "degraded"]},
+        "backend": {"type": "object", "required": ["kind", "ok"], "properties": {
+            "kind": {"enum": ["memory", "redis"]}, "ok": {"type": "boolean"}}}}},
+}
 
 
-def _op(summary: str, *, body: dict | None = None, params: list | None = None,
-        ok: str = "200", lab: bool = True) -> dict:
-    op: dict = {"summary": summary,
-                "parameters": ([_LAB] if lab else []) + (params or []),
-                "responses": {ok: {"description": "OK"}, "4XX": _ERROR}}
-    if body:
-        op["requestBody"] = {"content": {
+def ref(name: str) -> dict:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def obj(**properties: dict) -> dict:
+    """An object whose every listed property is always there."""
+    return {"type": "object", "required": list(properties), "properties": properties}
+
+
+STRING, INTEGER, BOOLEAN = {"type": "string"}, {"type": "integer"}, {"type": "boolean"}
+NULLABLE_STRING = {"type": ["string", "null"]}
+
+LAB_ID = {"type": "string", "pattern": "^[A-Za-z0-9_-]{22}$"}
+LAB_PARAMS = [
+    {"name": "X-Lab-Id", "in": "header", "schema": LAB_ID,
+     "description": "The lab (from POST /api/labs). One of X-Lab-Id and ?lab= is needed: "
+                    "none is 400 lab_required, an unknown lab 404 unknown_lab"},
+    {"name": "lab", "in": "query", "schema": LAB_ID,
+     "description": "The lab, for clients that cannot send headers (EventSource)"},
+    {"name": "X-Client-Id", "in": "header", "required": False, "schema": {
+        "type": "string", "pattern": "^[A-Za-z0-9_-]{1,64}$"},
+     "description": "Tags this client's requests in the lab's log; anything else is ignored"},
+]
+# Paths a lab's short_circuit switch never answers for (GET /api/comments neither).
+NEVER_SHORT = (*demo_hooks.NEVER_SHORT, "/api/comments")
+
+
+def _json(schema: dict, description: str) -> dict:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+ERROR = _json(ref("Error"), "A JSON error")
+UNAVAILABLE = _json(ref("Error"), "backend_unavailable: the lab's Redis cannot be reached "
+                                  "(with Retry-After)")
+
+
+def document(method: str, path: str, summary: str, *, ok: dict | None, status: int = 200,
+             body: dict | None = None, body_required: bool = True, params: list | None = None,
+             lab: bool = True, content: str = "application/json",
+             responses: dict | None = None) -> None:
+    """Describe one operation: ``ok`` is the success body's schema (None: no body)."""
+    success: dict = {"description": summary}
+    if ok is not None:
+        success["content"] = {content: {"schema": ok}}
+    answers = {str(status): success, "4XX": ERROR, "503": UNAVAILABLE, **(responses or {})}
+    if lab and not path.startswith(NEVER_SHORT):
+        short = _json(ref("ShortCircuit"), "Answered by the lab's short-circuit hook")
+        if status == 200:
+            answers["200"] = {"description": summary, "content": {"application/json": {
+                "schema": {"anyOf": [ok, ref("ShortCircuit")]}}}}
+        else:
+            answers["200"] = short
+    operation: dict = {"summary": summary, "parameters": (LAB_PARAMS if lab else []) +
+                       (params or []), "responses": answers}
+    if body is not None:
+        operation["requestBody"] = {"required": body_required, "content": {
             "application/json": {"schema": body},
             "application/x-www-form-urlencoded": {"schema": body}}}
-    return op
+    PATHS.setdefault(path, {})[method] = operation
 
 
-_LOGIN = {"type": "object", "required": ["username", "password"], "properties": {
-    "username": {"type": "string", "maxLength": 64},
+# Labs, health, this document.
+document("get", "/api/health", "Liveness and whether the backend answers", ok=ref("Health"),
+         lab=False, responses={"503": _json({"anyOf": [ref("Health"), ref("Error")]},
+                                            "The backend is down (Error: it was needed to "
+                                            "open the request's server-side session)")})
+document("get", "/api/openapi.json", "This document", ok={"type": "object"}, lab=False)
+document("post", "/api/labs", "Create a lab", status=201, lab=False,
+         ok=obj(id=LAB_ID, url=STRING))
+document("get", "/api/labs/current", "The named lab: counts and creation time", ok=obj(
+    id=LAB_ID, created={"type": "number"}, events=INTEGER, comments=INTEGER,
+    subscribers=INTEGER))
+document("get", "/api/lab/settings", "The lab's switches", ok=ref("Settings"))
+document("put", "/api/lab/settings", "Change the lab's switches", ok=ref("Settings"), body={
+    "type": "object", "properties": {"custom_error_handlers": BOOLEAN,
+                                     "short_circuit": BOOLEAN},
+    "additionalProperties": False})
+
+# The three login mechanisms.
+LOGIN = {"type": "object", "required": ["username", "password"], "properties": {
+    "username": {"type": "string", "minLength": 1, "maxLength": 64},
     "password": {"type": "string", "maxLength": 128},
     "max_age": {"type": ["integer", "null"], "minimum": 1, "maximum": 86400}}}
-_COMMENT = {"type": "object", "required": ["text"], "properties": {
+COMMENT = {"type": "object", "required": ["text"], "properties": {
     "text": {"type": "string", "minLength": 1, "maxLength": 500}}}
+for mechanism in ("cookie", "session", "server-session"):
+    document("post", f"/api/{mechanism}/login", f"Log in with the {mechanism} mechanism",
+             body=LOGIN, ok=obj(msg=STRING, mechanism=STRING, username=STRING,
+                                max_age={"type": ["integer", "null"]}))
+    document("post", f"/api/{mechanism}/logout", f"Log out ({mechanism})",
+             ok=obj(msg=STRING, mechanism=STRING, was=NULLABLE_STRING))
+    document("post", f"/api/{mechanism}/comment", f"Comment; needs a {mechanism} login",
+             body=COMMENT, status=201, ok=obj(msg=STRING, comment=ref("Comment")))
+document("get", "/api/comments", "The lab's comments, oldest first",
+         ok=obj(comments={"type": "array", "items": ref("Comment")}))
 
+# Cookies and what the server received.
+document("post", "/api/cookies/clear", "Expire cookies (all, or those named)",
+         body={"type": "object", "properties": {"names": {"type": "array", "items": STRING}}},
+         body_required=False, ok=obj(cleared={"type": "array", "items": STRING}))
+document("put", "/api/cookies/{name}", "Set a cookie's raw value (the tamper tool)",
+         params=[{"name": "name", "in": "path", "required": True,
+                  "schema": {"enum": ["username", "session", "server_session"]}}],
+         body={"type": "object", "required": ["value"], "properties": {
+             "value": {"type": "string", "maxLength": 4000}}},
+         ok=obj(name=STRING, value=STRING, httponly=BOOLEAN))
+document("get", "/api/state", "What the server received, per mechanism, decoded", ok=obj(
+    lab=LAB_ID, client=NULLABLE_STRING, cookie_header=NULLABLE_STRING,
+    cookies={"type": "object", "additionalProperties": STRING},
+    mechanisms=obj(cookie={"type": "object"}, session={"type": "object"},
+                   **{"server-session": {"type": "object"}}),
+    settings=ref("Settings"), flask_version=STRING))
 
-def _mechanism_paths() -> dict:
-    paths = {}
-    for mechanism in ("cookie", "session", "server-session"):
-        paths[f"/api/{mechanism}/login"] = {"post": _op(
-            f"Log in with the {mechanism} mechanism", body=_LOGIN)}
-        paths[f"/api/{mechanism}/logout"] = {"post": _op(f"Log out ({mechanism})")}
-        paths[f"/api/{mechanism}/comment"] = {"post": _op(
-            f"Comment; needs a {mechanism} login", body=_COMMENT, ok="201")}
-    return paths
+# The hook log.
+AFTER = {"name": "after", "in": "query", "schema": STRING,
+         "description": "Resume after this event id"}
+document("get", "/api/hooks", "The lab's hook log", params=[AFTER, {
+    "name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1,
+                                               "maximum": 5000}}],
+    ok=obj(events={"type": "array", "items": ref("Event")}, last_id=NULLABLE_STRING,
+           dropped=BOOLEAN))
+document("delete", "/api/hooks", "Clear the lab's hook log", status=204, ok=None)
+document("get", "/api/hooks/stream",
+         "The hook log live, as Server-Sent Events (each event's data is an Event); "
+         "429 too_many_viewers / too_many_streams (with Retry-After) when full",
+         content="text/event-stream", ok=STRING, params=[AFTER, {
+             "name": "Last-Event-ID", "in": "header", "schema": STRING,
+             "description": "Resume after this event id (EventSource sends it on reconnect)"}])
 
+# Errors on purpose.
+ON_PURPOSE = {"description": "The error asked for: JSON through the lab's custom handlers, "
+                             "Werkzeug's HTML page when the lab switched them off",
+              "content": {"application/json": {"schema": ref("Error")},
+                          "text/html": {"schema": STRING}}}
+for method in ("get", "post"):
+    document(method, "/api/error/{kind}", "Trigger an error on purpose", status=500,
+             ok=ON_PURPOSE["content"]["application/json"]["schema"],
+             params=[{"name": "kind", "in": "path", "required": True, "schema": {
+                 "enum": ["500", "404", "403", "exception", "login-abort"]}}],
+             responses={"500": ON_PURPOSE, "404": ON_PURPOSE, "403": ON_PURPOSE})
+document("get", "/api/slow", "A view that sleeps, to watch a request progress",
+         ok=obj(slept_ms=INTEGER), params=[{"name": "ms", "in": "query", "schema": {
+             "type": "integer", "minimum": 0, "maximum": 5000}}])
 
 SPEC = {
     "openapi": "3.1.0",
     "info": {"title": "Flask State Lab API", "version": "1"},
-    "paths": {
-        "/api/health": {"get": _op("Liveness", lab=False)},
-        "/api/openapi.json": {"get": _op("This document", lab=False)},
-        "/api/labs": {"post": _op("Create a lab", ok="201", lab=False)},
-        "/api/labs/current": {"get": _op("The named lab: counts and creation time")},
-        "/api/lab/settings": {
-            "get": _op("The lab's switches"),
-            "put": _op("Change the lab's switches", body={"type": "object", "properties": {
-                "custom_error_handlers": {"type": "boolean"},
-                "short_circuit": {"type": "boolean"}}, "additionalProperties": False})},
-        **_mechanism_paths(),
-        "/api/comments": {"get": _op("The lab's comments, oldest first")},
-        "/api/cookies/clear": {"post": _op("Expire cookies (all, or those named)", body={
-            "type": "object", "properties": {"names": {"type": "array", "items": {
-                "type": "string"}}}})},
-        "/api/cookies/{name}": {"put": _op(
-            "Set a cookie's raw value (the tamper tool)",
-            params=[{"name": "name", "in": "path", "required": True,
-                     "schema": {"enum": ["username", "session", "server_session"]}}],
-            body={"type": "object", "required": ["value"], "properties": {
-                "value": {"type": "string", "maxLength": 4000}}})},
-        "/api/state": {"get": _op("What the server received, per mechanism, decoded")},
-        "/api/hooks": {
-            "get": _op("The lab's hook log", params=[
-                {"name": "after", "in": "query", "schema": {"type": "string"}},
-                {"name": "limit", "in": "query", "schema": {
-                    "type": "integer", "minimum": 1, "maximum": 5000}}]),
-            "delete": _op("Clear the lab's hook log", ok="204")},
-        "/api/hooks/stream": {"get": _op(
-            "The hook log live, as Server-Sent Events (resumable with Last-Event-ID)",
-            params=[{"name": "after", "in": "query", "schema": {"type": "string"}}])},
-        "/api/error/{kind}": {method: _op(
-            "Trigger an error on purpose",
-            params=[{"name": "kind", "in": "path", "required": True, "schema": {
-                "enum": ["500", "404", "403", "exception", "login-abort"]}}])
-            for method in ("get", "post")},
-        "/api/slow": {"get": _op("A view that sleeps, to watch a request progress", params=[
-            {"name": "ms", "in": "query", "schema": {
-                "type": "integer", "minimum": 0, "maximum": 5000}}])},
-    },
-    "components": {"schemas": {"Error": {"type": "object", "required": ["error", "message"],
-        "properties": {"error": {"type": "string"}, "message": {"type": "string"},
-                       "status": {"type": "integer"}}}}},
+    "paths": PATHS,
+    "components": {"schemas": SCHEMAS},
 }
 
 
@@ -99,4 +201,10 @@ def openapi():
 
 @bp.get("/health")
 def health():
-    return jsonify(ok=True)
+    """Liveness, and whether the backend answers: a load balancer takes a worker whose
+    Redis is down out of rotation on the 503."""
+    statelab = current_app.extensions["statelab"]
+    ok = statelab.backend_ok()
+    body = {"status": "ok" if ok else "degraded",
+            "backend": {"kind": statelab.store.kind, "ok": ok}}
+    return jsonify(body), 200 if ok else 503

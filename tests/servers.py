@@ -1,0 +1,136 @@
+"""Real servers for deployment tests: gunicorn as deploy/ runs it, Redis that a test
+may stop and restart, nginx in front. Each is bounded in time and stops by itself."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import requests
+
+from .conftest import free_port
+
+ROOT = Path(__file__).resolve().parents[1]
+GUNICORN = Path(sys.executable).with_name("gunicorn")
+
+
+def wait_for_port(port: int, proc: subprocess.Popen, timeout: float = 20) -> None:
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"{proc.args[0]} exited with {proc.returncode}")
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            return
+        except OSError:
+            time.sleep(0.05)
+    raise RuntimeError(f"nothing listened on {port} within {timeout} s")
+
+
+def stop(proc: subprocess.Popen) -> None:
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=5)
+
+
+class Gunicorn:
+    """``gunicorn -c deploy/gunicorn.conf.py 'statelab:create_app()'`` on a free port."""
+
+    def __init__(self, folder: Path, env: dict | None = None, args: tuple = ()) -> None:
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.log = folder / "gunicorn.log"
+        # XDG_RUNTIME_DIR: gunicorn 25.1+ puts its control socket there; one each, so
+        # servers running side by side do not take over each other's.
+        environ = {**os.environ, "STATELAB_INSTANCE_PATH": str(folder / "instance"),
+                   "STATELAB_SECRET_KEY": "test-secret", "XDG_RUNTIME_DIR": str(folder),
+                   **(env or {})}
+        self.proc = subprocess.Popen(
+            [str(GUNICORN), "-c", str(ROOT / "deploy" / "gunicorn.conf.py"),
+             "-b", f"127.0.0.1:{self.port}", *args, "statelab:create_app()"],
+            env=environ, cwd=folder, stdout=subprocess.DEVNULL,
+            stderr=self.log.open("w"))
+        wait_for_port(self.port, self.proc)
+
+    def errors(self) -> str:
+        return self.log.read_text()
+
+    def stop(self) -> None:
+        stop(self.proc)
+
+
+class RedisServer:
+    """Debian's redis-server on a free port; ``stop()`` and ``start()`` again keep the
+    port and the data folder, as an operator's restart would."""
+
+    def __init__(self, folder: Path, *args: str) -> None:
+        binary = shutil.which("redis-server")
+        if binary is None:
+            raise RuntimeError("redis-server is missing: `make system` installs it")
+        self.port = free_port()
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.log = folder / "redis.log"
+        self.command = [binary, "--port", str(self.port), "--bind", "127.0.0.1",
+                        "--dir", str(folder), *args]
+        self.proc = None
+        self.start()
+
+    def start(self) -> float:
+        """Start; answer when it accepted a connection (time.monotonic)."""
+        self.proc = subprocess.Popen(self.command, stdout=self.log.open("a"),
+                                     stderr=subprocess.STDOUT)
+        wait_for_port(self.port, self.proc)
+        return time.monotonic()
+
+    def stop(self) -> None:
+        stop(self.proc)
+
+
+def new_lab(base: str) -> str:
+    return requests.post(f"{base}/api/labs", timeout=5).json()["id"]
+
+
+def nginx_binary() -> str | None:
+    return shutil.which("nginx") or next(
+        (p for p in ("/usr/sbin/nginx",) if os.access(p, os.X_OK)), None)
+
+
+class Nginx:
+    """nginx running deploy/nginx.conf in front of ``upstream_port``, on a free port,
+    with its files in ``folder`` (the site file as shipped, only the ports changed)."""
+
+    def __init__(self, folder: Path, upstream_port: int) -> None:
+        binary = nginx_binary()
+        if binary is None:
+            raise RuntimeError("nginx is missing")
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        site = (ROOT / "deploy" / "nginx.conf").read_text()
+        for shipped, here in (("listen 80;", f"listen 127.0.0.1:{self.port};"),
+                              ("server 127.0.0.1:8000;", f"server 127.0.0.1:{upstream_port};")):
+            assert shipped in site
+            site = site.replace(shipped, here)
+        (folder / "statelab.conf").write_text(site)
+        temp = " ".join(f"{kind}_temp_path {folder}/{kind};"
+                        for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"))
+        user = "user root;" if os.geteuid() == 0 else ""
+        (folder / "nginx.conf").write_text(
+            f"daemon off; {user} worker_processes 1; pid {folder}/nginx.pid;\n"
+            f"error_log {folder}/error.log;\nevents {{ worker_connections 512; }}\n"
+            f"http {{ access_log off; {temp}\n include {folder}/statelab.conf; }}\n")
+        self.proc = subprocess.Popen([binary, "-p", str(folder), "-c", str(folder / "nginx.conf")],
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+        wait_for_port(self.port, self.proc)
+
+    def stop(self) -> None:
+        stop(self.proc)

@@ -1,0 +1,98 @@
+"""The README's deployment: nginx (deploy/nginx.conf) in front of gunicorn
+(deploy/gunicorn.conf.py) bound to 127.0.0.1. Slow clients wait in nginx, and the live
+stream passes through unbuffered."""
+
+from __future__ import annotations
+
+import json
+import socket
+import statistics
+import time
+
+import pytest
+import requests
+
+from .servers import Gunicorn, Nginx, new_lab, nginx_binary
+
+SLOW_CLIENTS = 64  # twice gunicorn's 32 threads
+
+pytestmark = pytest.mark.skipif(
+    nginx_binary() is None,
+    reason="nginx is missing: `make system` as root installs it (apt-get install nginx)")
+
+
+@pytest.fixture
+def deployment(tmp_path):
+    (tmp_path / "gunicorn").mkdir()
+    (tmp_path / "nginx").mkdir()
+    app = Gunicorn(tmp_path / "gunicorn")
+    proxy = Nginx(tmp_path / "nginx", app.port)
+    yield app, proxy
+    proxy.stop()
+    app.stop()
+
+
+def half_sent(port: int, n: int) -> socket.socket:
+    """A request that stops halfway: headers for the even ones, the body for the odd."""
+    sock = socket.create_connection(("127.0.0.1", port), timeout=5)
+    if n % 2:
+        sock.sendall(b"POST /api/labs HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{")
+    else:
+        sock.sendall(b"GET /api/health HTTP/1.1\r\nHost: x\r\nX-Slow: ")
+    return sock
+
+
+def health_waits(base: str, count: int = 20) -> list[float]:
+    waits = []
+    for _ in range(count):
+        started = time.perf_counter()
+        assert requests.get(f"{base}/api/health", timeout=5).status_code == 200
+        waits.append(time.perf_counter() - started)
+    return waits
+
+
+def test_slow_clients_wait_in_nginx_not_in_gunicorn(deployment):
+    app, proxy = deployment
+    slow = [half_sent(proxy.port, n) for n in range(SLOW_CLIENTS)]
+    try:
+        time.sleep(0.5)
+        waits = health_waits(proxy.base)
+        print(f"{SLOW_CLIENTS} half-sent requests at nginx; /api/health through it: median "
+              f"{statistics.median(waits) * 1000:.1f} ms, max {max(waits) * 1000:.1f} ms")
+        assert statistics.median(waits) < 0.1 and max(waits) < 3  # stalled: no answer in 5 s
+        assert requests.post(f"{proxy.base}/api/labs", timeout=5).status_code == 201
+        # The same clients straight at gunicorn (the README's old 0.0.0.0 binding) take
+        # every thread: the health check then waits for them.
+        slow += [half_sent(app.port, n) for n in range(SLOW_CLIENTS)]
+        time.sleep(0.5)
+        with pytest.raises(requests.exceptions.ReadTimeout):
+            requests.get(f"{app.base}/api/health", timeout=2)
+    finally:
+        for sock in slow:
+            sock.close()
+
+
+def test_the_stream_passes_through_unbuffered(deployment):
+    _, proxy = deployment
+    lab = new_lab(proxy.base)
+    stream = requests.get(f"{proxy.base}/api/hooks/stream?lab={lab}", stream=True, timeout=10)
+    assert stream.headers["Content-Type"].startswith("text/event-stream")
+    lines = stream.iter_lines(chunk_size=1, decode_unicode=True)
+    assert next(lines) == "retry: 1000"
+    sent = time.monotonic()
+    requests.get(f"{proxy.base}/api/comments", headers={"X-Lab-Id": lab}, timeout=5)
+    for line in lines:
+        if line.startswith("data: ") and json.loads(line[6:]).get("path") == "/api/comments":
+            break
+        assert time.monotonic() - sent < 5
+    arrived = time.monotonic() - sent
+    stream.close()
+    print(f"an event crossed nginx {arrived * 1000:.0f} ms after its request")
+    assert arrived < 2  # buffered, it would wait for more output or the end
+
+
+def test_a_body_over_the_limit_is_refused_by_nginx_as_json(deployment):
+    _, proxy = deployment
+    answer = requests.post(f"{proxy.base}/api/labs", data=b"x" * (65 * 1024), timeout=5)
+    assert answer.status_code == 413
+    assert answer.json()["error"] == "too_large"

@@ -1,0 +1,124 @@
+"""Live streams on the deployment the README gives (gunicorn, one gthread worker, 32
+threads): they never starve ordinary requests, a viewer that leaves frees its thread
+soon, and idle streams on Redis stay open."""
+
+from __future__ import annotations
+
+import statistics
+import time
+
+import pytest
+import requests
+
+from statelab.streams import StreamSlots, fit_pool
+
+from .servers import Gunicorn, RedisServer, new_lab
+
+THREADS = 32
+
+
+@pytest.fixture
+def gunicorn(tmp_path):
+    servers = []
+
+    def start(env=None, args=()):
+        server = Gunicorn(tmp_path, env, args)
+        servers.append(server)
+        return server
+    yield start
+    for server in servers:
+        server.stop()
+
+
+def test_the_cap_fits_the_pool_unless_configured():
+    assert [fit_pool(n) for n in (4, 8, 16, 32, 64)] == [1, 4, 12, 24, 48]
+    fitted, configured = StreamSlots(), StreamSlots(5)
+    fitted.fit_threads(16)
+    configured.fit_threads(16)
+    assert (fitted.capacity, configured.capacity) == (12, 5)
+    assert [configured.take() for _ in range(6)] == [True] * 5 + [False]
+
+
+def test_the_cap_is_an_environment_setting(make_app, monkeypatch):
+    monkeypatch.setenv("STATELAB_MAX_STREAMS", "3")
+    assert make_app().extensions["statelab"].streams.capacity == 3
+
+
+def open_stream(base: str, lab: str) -> requests.Response:
+    """A stream, its first line read (so the server holds it). ``response.lines`` goes
+    on reading: a second ``iter_lines`` would not, as dropping the first one closes
+    the connection (urllib3)."""
+    response = requests.get(f"{base}/api/hooks/stream?lab={lab}", stream=True, timeout=10)
+    if response.status_code == 200:
+        response.lines = response.iter_lines(chunk_size=1, decode_unicode=True)
+        assert next(response.lines) == "retry: 1000"
+    return response
+
+
+def timed(call) -> float:
+    started = time.perf_counter()
+    call()
+    return time.perf_counter() - started
+
+
+def test_streams_are_capped_below_the_thread_pool(gunicorn):
+    server = gunicorn(args=("--threads", str(THREADS)))
+    base, cap = server.base, fit_pool(THREADS)
+    labs = [new_lab(base), new_lab(base)]
+    streams = [open_stream(base, labs[n % 2]) for n in range(cap)]  # 12 per lab: each
+    try:                                                            # under its own cap
+        assert [s.status_code for s in streams] == [200] * cap
+        refused = open_stream(base, labs[0])
+        assert refused.status_code == 429
+        assert refused.json()["error"] == "too_many_streams"
+        assert int(refused.headers["Retry-After"]) > 0
+
+        def health():
+            assert requests.get(f"{base}/api/health", timeout=5).status_code == 200
+        waits = [timed(health) for _ in range(20)]
+        print(f"{cap} streams held; /api/health median {statistics.median(waits) * 1000:.1f} ms, "
+              f"max {max(waits) * 1000:.1f} ms")
+        assert statistics.median(waits) < 0.1 and max(waits) < 3  # stalled: no answer in 5 s
+        assert timed(lambda: new_lab(base)) < 1.0
+    finally:
+        for stream in streams:
+            stream.close()
+
+
+def test_a_viewer_that_leaves_frees_its_thread_soon(gunicorn):
+    # One viewer a lab. Polled with new streams, which are not traced: a traced request
+    # would publish to the lab and wake the old stream, so it would notice at once.
+    base = gunicorn(env={"STATELAB_MAX_VIEWERS": "1"}).base
+    lab = new_lab(base)
+    stream = open_stream(base, lab)
+    assert open_stream(base, lab).status_code == 429
+    stream.close()
+    left = time.monotonic()
+    while (again := open_stream(base, lab)).status_code == 429:
+        assert time.monotonic() - left < 20
+        time.sleep(0.05)
+    freed = time.monotonic() - left
+    again.close()
+    print(f"a closed stream's slot came back after {freed:.2f} s")
+    assert freed < 4  # one 2 s heartbeat, with margin
+
+
+def test_idle_streams_on_redis_outlive_the_clients_socket_timeout(gunicorn, tmp_path):
+    redis = RedisServer(tmp_path, "--save", "", "--appendonly", "no")
+    try:
+        # redis-py gives up a read after its socket timeout (5 s by default; 2 s here),
+        # and a heartbeat of 3 s would block an XREAD past it.
+        server = gunicorn(env={"STATELAB_REDIS_URL": f"{redis.url}?socket_timeout=2",
+                               "STATELAB_HEARTBEAT_SECONDS": "3"})
+        lab = new_lab(server.base)
+        stream = open_stream(server.base, lab)
+        opened, beats = time.monotonic(), 0
+        for line in stream.lines:
+            beats += line == ": heartbeat"
+            if time.monotonic() - opened > 7:
+                break
+        stream.close()
+        assert time.monotonic() - opened > 7 and beats >= 2
+        assert "Traceback" not in server.errors()
+    finally:
+        redis.stop()
