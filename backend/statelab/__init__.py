@@ -11,7 +11,7 @@ from flask import Flask, send_from_directory
 from flask_session.cachelib import CacheLibSessionInterface
 from flask_session.redis import RedisSessionInterface
 
-from . import api, classic, config, demo_hooks
+from . import api, classic, config, crosssite, demo_hooks
 from .events import MemoryBus, RedisBus
 from .labs import Labs, client_from_environ, lab_from_environ
 from .sessions import LabSessionInterface
@@ -64,6 +64,8 @@ def create_app(config_overrides: dict | None = None) -> Flask:
         return response
 
     _cors(app)
+    # Inside the tracer: a refused cross-site request still shows in the lab's timeline.
+    app.wsgi_app = crosssite.guard(app.wsgi_app, app.config["STATELAB_CORS_ORIGINS"])
     if app.config["STATELAB_TRACING"]:
         HookTracer(app, bus=lab.bus, select=_traced_lab,
                    snapshot=app.session_interface.trace_snapshot,

@@ -23,6 +23,8 @@ from flask import Flask
 DEFAULTS = {
     "MAX_CONTENT_LENGTH": 64 * 1024,
     "MAX_FORM_MEMORY_SIZE": 64 * 1024,
+    # Flask's own setting, for both session cookies: not sent on another site's POST.
+    "SESSION_COOKIE_SAMESITE": "Lax",
     "STATELAB_TRACING": True,
     "STATELAB_REDIS_URL": None,
     "STATELAB_CORS_ORIGINS": [],
