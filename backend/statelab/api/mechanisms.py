@@ -11,7 +11,8 @@ import time
 from flask import Blueprint, current_app, g, jsonify
 
 from .. import accounts
-from .inputs import ApiError, integer, read_body, text
+from ..sessions import SAMESITE_CHOICES, cookie_choice
+from .inputs import ApiError, choice, integer, optional_flag, read_body, text
 
 MAX_AGE_LIMIT = 86400
 NOT_LOGGED_IN = "No login, login in comments first"
@@ -24,9 +25,21 @@ class Mechanism:
     def current_user(self) -> str | None:
         raise NotImplementedError
 
-    def login(self, username: str, max_age: int | None, response) -> None:
-        """Remember the user (the response is there for mechanisms that set cookies)."""
+    def login(self, username: str, cookie: dict, response) -> None:
+        """Remember the user. ``cookie`` is what the login chose for its cookie
+        (``sessions.cookie_choice``: max_age, expires, samesite, secure; absent: the
+        mechanism's default); the response is there for mechanisms that set cookies."""
         raise NotImplementedError
+
+    def attributes(self, cookie: dict) -> dict:
+        """The SameSite and Secure the cookie gets (samesite None: no attribute). Both
+        session cookies follow Flask's SESSION_COOKIE_SAMESITE / _SECURE unless the
+        login chose otherwise."""
+        app = current_app
+        iface = app.session_interface
+        samesite = cookie.get("samesite", iface.get_cookie_samesite(app))
+        return {"samesite": samesite or None,
+                "secure": cookie.get("secure", iface.get_cookie_secure(app))}
 
     def logout(self, response) -> None:
         raise NotImplementedError
@@ -41,12 +54,15 @@ def blueprint(mechanism: Mechanism, import_name: str, url_prefix: str) -> Bluepr
         username = text(body, "username", max_len=64)
         password = text(body, "password", max_len=128, min_len=0)
         max_age = integer(body, "max_age", low=1, high=MAX_AGE_LIMIT)
+        cookie = cookie_choice(max_age, choice(body, "samesite", SAMESITE_CHOICES),
+                               optional_flag(body, "secure"))
         if not accounts.check(username, password):
             raise ApiError(401, "bad_credentials", "Unknown username or wrong password",
                            msg="Login failed!")
         response = jsonify(msg="Login succeeded!", mechanism=mechanism.name,
-                           username=username, max_age=max_age)
-        mechanism.login(username, max_age, response)
+                           username=username, max_age=max_age,
+                           **mechanism.attributes(cookie))
+        mechanism.login(username, cookie, response)
         return response
 
     @bp.post("/logout")

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from flask import session
 
-from ..sessions import MAX_AGE_KEY
+from ..sessions import COOKIE_CHOICE
 from .mechanisms import Mechanism, blueprint
 
 
@@ -21,11 +21,11 @@ class SignedSession(Mechanism):
     def current_user(self) -> str | None:
         return session.get("username")
 
-    def login(self, username, max_age, response) -> None:
+    def login(self, username, cookie, response) -> None:
         session.clear()
         session["username"] = username
-        if max_age:
-            session[MAX_AGE_KEY] = max_age
+        if cookie:
+            session[COOKIE_CHOICE] = cookie
 
     def logout(self, response) -> None:
         session.clear()
