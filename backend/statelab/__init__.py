@@ -11,7 +11,8 @@ from flask import Flask, send_from_directory
 from flask_session.cachelib import CacheLibSessionInterface
 from flask_session.redis import RedisSessionInterface
 
-from . import api, classic, config, crosssite, demo_hooks
+from . import api, classic, config, crosssite, demo_hooks, ratelimits
+from .accounts import PasswordChecks
 from .events import MemoryBus, RedisBus
 from .labs import Labs, client_from_environ, lab_from_environ
 from .sessions import LabSessionInterface
@@ -36,6 +37,7 @@ class StateLab:
     store: Any
     bus: Any
     labs: Labs
+    passwords: PasswordChecks
 
 
 def create_app(config_overrides: dict | None = None) -> Flask:
@@ -56,6 +58,7 @@ def create_app(config_overrides: dict | None = None) -> Flask:
     demo_hooks.register(app)
     api.register(app)
     app.register_blueprint(classic.bp)
+    ratelimits.install(app)
 
     @app.get("/")
     def index():
@@ -86,12 +89,15 @@ def _backends(app: Flask) -> StateLab:
         import redis
 
         client = redis.Redis.from_url(cfg["STATELAB_REDIS_URL"])
-        store = RedisStore(client, max_labs=cfg["STATELAB_MAX_LABS"])
+        store = RedisStore(client, max_labs=cfg["STATELAB_MAX_LABS"],
+                           keep_seconds=cfg["STATELAB_LAB_KEEP_SECONDS"])
         bus = RedisBus(client, cfg["STATELAB_LAB_EVENTS"], cfg["STATELAB_MAX_VIEWERS"])
     else:
-        store = MemoryStore(max_labs=cfg["STATELAB_MAX_LABS"])
+        store = MemoryStore(max_labs=cfg["STATELAB_MAX_LABS"],
+                            keep_seconds=cfg["STATELAB_LAB_KEEP_SECONDS"])
         bus = MemoryBus(cfg["STATELAB_LAB_EVENTS"], cfg["STATELAB_MAX_VIEWERS"])
-    return StateLab(store, bus, Labs(store, bus))
+    passwords = PasswordChecks(cfg["STATELAB_PASSWORD_CHECKS"], cfg["STATELAB_PASSWORD_WAIT"])
+    return StateLab(store, bus, Labs(store, bus), passwords)
 
 
 def _session_interface(app: Flask) -> LabSessionInterface:

@@ -10,7 +10,6 @@ import time
 
 from flask import Blueprint, current_app, g, jsonify
 
-from .. import accounts
 from ..sessions import SAMESITE_CHOICES, cookie_choice
 from .inputs import ApiError, choice, integer, optional_flag, read_body, text
 
@@ -56,7 +55,7 @@ def blueprint(mechanism: Mechanism, import_name: str, url_prefix: str) -> Bluepr
         max_age = integer(body, "max_age", low=1, high=MAX_AGE_LIMIT)
         cookie = cookie_choice(max_age, choice(body, "samesite", SAMESITE_CHOICES),
                                optional_flag(body, "secure"))
-        if not accounts.check(username, password):
+        if not current_app.extensions["statelab"].passwords.check(username, password):
             raise ApiError(401, "bad_credentials", "Unknown username or wrong password",
                            msg="Login failed!")
         response = jsonify(msg="Login succeeded!", mechanism=mechanism.name,
