@@ -64,7 +64,8 @@ def _guard(app: Flask, endpoints: tuple[str, ...], limit) -> None:
 
 def _too_many(limiter: Limiter, error: RateLimitExceeded):
     breached = limiter.current_limit
-    wait = max(1, math.ceil(breached.reset_at - time.time())) if breached else 60
+    # window[0]: when the oldest counted hit leaves the window (reset_at adds a second)
+    wait = max(1, math.ceil(breached.window[0] - time.time())) if breached else 60
     response = jsonify(error="rate_limited", status=429, retry_after=wait,
                        message=f"{error.description} ({error.limit.limit}); "
                                f"try again in {wait} s")
