@@ -67,12 +67,12 @@ def create_app(config_overrides: dict | None = None) -> Flask:
         return response
 
     _cors(app)
-    # Inside the tracer: a refused cross-site request still shows in the lab's timeline.
-    app.wsgi_app = crosssite.guard(app.wsgi_app, app.config["STATELAB_CORS_ORIGINS"])
     if app.config["STATELAB_TRACING"]:
         HookTracer(app, bus=lab.bus, select=_traced_lab,
                    snapshot=app.session_interface.trace_snapshot,
                    describe=app.session_interface.describe_snapshot)
+    # Outside the tracer: a forged request costs no space in the lab's bounded log.
+    app.wsgi_app = crosssite.guard(app.wsgi_app, app.config["STATELAB_CORS_ORIGINS"])
     app.wsgi_app = _lab_middleware(app.wsgi_app, lab.labs)
     return app
 

@@ -10,9 +10,9 @@ examples, a script) is not a browser acting for someone, and passes.
 "Own origin" is the scheme and host Werkzeug sees (``wsgi.url_scheme`` and ``Host``):
 behind a proxy that terminates TLS, apply ``ProxyFix`` so the scheme is the visitor's.
 
-This is WSGI middleware, outside Flask, so a refused request runs no hook, no view and
-no session save: nothing it carries (a cookie, a form) touches the lab. The tracer sits
-outside it, so the refusal still shows in the lab's timeline as a request answered 403.
+This is WSGI middleware, outside Flask and outside the tracer, so a refused request
+runs no hook, no view and no session save: nothing it carries (a cookie, a form)
+touches the lab, and it takes no room in the lab's log.
 """
 
 from __future__ import annotations

@@ -65,7 +65,7 @@ def describe_error(exc: BaseException | None) -> dict | None:
     """The JSON shape of an exception a step received."""
     if exc is None:
         return None
-    return {"type": type(exc).__name__, "message": str(exc)}
+    return {"type": type(exc).__name__, "message": _capped(str(exc), MAX_MESSAGE_KEPT)}
 
 
 def qualified_name(func: Callable) -> str:
@@ -400,9 +400,10 @@ class HookTracer:
             _flusher.ensure_started()
             get = environ.get
             trace = Trace(lab, self.bus, (
-                get("REQUEST_METHOD"), get("PATH_INFO"), _capped(get("QUERY_STRING") or ""),
+                get("REQUEST_METHOD"), _capped(get("PATH_INFO"), MAX_URL_PART_KEPT),
+                _capped(get("QUERY_STRING") or "", MAX_URL_PART_KEPT),
                 get("statelab.client"), _capped(get("HTTP_COOKIE")),
-                _capped(get("HTTP_USER_AGENT"))), self.describe)
+                _capped(get("HTTP_USER_AGENT"), MAX_MESSAGE_KEPT)), self.describe)
             sent: list = []
 
             def capture(status: str, headers: list, exc_info: Any = None) -> Callable:
@@ -465,13 +466,18 @@ def _traced_send(send: Callable, name: str, error_arg: str | None) -> Callable:
     return traced_send
 
 
-MAX_HEADER_KEPT = 8192  # the log is bounded in events; this bounds each event's size
+# The log is bounded in events; these bound each event's size. A Cookie header carrying
+# the lab's three cookies at their 4000-byte maximum still fits; a path, query, user
+# agent or exception message longer than any real one is cut, and says so.
+MAX_HEADER_KEPT = 8192
+MAX_URL_PART_KEPT = 2048
+MAX_MESSAGE_KEPT = 1024
 
 
-def _capped(value: str | None) -> str | None:
-    if value is None or len(value) <= MAX_HEADER_KEPT:
+def _capped(value: str | None, limit: int = MAX_HEADER_KEPT) -> str | None:
+    if value is None or len(value) <= limit:
         return value
-    return value[:MAX_HEADER_KEPT] + f"… ({len(value) - MAX_HEADER_KEPT} more characters)"
+    return value[:limit] + f"… ({len(value) - limit} more characters)"
 
 
 def _handler_detail(code: int | None, exc_class: type, args: tuple) -> dict:

@@ -14,6 +14,7 @@ from ..sessions import SAMESITE_CHOICES, cookie_choice
 from .inputs import ApiError, choice, integer, optional_flag, read_body, text
 
 MAX_AGE_LIMIT = 86400
+MAX_USERNAME = 64  # a login takes no longer name; a forged username cookie may be 4 KB
 NOT_LOGGED_IN = "No login, login in comments first"
 
 
@@ -50,7 +51,7 @@ def blueprint(mechanism: Mechanism, import_name: str, url_prefix: str) -> Bluepr
     @bp.post("/login")
     def login():
         body = read_body()
-        username = text(body, "username", max_len=64)
+        username = text(body, "username", max_len=MAX_USERNAME)
         password = text(body, "password", max_len=128, min_len=0)
         max_age = integer(body, "max_age", low=1, high=MAX_AGE_LIMIT)
         cookie = cookie_choice(max_age, choice(body, "samesite", SAMESITE_CHOICES),
@@ -78,6 +79,12 @@ def blueprint(mechanism: Mechanism, import_name: str, url_prefix: str) -> Bluepr
             raise ApiError(401, "not_logged_in",
                            f"Log in with the {mechanism.name} mechanism first",
                            msg=NOT_LOGGED_IN)
+        if len(username) > MAX_USERNAME:
+            # The plain cookie is believed whatever it says (the lesson), but a comment
+            # stores its author: no longer than any name a login accepts.
+            raise ApiError(400, "bad_cookie", f"The {mechanism.cookie_name} cookie names a "
+                           f"user of {len(username)} characters; an author is at most "
+                           f"{MAX_USERNAME}", field=mechanism.cookie_name)
         body = read_body()
         words = text(body, "text", max_len=500)
         stored = current_app.extensions["statelab"].store.add_comment(g.lab, {
