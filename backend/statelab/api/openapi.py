@@ -27,7 +27,10 @@ def _op(summary: str, *, body: dict | None = None, params: list | None = None,
 _LOGIN = {"type": "object", "required": ["username", "password"], "properties": {
     "username": {"type": "string", "maxLength": 64},
     "password": {"type": "string", "maxLength": 128},
-    "max_age": {"type": ["integer", "null"], "minimum": 1, "maximum": 86400}}}
+    "max_age": {"type": ["integer", "null"], "minimum": 1, "maximum": 86400},
+    "samesite": {"enum": ["Lax", "Strict", "None", ""],
+                 "description": "the cookie's SameSite; \"\" = no attribute"},
+    "secure": {"type": "boolean"}}}
 _COMMENT = {"type": "object", "required": ["text"], "properties": {
     "text": {"type": "string", "minLength": 1, "maxLength": 500}}}
 
@@ -76,7 +79,9 @@ SPEC = {
             "delete": _op("Clear the lab's hook log", ok="204")},
         "/api/hooks/stream": {"get": _op(
             "The hook log live, as Server-Sent Events (resumable with Last-Event-ID)",
-            params=[{"name": "after", "in": "query", "schema": {"type": "string"}}])},
+            params=[{"name": "after", "in": "query", "schema": {"type": "string"}},
+                    {"name": "client", "in": "query", "schema": {"type": "string"},
+                     "description": "the viewer's client id: its own cookie values unmasked"}])},
         "/api/error/{kind}": {method: _op(
             "Trigger an error on purpose",
             params=[{"name": "kind", "in": "path", "required": True, "schema": {
