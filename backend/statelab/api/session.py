@@ -3,7 +3,8 @@
 The data travels in the ``session`` cookie, readable by anyone (base64 JSON) but signed
 with the secret key, so a changed cookie is rejected: Flask silently starts a new, empty
 session for it. Logging out clears the cookie, but a copy of the old one stays valid
-until its signature expires (PERMANENT_SESSION_LIFETIME): it cannot be revoked.
+until its signature expires (PERMANENT_SESSION_LIFETIME), or until the lifetime the
+login issued (``max_age``, enforced by ``sessions.py``) ends: it cannot be revoked.
 """
 
 from __future__ import annotations
