@@ -53,8 +53,11 @@ export function createApi({ lab, client }) {
       return request('GET', `/api/hooks?${params}`);
     },
     clearHooks: () => request('DELETE', '/api/hooks'),
+    // EventSource cannot send X-Client-Id: the client names itself in the query, so
+    // the server shows it its own cookie values and masks everyone else's.
     streamUrl: (after) => {
       const params = new URLSearchParams({ lab });
+      if (client) params.set('client', client);
       if (after) params.set('after', after);
       return `/api/hooks/stream?${params}`;
     },

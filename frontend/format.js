@@ -68,9 +68,10 @@ export function clientName(id) {
   return `client ${id.slice(0, 4)}`;
 }
 
-/** A stable hue (0..359) for a client, so its rows share a colour. */
+/** A stable hue (0..359) for a client, so its rows share a colour. From the first
+ *  four characters: the only ones other viewers receive (backend masking.py). */
 export function clientHue(id) {
-  return id ? hash(id) % 360 : 0;
+  return id ? hash(id.slice(0, 4)) % 360 : 0;
 }
 
 export function prettyJson(value) {

@@ -37,15 +37,17 @@ def app(make_app):
 
 
 class LabClient:
-    """Flask's test client, naming one lab on every request."""
+    """Flask's test client, naming one lab and one client (X-Client-Id) on every
+    request: reading the log, it sees its own requests unmasked (masking.py)."""
 
-    def __init__(self, client, lab: str) -> None:
+    def __init__(self, client, lab: str, client_id: str = "test-client") -> None:
         self.client = client
         self.lab = lab
+        self.client_id = client_id
 
     def __getattr__(self, method):
         def call(path, headers=None, **kwargs):
-            headers = {"X-Lab-Id": self.lab, **(headers or {})}
+            headers = {"X-Lab-Id": self.lab, "X-Client-Id": self.client_id, **(headers or {})}
             return getattr(self.client, method)(path, headers=headers, **kwargs)
         return call
 

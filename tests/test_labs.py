@@ -18,7 +18,7 @@ def test_labs_have_unguessable_url_safe_ids(app):
 
 
 def test_the_number_of_labs_is_bounded(make_app):
-    client = make_app(STATELAB_MAX_LABS=3).test_client()
+    client = make_app(STATELAB_MAX_LABS=3, STATELAB_LAB_KEEP_SECONDS=0).test_client()
     labs = [client.post("/api/labs").get_json()["id"] for _ in range(5)]
     statuses = [client.get("/api/state", headers={"X-Lab-Id": lab}).status_code for lab in labs]
     assert statuses == [404, 404, 200, 200, 200]

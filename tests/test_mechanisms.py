@@ -44,7 +44,8 @@ def test_login_accepts_a_form_body(lab_client):
     response = lab_client.post("/api/session/login",
                                data={"username": "Liu Bei", "password": "123", "max_age": "30"})
     assert response.get_json() == {"msg": "Login succeeded!", "mechanism": "session",
-                                   "username": "Liu Bei", "max_age": 30}
+                                   "username": "Liu Bei", "max_age": 30,
+                                   "samesite": "Lax", "secure": False}
 
 
 def test_cookie_login_sets_a_plain_cookie_with_max_age(lab_client):

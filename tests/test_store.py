@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
-from statelab.store import DEFAULT_SETTINGS, MAX_COMMENTS, MemoryStore, RedisStore, UnknownLab
+from statelab.store import (DEFAULT_SETTINGS, MAX_COMMENTS, LabsFull, MemoryStore, RedisStore,
+                            UnknownLab)
 
 
 @pytest.fixture(params=["memory", "redis"])
 def make_store(request):
-    def build(max_labs=200):
+    def build(max_labs=200, keep_seconds=0):
         if request.param == "memory":
-            return MemoryStore(max_labs)
-        return RedisStore(request.getfixturevalue("redis_client"), max_labs)
+            return MemoryStore(max_labs, keep_seconds=keep_seconds)
+        return RedisStore(request.getfixturevalue("redis_client"), max_labs,
+                          keep_seconds=keep_seconds)
     return build
 
 
@@ -30,6 +34,36 @@ def test_busy_labs_are_not_evicted(make_store):
     store.create_lab("a")
     store.create_lab("b")
     assert store.create_lab("c", busy=lambda lab: lab == "a") == ["b"]
+
+
+def test_a_lab_used_recently_is_never_evicted(make_store):
+    """A flood of new labs cannot push out a lab in use (issue: 1,000 POST /api/labs in
+    0.9 s evicted every idle lab): the cap holds, and the new lab is refused instead."""
+    store = make_store(max_labs=2, keep_seconds=60)
+    store.create_lab("a")
+    store.create_lab("b")
+    with pytest.raises(LabsFull) as full:
+        store.create_lab("c")
+    assert 0 < full.value.retry_after <= 60
+    assert store.exists("a") and store.exists("b") and not store.exists("c")
+
+
+def test_a_lab_idle_past_the_keep_time_is_evicted(make_store):
+    store = make_store(max_labs=2, keep_seconds=0.3)
+    store.create_lab("a")
+    store.create_lab("b")
+    time.sleep(0.4)
+    store.touch("b")
+    assert store.create_lab("c") == ["a"]
+    with pytest.raises(LabsFull):
+        store.create_lab("d")  # b and c are recent
+
+
+def test_when_every_lab_is_watched_a_new_one_is_refused(make_store):
+    store = make_store(max_labs=1)
+    store.create_lab("a")
+    with pytest.raises(LabsFull):
+        store.create_lab("b", busy=lambda lab: True)
 
 
 def test_comments_are_bounded_and_numbered(make_store):
@@ -66,7 +100,7 @@ def test_writes_for_an_evicted_lab_fail_and_store_nothing(make_store):
 
 
 def test_a_late_count_for_an_evicted_lab_leaves_no_key_that_never_expires(redis_client):
-    store = RedisStore(redis_client, max_labs=1)
+    store = RedisStore(redis_client, max_labs=1, keep_seconds=0)
     store.create_lab("gone")
     store.create_lab("new")
     store.first_request("gone")

@@ -12,7 +12,8 @@ from flask_session.cachelib import CacheLibSessionInterface
 from flask_session.redis import RedisSessionInterface
 from werkzeug.wrappers import Response
 
-from . import api, classic, config, demo_hooks
+from . import api, classic, config, crosssite, demo_hooks, ratelimits
+from .accounts import PasswordChecks
 from .api.errors import backend_unavailable
 from .events import Bus, MemoryBus, RedisBus
 from .labs import Labs, client_from_environ, lab_from_environ
@@ -40,6 +41,7 @@ class StateLab:
     bus: Bus
     labs: Labs
     streams: StreamSlots
+    passwords: PasswordChecks
     #: Exceptions that mean the backend is down: answered 503 backend_unavailable.
     unavailable: tuple[type[BaseException], ...] = field(init=False)
 
@@ -68,6 +70,7 @@ def create_app(config_overrides: dict | None = None) -> Flask:
     demo_hooks.register(app)
     api.register(app)
     app.register_blueprint(classic.bp)
+    ratelimits.install(app)
 
     @app.get("/")
     def index():
@@ -80,6 +83,8 @@ def create_app(config_overrides: dict | None = None) -> Flask:
         HookTracer(app, bus=lab.bus, select=_traced_lab,
                    snapshot=app.session_interface.trace_snapshot,
                    describe=app.session_interface.describe_snapshot)
+    # Outside the tracer: a forged request costs no space in the lab's bounded log.
+    app.wsgi_app = crosssite.guard(app.wsgi_app, app.config["STATELAB_CORS_ORIGINS"])
     app.wsgi_app = _lab_middleware(app.wsgi_app, lab)
     return app
 
@@ -96,12 +101,16 @@ def _backends(app: Flask) -> StateLab:
         import redis
 
         client = redis.Redis.from_url(cfg["STATELAB_REDIS_URL"])
-        store = RedisStore(client, max_labs=cfg["STATELAB_MAX_LABS"])
+        store = RedisStore(client, max_labs=cfg["STATELAB_MAX_LABS"],
+                           keep_seconds=cfg["STATELAB_LAB_KEEP_SECONDS"])
         bus = RedisBus(client, cfg["STATELAB_LAB_EVENTS"], cfg["STATELAB_MAX_VIEWERS"])
     else:
-        store = MemoryStore(max_labs=cfg["STATELAB_MAX_LABS"])
+        store = MemoryStore(max_labs=cfg["STATELAB_MAX_LABS"],
+                            keep_seconds=cfg["STATELAB_LAB_KEEP_SECONDS"])
         bus = MemoryBus(cfg["STATELAB_LAB_EVENTS"], cfg["STATELAB_MAX_VIEWERS"])
-    return StateLab(store, bus, Labs(store, bus), StreamSlots(cfg["STATELAB_MAX_STREAMS"]))
+    passwords = PasswordChecks(cfg["STATELAB_PASSWORD_CHECKS"], cfg["STATELAB_PASSWORD_WAIT"])
+    return StateLab(store, bus, Labs(store, bus), StreamSlots(cfg["STATELAB_MAX_STREAMS"]),
+                    passwords)
 
 
 def _session_interface(app: Flask) -> LabSessionInterface:

@@ -3,6 +3,7 @@
 import os
 
 from . import create_app
+from .devserver import JsonErrorRequestHandler
 
 
 def main() -> None:
@@ -10,7 +11,8 @@ def main() -> None:
     port = int(os.environ.get("PORT", "5000"))
     app = create_app()
     print(f" * Flask State Lab on http://{host}:{port}/  (Ctrl-C stops it)", flush=True)
-    app.run(host=host, port=port, threaded=True, debug=False, use_reloader=False)
+    app.run(host=host, port=port, threaded=True, debug=False, use_reloader=False,
+            request_handler=JsonErrorRequestHandler)
 
 
 if __name__ == "__main__":

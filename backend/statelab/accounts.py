@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+
 from werkzeug.security import check_password_hash
 
 # werkzeug.security.generate_password_hash("123"), computed once: no plain password here.
@@ -13,8 +15,26 @@ ACCOUNTS = {
 _DUMMY = next(iter(ACCOUNTS.values()))
 
 
-def check(username: str, password: str) -> bool:
-    """True when the pair matches a demo account; as slow for unknown names as known ones."""
-    stored = ACCOUNTS.get(username)
-    ok = check_password_hash(stored or _DUMMY, password)
-    return ok and stored is not None
+class ChecksBusy(RuntimeError):
+    """Every password-check slot stayed taken for as long as a login may wait."""
+
+
+class PasswordChecks:
+    """At most ``slots`` scrypt checks at once (each takes 32 MiB and ~100 ms of CPU);
+    a login waits up to ``wait`` seconds for a slot, then gives up with ChecksBusy."""
+
+    def __init__(self, slots: int, wait: float) -> None:
+        self._slots = threading.BoundedSemaphore(slots)
+        self.wait = wait
+
+    def check(self, username: str, password: str) -> bool:
+        """True when the pair matches a demo account; as slow for unknown names as
+        known ones."""
+        if not self._slots.acquire(timeout=self.wait):
+            raise ChecksBusy
+        try:
+            stored = ACCOUNTS.get(username)
+            ok = check_password_hash(stored or _DUMMY, password)
+        finally:
+            self._slots.release()
+        return ok and stored is not None

@@ -10,6 +10,10 @@ Environment variables (all optional):
   STATELAB_TRACING         1 (default) or 0
   STATELAB_MAX_LABS, STATELAB_LAB_EVENTS, STATELAB_MAX_VIEWERS, STATELAB_MAX_STREAMS,
   STATELAB_HEARTBEAT_SECONDS
+  STATELAB_LOGIN_RATE, STATELAB_LAB_RATE   Flask-Limiter rates ("10/minute", "5 per second")
+  STATELAB_PASSWORD_CHECKS, STATELAB_PASSWORD_WAIT   concurrent scrypt checks, and how long
+                           a login waits for one (seconds) before 503
+  STATELAB_LAB_KEEP_SECONDS  a lab used this recently is never evicted
   FLASK_*                  any Flask setting, through Flask's from_prefixed_env
 """
 
@@ -24,6 +28,8 @@ from flask import Flask
 DEFAULTS = {
     "MAX_CONTENT_LENGTH": 64 * 1024,
     "MAX_FORM_MEMORY_SIZE": 64 * 1024,
+    # Flask's own setting, for both session cookies: not sent on another site's POST.
+    "SESSION_COOKIE_SAMESITE": "Lax",
     "STATELAB_TRACING": True,
     "STATELAB_REDIS_URL": None,
     "STATELAB_CORS_ORIGINS": [],
@@ -39,16 +45,27 @@ DEFAULTS = {
     # Live streams per worker process; None: fitted to the worker's thread pool when
     # gunicorn says how big it is (deploy/gunicorn.conf.py), else streams.DEFAULT_MAX_STREAMS.
     "STATELAB_MAX_STREAMS": None,
+    # Logins per client address and lab; new labs per client address (ratelimits.py).
+    "STATELAB_LOGIN_RATE": "10/minute",
+    "STATELAB_LAB_RATE": "60/minute",
+    # scrypt (werkzeug's default hash) takes 32 MiB and ~100 ms of CPU a check: 32 at once
+    # raised peak RSS by ~1 GB. Two at a time keep a 2-core server responsive.
+    "STATELAB_PASSWORD_CHECKS": 2,
+    "STATELAB_PASSWORD_WAIT": 2.0,
+    "STATELAB_LAB_KEEP_SECONDS": 300,
     "STATELAB_FRONTEND": None,  # None: frontend_folder()
 }
 
 _INTS = ("STATELAB_MAX_LABS", "STATELAB_LAB_EVENTS", "STATELAB_MAX_VIEWERS",
-         "STATELAB_MAX_STREAMS")
+         "STATELAB_PASSWORD_CHECKS", "STATELAB_LAB_KEEP_SECONDS", "STATELAB_MAX_STREAMS")
+_FLOATS = ("STATELAB_HEARTBEAT_SECONDS", "STATELAB_PASSWORD_WAIT")
+_STRINGS = ("STATELAB_REDIS_URL", "STATELAB_FRONTEND", "STATELAB_LOGIN_RATE",
+            "STATELAB_LAB_RATE")
 
 
 def _from_env(environ: dict) -> dict:
     found: dict = {}
-    for key in ("STATELAB_REDIS_URL", "STATELAB_FRONTEND"):
+    for key in _STRINGS:
         if environ.get(key):
             found[key] = environ[key]
     if "STATELAB_TRACING" in environ:
@@ -60,8 +77,9 @@ def _from_env(environ: dict) -> dict:
     for key in _INTS:
         if environ.get(key):
             found[key] = int(environ[key])
-    if environ.get("STATELAB_HEARTBEAT_SECONDS"):
-        found["STATELAB_HEARTBEAT_SECONDS"] = float(environ["STATELAB_HEARTBEAT_SECONDS"])
+    for key in _FLOATS:
+        if environ.get(key):
+            found[key] = float(environ[key])
     for key in ("STATELAB_SECRET_KEY", "SECRET_KEY"):
         if environ.get(key):
             found["SECRET_KEY"] = environ[key]

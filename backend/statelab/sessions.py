@@ -10,6 +10,7 @@ the after_request functions.
 
 from __future__ import annotations
 
+import math
 import time
 import zlib
 from collections import ChainMap
@@ -26,17 +27,80 @@ from .jsonable import jsonable
 
 SERVER_COOKIE = "server_session"
 MAX_PAYLOAD_BYTES = 16 * 1024  # a real session cookie's payload is under 4 KB
-MAX_AGE_KEY = "max_age"
+# What a login chose for its cookie (max_age and the expiry it gives, samesite, secure),
+# kept in the session itself, visible in the payload: every later Set-Cookie honours it,
+# and the server refuses the session once ``expires`` (epoch s) has passed.
+COOKIE_CHOICE = "_cookie"
+SAMESITE_CHOICES = ("Lax", "Strict", "None", "")  # "": no SameSite attribute
 _G_KEY = "_statelab_server_session"
 
 
+def cookie_choice(max_age: int | None, samesite: str | None, secure: bool | None) -> dict:
+    """What to keep in a session for the cookie a login asked for ({} for the defaults)."""
+    choice: dict = {}
+    if max_age:
+        choice.update(max_age=max_age, expires=round(time.time() + max_age, 3))
+    if samesite is not None:
+        choice["samesite"] = samesite
+    if secure is not None:
+        choice["secure"] = secure
+    return choice
+
+
+def _choice(session: Any) -> dict:
+    choice = session.get(COOKIE_CHOICE) if session is not None else None
+    return choice if isinstance(choice, dict) else {}
+
+
+def seconds_left(session: Any) -> float | None:
+    """How long the lifetime the login issued still runs (None: it issued none)."""
+    expires = _choice(session).get("expires")
+    if isinstance(expires, (int, float)) and not isinstance(expires, bool):
+        return expires - time.time()
+    return None
+
+
+def expired(session: Any) -> bool:
+    left = seconds_left(session)
+    return left is not None and left <= 0
+
+
 def _expiry(session: Any, default: datetime | None) -> datetime | None:
-    # A login may ask for a short lifetime so expiry can be watched; it is kept in the
-    # session itself (visible in the payload) so every later Set-Cookie honours it.
-    max_age = session.get(MAX_AGE_KEY)
-    if isinstance(max_age, int) and max_age > 0:
-        return datetime.now(timezone.utc) + timedelta(seconds=max_age)
-    return default
+    left = seconds_left(session)
+    if left is None:
+        return default
+    return datetime.now(timezone.utc) + timedelta(seconds=max(left, 0))
+
+
+def _cookie_attributes(session: Any) -> dict:
+    """The chosen attributes as ``set_cookie`` arguments: Max-Age (what is left, whole
+    seconds) beside the Expires Flask writes, SameSite, Secure."""
+    choice = _choice(session)
+    attributes: dict = {}
+    left = seconds_left(session)
+    if left is not None:
+        attributes["max_age"] = max(0, math.ceil(left))
+    if "samesite" in choice:
+        attributes["samesite"] = choice["samesite"] or None
+    if "secure" in choice:
+        attributes["secure"] = bool(choice["secure"])
+    return attributes
+
+
+class _ChosenCookie:
+    """The response as a session interface sees it while saving: its ``set_cookie``
+    gets the login's chosen attributes. Flask's and Flask-Session's save_session take
+    SameSite and Secure only from the app's config and never send Max-Age."""
+
+    def __init__(self, response: Any, attributes: dict) -> None:
+        self._response = response
+        self._attributes = attributes
+
+    def set_cookie(self, key: str, value: str = "", **kwargs: Any) -> None:
+        self._response.set_cookie(key, value, **{**kwargs, **self._attributes})
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._response, name)
 
 
 class _RenamedCookieApp:
@@ -62,23 +126,53 @@ class LabSessionInterface(SecureCookieSessionInterface):
         self.server_app = _RenamedCookieApp(app, SERVER_COOKIE)
         server.get_expiration_time = lambda app_, session: _expiry(
             session, ServerSideSessionInterface.get_expiration_time(server, app_, session))
+        # Flask-Session writes every session back at the end of every request
+        # (SESSION_REFRESH_EACH_REQUEST): a request that read the session before a logout
+        # deleted it then wrote it back, logging the copy in again. Only a request that
+        # changed the session writes it; nothing else can bring a deleted id back.
+        server.should_set_storage = lambda app_, session: session.modified
+        upsert = server._upsert_session
+
+        def upsert_for_its_lifetime(lifetime: timedelta, session: Any, store_id: str) -> None:
+            left = seconds_left(session)
+            if left is not None:  # the store forgets it when the login said it ends
+                lifetime = timedelta(seconds=max(1, math.ceil(left)))
+            upsert(lifetime, session, store_id)
+
+        server._upsert_session = upsert_for_its_lifetime
 
     def get_expiration_time(self, app: Flask, session: Any) -> datetime | None:
         return _expiry(session, super().get_expiration_time(app, session))
 
     def open_session(self, app: Flask, request: Any):
         server = self.server.open_session(self.server_app, request)
+        if expired(server):
+            self.server._delete_session(self.server._get_store_id(server.sid))
+            server = self._ended(self.server.session_class(
+                sid=self.server._generate_sid(self.server.sid_length), permanent=False))
+            annotate(server_session_expired=True)
         setattr(g, _G_KEY, server)
         session = super().open_session(app, request)
+        if expired(session):
+            session = self._ended(self.session_class())
+            annotate(session_expired=True)
         if session is not None:
             session.server_side = server  # its sibling, for trace_snapshot
         return session
 
+    @staticmethod
+    def _ended(session: Any) -> Any:
+        """An empty session in place of one whose lifetime has passed; marked modified,
+        so saving it tells the browser to delete the cookie."""
+        session.modified = True
+        return session
+
     def save_session(self, app: Flask, session: Any, response: Any) -> None:
-        super().save_session(app, session, response)
+        super().save_session(app, session, _ChosenCookie(response, _cookie_attributes(session)))
         server = g.get(_G_KEY)
         if server is not None:
-            self.server.save_session(self.server_app, server, response)
+            self.server.save_session(self.server_app, server,
+                                     _ChosenCookie(response, _cookie_attributes(server)))
 
     def regenerate_server_session(self, session: ServerSideSession) -> None:
         self.server.regenerate(session)

@@ -26,6 +26,20 @@ class UnknownLab(LookupError):
     Reads of such a lab see it empty; the API answers this as 404 unknown_lab."""
 
 
+class LabsFull(RuntimeError):
+    """Every lab is in use (watched, or used within ``keep_seconds``): none may be
+    evicted for a new one. ``retry_after``: seconds until one may."""
+
+    def __init__(self, retry_after: float) -> None:
+        super().__init__(f"no lab may be evicted for {retry_after:.0f} s")
+        self.retry_after = retry_after
+
+
+def _evictable(used: float, keep_seconds: float, now: float) -> float:
+    """Seconds until a lab last used at ``used`` may be evicted (<= 0: now)."""
+    return used + keep_seconds - now
+
+
 class Store(ABC):
     """Labs (capped, the least recently used idle lab evicted), each with its comments
     (the last ``MAX_COMMENTS``) and settings. Reads of an unknown lab see it empty;
@@ -36,8 +50,9 @@ class Store(ABC):
     #: What the health check calls this backend.
     kind = "memory"
 
-    def __init__(self, max_labs: int = 200) -> None:
+    def __init__(self, max_labs: int = 200, keep_seconds: float = 300) -> None:
         self.max_labs = max_labs
+        self.keep_seconds = keep_seconds
 
     @abstractmethod
     def create_lab(self, lab: str, busy: Callable[[str], bool] = lambda lab: False) -> list[str]:
@@ -81,23 +96,33 @@ class Store(ABC):
 
 
 class MemoryStore(Store):
-    def __init__(self, max_labs: int = 200) -> None:
-        super().__init__(max_labs)
+    def __init__(self, max_labs: int = 200, keep_seconds: float = 300) -> None:
+        super().__init__(max_labs, keep_seconds)
         self._labs: OrderedDict[str, dict] = OrderedDict()  # least recently used first
         self._lock = threading.Lock()
 
     def create_lab(self, lab: str, busy=lambda lab: False) -> list[str]:
-        """Add a lab; answer the ids of the labs evicted to stay within the cap."""
+        """Add a lab; answer the ids of the labs evicted to stay within the cap. Only a
+        lab nobody watches and nobody used within ``keep_seconds`` is evicted; when
+        there is none, raise LabsFull."""
         evicted = []
+        now = time.time()
         with self._lock:
+            wait = None
             for old in list(self._labs):
                 if len(self._labs) < self.max_labs:
+                    break
+                left = _evictable(self._labs[old]["used"], self.keep_seconds, now)
+                if left > 0:  # least recently used first: the rest are more recent
+                    wait = left
                     break
                 if not busy(old):
                     del self._labs[old]
                     evicted.append(old)
+            if len(self._labs) >= self.max_labs:
+                raise LabsFull(wait if wait is not None else self.keep_seconds)
             self._labs[lab] = {
-                "created": time.time(), "comments": deque(maxlen=MAX_COMMENTS),
+                "created": now, "used": now, "comments": deque(maxlen=MAX_COMMENTS),
                 "next_comment": 1, "settings": dict(DEFAULT_SETTINGS), "first_done": False,
             }
         return evicted
@@ -105,8 +130,10 @@ class MemoryStore(Store):
     def touch(self, lab: str) -> bool:
         """Mark a lab used; False when there is no such lab."""
         with self._lock:
-            if lab not in self._labs:
+            record = self._labs.get(lab)
+            if record is None:
                 return False
+            record["used"] = time.time()
             self._labs.move_to_end(lab)
             return True
 
@@ -160,8 +187,8 @@ class RedisStore(Store):
     kind = "redis"
 
     def __init__(self, client, max_labs: int = 200, prefix: str = "statelab:",
-                 idle_ttl: int = 7 * 24 * 3600) -> None:
-        super().__init__(max_labs)
+                 idle_ttl: int = 7 * 24 * 3600, keep_seconds: float = 300) -> None:
+        super().__init__(max_labs, keep_seconds)
         self.client = client
         self.prefix = prefix
         self.idle_ttl = idle_ttl
@@ -175,9 +202,16 @@ class RedisStore(Store):
     def create_lab(self, lab: str, busy=lambda lab: False) -> list[str]:
         index = self._k("labs")
         evicted = []
+        now = time.time()
         overflow = self.client.zcard(index) - self.max_labs + 1
-        for old in self.client.zrange(index, 0, -1) if overflow > 0 else []:
+        wait = None
+        # The index's scores are when each lab was last used: least recent first.
+        for old, used in self.client.zrange(index, 0, -1, withscores=True) if overflow > 0 else []:
             if overflow <= 0:
+                break
+            left = _evictable(used, self.keep_seconds, now)
+            if left > 0:
+                wait = left
                 break
             old = old.decode()
             if not busy(old):
@@ -185,6 +219,8 @@ class RedisStore(Store):
                 self.client.zrem(index, old)
                 evicted.append(old)
                 overflow -= 1
+        if overflow > 0:
+            raise LabsFull(wait if wait is not None else self.keep_seconds)
         pipe = self.client.pipeline()
         pipe.hset(self._k("lab", lab), mapping={"created": time.time(), "first_done": 0,
                                                 "next_comment": 0})

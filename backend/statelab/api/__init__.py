@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Flask, g, request
 
+from ..accounts import ChecksBusy
 from ..labs import lab_from_environ
 from ..store import UnknownLab
 from . import (comments, cookie, cookies, errors, hooks, labs, openapi, server_session,
@@ -17,7 +18,8 @@ def require_lab():
     """Every API request names an existing lab; it is ``g.lab`` for the view.
 
     The lab middleware has already looked the named lab up (``statelab.lab``)."""
-    if request.endpoint in NO_LAB_NEEDED:
+    # A CORS preflight never carries the lab's header value, only its name.
+    if request.endpoint in NO_LAB_NEEDED or request.method == "OPTIONS":
         return
     lab = request.environ.get("statelab.lab")
     if lab is None:
@@ -55,3 +57,10 @@ def register(app: Flask) -> None:
     # A lab evicted while one of its requests ran: any write to it answers as if the
     # request had named no such lab.
     app.register_error_handler(UnknownLab, lambda error: unknown_lab().response())
+    app.register_error_handler(ChecksBusy, lambda error: _busy())
+
+
+def _busy():
+    body, status = ApiError(503, "busy", "Too many password checks are running; "
+                            "try again in a moment").response()
+    return body, status, {"Retry-After": "1"}

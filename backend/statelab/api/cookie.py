@@ -20,10 +20,15 @@ class PlainCookie(Mechanism):
     def current_user(self) -> str | None:
         return request.cookies.get(COOKIE) or None
 
-    def login(self, username, max_age, response) -> None:
-        # Werkzeug's defaults, as in the tutorial: path "/", not HttpOnly, not Secure,
-        # no SameSite. Non-ASCII and spaces are quoted by Werkzeug and read back intact.
-        response.set_cookie(COOKIE, username, max_age=max_age)
+    def attributes(self, cookie: dict) -> dict:
+        # Werkzeug's defaults, as in the tutorial: no SameSite, not Secure, unless asked.
+        return {"samesite": cookie.get("samesite") or None, "secure": cookie.get("secure", False)}
+
+    def login(self, username, cookie, response) -> None:
+        # Werkzeug's defaults otherwise, as in the tutorial: path "/", not HttpOnly.
+        # Non-ASCII and spaces are quoted by Werkzeug and read back intact.
+        response.set_cookie(COOKIE, username, max_age=cookie.get("max_age"),
+                            **self.attributes(cookie))
 
     def logout(self, response) -> None:
         response.delete_cookie(COOKIE)

@@ -9,12 +9,24 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, jsonify
 from flask.sessions import SessionInterface
+from werkzeug.routing import BaseConverter
 
 from ..sessions import SERVER_COOKIE
 from .cookie import COOKIE
 from .inputs import ApiError, read_body, text
 
 bp = Blueprint("cookies", __name__)
+
+
+class CookieName(BaseConverter):
+    """One path segment, except ``clear``: that path is ``POST /api/cookies/clear``'s
+    alone, so ``PUT /api/cookies/clear`` answers 405 (Allow: POST), not 404
+    unknown_cookie."""
+
+    regex = r"(?!clear$)[^/]+"
+
+
+bp.record_once(lambda state: state.app.url_map.converters.setdefault("cookie_name", CookieName))
 
 
 def _known() -> dict[str, bool]:
@@ -63,7 +75,7 @@ def clear_cookies():
     return response
 
 
-@bp.put("/cookies/<name>")
+@bp.put("/cookies/<cookie_name:name>")
 def set_cookie(name: str):
     httponly = _check(name)
     value = text(read_body(), "value", max_len=MAX_COOKIE_BYTES, min_len=0)

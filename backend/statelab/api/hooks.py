@@ -9,6 +9,10 @@ import socket
 from flask import Blueprint, Response, current_app, g, jsonify, request
 
 from ..events import BadEventId, TooManySubscribers
+from ..labs import CLIENT_ID
+from ..masking import Viewer
+from ..sessions import SERVER_COOKIE
+from .cookie import COOKIE
 from .inputs import ApiError, integer
 
 bp = Blueprint("hooks", __name__)
@@ -25,6 +29,14 @@ def _after(value: str | None) -> str | None:
     return value or None
 
 
+def _viewer() -> Viewer:
+    """Who reads: X-Client-Id, or ?client= for EventSource (masking.py says why)."""
+    client = request.environ.get("statelab.client") or request.args.get("client")
+    client = client if client and CLIENT_ID.fullmatch(client) else None
+    names = frozenset((COOKIE, current_app.config["SESSION_COOKIE_NAME"], SERVER_COOKIE))
+    return Viewer(client, names)
+
+
 @bp.get("/hooks")
 def read_log():
     limit = integer(request.args, "limit", low=1, high=5000)
@@ -32,7 +44,9 @@ def read_log():
         page = _bus().read(g.lab, _after(request.args.get("after")), limit)
     except BadEventId:
         raise ApiError(400, "bad_field", "'after' is not an event id", field="after") from None
-    return jsonify(events=page.events, last_id=page.last_id, dropped=page.dropped)
+    view = _viewer()
+    return jsonify(events=[view(e) for e in page.events], last_id=page.last_id,
+                   dropped=page.dropped)
 
 
 @bp.delete("/hooks")
@@ -74,7 +88,8 @@ def stream():
             logger.warning("statelab: backend down; lab %s keeps a viewer until its "
                            "lease ends", lab)
 
-    response = Response(_messages(bus, lab, after, heartbeat, _peer(request.environ)),
+    response = Response(_messages(bus, lab, after, heartbeat, _peer(request.environ),
+                                  _viewer()),
                         mimetype="text/event-stream",
                         headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
     # Called by the server when the connection ends, even when the body is never read
@@ -83,7 +98,7 @@ def stream():
     return response
 
 
-def _messages(bus, lab: str, after: str | None, heartbeat: float, peer):
+def _messages(bus, lab: str, after: str | None, heartbeat: float, peer, view: Viewer):
     last = after
     yield f"retry: 1000\n: following lab {lab}\n\n"
     while True:
@@ -102,7 +117,7 @@ def _messages(bus, lab: str, after: str | None, heartbeat: float, peer):
             yield ": heartbeat\n\n"
             continue
         for event in page.events:
-            yield _message(event["type"], event["id"], event)
+            yield _message(event["type"], event["id"], view(event))
         last = page.last_id
 
 

@@ -94,3 +94,24 @@ def flag(body: dict, name: str) -> bool:
     if not isinstance(value, bool):
         raise ApiError(400, "bad_field", f"'{name}' must be true or false", field=name)
     return value
+
+
+def optional_flag(body: dict, name: str) -> bool | None:
+    """An optional boolean; forms send "true" / "false"."""
+    value = body.get(name)
+    if value is None or value == "":
+        return None
+    if isinstance(value, str) and value.lower() in ("true", "false"):
+        return value.lower() == "true"
+    return flag(body, name)
+
+
+def choice(body: dict, name: str, allowed: tuple[str, ...]) -> str | None:
+    """An optional value from a fixed list (None when absent)."""
+    value = body.get(name)
+    if value is None:
+        return None
+    if value not in allowed:
+        shown = ", ".join(repr(a) for a in allowed)
+        raise ApiError(400, "bad_field", f"'{name}' must be one of {shown}", field=name)
+    return value

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, g, jsonify
 
+import math
+
+from ..store import LabsFull
 from .inputs import ApiError, flag, read_body
 
 bp = Blueprint("labs", __name__)
@@ -15,7 +18,14 @@ def _lab():
 
 @bp.post("/labs")
 def create_lab():
-    lab = _lab().labs.create()
+    try:
+        lab = _lab().labs.create()
+    except LabsFull as full:
+        wait = max(1, math.ceil(full.retry_after))
+        body, status = ApiError(503, "labs_full", "Every lab is in use (watched, or used "
+                                "in the last few minutes); try again later",
+                                retry_after=wait).response()
+        return body, status, {"Retry-After": str(wait)}
     return jsonify(id=lab, url=f"/?lab={lab}"), 201
 
 

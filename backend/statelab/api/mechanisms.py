@@ -10,10 +10,11 @@ import time
 
 from flask import Blueprint, current_app, g, jsonify
 
-from .. import accounts
-from .inputs import ApiError, integer, read_body, text
+from ..sessions import SAMESITE_CHOICES, cookie_choice
+from .inputs import ApiError, choice, integer, optional_flag, read_body, text
 
 MAX_AGE_LIMIT = 86400
+MAX_USERNAME = 64  # a login takes no longer name; a forged username cookie may be 4 KB
 NOT_LOGGED_IN = "No login, login in comments first"
 
 
@@ -24,9 +25,21 @@ class Mechanism:
     def current_user(self) -> str | None:
         raise NotImplementedError
 
-    def login(self, username: str, max_age: int | None, response) -> None:
-        """Remember the user (the response is there for mechanisms that set cookies)."""
+    def login(self, username: str, cookie: dict, response) -> None:
+        """Remember the user. ``cookie`` is what the login chose for its cookie
+        (``sessions.cookie_choice``: max_age, expires, samesite, secure; absent: the
+        mechanism's default); the response is there for mechanisms that set cookies."""
         raise NotImplementedError
+
+    def attributes(self, cookie: dict) -> dict:
+        """The SameSite and Secure the cookie gets (samesite None: no attribute). Both
+        session cookies follow Flask's SESSION_COOKIE_SAMESITE / _SECURE unless the
+        login chose otherwise."""
+        app = current_app
+        iface = app.session_interface
+        samesite = cookie.get("samesite", iface.get_cookie_samesite(app))
+        return {"samesite": samesite or None,
+                "secure": cookie.get("secure", iface.get_cookie_secure(app))}
 
     def logout(self, response) -> None:
         raise NotImplementedError
@@ -38,15 +51,18 @@ def blueprint(mechanism: Mechanism, import_name: str, url_prefix: str) -> Bluepr
     @bp.post("/login")
     def login():
         body = read_body()
-        username = text(body, "username", max_len=64)
+        username = text(body, "username", max_len=MAX_USERNAME)
         password = text(body, "password", max_len=128, min_len=0)
         max_age = integer(body, "max_age", low=1, high=MAX_AGE_LIMIT)
-        if not accounts.check(username, password):
+        cookie = cookie_choice(max_age, choice(body, "samesite", SAMESITE_CHOICES),
+                               optional_flag(body, "secure"))
+        if not current_app.extensions["statelab"].passwords.check(username, password):
             raise ApiError(401, "bad_credentials", "Unknown username or wrong password",
                            msg="Login failed!")
         response = jsonify(msg="Login succeeded!", mechanism=mechanism.name,
-                           username=username, max_age=max_age)
-        mechanism.login(username, max_age, response)
+                           username=username, max_age=max_age,
+                           **mechanism.attributes(cookie))
+        mechanism.login(username, cookie, response)
         return response
 
     @bp.post("/logout")
@@ -63,6 +79,12 @@ def blueprint(mechanism: Mechanism, import_name: str, url_prefix: str) -> Bluepr
             raise ApiError(401, "not_logged_in",
                            f"Log in with the {mechanism.name} mechanism first",
                            msg=NOT_LOGGED_IN)
+        if len(username) > MAX_USERNAME:
+            # The plain cookie is believed whatever it says (the lesson), but a comment
+            # stores its author: no longer than any name a login accepts.
+            raise ApiError(400, "bad_cookie", f"The {mechanism.cookie_name} cookie names a "
+                           f"user of {len(username)} characters; an author is at most "
+                           f"{MAX_USERNAME}", field=mechanism.cookie_name)
         body = read_body()
         words = text(body, "text", max_len=500)
         stored = current_app.extensions["statelab"].store.add_comment(g.lab, {

@@ -124,13 +124,17 @@ document("put", "/api/lab/settings", "Change the lab's switches", ok=ref("Settin
 LOGIN = {"type": "object", "required": ["username", "password"], "properties": {
     "username": {"type": "string", "minLength": 1, "maxLength": 64},
     "password": {"type": "string", "maxLength": 128},
-    "max_age": {"type": ["integer", "null"], "minimum": 1, "maximum": 86400}}}
+    "max_age": {"type": ["integer", "null"], "minimum": 1, "maximum": 86400},
+    "samesite": {"enum": ["Lax", "Strict", "None", ""],
+                 "description": "the cookie's SameSite; \"\" = no attribute"},
+    "secure": {"type": "boolean"}}}
 COMMENT = {"type": "object", "required": ["text"], "properties": {
     "text": {"type": "string", "minLength": 1, "maxLength": 500}}}
 for mechanism in ("cookie", "session", "server-session"):
     document("post", f"/api/{mechanism}/login", f"Log in with the {mechanism} mechanism",
              body=LOGIN, ok=obj(msg=STRING, mechanism=STRING, username=STRING,
-                                max_age={"type": ["integer", "null"]}))
+                                max_age={"type": ["integer", "null"]},
+                                samesite=NULLABLE_STRING, secure=BOOLEAN))
     document("post", f"/api/{mechanism}/logout", f"Log out ({mechanism})",
              ok=obj(msg=STRING, mechanism=STRING, was=NULLABLE_STRING))
     document("post", f"/api/{mechanism}/comment", f"Comment; needs a {mechanism} login",
@@ -169,7 +173,10 @@ document("get", "/api/hooks/stream",
          "429 too_many_viewers / too_many_streams (with Retry-After) when full",
          content="text/event-stream", ok=STRING, params=[AFTER, {
              "name": "Last-Event-ID", "in": "header", "schema": STRING,
-             "description": "Resume after this event id (EventSource sends it on reconnect)"}])
+             "description": "Resume after this event id (EventSource sends it on reconnect)"},
+             {"name": "client", "in": "query", "schema": STRING,
+              "description": "The viewer's client id (EventSource cannot send "
+                             "X-Client-Id): its own cookie values come unmasked"}])
 
 # Errors on purpose.
 ON_PURPOSE = {"description": "The error asked for: JSON through the lab's custom handlers, "

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from flask import current_app
 
-from ..sessions import MAX_AGE_KEY, SERVER_COOKIE, server_session
+from ..sessions import COOKIE_CHOICE, SERVER_COOKIE, server_session
 from .mechanisms import Mechanism, blueprint
 
 
@@ -21,13 +21,13 @@ class ServerSession(Mechanism):
     def current_user(self) -> str | None:
         return server_session().get("username")
 
-    def login(self, username, max_age, response) -> None:
+    def login(self, username, cookie, response) -> None:
         data = server_session()
         current_app.session_interface.regenerate_server_session(data)
         data.clear()
         data["username"] = username
-        if max_age:
-            data[MAX_AGE_KEY] = max_age
+        if cookie:
+            data[COOKIE_CHOICE] = cookie
 
     def logout(self, response) -> None:
         server_session().clear()

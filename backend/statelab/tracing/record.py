@@ -15,7 +15,7 @@ import time
 from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any, Callable, Protocol
 
-from ..jsonable import describe_error, jsonable
+from ..jsonable import capped, describe_error, jsonable
 from .output import Output
 
 if TYPE_CHECKING:
@@ -26,7 +26,6 @@ logger = logging.getLogger("statelab.tracing")
 current: ContextVar["Trace | None"] = ContextVar("statelab_trace", default=None)
 perf = time.perf_counter
 
-MAX_HEADER_KEPT = 8192  # the log is bounded in events; this bounds each event's size
 TEARDOWN_RETURN_NOTE = "Flask ignores what a teardown function returns"
 
 
@@ -72,12 +71,6 @@ def qualified_name(func: Callable) -> str:
     if "<locals>" in name:  # a function made by a factory: its own name reads better
         name = getattr(func, "__name__", name)
     return f"{module}.{name}"
-
-
-def capped(value: str | None) -> str | None:
-    if value is None or len(value) <= MAX_HEADER_KEPT:
-        return value
-    return value[:MAX_HEADER_KEPT] + f"… ({len(value) - MAX_HEADER_KEPT} more characters)"
 
 
 STEP = 9  # values per step in Trace.steps

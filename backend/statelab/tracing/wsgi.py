@@ -13,7 +13,8 @@ from ..jsonable import describe_error
 from .flusher import flusher
 from .instrument import TracedSessions, instrument_app
 from .output import Capture
-from .record import Bus, Trace, capped, current
+from ..jsonable import MAX_MESSAGE_KEPT, MAX_URL_PART_KEPT, capped
+from .record import Bus, Trace, current
 from .signals import watch_signals
 
 Selector = Callable[[dict], "str | None"]
@@ -77,9 +78,10 @@ class HookTracer:
             _capture.ensure_installed()
             get = environ.get
             trace = Trace(lab, self, (
-                get("REQUEST_METHOD"), get("PATH_INFO"), capped(get("QUERY_STRING") or ""),
+                get("REQUEST_METHOD"), capped(get("PATH_INFO"), MAX_URL_PART_KEPT),
+                capped(get("QUERY_STRING") or "", MAX_URL_PART_KEPT),
                 get("statelab.client"), capped(get("HTTP_COOKIE")),
-                capped(get("HTTP_USER_AGENT"))))
+                capped(get("HTTP_USER_AGENT"), MAX_MESSAGE_KEPT)))
             sent: list = []
 
             def capture(status: str, headers: list, exc_info: Any = None) -> Callable:

@@ -1,0 +1,70 @@
+"""Refuse state-changing requests that another site's page made (CSRF).
+
+A browser says where a request comes from: ``Sec-Fetch-Site`` (Chromium 76+, Firefox
+90+, Safari 16.4+; a page cannot set it) and ``Origin`` (sent on every cross-origin
+request and on every POST). A POST, PUT, PATCH or DELETE is refused with a JSON 403
+``cross_site`` when either says another origin made it, unless that origin is one of
+STATELAB_CORS_ORIGINS. A request that carries neither header (curl, the tutorial's
+examples, a script) is not a browser acting for someone, and passes.
+
+"Own origin" is the scheme and host Werkzeug sees (``wsgi.url_scheme`` and ``Host``):
+behind a proxy that terminates TLS, apply ``ProxyFix`` so the scheme is the visitor's.
+
+This is WSGI middleware, outside Flask and outside the tracer, so a refused request
+runs no hook, no view and no session save: nothing it carries (a cookie, a form)
+touches the lab, and it takes no room in the lab's log.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Callable, Iterable
+
+from werkzeug.wsgi import get_host
+
+UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+# Sec-Fetch-Site values only the browser itself can produce for our own pages:
+# same-origin fetches, and "none" (typed into the address bar, a bookmark).
+TRUSTED_SITES = frozenset({"same-origin", "none"})
+
+
+def own_origin(environ: dict) -> str:
+    return f"{environ.get('wsgi.url_scheme', 'http')}://{get_host(environ)}"
+
+
+def refusal(environ: dict, allowed: Iterable[str]) -> str | None:
+    """Why this request is refused as cross-site, or None when it may go on."""
+    if environ.get("REQUEST_METHOD", "GET") not in UNSAFE:
+        return None
+    site = environ.get("HTTP_SEC_FETCH_SITE")
+    if site in TRUSTED_SITES:
+        return None
+    origin = environ.get("HTTP_ORIGIN")
+    if origin is not None:
+        if origin == own_origin(environ) or origin in allowed:
+            return None
+        return f"Origin {origin[:200]!r} is not this site"
+    if site is None:
+        return None  # no browser said anything: curl, a script, the tutorial's examples
+    return f"Sec-Fetch-Site: {site[:50]}"
+
+
+def guard(wsgi_app: Callable, allowed: Iterable[str]) -> Callable:
+    allowed = frozenset(allowed)
+
+    def checked(environ: dict, start_response: Callable):
+        reason = refusal(environ, allowed)
+        if reason is None:
+            return wsgi_app(environ, start_response)
+        body = json.dumps({
+            "error": "cross_site", "status": 403,
+            "message": f"Refused: a state-changing request made by another site's page "
+                       f"({reason}). Use the playground's own page, or a client that is "
+                       f"not a browser.",
+        }).encode()
+        start_response("403 FORBIDDEN", [("Content-Type", "application/json"),
+                                         ("Content-Length", str(len(body))),
+                                         ("Vary", "Origin, Sec-Fetch-Site")])
+        return [body]
+
+    return checked

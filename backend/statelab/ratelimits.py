@@ -1,0 +1,74 @@
+"""Rate limits (Flask-Limiter) on what costs the server: logins and new labs.
+
+- Logins, per client address and lab (``STATELAB_LOGIN_RATE``, 10/minute): each one
+  is a 32 MiB, ~100 ms scrypt check.
+- New labs, per client address (``STATELAB_LAB_RATE``, 60/minute): each one may evict
+  an idle lab, with its comments and settings.
+
+Counters live in memory (one process), or in Redis when STATELAB_REDIS_URL is set, so
+every worker counts together. A breach answers JSON 429 ``rate_limited`` with
+``Retry-After``. The client address is ``request.remote_addr``: behind a proxy, apply
+Werkzeug's ``ProxyFix`` so it is the visitor's, not the proxy's.
+
+Flask-Limiter's own before/after/teardown hooks are not registered: the two guarded
+views check their limit themselves (its decorator does that when it wraps a view), so
+the lab's timeline does not show three limiter hooks on every request.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+
+from flask import Flask, jsonify, request
+from flask_limiter import Limiter
+from flask_limiter.errors import RateLimitExceeded
+
+from .labs import lab_from_environ
+
+LOGIN_VIEWS = ("api.cookie.login", "api.session.login", "api.server_session.login",
+               "classic.do_login")
+LAB_VIEWS = ("api.labs.create_lab",)
+
+
+def client_address() -> str:
+    return request.remote_addr or "unknown"
+
+
+def client_and_lab() -> str:
+    return f"{client_address()}|{lab_from_environ(request.environ) or '-'}"
+
+
+def install(app: Flask) -> Limiter:
+    """Guard the login and lab-creation views of ``app`` (call once they are registered)."""
+    config = app.config
+    limiter = Limiter(client_address, storage_uri=config["STATELAB_REDIS_URL"] or "memory://",
+                      key_prefix="statelab:limits", strategy="moving-window")
+    # Marked as installed before init_app, which then skips registering its hooks.
+    app.extensions.setdefault("limiter", set()).add(limiter)
+    limiter.init_app(app)
+    _guard(app, LOGIN_VIEWS, limiter.shared_limit(
+        lambda: config["STATELAB_LOGIN_RATE"], scope="login", key_func=client_and_lab,
+        error_message="Too many logins from this client in this lab"))
+    _guard(app, LAB_VIEWS, limiter.shared_limit(
+        lambda: config["STATELAB_LAB_RATE"], scope="labs",
+        error_message="Too many new labs from this client"))
+    app.register_error_handler(RateLimitExceeded, lambda error: _too_many(limiter, error))
+    return limiter
+
+
+def _guard(app: Flask, endpoints: tuple[str, ...], limit) -> None:
+    for endpoint in endpoints:
+        app.view_functions[endpoint] = limit(app.view_functions[endpoint])
+
+
+def _too_many(limiter: Limiter, error: RateLimitExceeded):
+    breached = limiter.current_limit
+    # window[0]: when the oldest counted hit leaves the window (reset_at adds a second)
+    wait = max(1, math.ceil(breached.window[0] - time.time())) if breached else 60
+    response = jsonify(error="rate_limited", status=429, retry_after=wait,
+                       message=f"{error.description} ({error.limit.limit}); "
+                               f"try again in {wait} s")
+    response.status_code = 429
+    response.headers["Retry-After"] = str(wait)
+    return response

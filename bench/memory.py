@@ -1,0 +1,105 @@
+"""Worst-case memory per lab on `make run` (python -m statelab, the embedded default).
+
+Starts the server with a throwaway instance folder, then fills LABS labs to every cap
+with the largest values the server keeps: a full hook log (STATELAB_LAB_EVENTS events)
+of requests whose path, query, Cookie header and user agent are all longer than the
+caps (so each is kept at its cap), and a full comment list (200 comments of 500
+characters by a 64-character author). It reads the server's resident memory (VmRSS)
+before and after, and prints the cost per lab and the projection for STATELAB_MAX_LABS.
+
+    .venv/bin/python bench/memory.py            # LABS=20 by default
+    LABS=200 .venv/bin/python bench/memory.py   # the full default cap (slow)
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+import requests
+
+LABS = int(os.environ.get("LABS", "20"))
+MAX_LABS = 200
+EVENTS = 2000
+COMMENTS = 200
+BIG = 12_000  # past every cap (tracing.py: 8192 for the Cookie header, less for the rest)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def rss_mb(pid: int) -> float:
+    with open(f"/proc/{pid}/status") as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    raise RuntimeError("no VmRSS")
+
+
+def fill(base: str, http: requests.Session) -> int:
+    """One lab to its caps; answer the number of requests it took. The log is filled
+    last, and only, with the requests that keep the most per event: a 404 whose path,
+    query, Cookie header and user agent are all at their caps."""
+    lab = http.post(f"{base}/api/labs", timeout=10).json()["id"]
+    author = "A" * 64
+    headers = {"X-Lab-Id": lab, "User-Agent": "u" * BIG, "X-Client-Id": "memory-bench",
+               "Cookie": f"username={author}; filler={'c' * BIG}"}
+    biggest = f"{base}/nowhere/{'p' * BIG}?{'q' * BIG}"
+
+    def events() -> int:
+        return http.get(f"{base}/api/labs/current", headers={"X-Lab-Id": lab},
+                        timeout=10).json()["events"]
+
+    # Events per request, counted while the log is far from full (a count is traced too).
+    first = events()
+    counting = events() - first
+    http.get(biggest, headers=headers, timeout=10)
+    per_request = events() - first - 2 * counting
+    for _ in range(COMMENTS):
+        http.post(f"{base}/api/cookie/comment", headers=headers, json={"text": "t" * 500},
+                  timeout=10)
+    needed = -(-EVENTS // per_request)
+    for _ in range(needed):
+        http.get(biggest, headers=headers, timeout=10)
+    return COMMENTS + 1 + needed
+
+
+def main() -> None:
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    with tempfile.TemporaryDirectory() as instance:
+        env = {**os.environ, "PORT": str(port), "STATELAB_INSTANCE_PATH": instance,
+               "STATELAB_LAB_RATE": "100000/minute"}
+        server = subprocess.Popen([sys.executable, "-m", "statelab"], env=env,
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            for _ in range(100):
+                try:
+                    requests.get(f"{base}/api/health", timeout=1)
+                    break
+                except requests.ConnectionError:
+                    time.sleep(0.1)
+            http = requests.Session()
+            fill(base, http)  # one lab first: imports, caches and first-request costs
+            before = rss_mb(server.pid)
+            started = time.time()
+            sent = sum(fill(base, http) for _ in range(LABS))
+            after = rss_mb(server.pid)
+        finally:
+            server.terminate()
+            server.wait(timeout=10)
+    per_lab = (after - before) / LABS
+    print(f"{LABS} labs filled with {sent} requests in {time.time() - started:.0f} s")
+    print(f"RSS before {before:.1f} MB, after {after:.1f} MB")
+    print(f"per lab: {per_lab:.2f} MB; {MAX_LABS} labs: about {before + per_lab * MAX_LABS:.0f} MB")
+
+
+if __name__ == "__main__":
+    main()

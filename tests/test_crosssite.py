@@ -1,0 +1,113 @@
+"""Cross-site requests (CSRF): refused when a browser says another site made them."""
+
+from __future__ import annotations
+
+import pytest
+import requests
+
+from .conftest import new_lab
+
+EVIL = "http://localhost:9999"
+ACTIONS = [("/api/cookie/comment", {"text": "as the victim"}),
+           ("/api/session/comment", {"text": "as the victim"}),
+           ("/api/server-session/comment", {"text": "as the victim"}),
+           ("/api/cookie/logout", None), ("/api/session/logout", None),
+           ("/api/server-session/logout", None), ("/api/cookies/clear", None),
+           ("/api/session/login", {"username": "Tom", "password": "123"})]
+
+
+@pytest.mark.parametrize("path, body", ACTIONS)
+@pytest.mark.parametrize("headers", [
+    {"Origin": EVIL}, {"Sec-Fetch-Site": "cross-site"}, {"Sec-Fetch-Site": "same-site"},
+    {"Origin": "null"}, {"Origin": EVIL, "Sec-Fetch-Site": "cross-site"}])
+def test_another_sites_post_is_refused(lab_client, path, body, headers):
+    response = lab_client.post(path, data=body, headers=headers)
+    assert response.status_code == 403
+    assert response.get_json()["error"] == "cross_site"
+
+
+def test_a_refused_comment_changes_nothing(lab_client):
+    lab_client.login("cookie")
+    response = lab_client.post("/api/cookie/comment", json={"text": "forged"},
+                               headers={"Origin": EVIL, "Sec-Fetch-Site": "cross-site"})
+    assert response.status_code == 403
+    assert lab_client.get("/api/comments").get_json()["comments"] == []
+    assert lab_client.get("/api/state").get_json()["mechanisms"]["cookie"]["user"] == "Tom"
+
+
+def test_login_csrf_through_the_tutorials_form_route_is_refused(lab_client):
+    response = lab_client.post("/login", data={"username": "Tom", "password": "123"},
+                               headers={"Origin": EVIL, "Sec-Fetch-Site": "cross-site"})
+    assert response.status_code == 403
+    assert response.get_json()["error"] == "cross_site"
+    assert "Set-Cookie" not in response.headers
+
+
+@pytest.mark.parametrize("headers", [
+    {}, {"Origin": "http://localhost"}, {"Sec-Fetch-Site": "same-origin"},
+    {"Sec-Fetch-Site": "none"},
+    {"Origin": "http://localhost", "Sec-Fetch-Site": "same-origin"}])
+def test_same_origin_and_header_less_requests_pass(lab_client, headers):
+    assert lab_client.login("session", headers=headers).status_code == 200
+    assert lab_client.post("/api/session/comment", json={"text": "hi"},
+                           headers=headers).status_code == 201
+
+
+def test_reads_are_never_refused(lab_client):
+    assert lab_client.get("/api/state", headers={"Origin": EVIL,
+                                                 "Sec-Fetch-Site": "cross-site"}).status_code == 200
+
+
+def test_a_configured_cors_origin_may_post(make_app):
+    client = make_app(STATELAB_CORS_ORIGINS=[EVIL]).test_client()
+    lab = new_lab(client)
+    response = client.post("/api/session/login", json={"username": "Tom", "password": "123"},
+                           headers={"X-Lab-Id": lab, "Origin": EVIL, "Sec-Fetch-Site": "cross-site"})
+    assert response.status_code == 200
+    assert response.headers["Access-Control-Allow-Origin"] == EVIL
+
+
+def test_own_origin_is_what_werkzeug_sees_on_a_real_server(live_lab):
+    """Host and scheme as a real HTTP server passes them: its own origin passes, the
+    same host on another port (another origin) does not."""
+    own = live_lab.base
+    other = own.rsplit(":", 1)[0] + ":1"
+    body = {"username": "Tom", "password": "123"}
+    assert live_lab.post(f"{own}/api/cookie/login", json=body,
+                         headers={"Origin": own}).status_code == 200
+    refused = live_lab.post(f"{own}/api/cookie/login", json=body, headers={"Origin": other})
+    assert refused.status_code == 403
+
+
+def test_a_refusal_runs_nothing_and_takes_no_room_in_the_log(lab_client):
+    lab_client.get("/api/state")
+    before = lab_client.events()
+    assert lab_client.post("/api/cookie/logout", headers={"Origin": EVIL}).status_code == 403
+    assert lab_client.events() == before
+
+
+@pytest.mark.parametrize("name", ["session", "server_session"])
+def test_session_cookies_are_samesite_lax_by_default(lab_client, name):
+    mechanism = {"session": "session", "server_session": "server-session"}[name]
+    cookie = lab_client.login(mechanism).headers["Set-Cookie"]
+    assert cookie.startswith(f"{name}=")
+    assert "SameSite=Lax" in cookie
+
+
+def test_samesite_follows_flasks_own_setting(make_app):
+    client = make_app(SESSION_COOKIE_SAMESITE="Strict").test_client()
+    lab = new_lab(client)
+    cookie = client.post("/api/server-session/login", headers={"X-Lab-Id": lab},
+                         json={"username": "Tom", "password": "123"}).headers["Set-Cookie"]
+    assert "SameSite=Strict" in cookie
+
+
+def test_cors_preflight_naming_the_lab_header_passes_without_a_lab(make_app):
+    client = make_app(STATELAB_CORS_ORIGINS=[EVIL]).test_client()
+    response = client.options("/api/session/login", headers={
+        "Origin": EVIL, "Access-Control-Request-Method": "POST",
+        "Access-Control-Request-Headers": "content-type, x-lab-id, x-client-id"})
+    assert response.status_code == 200
+    assert response.headers["Access-Control-Allow-Origin"] == EVIL
+    assert "x-lab-id" in response.headers["Access-Control-Allow-Headers"].lower()
+

@@ -1,0 +1,73 @@
+"""`make run` (python -m statelab): the errors Werkzeug's server answers itself are JSON."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+
+import pytest
+import requests
+
+from .conftest import free_port
+
+
+@pytest.fixture
+def make_run(tmp_path):
+    port = free_port()
+    env = {**os.environ, "PORT": str(port), "HOST": "127.0.0.1",
+           "STATELAB_INSTANCE_PATH": str(tmp_path / "instance")}
+    proc = subprocess.Popen([sys.executable, "-m", "statelab"], env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.time() + 20
+    while time.time() < deadline:
+        try:
+            requests.get(f"{base}/api/health", timeout=1)
+            break
+        except requests.ConnectionError:
+            time.sleep(0.1)
+    else:
+        proc.kill()
+        pytest.fail("python -m statelab did not start")
+    yield port
+    proc.terminate()
+    proc.wait(timeout=10)
+
+
+def _raw(port: int, request: bytes) -> tuple[str, dict, bytes]:
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+        sock.sendall(request)
+        data = b""
+        while chunk := sock.recv(65536):
+            data += chunk
+    head, _, body = data.partition(b"\r\n\r\n")
+    lines = head.decode("latin-1").split("\r\n")
+    headers = dict(line.split(": ", 1) for line in lines[1:])
+    return lines[0], headers, body
+
+
+@pytest.mark.parametrize("request_bytes, status, error", [
+    (b"GET /api/health HTTP/1.1\r\nHost: x\r\nX-Big: " + b"b" * 70_000 + b"\r\n\r\n",
+     431, "request_header_fields_too_large"),
+    (b"GET /" + b"u" * 70_000 + b" HTTP/1.1\r\nHost: x\r\n\r\n", 414, "request_uri_too_long"),
+    (b"GET / HTTP/1.1\r\n" + b"".join(b"X-H%d: 1\r\n" % i for i in range(120)) + b"\r\n",
+     431, "request_header_fields_too_large"),
+    (b"GET / / HTTP/1.1\r\nHost: x\r\n\r\n", 400, "bad_request"),
+])
+def test_errors_the_server_answers_itself_are_json(make_run, request_bytes, status, error):
+    line, headers, body = _raw(make_run, request_bytes)
+    assert line.startswith(f"HTTP/1.0 {status} ") or line.startswith(f"HTTP/1.1 {status} ")
+    assert headers["Content-Type"] == "application/json"
+    import json
+    assert json.loads(body) == {"error": error, "status": status,
+                                "message": json.loads(body)["message"]}
+
+
+def test_put_on_cookies_clear_is_405_with_allow(lab_client):
+    response = lab_client.put("/api/cookies/clear", json={"value": "x"})
+    assert response.status_code == 405
+    assert "POST" in response.headers["Allow"]
+    assert response.get_json()["error"] == "method_not_allowed"

@@ -1,0 +1,140 @@
+"""Logins and new labs are rate-limited (Flask-Limiter); password checks are bounded."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+import requests
+
+from statelab.accounts import ChecksBusy, PasswordChecks
+
+from .conftest import new_lab
+
+LOGIN = {"username": "Tom", "password": "wrong"}
+
+
+def _login(client, lab, path="/api/session/login", **extra):
+    return client.post(path, json=LOGIN, headers={"X-Lab-Id": lab, **extra})
+
+
+def test_logins_per_client_and_lab_get_a_json_429_with_retry_after(make_app):
+    client = make_app(STATELAB_LOGIN_RATE="3/minute").test_client()
+    lab = new_lab(client)
+    assert [_login(client, lab).status_code for _ in range(3)] == [401, 401, 401]
+    refused = _login(client, lab)
+    assert refused.status_code == 429
+    body = refused.get_json()
+    assert body["error"] == "rate_limited" and body["status"] == 429
+    assert 1 <= int(refused.headers["Retry-After"]) <= 60
+    assert body["retry_after"] == int(refused.headers["Retry-After"])
+
+
+def test_the_login_limit_is_shared_by_every_login_route_of_a_lab(make_app):
+    client = make_app(STATELAB_LOGIN_RATE="3/minute").test_client()
+    lab = new_lab(client)
+    _login(client, lab, "/api/cookie/login")
+    _login(client, lab, "/api/server-session/login")
+    client.post("/login", data=LOGIN, headers={"X-Lab-Id": lab})
+    assert _login(client, lab).status_code == 429
+    tutorial = client.post("/login", data=LOGIN, headers={"X-Lab-Id": lab})
+    assert tutorial.status_code == 429 and tutorial.get_json()["error"] == "rate_limited"
+
+
+def test_another_lab_or_client_has_its_own_count(make_app):
+    client = make_app(STATELAB_LOGIN_RATE="2/minute").test_client()
+    lab, other = new_lab(client), new_lab(client)
+    for _ in range(2):
+        _login(client, lab)
+    assert _login(client, lab).status_code == 429
+    assert _login(client, other).status_code == 401
+    elsewhere = client.post("/api/session/login", json=LOGIN, headers={"X-Lab-Id": lab},
+                            environ_base={"REMOTE_ADDR": "10.0.0.7"})
+    assert elsewhere.status_code == 401
+
+
+def test_lab_creation_per_client_is_limited(make_app):
+    client = make_app(STATELAB_LAB_RATE="4/minute").test_client()
+    statuses = [client.post("/api/labs").status_code for _ in range(5)]
+    assert statuses == [201, 201, 201, 201, 429]
+
+
+def test_workers_on_one_redis_count_together(make_app, redis_url, redis_client):
+    """Two apps (two worker processes, as gunicorn -w 2 would run) share the counter."""
+    overrides = {"STATELAB_REDIS_URL": redis_url, "STATELAB_LOGIN_RATE": "2/minute"}
+    first = make_app(**overrides).test_client()
+    second = make_app(**overrides).test_client()
+    lab = new_lab(first)
+    assert _login(first, lab).status_code == 401
+    assert _login(second, lab).status_code == 401
+    assert _login(first, lab).status_code == 429
+    assert redis_client.keys("LIMITS:LIMITER/statelab:limits/*")
+
+
+def test_the_limiter_adds_no_hook_to_the_timeline(lab_client):
+    lab_client.login("session")
+    functions = [s["function"] or "" for s in lab_client.last_trace()["steps"]]
+    assert not [f for f in functions if "limiter" in f.lower()]
+
+
+def test_password_checks_wait_for_a_slot_then_give_up():
+    checks = PasswordChecks(slots=1, wait=0.01)
+    started = threading.Event()
+    results = []
+
+    def slow_check():
+        started.set()
+        results.append(checks.check("Tom", "123"))  # a real scrypt: ~100 ms
+
+    worker = threading.Thread(target=slow_check)
+    worker.start()
+    started.wait()
+    with pytest.raises(ChecksBusy):
+        for _ in range(50):  # until the other check holds the slot
+            checks.check("Tom", "no")
+    worker.join()
+    assert results == [True]
+    assert checks.check("Tom", "123") is True  # the slot was given back
+
+
+def test_saturated_password_checks_answer_a_json_503(make_app):
+    from werkzeug.serving import make_server
+
+    from .conftest import free_port
+
+    app = make_app(STATELAB_PASSWORD_CHECKS=1, STATELAB_PASSWORD_WAIT=0.0)
+    server = make_server("127.0.0.1", free_port(), app, threaded=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{server.port}"
+    try:
+        labs = [requests.post(f"{base}/api/labs", timeout=5).json()["id"] for _ in range(6)]
+        answers = []
+        start = threading.Barrier(len(labs))
+
+        def login(lab):
+            start.wait()
+            answers.append(requests.post(f"{base}/api/session/login", json=LOGIN,
+                                         headers={"X-Lab-Id": lab}, timeout=10))
+
+        threads = [threading.Thread(target=login, args=(lab,)) for lab in labs]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    finally:
+        server.shutdown()
+    statuses = sorted(a.status_code for a in answers)
+    assert set(statuses) <= {401, 503} and 503 in statuses and 401 in statuses
+    busy = next(a for a in answers if a.status_code == 503)
+    assert busy.json()["error"] == "busy" and busy.headers["Retry-After"] == "1"
+
+
+def test_a_full_server_refuses_a_new_lab_instead_of_evicting_a_recent_one(make_app):
+    client = make_app(STATELAB_MAX_LABS=2, STATELAB_LAB_KEEP_SECONDS=300).test_client()
+    kept = [new_lab(client), new_lab(client)]
+    refused = client.post("/api/labs")
+    assert refused.status_code == 503
+    assert refused.get_json()["error"] == "labs_full"
+    assert 1 <= int(refused.headers["Retry-After"]) <= 300
+    for lab in kept:
+        assert client.get("/api/state", headers={"X-Lab-Id": lab}).status_code == 200
