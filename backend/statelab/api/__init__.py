@@ -61,6 +61,5 @@ def register(app: Flask) -> None:
 
 
 def _busy():
-    body, status = ApiError(503, "busy", "Too many password checks are running; "
-                            "try again in a moment").response()
-    return body, status, {"Retry-After": "1"}
+    return ApiError(503, "busy", "Too many password checks are running; try again in a "
+                    "moment", headers={"Retry-After": "1"}).response()

@@ -22,10 +22,9 @@ def create_lab():
         lab = _lab().labs.create()
     except LabsFull as full:
         wait = max(1, math.ceil(full.retry_after))
-        body, status = ApiError(503, "labs_full", "Every lab is in use (watched, or used "
-                                "in the last few minutes); try again later",
-                                retry_after=wait).response()
-        return body, status, {"Retry-After": str(wait)}
+        return ApiError(503, "labs_full", "Every lab is in use (watched, or used in the "
+                        "last few minutes); try again later", retry_after=wait,
+                        headers={"Retry-After": str(wait)}).response()
     return jsonify(id=lab, url=f"/?lab={lab}"), 201
 
 
