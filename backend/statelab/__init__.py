@@ -7,12 +7,13 @@ from pathlib import Path
 from typing import Any
 
 from cachelib import FileSystemCache
-from flask import Flask, send_from_directory
+from flask import send_from_directory
 from flask_session.cachelib import CacheLibSessionInterface
 from flask_session.redis import RedisSessionInterface
 
-from . import api, classic, config, demo_hooks
+from . import api, classic, config, demo_blueprint, demo_hooks
 from .events import MemoryBus, RedisBus
+from .lab_flask import LabFlask, answer_propagated
 from .labs import Labs, client_from_environ, lab_from_environ
 from .sessions import LabSessionInterface
 from .store import MemoryStore, RedisStore
@@ -38,9 +39,9 @@ class StateLab:
     labs: Labs
 
 
-def create_app(config_overrides: dict | None = None) -> Flask:
+def create_app(config_overrides: dict | None = None) -> LabFlask:
     overrides = config_overrides or {}
-    app = Flask(__name__, instance_path=overrides.get("INSTANCE_PATH") or _instance_path(),
+    app = LabFlask(__name__, instance_path=overrides.get("INSTANCE_PATH") or _instance_path(),
                 instance_relative_config=True, static_folder=None)
     config.load(app, overrides)
     frontend = app.config["STATELAB_FRONTEND"]
@@ -56,6 +57,7 @@ def create_app(config_overrides: dict | None = None) -> Flask:
     demo_hooks.register(app)
     api.register(app)
     app.register_blueprint(classic.bp)
+    app.register_blueprint(demo_blueprint.bp)
 
     @app.get("/")
     def index():
@@ -68,7 +70,7 @@ def create_app(config_overrides: dict | None = None) -> Flask:
         HookTracer(app, bus=lab.bus, select=_traced_lab,
                    snapshot=app.session_interface.trace_snapshot,
                    describe=app.session_interface.describe_snapshot)
-    app.wsgi_app = _lab_middleware(app.wsgi_app, lab.labs)
+    app.wsgi_app = answer_propagated(_lab_middleware(app.wsgi_app, lab.labs))
     return app
 
 
@@ -78,7 +80,7 @@ def _instance_path() -> str | None:
     return os.environ.get("STATELAB_INSTANCE_PATH") or None
 
 
-def _backends(app: Flask) -> StateLab:
+def _backends(app: LabFlask) -> StateLab:
     cfg = app.config
     if cfg["STATELAB_REDIS_URL"]:
         import redis
@@ -92,7 +94,7 @@ def _backends(app: Flask) -> StateLab:
     return StateLab(store, bus, Labs(store, bus))
 
 
-def _session_interface(app: Flask) -> LabSessionInterface:
+def _session_interface(app: LabFlask) -> LabSessionInterface:
     # permanent=False: the server_session cookie is a browser-session cookie (unless a
     # login asks for a lifetime), and Flask-Session only sends it when it changes.
     common = {"key_prefix": "statelab:session:", "permanent": False}
@@ -106,7 +108,7 @@ def _session_interface(app: Flask) -> LabSessionInterface:
     return LabSessionInterface(app, CacheLibSessionInterface(app, cache, **common), "cachelib")
 
 
-def _cors(app: Flask) -> None:
+def _cors(app: LabFlask) -> None:
     origins = app.config["STATELAB_CORS_ORIGINS"]
     if not origins:
         return

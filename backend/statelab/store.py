@@ -12,7 +12,8 @@ import threading
 import time
 from collections import OrderedDict, deque
 
-DEFAULT_SETTINGS = {"custom_error_handlers": True, "short_circuit": False}
+DEFAULT_SETTINGS = {"custom_error_handlers": True, "short_circuit": False,
+                    "propagate_exceptions": False}
 MAX_COMMENTS = 200
 
 
@@ -40,6 +41,7 @@ class MemoryStore:
             self._labs[lab] = {
                 "created": time.time(), "comments": deque(maxlen=MAX_COMMENTS),
                 "next_comment": 1, "settings": dict(DEFAULT_SETTINGS), "first_done": False,
+                "keys": None,
             }
         return evicted
 
@@ -95,6 +97,19 @@ class MemoryStore:
             first, record["first_done"] = not record["first_done"], True
             return first
 
+    def rearm_first_request(self, lab: str) -> None:
+        with self._lock:
+            self._record(lab)["first_done"] = False
+
+    def keys(self, lab: str) -> dict | None:
+        """The lab's signing keys (see ``secret_keys.py``); None: the instance's."""
+        record = self._labs.get(lab)
+        return record["keys"] if record else None
+
+    def set_keys(self, lab: str, keys: dict | None) -> None:
+        with self._lock:
+            self._record(lab)["keys"] = keys
+
 
 class RedisStore:
     def __init__(self, client, max_labs: int = 200, prefix: str = "statelab:",
@@ -108,7 +123,7 @@ class RedisStore:
         return f"{self.prefix}{kind}:{lab}" if lab else f"{self.prefix}{kind}"
 
     def _lab_keys(self, lab: str) -> list[str]:
-        return [self._k(kind, lab) for kind in ("lab", "comments", "settings")]
+        return [self._k(kind, lab) for kind in ("lab", "comments", "settings", "keys")]
 
     def create_lab(self, lab: str, busy=lambda lab: False) -> list[str]:
         index = self._k("labs")
@@ -186,6 +201,20 @@ class RedisStore:
     def first_request(self, lab: str) -> bool:
         exists, count = self._hincr(lab, "first_done")
         return exists and count == 1
+
+    def rearm_first_request(self, lab: str) -> None:
+        if not self.exists(lab):
+            raise UnknownLab(lab)
+        self.client.hset(self._k("lab", lab), "first_done", 0)
+
+    def keys(self, lab: str) -> dict | None:
+        stored = self.client.get(self._k("keys", lab))
+        return json.loads(stored) if stored else None
+
+    def set_keys(self, lab: str, keys: dict | None) -> None:
+        if not self.exists(lab):
+            raise UnknownLab(lab)
+        self.client.set(self._k("keys", lab), json.dumps(keys), ex=self.idle_ttl)
 
     def _hincr(self, lab: str, field: str) -> tuple[bool, int]:
         """Count ``field`` up in one round trip; answer whether the lab exists and the
