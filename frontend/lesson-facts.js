@@ -1,0 +1,144 @@
+// What a lesson reads off measured traces and state, in the page's words. Pure: no DOM.
+
+import { errorText } from './step-notes.js';
+
+const has = (trace, name) => trace.steps.some((s) => s.name === name);
+
+/**
+ * What Flask did with one request that failed, from its trace: the rows of the
+ * propagate lesson's side-by-side table.
+ */
+export function errorOutcome(trace) {
+  const teardown = trace.steps.find((s) => s.name === 'teardown_request');
+  return {
+    status: trace.end?.status ?? null,
+    got_request_exception: has(trace, 'got_request_exception'),
+    errorhandler: has(trace, 'errorhandler'),
+    after_request: has(trace, 'after_request'),
+    save_session: has(trace, 'save_session'),
+    request_finished: has(trace, 'request_finished'),
+    teardown: teardown ? errorText(teardown.error) : 'not run',
+    propagated: Boolean(trace.end?.error),
+  };
+}
+
+export const OUTCOME_ROWS = [
+  ['status', 'Status'],
+  ['got_request_exception', 'got_request_exception sent'],
+  ['errorhandler', '500 handler ran'],
+  ['after_request', 'after_request ran'],
+  ['save_session', 'session saved'],
+  ['request_finished', 'request_finished sent'],
+  ['teardown', 'teardown received'],
+  ['propagated', 'Flask re-raised it'],
+];
+
+/** The hook steps of a trace, each with where it was registered and which way it runs. */
+export function hookOrder(trace) {
+  const IN = new Set(['url_value_preprocessor', 'before_request']);
+  const OUT = new Set(['after_this_request', 'after_request', 'teardown_request']);
+  return trace.steps
+    .filter((s) => IN.has(s.name) || OUT.has(s.name) || s.kind === 'after_this_request')
+    .map((s) => ({
+      name: s.name, function: s.function, scope: s.blueprint ?? 'app',
+      way: IN.has(s.name) ? 'in' : 'out',
+    }));
+}
+
+/** Scopes in the order they first ran, per way: {in: ['app', 'demo'], out: ['demo', 'app']}. */
+export function scopeOrder(hooks, names) {
+  const pick = (way) => {
+    const seen = [];
+    for (const hook of hooks) {
+      if (hook.way !== way || (names && !names.includes(hook.name))) continue;
+      if (!seen.includes(hook.scope)) seen.push(hook.scope);
+    }
+    return seen;
+  };
+  return { in: pick('in'), out: pick('out') };
+}
+
+/**
+ * The stream lesson: when each chunk was produced and when teardown ran, both in ms
+ * from the request's start (chunks carry epoch seconds, steps an offset).
+ */
+export function streamTiming(trace, chunks) {
+  const start = trace.request?.time ?? trace.time;
+  const teardown = trace.steps.find((s) => s.name === 'teardown_request');
+  const at = chunks.map((c) => ({ chunk: c.chunk, ms: (c.produced_at - start) * 1000 }));
+  const teardownMs = teardown ? teardown.offset_ms : null;
+  const lastChunk = at.length ? Math.max(...at.map((c) => c.ms)) : null;
+  return {
+    chunks: at,
+    teardownMs,
+    teardownAfterBody: teardownMs !== null && lastChunk !== null && teardownMs >= lastChunk,
+  };
+}
+
+/** Parse the stream lesson's body: one JSON object a line; other lines are skipped. */
+export function parseChunks(text) {
+  const chunks = [];
+  for (const line of text.split('\n')) {
+    if (!line.trim()) continue;
+    try {
+      const value = JSON.parse(line);
+      if (Number.isFinite(value?.chunk) && Number.isFinite(value?.produced_at)) chunks.push(value);
+    } catch {
+      // not a chunk line
+    }
+  }
+  return chunks;
+}
+
+export const COPYABLE = [
+  { mechanism: 'cookie', cookie: 'username' },
+  { mechanism: 'session', cookie: 'session' },
+  { mechanism: 'server-session', cookie: 'server_session' },
+];
+
+/** The cookies worth copying from a state answer: {name: value} for those present. */
+export function copyCookies(server) {
+  const copy = {};
+  for (const { cookie } of COPYABLE) {
+    const value = server?.cookies?.[cookie];
+    if (value !== undefined) copy[cookie] = value;
+  }
+  return copy;
+}
+
+/**
+ * After a replay: per mechanism, whether the copy was replayed, whether the server
+ * received exactly it, and whom the server believes.
+ */
+export function replayVerdicts(copy, server) {
+  return COPYABLE.map(({ mechanism, cookie }) => {
+    const replayed = copy[cookie] !== undefined;
+    const received = server?.cookies?.[cookie];
+    return {
+      mechanism, cookie, replayed,
+      received: replayed && received === copy[cookie],
+      user: server?.mechanisms?.[mechanism]?.user ?? null,
+      problem: mechanism === 'session' ? server?.mechanisms?.session?.decoded?.problem ?? null : null,
+    };
+  });
+}
+
+/** Set-Cookie attributes as the lab explains them, for one cookie's last Set-Cookie. */
+export function cookieAttributeNotes(attributes = {}) {
+  const sameSite = typeof attributes.samesite === 'string' ? attributes.samesite : null;
+  const secure = attributes.secure === true;
+  const notes = [];
+  if (sameSite === null) {
+    notes.push('No SameSite: Chromium treats it as Lax, but for 2 minutes after it is set a top-level cross-site POST still carries it ("Lax+POST").');
+  } else if (/^lax$/i.test(sameSite)) {
+    notes.push('SameSite=Lax: sent on top-level cross-site GET navigations, not on cross-site subresource requests or POSTs.');
+  } else if (/^strict$/i.test(sameSite)) {
+    notes.push('SameSite=Strict: never sent on a request started from another site, not even a link.');
+  } else if (/^none$/i.test(sameSite)) {
+    notes.push(secure
+      ? 'SameSite=None; Secure: sent on cross-site requests too.'
+      : 'SameSite=None without Secure: Chromium refuses to store the cookie at all.');
+  }
+  if (secure) notes.push('Secure: sent only over HTTPS, and Chromium counts localhost and 127.0.0.1 as secure, so it works here over HTTP.');
+  return notes;
+}
