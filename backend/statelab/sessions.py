@@ -22,6 +22,7 @@ from flask_session.base import ServerSideSession, ServerSideSessionInterface
 from itsdangerous import BadSignature, SignatureExpired
 from itsdangerous.encoding import base64_decode, bytes_to_int
 
+from . import secret_keys
 from .tracing import annotate, jsonable
 
 SERVER_COOKIE = "server_session"
@@ -62,6 +63,11 @@ class LabSessionInterface(SecureCookieSessionInterface):
         self.server_app = _RenamedCookieApp(app, SERVER_COOKIE)
         server.get_expiration_time = lambda app_, session: _expiry(
             session, ServerSideSessionInterface.get_expiration_time(server, app_, session))
+
+    def get_signing_serializer(self, app: Flask):
+        # A lab may sign with its own keys (secret_keys.py); Flask still builds the
+        # serializer and orders the keys.
+        return super().get_signing_serializer(secret_keys.signing_app(app))
 
     def get_expiration_time(self, app: Flask, session: Any) -> datetime | None:
         return _expiry(session, super().get_expiration_time(app, session))
