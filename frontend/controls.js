@@ -21,6 +21,8 @@ export function createControls(actions) {
       username: String(data.get('username') ?? ''),
       password: String(data.get('password') ?? ''),
       maxAge: maxAge ? Number(maxAge) : null,
+      samesite: String(data.get('samesite') ?? 'Lax'),
+      secure: data.get('secure') === 'on',
     });
   });
 

@@ -118,9 +118,24 @@ export function replayVerdicts(copy, server) {
       mechanism, cookie, replayed,
       received: replayed && received === copy[cookie],
       user: server?.mechanisms?.[mechanism]?.user ?? null,
-      problem: mechanism === 'session' ? server?.mechanisms?.session?.decoded?.problem ?? null : null,
+      problem: replayed ? replayProblem(mechanism, server?.mechanisms?.[mechanism]) : null,
     };
   });
+}
+
+function replayProblem(mechanism, mech) {
+  if (mechanism === 'session') return mech?.decoded?.problem ?? null;
+  if (mechanism === 'server-session' && mech?.stored === false) return 'no data stored for this id';
+  return null;
+}
+
+/**
+ * Did the browser keep a cookie the server set? Measured: the value a later request
+ * carried (`server.cookies`) against the value in the Set-Cookie.
+ */
+export function carried(setCookie, server) {
+  if (!setCookie || !server) return null;
+  return server.cookies?.[setCookie.name] === setCookie.value;
 }
 
 /** Set-Cookie attributes as the lab explains them, for one cookie's last Set-Cookie. */
@@ -141,4 +156,9 @@ export function cookieAttributeNotes(attributes = {}) {
   }
   if (secure) notes.push('Secure: sent only over HTTPS, and Chromium counts localhost and 127.0.0.1 as secure, so it works here over HTTP.');
   return notes;
+}
+
+/** The SameSite and Secure attributes as written in a Set-Cookie, e.g. ["SameSite=Lax", "Secure"]. */
+export function cookieFlags(attributes = {}) {
+  return [attributes.samesite ? `SameSite=${attributes.samesite}` : null, attributes.secure ? 'Secure' : null].filter(Boolean);
 }

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  errorOutcome, hookOrder, scopeOrder, streamTiming, parseChunks, copyCookies, replayVerdicts, cookieAttributeNotes,
+  carried, cookieFlags, errorOutcome, hookOrder, scopeOrder, streamTiming, parseChunks, copyCookies, replayVerdicts, cookieAttributeNotes,
 } from '../lesson-facts.js';
 
 const s = (name, extra = {}) => ({ name, kind: 'hook', function: `f.${name}`, blueprint: null, error: null, offset_ms: 0, duration_ms: 1, detail: {}, ...extra });
@@ -58,6 +58,16 @@ test('copy and replay: per mechanism, what was sent and whom the server believes
     ['session', true, true, null, 'bad_signature'],
     ['server-session', false, false, null, null],
   ]);
+  const after = replayVerdicts({ server_session: 'sid1' }, { cookies: { server_session: 'sid1' }, mechanisms: { 'server-session': { user: null, stored: false } } });
+  assert.equal(after[2].problem, 'no data stored for this id');
+});
+
+test('carried: whether the next request sent back exactly what was set', () => {
+  const set = { name: 'session', value: '.eJx' };
+  assert.equal(carried(set, { cookies: { session: '.eJx' } }), true);
+  assert.equal(carried(set, { cookies: { session: 'older' } }), false);
+  assert.equal(carried(set, { cookies: {} }), false);
+  assert.equal(carried(null, { cookies: {} }), null);
 });
 
 test('cookie attributes explained as Chromium treats them', () => {
@@ -68,4 +78,9 @@ test('cookie attributes explained as Chromium treats them', () => {
   assert.match(secure[0], /cross-site requests too/);
   assert.match(secure[1], /localhost and 127\.0\.0\.1 as secure/);
   assert.match(cookieAttributeNotes({ samesite: 'Strict' })[0], /never sent/);
+});
+
+test('cookie flags as the Set-Cookie wrote them', () => {
+  assert.deepEqual(cookieFlags({ samesite: 'Lax', secure: true, httponly: true }), ['SameSite=Lax', 'Secure']);
+  assert.deepEqual(cookieFlags({}), []);
 });
