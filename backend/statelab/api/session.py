@@ -13,7 +13,7 @@ import secrets
 from flask import jsonify, session
 
 from ..sessions import MAX_AGE_KEY
-from .inputs import integer, read_body
+from .inputs import ApiError, integer, read_body
 from .mechanisms import Mechanism, blueprint
 
 FILLER_KEY = "filler"
@@ -50,7 +50,7 @@ def fill():
     past 4093 bytes Werkzeug warns that browsers may drop the cookie."""
     size = integer(read_body(), "bytes", low=0, high=MAX_FILLER)
     if size is None:
-        size = 0
+        raise ApiError(400, "missing_field", "'bytes' is required", field="bytes")
     if size:
         session[FILLER_KEY] = secrets.token_hex((size + 1) // 2)[:size]
     else:
