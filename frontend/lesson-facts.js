@@ -1,7 +1,5 @@
 // What a lesson reads off measured traces and state, in the page's words. Pure: no DOM.
 
-import { errorText } from './step-notes.js';
-
 const has = (trace, name) => trace.steps.some((s) => s.name === name);
 
 /**
@@ -17,7 +15,7 @@ export function errorOutcome(trace) {
     after_request: has(trace, 'after_request'),
     save_session: has(trace, 'save_session'),
     request_finished: has(trace, 'request_finished'),
-    teardown: teardown ? errorText(teardown.error) : 'not run',
+    teardown: teardown ? teardown.error?.type ?? 'None' : 'not run',
     propagated: Boolean(trace.end?.error),
   };
 }
@@ -59,20 +57,23 @@ export function scopeOrder(hooks, names) {
 }
 
 /**
- * The stream lesson: when each chunk was produced and when teardown ran, both in ms
- * from the request's start (chunks carry epoch seconds, steps an offset).
+ * The stream lesson, measured inside Flask: when each chunk was produced (ms from the
+ * request's start) and how many teardown passes had run by then; and each traced
+ * teardown pass with how many chunks existed when it ran.
  */
 export function streamTiming(trace, chunks) {
   const start = trace.request?.time ?? trace.time;
-  const teardown = trace.steps.find((s) => s.name === 'teardown_request');
-  const at = chunks.map((c) => ({ chunk: c.chunk, ms: (c.produced_at - start) * 1000 }));
-  const teardownMs = teardown ? teardown.offset_ms : null;
-  const lastChunk = at.length ? Math.max(...at.map((c) => c.ms)) : null;
   return {
-    chunks: at,
-    teardownMs,
-    teardownAfterBody: teardownMs !== null && lastChunk !== null && teardownMs >= lastChunk,
+    chunks: chunks.map((c) => ({ chunk: c.chunk, ms: (c.produced_at - start) * 1000, teardownsBefore: c.teardowns_before ?? null })),
+    passes: trace.steps.filter((s) => s.name === 'teardown_request' && s.detail?.teardown_pass)
+      .map((s) => ({ pass: s.detail.teardown_pass, ms: s.offset_ms, chunksProduced: s.detail.chunks_produced })),
   };
+}
+
+/** Whether teardown ran before the body: a pass saw no chunk, and every chunk came after one. */
+export function teardownBeforeBody(timing) {
+  return timing.passes.some((p) => p.chunksProduced === 0)
+    && timing.chunks.length > 0 && timing.chunks.every((c) => c.teardownsBefore >= 1);
 }
 
 /** Parse the stream lesson's body: one JSON object a line; other lines are skipped. */

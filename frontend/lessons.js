@@ -4,13 +4,13 @@
 import { $, $$, h, fill } from './dom.js';
 import {
   OUTCOME_ROWS, carried, cookieAttributeNotes, cookieFlags, copyCookies, errorOutcome, hookOrder, parseChunks,
-  replayVerdicts, scopeOrder, streamTiming,
+  replayVerdicts, scopeOrder, streamTiming, teardownBeforeBody,
 } from './lesson-facts.js';
 import { MECHANISMS } from './mechanisms.js';
 import { parseSetCookie } from './cookies.js';
 import { formatDuration, responseMessage, statusClass } from './format.js';
 
-const yesNo = (value) => h('span', { class: `badge ${value ? 'ok' : 'bad'}` }, value ? 'yes' : 'no');
+const yesNo = (value) => h('span', { class: `badge ${value ? 'on' : 'off'}` }, value ? 'yes' : 'no');
 
 function answerLine(res) {
   if (!res) return h('p', { class: 'alert' }, 'The request did not reach the server.');
@@ -23,14 +23,6 @@ function answerLine(res) {
 
 function outputCount(trace) {
   return trace ? trace.steps.reduce((n, s) => n + (s.output?.length ?? 0), 0) : 0;
-}
-
-/** Wait (bounded) until a live trace has a step it may still be missing. */
-async function untilStep(trace, name, ms = 3000) {
-  for (let waited = 0; trace && waited < ms && !trace.steps.some((s) => s.name === name); waited += 100) {
-    await new Promise((resolve) => { setTimeout(resolve, 100); });
-  }
-  return trace;
 }
 
 function tutorialLesson({ api, traced, getState }) {
@@ -86,7 +78,7 @@ function propagateLesson({ api, act, traced, getState, refresh }) {
         const { trace } = await traced('GET', `/api/error/${kind}`, () => api.error(kind));
         columns.push({
           key: `${kind}-${on ? 'on' : 'off'}`,
-          label: `${kind === '500' ? 'abort(500)' : 'raise'}, ${on ? 'on' : 'off'}`,
+          label: [kind === '500' ? 'abort(500)' : 'raise', h('br'), `switch ${on ? 'on' : 'off'}`],
           outcome: trace ? errorOutcome(trace) : null,
         });
       }
@@ -139,16 +131,19 @@ function blueprintLesson({ api, traced }) {
           : `The callback ran as step ${callback + 1}, ${callback < firstAfter ? 'before' : 'after'} the first after_request hook.`),
         hooksList(trace)];
     },
-    async stream(res, trace) {
-      await untilStep(trace, 'teardown_request');
+    stream(res, trace) {
       const timing = streamTiming(trace, parseChunks(res.text));
+      const secondPass = timing.passes.some((p) => p.pass > 1);
       return [
         h('ul', { class: 'facts-list' },
-          timing.chunks.map((c) => h('li', {}, `chunk ${c.chunk} produced at +${formatDuration(c.ms)}`)),
-          h('li', {}, timing.teardownMs === null ? 'no teardown_request step yet' : `teardown_request at +${formatDuration(timing.teardownMs)}`)),
-        h('p', { class: 'finding', 'data-testid': 'stream-finding' }, timing.teardownAfterBody
-          ? 'Teardown ran after the last chunk: stream_with_context keeps the request context open while the body is produced.'
-          : 'Teardown ran before the body was done.')];
+          timing.passes.map((p) => h('li', {}, `teardown_request pass ${p.pass} at +${formatDuration(p.ms)}: ${p.chunksProduced} chunks produced by then`)),
+          timing.chunks.map((c) => h('li', {}, `chunk ${c.chunk} produced at +${formatDuration(c.ms)}, after ${c.teardownsBefore} teardown pass${c.teardownsBefore === 1 ? '' : 'es'}`))),
+        h('p', { class: 'finding', 'data-testid': 'stream-finding' }, teardownBeforeBody(timing)
+          ? 'Teardown ran when the view returned, before any of the body was produced.'
+          : 'Teardown did not run before the body.'),
+        h('p', { class: 'hint' }, secondPass
+          ? 'stream_with_context pushed the contexts again for the body, so teardown ran once more after the last chunk.'
+          : 'Flask 3.1.3\'s stream_with_context pushes the contexts again while the body runs, so teardown runs once more after the last chunk; that pass comes after the trace ended, so it is not shown.')];
     },
   };
 
@@ -157,7 +152,7 @@ function blueprintLesson({ api, traced }) {
       const route = button.dataset.demo;
       const query = route === 'stream' ? '?chunks=3&delay_ms=200' : '';
       const { res, trace } = await traced('GET', `/demo/${word()}/${route}`, () => api.demo(word(), route, query));
-      fill(result, answerLine(res), trace ? await show[route](res, trace) : h('p', { class: 'alert' }, 'The trace did not arrive.'));
+      fill(result, answerLine(res), trace ? show[route](res, trace) : h('p', { class: 'alert' }, 'The trace did not arrive.'));
     });
   }
 }
@@ -320,7 +315,17 @@ function renderSameSite(state) {
     : h('p', { class: 'empty' }, 'Log in to see the cookie the server set.'));
 }
 
+/** Links to a lesson (#lesson-...) open it. */
+function openLinkedLessons() {
+  document.addEventListener('click', (e) => {
+    const link = e.target.closest?.('a[href^="#lesson-"]');
+    const lesson = link && document.getElementById(link.getAttribute('href').slice(1));
+    if (lesson) lesson.open = true;
+  });
+}
+
 export function createLessons(ctx) {
+  openLinkedLessons();
   tutorialLesson(ctx);
   propagateLesson(ctx);
   blueprintLesson(ctx);

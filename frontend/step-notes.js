@@ -10,7 +10,6 @@ export function errorText(error) {
   return error ? `${error.type}: ${error.message}` : 'None';
 }
 
-const EMULATED = 'emulated: Flask 2.3 removed before_first_request; this lab runs the tutorial\'s func1 where Flask 2.2 ran it (before request_started), once per lab';
 
 /** A one-line note on what a step tells the learner, from its own detail. */
 export function stepNote(step) {
@@ -27,7 +26,9 @@ export function stepNote(step) {
   if (d.returned_response) notes.push('returned a response: the view is skipped');
   if (d.raised) notes.push(`raised ${errorText(d.raised)}`);
   if (d.routing_exception) notes.push(`routing error stored: ${errorText(d.routing_exception)}`);
-  if (d.emulated) notes.push(EMULATED);
+  if (d.emulated) notes.push(d.note ?? 'emulated');
+  if (d.saw_after_this_request) notes.push('saw the header the after_this_request callback set: the callback ran first');
+  if (d.teardown_pass) notes.push(`teardown pass ${d.teardown_pass}: ${d.chunks_produced} chunk${d.chunks_produced === 1 ? '' : 's'} of the body produced by then`);
   if ('returned' in d) notes.push(`returned ${JSON.stringify(d.returned)}: Flask ignores what a teardown function returns`);
   if (d.signed_cookie_rejected) notes.push(`session cookie refused: ${d.signed_cookie_rejected} (the server re-checked its signature)`);
   if (step.name === 'view' && d.endpoint) notes.push(`endpoint ${d.endpoint}`);

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  carried, cookieFlags, errorOutcome, hookOrder, scopeOrder, streamTiming, parseChunks, copyCookies, replayVerdicts, cookieAttributeNotes,
+  carried, cookieFlags, errorOutcome, hookOrder, scopeOrder, streamTiming, teardownBeforeBody, parseChunks, copyCookies, replayVerdicts, cookieAttributeNotes,
 } from '../lesson-facts.js';
 
 const s = (name, extra = {}) => ({ name, kind: 'hook', function: `f.${name}`, blueprint: null, error: null, offset_ms: 0, duration_ms: 1, detail: {}, ...extra });
@@ -16,7 +16,8 @@ test('a handled exception and a propagated one read differently', () => {
   assert.equal(a.errorhandler && a.after_request && a.save_session && a.request_finished, true);
   assert.equal(a.propagated, false);
   assert.deepEqual([b.errorhandler, b.after_request, b.save_session, b.request_finished, b.propagated], [false, false, false, false, true]);
-  assert.equal(b.teardown, 'ZeroDivisionError: division by zero');
+  assert.equal(b.teardown, 'ZeroDivisionError');
+  assert.equal(a.teardown, 'ZeroDivisionError');
   assert.equal(errorOutcome({ steps: [], end: null }).teardown, 'not run');
 });
 
@@ -35,15 +36,18 @@ test('hooks in and out, with the scope that registered them', () => {
   assert.deepEqual(scopeOrder(hooks, ['before_request', 'teardown_request']), { in: ['app', 'demo'], out: ['demo', 'app'] });
 });
 
-test('stream timing: chunks and teardown on one clock', () => {
-  const trace = { time: 100, request: { time: 100 }, steps: [s('teardown_request', { offset_ms: 650 })] };
-  const chunks = parseChunks('{"chunk":0,"produced_at":100.1}\n{"chunk":1,"produced_at":100.3}\n\nnot json\n{"chunk":2,"produced_at":100.5}\n');
+test('stream timing: chunks and teardown passes on one clock', () => {
+  const pass1 = s('teardown_request', { blueprint: 'demo', offset_ms: 0.8, detail: { teardown_pass: 1, chunks_produced: 0 } });
+  const trace = { time: 100, request: { time: 100 }, steps: [pass1, s('teardown_request', { offset_ms: 0.9 })] };
+  const chunks = parseChunks('{"chunk":0,"produced_at":100.1,"teardowns_before":1}\n{"chunk":1,"produced_at":100.3,"teardowns_before":1}\n\nnot json\n{"chunk":2,"produced_at":100.5,"teardowns_before":1}\n');
   assert.equal(chunks.length, 3);
   const t = streamTiming(trace, chunks);
   assert.equal(Math.round(t.chunks[2].ms), 500);
-  assert.equal(t.teardownMs, 650);
-  assert.equal(t.teardownAfterBody, true);
-  assert.equal(streamTiming({ ...trace, steps: [s('teardown_request', { offset_ms: 5 })] }, chunks).teardownAfterBody, false);
+  assert.deepEqual(t.passes, [{ pass: 1, ms: 0.8, chunksProduced: 0 }]);
+  assert.equal(teardownBeforeBody(t), true);
+  const late = streamTiming({ ...trace, steps: [s('teardown_request', { detail: { teardown_pass: 1, chunks_produced: 3 } })] },
+    chunks.map((c) => ({ ...c, teardowns_before: 0 })));
+  assert.equal(teardownBeforeBody(late), false);
 });
 
 test('copy and replay: per mechanism, what was sent and whom the server believes', () => {

@@ -18,7 +18,9 @@ test('a teardown return value is shown as one Flask ignores', () => {
 
 test('after_this_request callbacks and the emulated first-request hook say what they are', () => {
   assert.match(stepNote(step('after_this_request', { kind: 'after_this_request' })), /registered with after_this_request/);
-  assert.match(stepNote(step('before_first_request', { detail: { emulated: true } })), /where Flask 2\.2 ran it \(before request_started\)/);
+  assert.match(stepNote(step('before_first_request', { detail: { emulated: true, note: 'Emulated: as Flask 2.2 ran it' } })), /Emulated: as Flask 2\.2 ran it/);
+  assert.match(stepNote(step('after_request', { detail: { saw_after_this_request: true } })), /callback ran first/);
+  assert.match(stepNote(step('teardown_request', { detail: { teardown_pass: 1, chunks_produced: 0 } })), /teardown pass 1: 0 chunks of the body/);
 });
 
 test('a refused session cookie says how the reason was found', () => {
