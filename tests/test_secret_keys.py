@@ -89,6 +89,20 @@ def test_crack_needs_a_cookie(lab_client):
     assert response.status_code == 400 and response.get_json()["field"] == "cookie"
 
 
+def test_cracks_at_once_are_bounded(lab_client):
+    lab_client.login("session", "Tom")
+    held = [secret_keys.cracking.acquire(blocking=False)
+            for _ in range(secret_keys.CRACKS_AT_ONCE)]
+    try:
+        assert all(held)
+        response = lab_client.post("/api/lab/secret/crack")
+        assert response.status_code == 429 and response.get_json()["error"] == "busy"
+    finally:
+        for _ in held:
+            secret_keys.cracking.release()
+    assert lab_client.post("/api/lab/secret/crack").status_code == 200
+
+
 def test_forge_with_the_cracked_key_and_flask_accepts_it(lab_client):
     lab_client.put("/api/lab/secret", json={"key": "tutorial"})
     lab_client.login("session", "Tom")

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import threading
 import time
 from collections import ChainMap
 from functools import lru_cache
@@ -39,6 +40,9 @@ MAX_CANDIDATES = 20_000
 # only matters for a bigger list on a slower machine.
 CRACK_SECONDS = 2.0
 YIELD_EVERY = 256  # candidates between GIL hand-overs, so other requests keep moving
+# At most this many cracks at once per process (the machine has 2 cores); more answer 429.
+CRACKS_AT_ONCE = 2
+cracking = threading.BoundedSemaphore(CRACKS_AT_ONCE)
 NOTE = ("Flask 3.1.1+ signs with SECRET_KEY (the newest key); SECRET_KEY_FALLBACKS only "
         "verify (GHSA-4grg-w6v8-c28g: 3.1.0 signed with a fallback)")
 _ENVIRON_KEY = "statelab.keys"

@@ -58,7 +58,12 @@ def crack():
     if not value:
         raise ApiError(400, "no_cookie", f"No {name!r} cookie to crack: log in with the "
                        "session mechanism first, or send 'cookie'")
-    return jsonify(secret_keys.crack(current_app, value))
+    if not secret_keys.cracking.acquire(blocking=False):
+        raise ApiError(429, "busy", "Other cracks are running; try again in a moment")
+    try:
+        return jsonify(secret_keys.crack(current_app, value))
+    finally:
+        secret_keys.cracking.release()
 
 
 @bp.post("/lab/secret/forge")
