@@ -243,6 +243,12 @@ def test_before_first_request_is_emulated_where_flask_2_2_ran_it(lab_client):
     assert not any(s["function"].endswith("func1") for s in second["steps"])
 
 
+def test_untraced_requests_leave_the_first_request_to_a_traced_one(lab_client):
+    lab_client.get("/api/hooks")  # untraced, like the page's event stream
+    lab_client.get("/api/state")
+    assert "before_first_request" in step_names(lab_client.last_trace("/api/state"))
+
+
 def test_before_first_request_can_be_rearmed(lab_client):
     lab_client.get("/api/state")
     assert lab_client.post("/api/lab/first-request").get_json() == {"armed": True}

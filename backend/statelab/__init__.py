@@ -53,6 +53,7 @@ def create_app(config_overrides: dict | None = None) -> LabFlask:
     lab = _backends(app)
     app.extensions["statelab"] = lab
     app.session_interface = _session_interface(app)
+    app.first_request_lab = _traced_lab
 
     demo_hooks.register(app)
     api.register(app)

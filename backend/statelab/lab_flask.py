@@ -54,6 +54,11 @@ class LabFlask(Flask):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.before_first_request_funcs: list[Callable[[], Any]] = []
+        # The lab whose "first request" a request is; create_app counts only traced
+        # requests, or the page's event stream (untraced, and usually a lab's first
+        # request) would use the emulated hook up where nobody can see it.
+        self.first_request_lab: Callable[[dict], str | None] = (
+            lambda environ: environ.get("statelab.lab"))
 
     def before_first_request(self, func: Callable[[], Any]) -> Callable[[], Any]:
         """Register ``func`` as Flask 2.2's ``@app.before_first_request`` did."""
@@ -63,7 +68,7 @@ class LabFlask(Flask):
     def full_dispatch_request(self):
         # Flask 2.2's full_dispatch_request began by running the before_first_request
         # functions, once, before request_started was sent.
-        lab = request.environ.get("statelab.lab")
+        lab = self.first_request_lab(request.environ)
         if lab and self.extensions["statelab"].store.first_request(lab):
             for func in self._traced_first_request_funcs():
                 self.ensure_sync(func)()
