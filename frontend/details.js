@@ -40,7 +40,7 @@ function stepRows(s, bar) {
     h('td', { class: 'num' }, formatDuration(s.duration_ms)),
     h('td', { class: 'axis', 'aria-hidden': 'true' }, h('span', { class: 'track' },
       h('span', { class: `bar k-${s.kind}${failed ? ' err' : ''}`, style: { left: `${bar.left}%`, width: `${bar.width}%` } }))));
-  const output = outputRow(s.output);
+  const output = outputRow(s.output, s.name);
   if (!note) return [row, output];
   return [row, h('tr', { class: `note-row${failed ? ' err' : ''}` }, h('td', {}), h('td', { colspan: '5', class: 'note' }, note)), output];
 }
@@ -53,9 +53,9 @@ function outputLines(lines, label) {
     shown.join('\n'), hidden ? `\n… ${hidden} more line${hidden === 1 ? '' : 's'}` : null);
 }
 
-function outputRow(lines) {
-  const pre = outputLines(lines, 'Output of this step');
-  return pre ? h('tr', { class: 'output-row' }, h('td', {}), h('td', { colspan: '5' }, pre)) : null;
+function outputRow(lines, step) {
+  const pre = outputLines(lines, `Output of ${step}`);
+  return pre ? h('tr', { class: 'output-row', dataset: { outputOf: step } }, h('td', {}), h('td', { colspan: '5' }, pre)) : null;
 }
 
 export function renderDetails(root, trace, { me, now }) {
@@ -83,7 +83,7 @@ export function renderDetails(root, trace, { me, now }) {
       h('span', { class: 'meta' }, formatDuration(total)),
       trace.time ? h('span', { class: 'meta' }, formatClock(trace.time)) : null,
       end?.endpoint ? h('span', { class: 'meta' }, 'endpoint ', h('code', {}, end.endpoint)) : null),
-    end?.error ? h('p', { class: 'alert' }, `Unhandled: ${errorText(end.error)}`) : null,
+    end?.error ? h('p', { class: 'alert' }, `Unhandled: Flask re-raised ${errorText(end.error)} (PROPAGATE_EXCEPTIONS), so no handler answered; the server wrote its own 500 page.`) : null,
     rejected ? h('p', { class: 'alert', 'data-testid': 'rejected-session' },
       `A session cookie was sent, but Flask silently opened an empty session; re-checking the cookie's signature says why: ${rejected}.`) : null,
 

@@ -114,10 +114,14 @@ function blueprintLesson({ api, traced }) {
 
   const show = {
     hooks(res, trace) {
-      const order = scopeOrder(hookOrder(trace));
+      const hooks = hookOrder(trace);
+      const order = (name) => {
+        const { in: going, out } = scopeOrder(hooks, [name]);
+        return `${name}: ${[...going, ...out].join(' → ')}`;
+      };
       return [
         h('p', { class: 'finding', 'data-testid': 'scope-order' },
-          `Going in: ${order.in.join(' → ')}. Going out: ${order.out.join(' → ')}.`),
+          `Going in, ${order('before_request')}. Going out, ${order('after_request')}; ${order('teardown_request')}.`),
         hooksList(trace)];
     },
     'after-this-request'(res, trace) {
