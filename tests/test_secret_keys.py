@@ -184,3 +184,21 @@ def test_keys_survive_on_redis(make_app, redis_url, redis_client):
     other_worker = LabClient(make_app(STATELAB_REDIS_URL=redis_url).test_client(), client.lab)
     body = other_worker.get("/api/lab/secret").get_json()
     assert [k["source"] for k in body["fallbacks"]] == ["tutorial"]
+
+
+def test_crack_and_forge_over_real_http(live_lab):
+    base = live_lab.base
+    live_lab.put(f"{base}/api/lab/secret", json={"key": "tutorial"}, timeout=5)
+    live_lab.post(f"{base}/api/session/login", json={"username": "Tom", "password": "123"},
+                  timeout=5)
+    cracked = live_lab.post(f"{base}/api/lab/secret/crack", timeout=10).json()
+    assert cracked["key"] == TUTORIAL
+    forged = live_lab.post(f"{base}/api/lab/secret/forge", timeout=5, json={
+        "key": cracked["key"], "username": "Liu Bei", "set": True})
+    assert "HttpOnly" in forged.headers["Set-Cookie"]
+    assert live_lab.cookies["session"] == forged.json()["value"]
+    state = live_lab.get(f"{base}/api/state", timeout=5).json()["mechanisms"]["session"]
+    assert state["user"] == "Liu Bei" and state["verified_by"]["role"] == "signing"
+    live_lab.post(f"{base}/api/lab/secret/rotate", json={"keep_fallback": False}, timeout=5)
+    state = live_lab.get(f"{base}/api/state", timeout=5).json()["mechanisms"]["session"]
+    assert state["user"] is None and state["decoded"]["problem"] == "bad_signature"
