@@ -1,0 +1,39 @@
+// Issue 7 §2f: SameSite and Secure chosen at login, shown on the cookie row, explained,
+// and measured: did the browser send the cookie back?
+import { test, expect, openLesson, openRequest, logIn, serverUser, preMerge } from './fixtures.js';
+
+const flags = (page, cookie) => page.locator(`#inspector-body tr[data-cookie="${cookie}"] .flag.attrs`);
+
+test('the cookie row shows the SameSite and Secure the server really set', async ({ labPage: page }) => {
+  await logIn(page, { mechanism: 'session' });
+  await expect(serverUser(page, 'session')).toHaveText('Tom');
+  await openRequest(page, 'POST /api/session/login');
+  const header = await page.locator('#details-body .cookie-list code.raw').filter({ hasText: /^session=/ }).textContent();
+  const sameSite = header.match(/SameSite=(\w+)/i)?.[1];
+  const expected = [sameSite ? `SameSite=${sameSite}` : null, /;\s*Secure/i.test(header) ? 'Secure' : null].filter(Boolean).join(' ') || 'no SameSite';
+  await expect(flags(page, 'session')).toHaveText(expected);
+  const lesson = await openLesson(page, 'SameSite and Secure');
+  await expect(lesson.locator('#samesite-result')).toContainText('next request carried it: yes');
+});
+
+test.describe('after the merge', () => {
+  test.skip(preMerge, 'needs samesite/secure at login from the cookie branch');
+
+  const cases = [
+    { samesite: 'Lax', secure: false, flag: 'SameSite=Lax', note: 'not on cross-site subresource requests or POSTs', carried: 'yes' },
+    { samesite: 'Strict', secure: true, flag: 'SameSite=Strict Secure', note: 'localhost and 127.0.0.1 as secure', carried: 'yes' },
+    { samesite: '', secure: false, flag: 'no SameSite', note: 'Lax+POST', carried: 'yes' },
+    { samesite: 'None', secure: false, flag: 'SameSite=None', note: 'Chromium refuses to store the cookie at all', carried: 'no' },
+  ];
+  for (const c of cases) {
+    test(`SameSite "${c.samesite}"${c.secure ? ' + Secure' : ''} at login: shown, explained, measured`, async ({ labPage: page }) => {
+      await logIn(page, { mechanism: 'session', samesite: c.samesite, secure: c.secure });
+      await expect(flags(page, 'session')).toHaveText(c.flag);
+      const lesson = await openLesson(page, 'SameSite and Secure');
+      const result = lesson.locator('#samesite-result');
+      await expect(result).toContainText(c.note);
+      await expect(result).toContainText(`next request carried it: ${c.carried}`);
+      await expect(serverUser(page, 'session')).toHaveText(c.carried === 'yes' ? 'Tom' : 'nobody');
+    });
+  }
+});
