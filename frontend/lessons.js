@@ -202,15 +202,16 @@ function secretLesson({ api, act, refresh, getState }) {
     });
   }
   $('#secret-crack').addEventListener('click', async () => {
-    fill(result, h('p', { class: 'hint' }, 'Cracking…'));
+    const crackResult = $('#crack-result');
+    fill(crackResult, h('p', { class: 'hint' }, 'Cracking…'));
     const res = await act('POST', '/api/lab/secret/crack', () => api.crack());
     const c = res?.data;
     if (!res?.ok || !c) {
-      fill(result, answerLine(res));
+      fill(crackResult, answerLine(res));
       return;
     }
     cracked = c.found ? c.key : null;
-    fill(result, h('p', { class: 'finding', 'data-testid': 'crack-finding' }, c.found
+    fill(crackResult, h('p', { class: 'finding', 'data-testid': 'crack-finding' }, c.found
       ? `Found "${c.key}" after ${c.tried} of ${c.candidates} candidates in ${formatDuration(c.seconds * 1000)}.`
       : `Not found: ${c.tried} of ${c.candidates} candidates tried in ${formatDuration(c.seconds * 1000)} (${c.stopped}).`),
     h('p', { class: 'hint' }, `Wordlist: ${c.wordlist}.`));
