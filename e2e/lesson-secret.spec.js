@@ -18,7 +18,7 @@ test('the tutorial\'s key: cracked from the lab\'s own cookie, a forged session 
 
   await lesson.getByLabel('Forge a session as').fill('Liu Bei');
   await lesson.getByRole('button', { name: 'Forge and send' }).click();
-  await expect(lesson.getByTestId('secret-finding')).toContainText('accepted: the server believes Liu Bei');
+  await expect(lesson.getByTestId('secret-finding')).toContainText('accepted (verified by the signing key): the server believes Liu Bei');
   await expect(serverUser(page, 'session')).toHaveText('Liu Bei');
   await expect(page.getByTestId('signature')).toHaveText('valid');
   // The timeline: Flask itself opened the forged session (no refusal), as Liu Bei.
@@ -35,7 +35,8 @@ test('rotation: with the old key as a fallback the cookie still verifies; withou
   await lesson.getByRole('button', { name: 'Rotate, old key kept as fallback' }).click();
   await expect(lesson.getByTestId('signing-key')).toContainText('a generated key');
   await expect(lesson.getByTestId('fallback-keys')).toContainText('this server\'s key');
-  await expect(lesson.getByTestId('secret-finding')).toContainText('accepted: the server believes Tom');
+  await expect(lesson.getByTestId('secret-finding')).toContainText('accepted (verified by the fallback key): the server believes Tom');
+  await expect(page.getByTestId('verified-by')).toContainText('the fallback key');
 
   await lesson.getByRole('button', { name: 'Rotate, no fallback' }).click();
   await expect(lesson.getByTestId('fallback-keys')).toHaveText('none');

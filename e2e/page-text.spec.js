@@ -1,5 +1,5 @@
 // Issue 7 §1: the page's explanations say what Flask 3.1 and Chromium really do.
-import { test, expect, logIn, chooseMechanism, lastResponse, rows, stepNames, expectOrder, stepNote } from './fixtures.js';
+import { test, expect, logIn, chooseMechanism, lastResponse, rows, stepNames, expectOrder, stepNote, openRequest } from './fixtures.js';
 
 async function openExplain(page, summary) {
   const details = page.locator('details.explain').filter({ has: page.locator('summary', { hasText: summary }) });
@@ -55,6 +55,7 @@ test('how each fact is obtained; before_first_request emulated where Flask 2.2 r
   await expect(first).toContainText('pallets/flask#4605');
   await expect(first).toContainText('misused as setup code');
   await expect(first).not.toContainText('ambiguous with several workers');
+  await expect(first).toContainText('before request_started, on the lab\'s first request');
 
   // The lab's first request really shows the emulated hook before request_started.
   await rows(page).first().click();
@@ -62,6 +63,19 @@ test('how each fact is obtained; before_first_request emulated where Flask 2.2 r
   const steps = await stepNames(page);
   expectOrder(steps, ['open_session', 'before_first_request', 'request_started', 'before_request']);
   await expect(stepNote(page, 'before_first_request')).toContainText('pallets/flask#4605');
+
+  // Re-armed, the lab's next request runs it again; the one after does not.
+  await first.getByRole('button', { name: 'Make the lab\'s next request a first request again' }).click();
+  await expect(first.locator('#rearm-result')).toContainText('Armed');
+  const texts = await rows(page).allTextContents();
+  const armed = texts.findIndex((t) => t.includes('POST /api/lab/first-request'));
+  expect(armed).toBeGreaterThan(0);
+  await rows(page).nth(armed + 1).click();
+  await expect(page.locator('#details-body .status-badge')).not.toHaveText(/pending/);
+  expectOrder(await stepNames(page), ['open_session', 'before_first_request', 'request_started']);
+  await page.getByRole('button', { name: 'abort(404)' }).click();
+  await openRequest(page, 'GET /api/error/404');
+  expect(await stepNames(page)).not.toContain('before_first_request');
 });
 
 test('the "." prefix is claimed only when it is there', async ({ labPage: page }) => {

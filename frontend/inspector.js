@@ -86,6 +86,8 @@ function signedSection(mech) {
       h('dd', { 'data-testid': 'signature' }, valid
         ? h('span', { class: 'badge ok' }, 'valid')
         : h('span', { class: 'badge bad' }, `invalid${decoded?.problem ? ` (${decoded.problem})` : ''}`)),
+      mech.verified_by ? [h('dt', {}, 'Verified by'),
+        h('dd', { 'data-testid': 'verified-by' }, `the ${mech.verified_by.role === 'fallback' ? 'fallback' : 'signing'} key (fingerprint ${mech.verified_by.fingerprint})`)] : null,
       h('dt', {}, 'Signed at'),
       h('dd', {}, decoded?.timestamp
         ? `${new Date(decoded.timestamp * 1000).toLocaleString()} (${formatAge(decoded.age_seconds)} ago)`

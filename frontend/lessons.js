@@ -189,7 +189,7 @@ function secretLesson({ api, act, refresh, getState }) {
     const mech = getState().server?.mechanisms?.session;
     return h('p', { class: 'finding', 'data-testid': 'secret-finding' }, prefix,
       mech?.raw
-        ? `The browser's session cookie is ${mech.decoded?.signature_valid ? 'accepted' : `refused (${mech.decoded?.problem ?? 'invalid'})`}: the server believes ${mech.user ?? 'nobody'}.`
+        ? `The browser's session cookie is ${mech.decoded?.signature_valid ? `accepted${mech.verified_by ? ` (verified by the ${mech.verified_by.role} key)` : ''}` : `refused (${mech.decoded?.problem ?? 'invalid'})`}: the server believes ${mech.user ?? 'nobody'}.`
         : 'No session cookie: log in with Signed session first.');
   }
 
@@ -329,8 +329,19 @@ function openLinkedLessons() {
   });
 }
 
+/** The emulated before_first_request, made to act again on the lab's next request. */
+function firstRequestLesson({ api, act }) {
+  $('#rearm-first').addEventListener('click', async () => {
+    const res = await act('POST', '/api/lab/first-request', () => api.rearmFirstRequest());
+    fill($('#rearm-result'), res?.ok
+      ? 'Armed: the lab\'s next request ran before_first_request, before request_started: it is the page\'s own GET /api/state that follows in the timeline.'
+      : answerLine(res));
+  });
+}
+
 export function createLessons(ctx) {
   openLinkedLessons();
+  firstRequestLesson(ctx);
   tutorialLesson(ctx);
   propagateLesson(ctx);
   blueprintLesson(ctx);
