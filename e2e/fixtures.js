@@ -54,7 +54,7 @@ export async function logIn(page, {
   // so a test that then rewrites a cookie is not overtaken by the login's own.
   const answered = page.waitForResponse((res) => res.request().method() === 'POST'
     && new URL(res.url()).pathname === `/api/${mechanism}/login`);
-  await page.getByRole('button', { name: 'Log in' }).click();
+  await page.getByRole('button', { name: 'Log in', exact: true }).click();
   return answered;
 }
 

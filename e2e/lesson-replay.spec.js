@@ -77,7 +77,7 @@ test('fill the session: the "." prefix, then past 4093 bytes, and whether the br
   await lesson.getByRole('button', { name: 'Fill', exact: true }).click();
   await expect(facts).toContainText('Filler: 8000 bytes.');
   await expect(facts).toContainText('past Werkzeug\'s 4093-byte warning');
-  await expect(lesson.getByTestId('fill-carried')).toHaveText('The next request did not carry it: the browser refused the cookie and kept what it had.');
+  await expect(lesson.getByTestId('fill-carried')).toHaveText('The next request did not carry it: the browser refused the cookie, and the next request carried the previous one.');
   await openRequest(page, 'POST /api/session/fill');
   await expect(page.locator('#details-body')).toContainText('Set-Cookie received');
 });

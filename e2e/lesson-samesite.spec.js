@@ -16,6 +16,15 @@ test('the cookie row shows the SameSite and Secure the server really set', async
   await expect(lesson.locator('#samesite-result')).toContainText('next request carried it: yes');
 });
 
+test('Chromium counts 127.0.0.1 as secure: a Secure cookie is kept and sent over plain HTTP', async ({ labPage: page }) => {
+  // Measured in the real browser, whatever the server sets: page JavaScript writes a
+  // Secure cookie on http://127.0.0.1, then the server says what it received.
+  await page.evaluate(() => { document.cookie = 'secure_probe=1; Secure; path=/'; });
+  await page.getByRole('button', { name: 'abort(404)' }).click();
+  await openRequest(page, 'GET /api/error/404');
+  await expect(page.locator('#details-body section[aria-label="Cookie header sent"]')).toContainText('secure_probe = 1');
+});
+
 test.describe('after the merge', () => {
   test.skip(preMerge, 'needs samesite/secure at login from the cookie branch');
 

@@ -304,7 +304,7 @@ function fillLesson({ api, traced, refresh, getState }) {
         h('li', {}, warnings.length ? ['Werkzeug warned: ', h('code', {}, warnings[0])] : 'No size warning captured on this request\'s steps.'),
         h('li', { 'data-testid': 'fill-carried' }, kept
           ? 'The next request carried it: the browser kept the cookie.'
-          : 'The next request did not carry it: the browser refused the cookie and kept what it had.'),
+          : `The next request did not carry it: the browser refused the cookie, and the next request carried ${getState().server?.cookies?.session === undefined ? 'no session cookie' : 'the previous one'}.`),
       ] : h('li', {}, 'No session Set-Cookie in the answer.')));
   });
 }
