@@ -1,5 +1,7 @@
 // What a lesson reads off measured traces and state, in the page's words. Pure: no DOM.
 
+import { MECHANISMS } from './mechanisms.js';
+
 const has = (trace, name) => trace.steps.some((s) => s.name === name);
 
 /**
@@ -91,11 +93,7 @@ export function parseChunks(text) {
   return chunks;
 }
 
-export const COPYABLE = [
-  { mechanism: 'cookie', cookie: 'username' },
-  { mechanism: 'session', cookie: 'session' },
-  { mechanism: 'server-session', cookie: 'server_session' },
-];
+const COPYABLE = Object.entries(MECHANISMS).map(([mechanism, m]) => ({ mechanism, cookie: m.cookie }));
 
 /** The cookies worth copying from a state answer: {name: value} for those present. */
 export function copyCookies(server) {

@@ -1,5 +1,5 @@
-// The Lessons area: each lesson's buttons send real requests, then read what Flask did
-// from the finished trace (through `traced`) and from /api/state. Renders with h().
+// The Lessons area: each lesson sends real requests, then reads what Flask did from the
+// finished trace (`traced`) and from /api/state.
 
 import { $, $$, h, fill } from './dom.js';
 import {
@@ -85,7 +85,7 @@ function propagateLesson({ api, act, traced, getState, refresh }) {
     }
     if (!before) await setPropagate(false);
     fill(result, outcomeTable(columns),
-      h('p', { class: 'hint' }, 'abort(500) is an HTTP exception: its handler runs either way. Only the raise changes: propagated, Flask skips the handler, after_request, the session save and request_finished; teardown still receives it.'));
+      h('p', { class: 'hint' }, 'abort(500) is an HTTP exception: its handler runs either way. A propagated raise skips the handler, after_request, the session save and request_finished; teardown still receives it.'));
   });
 
   $('#propagate-crash').addEventListener('click', async () => {
@@ -132,8 +132,8 @@ function blueprintLesson({ api, traced }) {
         h('p', {}, 'Response header ', h('code', {}, `X-After-This-Request: ${res.headers.get('X-After-This-Request') ?? '(absent)'}`)),
         h('p', { class: 'finding', 'data-testid': 'after-this-request-finding' }, callback === -1
           ? 'No after_this_request step in this trace: this server does not trace the callbacks.'
-          : `The callback ran as step ${callback + 1}, ${callback < firstAfter ? 'before' : 'after'} the first after_request hook.`),
-        hooksList(trace)];
+          : `The callback ran as step #${trace.steps[callback].index}, ${callback < firstAfter ? 'before' : 'after'} the first after_request hook.`),
+      ];
     },
     stream(res, trace) {
       const timing = streamTiming(trace, parseChunks(res.text));
@@ -146,8 +146,8 @@ function blueprintLesson({ api, traced }) {
           ? 'Teardown ran when the view returned, before any of the body was produced.'
           : 'Teardown did not run before the body.'),
         h('p', { class: 'hint' }, secondPass
-          ? 'stream_with_context pushed the contexts again for the body, so teardown ran once more after the last chunk.'
-          : 'Flask 3.1.3\'s stream_with_context pushes the contexts again while the body runs, so teardown runs once more after the last chunk; that pass comes after the trace ended, so it is not shown.')];
+          ? 'Teardown ran again after the last chunk: stream_with_context pushed the contexts again for the body.'
+          : 'Flask 3.1.3 runs teardown again after the last chunk (stream_with_context pushes the contexts again for the body); that pass comes after the trace ended.')];
     },
   };
 
