@@ -41,7 +41,7 @@ export async function chooseMechanism(page, mechanism) {
 }
 
 export async function logIn(page, {
-  mechanism = 'cookie', username = 'Tom', password = '123', lifetime = 'Browser session', samesite = 'Lax', secure = false,
+  mechanism = 'cookie', username = 'Tom', password = '123', lifetime = 'Browser session', samesite = '', secure = false,
 } = {}) {
   await chooseMechanism(page, mechanism);
   const form = page.locator('#login-form');

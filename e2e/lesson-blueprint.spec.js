@@ -43,4 +43,13 @@ test.describe('after the merge', () => {
     expectOrder(await scopedSteps(page), ['view (demo)', 'after_this_request (app)', 'after_request (demo)', 'after_request (app)']);
     await expect(page.locator('#details-body tr[data-step="after_this_request"] .fn')).toContainText('mark_response');
   });
+
+  test('stream_with_context: teardown\'s second pass, after the last chunk, is in the trace', async ({ labPage: page }) => {
+    const lesson = await openLesson(page, 'Blueprint hooks');
+    await lesson.getByRole('button', { name: 'stream_with_context' }).click();
+    const result = lesson.locator('#blueprint-result');
+    await expect(result).toContainText('teardown_request pass 2');
+    await expect(result).toContainText('3 chunks produced by then');
+    await expect(result).toContainText('Teardown ran again after the last chunk');
+  });
 });

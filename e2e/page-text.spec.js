@@ -19,7 +19,7 @@ test('SameSite and Secure: Lax+POST, None needs Secure, localhost is secure, wha
   await expect(sameSite).not.toContainText('Chromium then treats the cookie as Lax.');
   await expect(box.locator('#secure-fact')).toContainText('Chromium counts localhost (and 127.0.0.1) as secure');
   await expect(box.locator('#csrf-fact')).toContainText('403 cross_site');
-  await expect(box.locator('#expires-fact')).toContainText('Flask\'s session cookies get only Expires');
+  await expect(box.locator('#expires-fact')).toContainText('Flask itself writes only Expires on its session cookie');
 });
 
 test('debug mode: the tutorial\'s sentence answered, linked to the propagate lesson', async ({ labPage: page }) => {
@@ -50,7 +50,7 @@ test('how each fact is obtained; before_first_request emulated where Flask 2.2 r
   for (const kind of ['Measured in Flask', 'Decoded by the server', 'Emulated', 'Seen in the browser']) {
     await expect(how.locator('dt', { hasText: kind })).toBeVisible();
   }
-  await expect(how).toContainText('re-checks that cookie\'s signature');
+  await expect(how).toContainText('gives the error Flask\'s signing serializer has for the cookie that was sent');
   const first = await openExplain(page, 'Where did before_first_request go?');
   await expect(first).toContainText('pallets/flask#4605');
   await expect(first).toContainText('misused as setup code');

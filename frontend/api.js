@@ -38,8 +38,13 @@ export function createApi({ lab, client }) {
   const q = encodeURIComponent;
   return {
     currentLab: () => request('GET', '/api/labs/current'),
-    login: (mechanism, { username, password, maxAge, samesite = 'Lax', secure = false }) =>
-      request('POST', `/api/${mechanism}/login`, { username, password, max_age: maxAge ?? null, samesite, secure }),
+    // samesite: '' = the server's default, 'omit' = no attribute; secure sent only when asked.
+    login: (mechanism, { username, password, maxAge, samesite = '', secure = false }) =>
+      request('POST', `/api/${mechanism}/login`, {
+        username, password, max_age: maxAge ?? null,
+        ...(samesite ? { samesite: samesite === 'omit' ? '' : samesite } : {}),
+        ...(secure ? { secure } : {}),
+      }),
     logout: (mechanism) => request('POST', `/api/${mechanism}/logout`),
     comment: (mechanism, text) => request('POST', `/api/${mechanism}/comment`, { text }),
     comments: () => request('GET', '/api/comments'),

@@ -21,7 +21,7 @@ export function createControls(actions) {
       username: String(data.get('username') ?? ''),
       password: String(data.get('password') ?? ''),
       maxAge: maxAge ? Number(maxAge) : null,
-      samesite: String(data.get('samesite') ?? 'Lax'),
+      samesite: String(data.get('samesite') ?? ''),
       secure: data.get('secure') === 'on',
     });
   });

@@ -85,7 +85,7 @@ export function renderDetails(root, trace, { me, now }) {
       end?.endpoint ? h('span', { class: 'meta' }, 'endpoint ', h('code', {}, end.endpoint)) : null),
     end?.error ? h('p', { class: 'alert' }, `Unhandled: Flask re-raised ${errorText(end.error)} (PROPAGATE_EXCEPTIONS), so no handler answered; the server wrote its own 500 page.`) : null,
     rejected ? h('p', { class: 'alert', 'data-testid': 'rejected-session' },
-      `A session cookie was sent, but Flask silently opened an empty session; re-checking the cookie's signature says why: ${rejected}.`) : null,
+      `A session cookie was sent, but Flask silently opened an empty session: its signing serializer said ${rejected}.`) : null,
 
     h('div', { class: 'details-grid' },
       h('section', { 'aria-label': 'Cookie header sent' },

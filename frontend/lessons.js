@@ -25,6 +25,13 @@ function outputCount(trace) {
   return trace ? trace.steps.reduce((n, s) => n + (s.output?.length ?? 0), 0) : 0;
 }
 
+/** Wait, bounded, for a step a live trace may still receive (steps a streamed body runs come after its end). */
+async function untilStep(trace, found, ms = 1500) {
+  for (let waited = 0; waited < ms && !trace.steps.some(found); waited += 100) {
+    await new Promise((resolve) => { setTimeout(resolve, 100); });
+  }
+}
+
 function tutorialLesson({ api, traced, getState }) {
   const result = $('#tutorial-result');
   async function run(spec) {
@@ -135,7 +142,8 @@ function blueprintLesson({ api, traced }) {
           : `The callback ran as step #${trace.steps[callback].index}, ${callback < firstAfter ? 'before' : 'after'} the first after_request hook.`),
       ];
     },
-    stream(res, trace) {
+    async stream(res, trace) {
+      await untilStep(trace, (s) => s.detail?.teardown_pass > 1);
       const timing = streamTiming(trace, parseChunks(res.text));
       const secondPass = timing.passes.some((p) => p.pass > 1);
       return [
@@ -156,7 +164,7 @@ function blueprintLesson({ api, traced }) {
       const route = button.dataset.demo;
       const query = route === 'stream' ? '?chunks=3&delay_ms=200' : '';
       const { res, trace } = await traced('GET', `/demo/${word()}/${route}`, () => api.demo(word(), route, query));
-      fill(result, answerLine(res), trace ? show[route](res, trace) : h('p', { class: 'alert' }, 'The trace did not arrive.'));
+      fill(result, answerLine(res), trace ? await show[route](res, trace) : h('p', { class: 'alert' }, 'The trace did not arrive.'));
     });
   }
 }

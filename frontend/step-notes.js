@@ -30,7 +30,7 @@ export function stepNote(step) {
   if (d.saw_after_this_request) notes.push('saw the header the after_this_request callback set: the callback ran first');
   if (d.teardown_pass) notes.push(`teardown pass ${d.teardown_pass}: ${d.chunks_produced} chunk${d.chunks_produced === 1 ? '' : 's'} of the body produced by then`);
   if ('returned' in d) notes.push(`returned ${JSON.stringify(d.returned)}: Flask ignores what a teardown function returns`);
-  if (d.signed_cookie_rejected) notes.push(`session cookie refused: ${d.signed_cookie_rejected} (the server re-checked its signature)`);
+  if (d.signed_cookie_rejected) notes.push(`session cookie refused: ${d.signed_cookie_rejected} (Flask's signing serializer)`);
   if (step.name === 'view' && d.endpoint) notes.push(`endpoint ${d.endpoint}`);
   return notes.join('; ');
 }

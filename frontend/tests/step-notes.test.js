@@ -24,7 +24,7 @@ test('after_this_request callbacks and the emulated first-request hook say what 
 });
 
 test('a refused session cookie says how the reason was found', () => {
-  assert.match(stepNote(step('open_session', { kind: 'session', detail: { signed_cookie_rejected: 'bad_signature' } })), /re-checked its signature/);
+  assert.match(stepNote(step('open_session', { kind: 'session', detail: { signed_cookie_rejected: 'bad_signature' } })), /Flask's signing serializer/);
 });
 
 test('output is bounded in lines and length', () => {
