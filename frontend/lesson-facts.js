@@ -59,23 +59,27 @@ export function scopeOrder(hooks, names) {
 }
 
 /**
- * The stream lesson, measured inside Flask: when each chunk was produced (ms from the
- * request's start) and how many teardown passes had run by then; and each traced
- * teardown pass with how many chunks existed when it ran.
+ * The stream lesson on one clock, ms from the request's start: when each chunk was
+ * produced (the body says, with how many teardown passes had run by then), and each
+ * pass of the blueprint's teardown_request in the trace, with the chunks before it.
  */
-export function streamTiming(trace, chunks) {
+export function streamTiming(trace, chunks, blueprint = 'demo') {
   const start = trace.request?.time ?? trace.time;
-  return {
-    chunks: chunks.map((c) => ({ chunk: c.chunk, ms: (c.produced_at - start) * 1000, teardownsBefore: c.teardowns_before ?? null })),
-    passes: trace.steps.filter((s) => s.name === 'teardown_request' && s.detail?.teardown_pass)
-      .map((s) => ({ pass: s.detail.teardown_pass, ms: s.offset_ms, chunksProduced: s.detail.chunks_produced })),
-  };
+  const at = chunks.map((c) => ({ chunk: c.chunk, ms: (c.produced_at - start) * 1000, teardownsBefore: c.teardowns_before ?? null }));
+  const passes = trace.steps.filter((s) => s.name === 'teardown_request' && s.blueprint === blueprint)
+    .map((s, i) => ({ pass: i + 1, ms: s.offset_ms, chunksBefore: at.filter((c) => c.ms <= s.offset_ms).length }));
+  return { chunks: at, passes };
 }
 
-/** Whether teardown ran before the body: a pass saw no chunk, and every chunk came after one. */
+/** Whether teardown ran before the body: a pass came before every chunk, and each chunk says one had run. */
 export function teardownBeforeBody(timing) {
-  return timing.passes.some((p) => p.chunksProduced === 0)
+  return timing.passes.some((p) => p.chunksBefore === 0)
     && timing.chunks.length > 0 && timing.chunks.every((c) => c.teardownsBefore >= 1);
+}
+
+/** Whether a teardown pass came after the last chunk (stream_with_context's second pass). */
+export function teardownAfterBody(timing) {
+  return timing.chunks.length > 0 && timing.passes.some((p) => p.chunksBefore === timing.chunks.length);
 }
 
 /** Parse the stream lesson's body: one JSON object a line; other lines are skipped. */

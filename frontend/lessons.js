@@ -4,7 +4,7 @@
 import { $, $$, h, fill } from './dom.js';
 import {
   OUTCOME_ROWS, carried, cookieAttributeNotes, cookieFlags, copyCookies, errorOutcome, hookOrder, parseChunks,
-  replayVerdicts, scopeOrder, streamTiming, teardownBeforeBody,
+  replayVerdicts, scopeOrder, streamTiming, teardownAfterBody, teardownBeforeBody,
 } from './lesson-facts.js';
 import { MECHANISMS } from './mechanisms.js';
 import { parseSetCookie } from './cookies.js';
@@ -25,9 +25,9 @@ function outputCount(trace) {
   return trace ? trace.steps.reduce((n, s) => n + (s.output?.length ?? 0), 0) : 0;
 }
 
-/** Wait, bounded, for a step a live trace may still receive (steps a streamed body runs come after its end). */
-async function untilStep(trace, found, ms = 1500) {
-  for (let waited = 0; waited < ms && !trace.steps.some(found); waited += 100) {
+/** Wait, bounded, for what a live trace may still receive (steps a streamed body runs come after its end). */
+async function until(check, ms = 1500) {
+  for (let waited = 0; waited < ms && !check(); waited += 100) {
     await new Promise((resolve) => { setTimeout(resolve, 100); });
   }
 }
@@ -143,12 +143,13 @@ function blueprintLesson({ api, traced }) {
       ];
     },
     async stream(res, trace) {
-      await untilStep(trace, (s) => s.detail?.teardown_pass > 1);
-      const timing = streamTiming(trace, parseChunks(res.text));
-      const secondPass = timing.passes.some((p) => p.pass > 1);
+      const chunks = parseChunks(res.text);
+      await until(() => teardownAfterBody(streamTiming(trace, chunks)));
+      const timing = streamTiming(trace, chunks);
+      const secondPass = teardownAfterBody(timing);
       return [
         h('ul', { class: 'facts-list' },
-          timing.passes.map((p) => h('li', {}, `teardown_request pass ${p.pass} at +${formatDuration(p.ms)}: ${p.chunksProduced} chunks produced by then`)),
+          timing.passes.map((p) => h('li', {}, `teardown_request pass ${p.pass} at +${formatDuration(p.ms)}: ${p.chunksBefore} chunks produced by then`)),
           timing.chunks.map((c) => h('li', {}, `chunk ${c.chunk} produced at +${formatDuration(c.ms)}, after ${c.teardownsBefore} teardown pass${c.teardownsBefore === 1 ? '' : 'es'}`))),
         h('p', { class: 'finding', 'data-testid': 'stream-finding' }, teardownBeforeBody(timing)
           ? 'Teardown ran when the view returned, before any of the body was produced.'

@@ -11,6 +11,11 @@ export function errorText(error) {
 }
 
 
+// An exception comes as {type, message}; anything else as JSON.
+function returnedText(value) {
+  return value?.type && 'message' in value ? errorText(value) : JSON.stringify(value);
+}
+
 /** A one-line note on what a step tells the learner, from its own detail. */
 export function stepNote(step) {
   const d = step.detail ?? {};
@@ -29,7 +34,7 @@ export function stepNote(step) {
   if (d.emulated) notes.push(d.note ?? 'emulated');
   if (d.saw_after_this_request) notes.push('saw the header the after_this_request callback set: the callback ran first');
   if (d.teardown_pass) notes.push(`teardown pass ${d.teardown_pass}: ${d.chunks_produced} chunk${d.chunks_produced === 1 ? '' : 's'} of the body produced by then`);
-  if ('returned' in d) notes.push(`returned ${JSON.stringify(d.returned)}: Flask ignores what a teardown function returns`);
+  if ('returned' in d) notes.push(`returned ${returnedText(d.returned)}: Flask ignores what a teardown function returns`);
   if (d.signed_cookie_rejected) notes.push(`session cookie refused: ${d.signed_cookie_rejected} (Flask's signing serializer)`);
   if (step.name === 'view' && d.endpoint) notes.push(`endpoint ${d.endpoint}`);
   return notes.join('; ');

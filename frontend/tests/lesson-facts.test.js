@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  carried, cookieFlags, errorOutcome, hookOrder, scopeOrder, streamTiming, teardownBeforeBody, parseChunks, copyCookies, replayVerdicts, cookieAttributeNotes,
+  carried, cookieFlags, errorOutcome, hookOrder, scopeOrder, streamTiming, teardownAfterBody, teardownBeforeBody, parseChunks, copyCookies, replayVerdicts, cookieAttributeNotes,
 } from '../lesson-facts.js';
 
 const s = (name, extra = {}) => ({ name, kind: 'hook', function: `f.${name}`, blueprint: null, error: null, offset_ms: 0, duration_ms: 1, detail: {}, ...extra });
@@ -37,15 +37,19 @@ test('hooks in and out, with the scope that registered them', () => {
 });
 
 test('stream timing: chunks and teardown passes on one clock', () => {
-  const pass1 = s('teardown_request', { blueprint: 'demo', offset_ms: 0.8, detail: { teardown_pass: 1, chunks_produced: 0 } });
+  const pass1 = s('teardown_request', { blueprint: 'demo', offset_ms: 0.8 });
   const trace = { time: 100, request: { time: 100 }, steps: [pass1, s('teardown_request', { offset_ms: 0.9 })] };
   const chunks = parseChunks('{"chunk":0,"produced_at":100.1,"teardowns_before":1}\n{"chunk":1,"produced_at":100.3,"teardowns_before":1}\n\nnot json\n{"chunk":2,"produced_at":100.5,"teardowns_before":1}\n');
   assert.equal(chunks.length, 3);
   const t = streamTiming(trace, chunks);
   assert.equal(Math.round(t.chunks[2].ms), 500);
-  assert.deepEqual(t.passes, [{ pass: 1, ms: 0.8, chunksProduced: 0 }]);
+  assert.deepEqual(t.passes, [{ pass: 1, ms: 0.8, chunksBefore: 0 }]);
   assert.equal(teardownBeforeBody(t), true);
-  const late = streamTiming({ ...trace, steps: [s('teardown_request', { detail: { teardown_pass: 1, chunks_produced: 3 } })] },
+  assert.equal(teardownAfterBody(t), false);
+  const both = streamTiming({ ...trace, steps: [pass1, s('teardown_request', { blueprint: 'demo', offset_ms: 520 })] }, chunks);
+  assert.deepEqual(both.passes.map((p) => [p.pass, p.chunksBefore]), [[1, 0], [2, 3]]);
+  assert.equal(teardownAfterBody(both), true);
+  const late = streamTiming({ ...trace, steps: [s('teardown_request', { blueprint: 'demo', offset_ms: 600 })] },
     chunks.map((c) => ({ ...c, teardowns_before: 0 })));
   assert.equal(teardownBeforeBody(late), false);
 });
