@@ -4,10 +4,7 @@ import { MECHANISMS } from './mechanisms.js';
 
 const has = (trace, name) => trace.steps.some((s) => s.name === name);
 
-/**
- * What Flask did with one request that failed, from its trace: the rows of the
- * propagate lesson's side-by-side table.
- */
+/** What Flask did with a failed request, from its trace: the propagate lesson's table rows. */
 export function errorOutcome(trace) {
   const teardown = trace.steps.find((s) => s.name === 'teardown_request');
   return {
@@ -33,36 +30,19 @@ export const OUTCOME_ROWS = [
   ['propagated', 'Flask re-raised it'],
 ];
 
-/** The hook steps of a trace, each with where it was registered and which way it runs. */
-export function hookOrder(trace) {
-  const IN = new Set(['url_value_preprocessor', 'before_request']);
-  const OUT = new Set(['after_this_request', 'after_request', 'teardown_request']);
-  return trace.steps
-    .filter((s) => IN.has(s.name) || OUT.has(s.name) || s.kind === 'after_this_request')
-    .map((s) => ({
-      name: s.name, function: s.function, scope: s.blueprint ?? 'app',
-      way: IN.has(s.name) ? 'in' : 'out',
-    }));
+const HOOKS = new Set(['url_value_preprocessor', 'before_request', 'after_this_request', 'after_request', 'teardown_request']);
+
+/** The hook steps of a trace, each with the scope that registered it ("app" or a blueprint). */
+export function hookSteps(trace) {
+  return trace.steps.filter((s) => HOOKS.has(s.name)).map((s) => ({ name: s.name, scope: s.blueprint ?? 'app' }));
 }
 
-/** Scopes in the order they first ran, per way: {in: ['app', 'demo'], out: ['demo', 'app']}. */
-export function scopeOrder(hooks, names) {
-  const pick = (way) => {
-    const seen = [];
-    for (const hook of hooks) {
-      if (hook.way !== way || (names && !names.includes(hook.name))) continue;
-      if (!seen.includes(hook.scope)) seen.push(hook.scope);
-    }
-    return seen;
-  };
-  return { in: pick('in'), out: pick('out') };
+/** The scopes whose `name` hooks ran, in the order they first ran: e.g. ["demo", "app"]. */
+export function scopeOrder(hooks, name) {
+  return [...new Set(hooks.filter((hk) => hk.name === name).map((hk) => hk.scope))];
 }
 
-/**
- * The stream lesson on one clock, ms from the request's start: when each chunk was
- * produced (the body says, with how many teardown passes had run by then), and each
- * pass of the blueprint's teardown_request in the trace, with the chunks before it.
- */
+/** The stream lesson on one clock (ms from the request's start): chunks, and teardown passes with the chunks before each. */
 export function streamTiming(trace, chunks, blueprint = 'demo') {
   const start = trace.request?.time ?? trace.time;
   const at = chunks.map((c) => ({ chunk: c.chunk, ms: (c.produced_at - start) * 1000, teardownsBefore: c.teardowns_before ?? null }));
@@ -109,10 +89,7 @@ export function copyCookies(server) {
   return copy;
 }
 
-/**
- * After a replay: per mechanism, whether the copy was replayed, whether the server
- * received exactly it, and whom the server believes.
- */
+/** After a replay, per mechanism: replayed? received as copied? whom the server believes, and why not. */
 export function replayVerdicts(copy, server) {
   return COPYABLE.map(({ mechanism, cookie }) => {
     const replayed = copy[cookie] !== undefined;

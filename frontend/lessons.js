@@ -3,7 +3,7 @@
 
 import { $, $$, h, fill } from './dom.js';
 import {
-  OUTCOME_ROWS, carried, cookieAttributeNotes, cookieFlags, copyCookies, errorOutcome, hookOrder, parseChunks,
+  OUTCOME_ROWS, carried, cookieAttributeNotes, cookieFlags, copyCookies, errorOutcome, hookSteps, parseChunks,
   replayVerdicts, scopeOrder, streamTiming, teardownAfterBody, teardownBeforeBody,
 } from './lesson-facts.js';
 import { MECHANISMS } from './mechanisms.js';
@@ -61,13 +61,15 @@ function tutorialLesson({ api, traced, getState }) {
 }
 
 function outcomeTable(columns) {
-  const cell = (value) => (typeof value === 'boolean' ? yesNo(value) : h('code', {}, String(value)));
+  // Break points ("Zero<wbr>Division<wbr>Error", "got_<wbr>request_…") so four columns fit the panel.
+  const breakable = (text, at) => text.split(at).flatMap((part, i) => (i ? [h('wbr'), part] : [part]));
+  const cell = (value) => (typeof value === 'boolean' ? yesNo(value) : h('code', {}, breakable(String(value), /(?=[A-Z][a-z])/)));
   return h('div', { class: 'table-wrap', role: 'region', 'aria-label': 'abort(500) and a raise, switch off and on', tabindex: '0' },
     h('table', { class: 'compare', id: 'propagate-table' },
       h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'What Flask did'),
         columns.map((c) => h('th', { scope: 'col', dataset: { col: c.key } }, c.label)))),
       h('tbody', {}, OUTCOME_ROWS.map(([key, label]) => h('tr', { dataset: { row: key } },
-        h('th', { scope: 'row' }, label),
+        h('th', { scope: 'row' }, breakable(label, /(?<=_)/)),
         columns.map((c) => h('td', { dataset: { col: c.key } }, c.outcome ? cell(c.outcome[key]) : '–')))))));
 }
 
@@ -85,13 +87,14 @@ function propagateLesson({ api, act, traced, getState, refresh }) {
         const { trace } = await traced('GET', `/api/error/${kind}`, () => api.error(kind));
         columns.push({
           key: `${kind}-${on ? 'on' : 'off'}`,
-          label: [kind === '500' ? 'abort(500)' : 'raise', h('br'), `switch ${on ? 'on' : 'off'}`],
+          label: [kind === '500' ? 'abort' : 'raise', h('br'), on ? 'on' : 'off'],
           outcome: trace ? errorOutcome(trace) : null,
         });
       }
     }
     if (!before) await setPropagate(false);
-    fill(result, outcomeTable(columns),
+    fill(result, h('p', { class: 'hint' }, 'Columns: abort(500) or a raised ZeroDivisionError, with PROPAGATE_EXCEPTIONS off or on.'),
+      outcomeTable(columns),
       h('p', { class: 'hint' }, 'abort(500) is an HTTP exception: its handler runs either way. A propagated raise skips the handler, after_request, the session save and request_finished; teardown still receives it.'));
   });
 
@@ -116,20 +119,13 @@ function blueprintLesson({ api, traced }) {
   const result = $('#blueprint-result');
   const word = () => $('#demo-word').value.trim() || 'flask';
 
-  const hooksList = (trace) => h('ol', { class: 'hook-order' }, hookOrder(trace).map((hk) => h('li', {},
-    h('code', {}, hk.name), ' ', h('span', { class: `scope s-${hk.scope === 'app' ? 'app' : 'bp'}` }, hk.scope))));
-
   const show = {
     hooks(res, trace) {
-      const hooks = hookOrder(trace);
-      const order = (name) => {
-        const { in: going, out } = scopeOrder(hooks, [name]);
-        return `${name}: ${[...going, ...out].join(' → ')}`;
-      };
+      const hooks = hookSteps(trace);
+      const order = (name) => `${name}: ${scopeOrder(hooks, name).join(' → ')}`;
       return [
         h('p', { class: 'finding', 'data-testid': 'scope-order' },
-          `Going in, ${order('before_request')}. Going out, ${order('after_request')}; ${order('teardown_request')}.`),
-        hooksList(trace)];
+          `Going in, ${order('before_request')}. Going out, ${order('after_request')}; ${order('teardown_request')}.`)];
     },
     'after-this-request'(res, trace) {
       const names = trace.steps.map((s) => s.name);

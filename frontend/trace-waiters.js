@@ -7,10 +7,7 @@ export class TraceWaiters {
     this.pending = [];
   }
 
-  /**
-   * Call before sending: resolves with the first trace from `client` for `method` and
-   * `path` that ends after this call, or null after the timeout.
-   */
+  /** Call before sending: the first matching trace that ends after this call, or null after the timeout. */
   wait({ client, method, path }) {
     return new Promise((resolve) => {
       const entry = { client, method, path, resolve };

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  carried, cookieFlags, errorOutcome, hookOrder, scopeOrder, streamTiming, teardownAfterBody, teardownBeforeBody, parseChunks, copyCookies, replayVerdicts, cookieAttributeNotes,
+  carried, cookieFlags, errorOutcome, hookSteps, scopeOrder, streamTiming, teardownAfterBody, teardownBeforeBody, parseChunks, copyCookies, replayVerdicts, cookieAttributeNotes,
 } from '../lesson-facts.js';
 
 const s = (name, extra = {}) => ({ name, kind: 'hook', function: `f.${name}`, blueprint: null, error: null, offset_ms: 0, duration_ms: 1, detail: {}, ...extra });
@@ -29,11 +29,12 @@ test('hooks in and out, with the scope that registered them', () => {
     s('after_request', { blueprint: 'demo' }), s('after_request'),
     s('teardown_request', { blueprint: 'demo' }), s('teardown_request'),
   ] };
-  const hooks = hookOrder(trace);
+  const hooks = hookSteps(trace);
   assert.equal(hooks.length, 9);
-  assert.deepEqual(scopeOrder(hooks), { in: ['app', 'demo'], out: ['app', 'demo'] });
-  assert.deepEqual(scopeOrder(hooks, ['after_request']), { in: [], out: ['demo', 'app'] });
-  assert.deepEqual(scopeOrder(hooks, ['before_request', 'teardown_request']), { in: ['app', 'demo'], out: ['demo', 'app'] });
+  assert.deepEqual(hooks[4], { name: 'after_this_request', scope: 'app' });
+  assert.deepEqual(scopeOrder(hooks, 'before_request'), ['app', 'demo']);
+  assert.deepEqual(scopeOrder(hooks, 'after_request'), ['demo', 'app']);
+  assert.deepEqual(scopeOrder(hooks, 'teardown_request'), ['demo', 'app']);
 });
 
 test('stream timing: chunks and teardown passes on one clock', () => {
