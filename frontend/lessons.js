@@ -12,9 +12,9 @@ import { formatDuration, responseMessage, statusClass } from './format.js';
 
 const yesNo = (value) => h('span', { class: `badge ${value ? 'on' : 'off'}` }, value ? 'yes' : 'no');
 
-function answerLine(res) {
+function answerLine(res, summary = null) {
   if (!res) return h('p', { class: 'alert' }, 'The request did not reach the server.');
-  const text = responseMessage(res) ?? res.text.replace(/<[^>]*>/g, ' ').trim();
+  const text = summary ?? responseMessage(res) ?? res.text.replace(/<[^>]*>/g, ' ').trim();
   return h('p', { class: 'response-line' },
     h('span', { class: 'method' }, res.method), ' ', h('code', {}, res.path), ' → ',
     h('span', { class: `status-badge ${statusClass(res.status)}` }, String(res.status)), ' ',
@@ -161,7 +161,7 @@ function blueprintLesson({ api, traced }) {
       const route = button.dataset.demo;
       const query = route === 'stream' ? '?chunks=3&delay_ms=200' : '';
       const { res, trace } = await traced('GET', `/demo/${word()}/${route}`, () => api.demo(word(), route, query));
-      fill(result, answerLine(res), trace ? await show[route](res, trace) : h('p', { class: 'alert' }, 'The trace did not arrive.'));
+      fill(result, answerLine(res, route === 'stream' ? 'a streamed body, a JSON line per chunk' : null), trace ? await show[route](res, trace) : h('p', { class: 'alert' }, 'The trace did not arrive.'));
     });
   }
 }
