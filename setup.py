@@ -12,5 +12,5 @@ setup(
     package_dir={"": "backend", "statelab.frontend": "frontend"},
     packages=[*find_packages("backend"), "statelab.frontend"],
     # Top-level files only: frontend/tests/ stays out of the wheel.
-    package_data={"statelab": ["py.typed"], "statelab.frontend": ["*.html", "*.js", "*.css"]},
+    package_data={"statelab": ["py.typed", "wordlists/*.txt"], "statelab.frontend": ["*.html", "*.js", "*.css"]},
 )

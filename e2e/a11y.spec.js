@@ -19,3 +19,32 @@ for (const colorScheme of ['light', 'dark']) {
     });
   });
 }
+
+for (const colorScheme of ['light', 'dark']) {
+  test.describe(`lessons, ${colorScheme} scheme`, () => {
+    test.use({ colorScheme });
+
+    test('no axe violations at all with every lesson open and showing results', async ({ labPage: page }) => {
+      test.setTimeout(60_000);
+      await logIn(page, { mechanism: 'session' });
+      for (const summary of await page.locator('details.lesson > summary').all()) await summary.click();
+      await page.getByRole('button', { name: 'GET /comment' }).click();
+      await expect(page.locator('#tutorial-result')).toContainText('login in comments first');
+      await page.getByRole('button', { name: 'Compare: abort(500) and a raise, switch off and on' }).click();
+      await expect(page.locator('#propagate-table')).toBeVisible({ timeout: 20_000 });
+      await page.getByRole('button', { name: 'Both orders' }).click();
+      await expect(page.getByTestId('scope-order')).toBeVisible();
+      await page.getByRole('button', { name: 'Copy my cookies now' }).click();
+      await page.getByRole('button', { name: 'Replay the copy' }).click();
+      await expect(page.locator('#replay-table')).toBeVisible();
+      await page.getByRole('button', { name: 'Fill', exact: true }).click();
+      await expect(page.getByTestId('fill-facts')).toBeVisible();
+      await expect(page.getByTestId('signing-key')).toBeVisible();
+      await openRequest(page, 'POST /api/session/fill');
+
+      const results = await new AxeBuilder({ page }).analyze();
+      const found = results.violations.map((v) => `${v.id} (${v.impact}): ${v.help} (${v.nodes.map((n) => n.target.join(' ')).slice(0, 3).join(', ')})`);
+      expect(found).toEqual([]);
+    });
+  });
+}

@@ -40,16 +40,21 @@ export async function chooseMechanism(page, mechanism) {
   await page.getByRole('radio', { name: MECHANISM_LABELS[mechanism] }).check();
 }
 
-export async function logIn(page, { mechanism = 'cookie', username = 'Tom', password = '123', lifetime = 'Browser session' } = {}) {
+export async function logIn(page, {
+  mechanism = 'cookie', username = 'Tom', password = '123', lifetime = 'Browser session', samesite = '', secure = false,
+} = {}) {
   await chooseMechanism(page, mechanism);
-  await page.getByRole('textbox', { name: 'Username', exact: true }).fill(username);
-  await page.getByLabel('Password', { exact: true }).fill(password);
+  const form = page.locator('#login-form');
+  await form.getByRole('textbox', { name: 'Username', exact: true }).fill(username);
+  await form.getByLabel('Password', { exact: true }).fill(password);
   await page.getByLabel('Cookie lifetime').selectOption({ label: lifetime });
+  await form.getByLabel('SameSite').selectOption(samesite);
+  await form.getByRole('checkbox', { name: 'Secure' }).setChecked(secure);
   // Wait for the answer: its Set-Cookie lands in the browser before the next step,
   // so a test that then rewrites a cookie is not overtaken by the login's own.
   const answered = page.waitForResponse((res) => res.request().method() === 'POST'
     && new URL(res.url()).pathname === `/api/${mechanism}/login`);
-  await page.getByRole('button', { name: 'Log in' }).click();
+  await page.getByRole('button', { name: 'Log in', exact: true }).click();
   return answered;
 }
 
@@ -97,3 +102,22 @@ export function expectOrder(steps, names) {
 export function stepNote(page, step) {
   return page.locator(`#details-body tr[data-step="${step}"] + tr.note-row`);
 }
+
+/** Open a lesson by the words of its title; returns the lesson's element. */
+export async function openLesson(page, title) {
+  const lesson = page.locator('details.lesson').filter({ has: page.locator('summary', { hasText: title }) });
+  if (!(await lesson.evaluate((el) => el.open))) await lesson.locator('summary').click();
+  return lesson;
+}
+
+/** Hook steps of the selected request as "name (scope)", scope "app" or the blueprint's name. */
+export function scopedSteps(page) {
+  return page.locator('#details-body tr[data-step]').evaluateAll((trs) => trs.map((tr) => {
+    const bp = tr.querySelector('.bp')?.textContent.trim().replace(/[()]/g, '');
+    return `${tr.dataset.step} (${bp || 'app'})`;
+  }));
+}
+
+// Checks that need the trace and cookie branches merged (step output, after_this_request
+// steps, SameSite/Secure at login): skipped when STATELAB_PRE_MERGE=1.
+export const preMerge = process.env.STATELAB_PRE_MERGE === '1';

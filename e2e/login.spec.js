@@ -26,7 +26,7 @@ for (const mechanism of ['cookie', 'session', 'server-session']) {
     await expect(comment).toContainText('Liu Bei');
     await expect(comment).toContainText('Hello from the lab');
 
-    await page.getByRole('button', { name: 'Log out' }).click();
+    await page.getByRole('button', { name: 'Log out', exact: true }).click();
     await expect(lastResponse(page)).toContainText('Logged out');
     await expect(loginStatus(page)).toContainText('Not logged in');
     await expect(serverUser(page, mechanism)).toHaveText('nobody');

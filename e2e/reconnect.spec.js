@@ -15,7 +15,7 @@ test('the stream drops and recovers; nothing made meanwhile is missed', async ({
   await other.getByLabel('Comment', { exact: true }).fill('while you were away');
   await other.getByRole('button', { name: 'Post' }).click();
   await other.getByRole('button', { name: 'abort(403)', exact: true }).click();
-  await other.getByRole('button', { name: 'Log out' }).click();
+  await other.getByRole('button', { name: 'Log out', exact: true }).click();
   await expect(other.locator('#login-status')).toContainText('Not logged in');
   await expect(rows(page, 'POST /api/cookie/comment')).toHaveCount(0);
 

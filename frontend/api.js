@@ -1,11 +1,15 @@
 // The JSON API (docs/API.md), every request naming its lab and this client.
 
-async function send(method, path, { lab, client, body } = {}) {
+async function send(method, path, { lab, client, body, form } = {}) {
   const headers = { Accept: 'application/json' };
   if (lab) headers['X-Lab-Id'] = lab;
   if (client) headers['X-Client-Id'] = client;
   const init = { method, headers, credentials: 'same-origin', cache: 'no-store' };
-  if (body !== undefined) {
+  if (form !== undefined) {
+    // A form post, as the tutorial's HTML form would send it.
+    headers['Content-Type'] = 'application/x-www-form-urlencoded';
+    init.body = new URLSearchParams(form).toString();
+  } else if (body !== undefined) {
     headers['Content-Type'] = 'application/json';
     init.body = JSON.stringify(body);
   }
@@ -20,7 +24,7 @@ async function send(method, path, { lab, client, body } = {}) {
       data = null;
     }
   }
-  return { method, path, status: res.status, ok: res.ok, type, text, data };
+  return { method, path, status: res.status, ok: res.ok, type, text, data, headers: res.headers };
 }
 
 export async function createLab() {
@@ -34,8 +38,13 @@ export function createApi({ lab, client }) {
   const q = encodeURIComponent;
   return {
     currentLab: () => request('GET', '/api/labs/current'),
-    login: (mechanism, { username, password, maxAge }) =>
-      request('POST', `/api/${mechanism}/login`, { username, password, max_age: maxAge ?? null }),
+    // samesite: '' = the server's default, 'omit' = no attribute; secure sent only when asked.
+    login: (mechanism, { username, password, maxAge, samesite = '', secure = false }) =>
+      request('POST', `/api/${mechanism}/login`, {
+        username, password, max_age: maxAge ?? null,
+        ...(samesite ? { samesite: samesite === 'omit' ? '' : samesite } : {}),
+        ...(secure ? { secure } : {}),
+      }),
     logout: (mechanism) => request('POST', `/api/${mechanism}/logout`),
     comment: (mechanism, text) => request('POST', `/api/${mechanism}/comment`, { text }),
     comments: () => request('GET', '/api/comments'),
@@ -55,6 +64,16 @@ export function createApi({ lab, client }) {
     clearHooks: () => request('DELETE', '/api/hooks'),
     // EventSource cannot send X-Client-Id: the client names itself in the query, so
     // the server shows it its own cookie values and masks everyone else's.
+    // The tutorial's literal routes (form bodies, HTML answers).
+    tutorial: (method, path, form) => send(method, path, { lab, client, form }),
+    demo: (word, route, query = '') => request('GET', `/demo/${q(word)}/${route}${query}`),
+    secret: () => request('GET', '/api/lab/secret'),
+    useKey: (key) => request('PUT', '/api/lab/secret', { key }),
+    rotateKey: (keepFallback) => request('POST', '/api/lab/secret/rotate', { keep_fallback: keepFallback }),
+    crack: () => request('POST', '/api/lab/secret/crack', {}),
+    forge: (key, username) => request('POST', '/api/lab/secret/forge', { key, username, set: true }),
+    fillSession: (bytes) => request('POST', '/api/session/fill', { bytes }),
+    rearmFirstRequest: () => request('POST', '/api/lab/first-request'),
     streamUrl: (after) => {
       const params = new URLSearchParams({ lab });
       if (client) params.set('client', client);

@@ -3,7 +3,7 @@
 
 import { $, $$, h, fill } from './dom.js';
 import { MECHANISMS } from './mechanisms.js';
-import { formatClock, formatCountdown, responseMessage, statusClass, statusText } from './format.js';
+import { formatClock, formatCountdown, isWerkzeugErrorPage, responseMessage, statusClass, statusText } from './format.js';
 
 export function createControls(actions) {
   const loginForm = $('#login-form');
@@ -21,6 +21,8 @@ export function createControls(actions) {
       username: String(data.get('username') ?? ''),
       password: String(data.get('password') ?? ''),
       maxAge: maxAge ? Number(maxAge) : null,
+      samesite: String(data.get('samesite') ?? ''),
+      secure: data.get('secure') === 'on',
     });
   });
 
@@ -134,7 +136,9 @@ function renderResponse(res) {
       h('span', { class: `status-badge ${statusClass(res.status)}` },
         `${res.status} ${statusText(res.status)}`)),
     message ? h('p', { class: 'response-msg' }, message) : null,
-    res.type.includes('html') ? h('p', { class: 'hint' }, 'An HTML page: Werkzeug\'s default error page, shown here as text.') : null,
+    res.type.includes('html') ? h('p', { class: 'hint' }, isWerkzeugErrorPage(res.text)
+      ? 'An HTML page: Werkzeug\'s default error page, shown here as text.'
+      : 'An HTML page, shown here as text.') : null,
     h('pre', { class: 'code', tabindex: '0', 'aria-label': 'Response body' }, body.length > 3000 ? `${body.slice(0, 3000)}…` : body));
 }
 

@@ -4,37 +4,7 @@ import { h, fill } from './dom.js';
 import { parseCookies } from './cookies.js';
 import { clientName, formatClock, formatDuration, prettyJson, requestLine, statusClass, statusText } from './format.js';
 import { traceTotal, waterfall } from './layout.js';
-
-function errorText(error) {
-  return error ? `${error.type}: ${error.message}` : 'None';
-}
-
-/** A one-line note on what a step tells the learner, from its own detail. */
-function stepNote(step) {
-  const d = step.detail ?? {};
-  const notes = [];
-  if (step.name === 'teardown_request' || step.name === 'teardown_appcontext'
-    || step.name === 'request_tearing_down' || step.name === 'appcontext_tearing_down') {
-    notes.push(`received ${errorText(step.error)}`);
-  } else if (step.error) {
-    notes.push(errorText(step.error));
-  }
-  if (step.name === 'errorhandler') {
-    if (d.code) notes.push(`handler for ${d.code}`);
-    if (d.exception) notes.push(`got ${errorText(d.exception)}`);
-    if (d.original_exception) notes.push(`original_exception ${errorText(d.original_exception)}`);
-  }
-  if (d.returned_response) notes.push('returned a response: the view is skipped');
-  if (d.raised) notes.push(`raised ${errorText(d.raised)}`);
-  if (d.routing_exception) notes.push(`routing error stored: ${errorText(d.routing_exception)}`);
-  if (d.emulates) {
-    const first = [d.first_in_process && 'first request of this process', d.first_in_lab && 'first request of this lab'].filter(Boolean);
-    notes.push(`emulates ${d.emulates}: ${first.length ? `acted (${first.join(', ')})` : 'not a first request, did nothing'}`);
-  }
-  if (d.signed_cookie_rejected) notes.push(`session cookie refused: ${d.signed_cookie_rejected}`);
-  if (step.name === 'view' && d.endpoint) notes.push(`endpoint ${d.endpoint}`);
-  return notes.join('; ');
-}
+import { boundOutput, errorText, stepNote } from './step-notes.js';
 
 /** A dotted name that may wrap after each dot, its module muted. */
 function functionName(name = '') {
@@ -70,8 +40,22 @@ function stepRows(s, bar) {
     h('td', { class: 'num' }, formatDuration(s.duration_ms)),
     h('td', { class: 'axis', 'aria-hidden': 'true' }, h('span', { class: 'track' },
       h('span', { class: `bar k-${s.kind}${failed ? ' err' : ''}`, style: { left: `${bar.left}%`, width: `${bar.width}%` } }))));
-  if (!note) return row;
-  return [row, h('tr', { class: `note-row${failed ? ' err' : ''}` }, h('td', {}), h('td', { colspan: '5', class: 'note' }, note))];
+  const output = outputRow(s.output, s.name);
+  if (!note) return [row, output];
+  return [row, h('tr', { class: `note-row${failed ? ' err' : ''}` }, h('td', {}), h('td', { colspan: '5', class: 'note' }, note)), output];
+}
+
+/** What a step printed or logged while it ran, as text. */
+function outputLines(lines, label) {
+  const { lines: shown, hidden } = boundOutput(lines);
+  if (!shown.length) return null;
+  return h('pre', { class: 'step-output', 'aria-label': label },
+    shown.join('\n'), hidden ? `\n… ${hidden} more line${hidden === 1 ? '' : 's'}` : null);
+}
+
+function outputRow(lines, step) {
+  const pre = outputLines(lines, `Output of ${step}`);
+  return pre ? h('tr', { class: 'output-row', dataset: { outputOf: step } }, h('td', {}), h('td', { colspan: '5' }, pre)) : null;
 }
 
 export function renderDetails(root, trace, { me, now }) {
@@ -99,9 +83,9 @@ export function renderDetails(root, trace, { me, now }) {
       h('span', { class: 'meta' }, formatDuration(total)),
       trace.time ? h('span', { class: 'meta' }, formatClock(trace.time)) : null,
       end?.endpoint ? h('span', { class: 'meta' }, 'endpoint ', h('code', {}, end.endpoint)) : null),
-    end?.error ? h('p', { class: 'alert' }, `Unhandled: ${errorText(end.error)}`) : null,
+    end?.error ? h('p', { class: 'alert' }, `Unhandled: Flask re-raised ${errorText(end.error)} (PROPAGATE_EXCEPTIONS), so no handler answered; the server wrote its own 500 page.`) : null,
     rejected ? h('p', { class: 'alert', 'data-testid': 'rejected-session' },
-      `A session cookie was sent, but Flask could not verify it (${rejected}), so it silently opened an empty session.`) : null,
+      `A session cookie was sent, but Flask silently opened an empty session: its signing serializer said ${rejected}.`) : null,
 
     h('div', { class: 'details-grid' },
       h('section', { 'aria-label': 'Cookie header sent' },
@@ -130,6 +114,8 @@ export function renderDetails(root, trace, { me, now }) {
           )),
         h('tbody', {}, trace.steps.map((s, i) => stepRows(s, bars[i])),
         end ? null : h('tr', { class: 'running-row' }, h('td', { colspan: '6' }, 'Running… steps appear as they finish.'))))),
+    end?.output?.length ? h('section', { 'aria-label': 'Output outside any step' },
+      h('h3', {}, 'Output outside any step'), outputLines(end.output, 'Output outside any step')) : null,
 
     h('div', { class: 'details-grid' },
       h('section', { 'aria-label': 'Session before' },

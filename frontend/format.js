@@ -90,3 +90,8 @@ export function randomId(length = 12) {
   const bytes = crypto.getRandomValues(new Uint8Array(length));
   return Array.from(bytes, (b) => alphabet[b % alphabet.length]).join('');
 }
+
+/** Werkzeug's default error page (what a response is when no custom handler answered). */
+export function isWerkzeugErrorPage(text) {
+  return /^<!doctype html>\s*<html lang=en>\s*<title>\d{3} /i.test(text ?? '');
+}

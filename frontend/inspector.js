@@ -5,6 +5,7 @@ import { h, fill } from './dom.js';
 import { formatAge, formatCountdown, prettyJson } from './format.js';
 import { splitSignedCookie } from './signed-session.js';
 import { MECHANISMS } from './mechanisms.js';
+import { cookieFlags } from './lesson-facts.js';
 
 // The mechanisms' cookies come first, whether set or not.
 const KNOWN = Object.values(MECHANISMS).map((m) => ({ name: m.cookie, httpOnly: m.httpOnly }));
@@ -34,7 +35,7 @@ export function tickExpiries(root, now) {
   for (const cell of root.querySelectorAll('[data-expires-at]')) showExpiry(cell, now);
 }
 
-function cookieRows({ server, browser, expiries, now, onDelete }) {
+function cookieRows({ server, browser, expiries, setCookies, now, onDelete }) {
   const serverCookies = server?.cookies ?? {};
   const names = [...KNOWN.map((k) => k.name)];
   for (const c of browser) if (!names.includes(c.name)) names.push(c.name);
@@ -49,7 +50,9 @@ function cookieRows({ server, browser, expiries, now, onDelete }) {
     else pageCell = h('span', { class: 'muted' }, 'not set');
     return h('tr', { dataset: { cookie: name } },
       h('th', { scope: 'row' }, h('code', {}, name),
-        known?.httpOnly ? h('span', { class: 'flag', title: 'HttpOnly: invisible to document.cookie' }, 'HttpOnly') : null),
+        known?.httpOnly ? h('span', { class: 'flag', title: 'HttpOnly: invisible to document.cookie' }, 'HttpOnly') : null,
+        setCookies?.has(name) ? h('span', { class: 'flag attrs', title: 'As the last Set-Cookie for it said (lesson f)' },
+          cookieFlags(setCookies.get(name).attributes).join(' ') || 'no SameSite') : null),
       h('td', { class: 'page-sees' }, pageCell),
       h('td', { class: 'server-got' }, got === undefined ? h('span', { class: 'muted' }, 'not sent') : h('code', { class: 'value' }, got)),
       h('td', {}, expiryCell(expiries.get(name)?.at, now)),
@@ -83,12 +86,18 @@ function signedSection(mech) {
       h('dd', { 'data-testid': 'signature' }, valid
         ? h('span', { class: 'badge ok' }, 'valid')
         : h('span', { class: 'badge bad' }, `invalid${decoded?.problem ? ` (${decoded.problem})` : ''}`)),
+      mech.verified_by ? [h('dt', {}, 'Verified by'),
+        h('dd', { 'data-testid': 'verified-by' }, `the ${mech.verified_by.role === 'fallback' ? 'fallback' : 'signing'} key (fingerprint ${mech.verified_by.fingerprint})`)] : null,
       h('dt', {}, 'Signed at'),
       h('dd', {}, decoded?.timestamp
         ? `${new Date(decoded.timestamp * 1000).toLocaleString()} (${formatAge(decoded.age_seconds)} ago)`
         : '–'),
+      h('dt', {}, 'Size'),
+      h('dd', {}, `${mech.bytes ?? mech.raw.length} bytes`),
       h('dt', {}, 'Compressed'),
-      h('dd', {}, decoded?.compressed ? 'yes (zlib, "." prefix)' : 'no'),
+      h('dd', { 'data-testid': 'compressed' }, decoded?.compressed
+        ? 'yes: zlib, so the value starts with "."'
+        : 'no: zlib only when it makes the payload shorter (lesson e fills it)'),
       h('dt', {}, 'Payload'),
       h('dd', {}, decoded?.payload_text !== null && decoded?.payload_text !== undefined
         ? h('pre', { class: 'code', tabindex: '0', 'aria-label': 'Decoded session payload' }, prettyJson(decoded.payload))
@@ -111,7 +120,7 @@ function serverSection(mech) {
       : h('span', { class: 'muted' }, 'none')));
 }
 
-export function renderInspector(root, { server, browser, rawDocumentCookie, expiries, now, onDelete }) {
+export function renderInspector(root, { server, browser, rawDocumentCookie, expiries, setCookies, now, onDelete }) {
   if (!server) {
     fill(root, h('p', { class: 'empty' }, 'Loading state…'));
     return;
@@ -135,7 +144,7 @@ export function renderInspector(root, { server, browser, rawDocumentCookie, expi
             h('th', { scope: 'col' }, 'Server received'),
             h('th', { scope: 'col' }, 'Expires'),
             h('th', { scope: 'col' }, h('span', { class: 'visually-hidden' }, 'Actions')))),
-          h('tbody', {}, cookieRows({ server, browser, expiries, now, onDelete })))),
+          h('tbody', {}, cookieRows({ server, browser, expiries, setCookies, now, onDelete })))),
       h('dl', { class: 'raw-pair' },
         h('dt', {}, h('code', {}, 'document.cookie')),
         h('dd', {}, h('code', { class: 'value', id: 'raw-document-cookie' }, rawDocumentCookie || '""')),

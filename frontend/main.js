@@ -8,6 +8,8 @@ import { createTimeline } from './timeline.js';
 import { renderDetails } from './details.js';
 import { renderInspector, tickExpiries } from './inspector.js';
 import { createControls } from './controls.js';
+import { createLessons } from './lessons.js';
+import { TraceWaiters } from './trace-waiters.js';
 import { MECHANISMS } from './mechanisms.js';
 import { cookieAssignment, cookieExpiry, parseCookies, parseSetCookie } from './cookies.js';
 import { forgeSignedCookie } from './signed-session.js';
@@ -78,6 +80,7 @@ async function start() {
     browser: [],
     rawDocumentCookie: '',
     expiries: new Map(), // cookie name -> { at: ms epoch, or null for a browser-session cookie; start }
+    setCookies: new Map(), // cookie name -> the last Set-Cookie for it, parsed (lesson f)
     now: Date.now(),
   };
   banner(notice);
@@ -183,6 +186,15 @@ async function start() {
     setSetting: (key, value) => act('PUT', '/api/lab/settings', () => api.putSettings({ [key]: value })),
   });
 
+  // Lessons read what Flask did from the finished trace of the request they send.
+  const waiters = new TraceWaiters();
+  async function traced(method, path, send) {
+    const trace = waiters.wait({ client, method, path });
+    const res = await act(method, path, send);
+    return { res, trace: res ? await trace : null };
+  }
+  const lessons = createLessons({ api, act, traced, refresh, getState: () => state });
+
   // Tamper tools
   $('#tamper-username').addEventListener('submit', (e) => {
     e.preventDefault();
@@ -264,7 +276,9 @@ async function start() {
       const expiry = cookieExpiry(cookie, receivedAt, serverDate);
       if (expiry === 0) {
         state.expiries.delete(cookie.name);
+        state.setCookies.delete(cookie.name);
       } else {
+        state.setCookies.set(cookie.name, cookie);
         state.expiries.set(cookie.name, { at: expiry, start: receivedAt });
       }
     }
@@ -287,6 +301,7 @@ async function start() {
         timeline.select(trace.id, true);
       }
       if (event.type !== 'end') continue;
+      if (live) waiters.ended(trace);
       if (mine && trace.end.set_cookie?.length) {
         noteCookies(trace, live);
         cookiesChanged = true;
@@ -334,6 +349,7 @@ async function start() {
     }));
     if (state.server?.flask_version) $('#flask-version').textContent = `Flask ${state.server.flask_version}`;
     syncTamperForms();
+    lessons.update(state);
   }
 
   let lastSessionRaw = null;

@@ -7,7 +7,7 @@ export const MECHANISMS = {
   },
   session: {
     title: 'Signed session', label: 'signed session', cookie: 'session', httpOnly: true,
-    summary: 'Login stores your name in Flask\'s session: a signed cookie anyone can read but nobody can change.',
+    summary: 'Login stores your name in Flask\'s session: a signed cookie anyone can read but nobody without the secret key can change.',
   },
   'server-session': {
     title: 'Server-side session', label: 'server-side session', cookie: 'server_session', httpOnly: true,

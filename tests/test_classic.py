@@ -12,9 +12,24 @@ def test_form_login_then_comment(app):
     assert client.get("/comment").get_json() == {"msg": "Comment succeeded:Tom"}
 
 
-def test_failed_login(app):
-    response = app.test_client().post("/login", data={"username": "Tom", "password": "x"})
-    assert response.status_code == 401 and response.data == b"<h1>Login failed!</h1>"
+def test_failed_login_answers_200_as_the_tutorial_does(app):
+    client = app.test_client()
+    for path in ("/login", "/session/login"):
+        response = client.post(path, data={"username": "Tom", "password": "x"})
+        assert response.status_code == 200 and response.data == b"<h1>Login failed!</h1>"
+        assert "Set-Cookie" not in response.headers
+
+
+def test_session_login_is_invisible_to_the_cookie_reading_comment(app):
+    """The tutorial's mistake: its session login sets session["username"], its /comment
+    reads only the username cookie."""
+    client = app.test_client()
+    response = client.post("/session/login", data={"username": "Liu Bei", "password": "123"})
+    assert response.status_code == 200 and response.data == b"<h1>Login succeeded!</h1>"
+    assert response.headers["Set-Cookie"].startswith("session=")
+    with client.session_transaction() as session:
+        assert session["username"] == "Liu Bei"
+    assert client.get("/comment").get_json() == {"msg": "No login, login in comments first"}
 
 
 def test_error_route_gets_the_custom_500_page(app):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from .conftest import step_names
+from .conftest import LabClient, new_lab, step_names
 
 
 @pytest.mark.parametrize("kind, status, error", [
@@ -57,6 +57,33 @@ def test_custom_handlers_off_shows_werkzeugs_default_page(lab_client):
     assert b"<title>404 Not Found</title>" in response.data
     lab_client.put("/api/lab/settings", json={"custom_error_handlers": True})
     assert lab_client.get("/api/error/500").get_json()["error"] == "internal_error"
+
+
+@pytest.mark.parametrize("path", ["/api/error/500", "/api/error/exception", "/nowhere",
+                                  "/api/error/403"])
+def test_custom_handlers_off_means_no_handler_runs(lab_client, path):
+    """As in an app that registered none: Flask finds no handler, so no errorhandler step."""
+    lab_client.put("/api/lab/settings", json={"custom_error_handlers": False})
+    lab_client.get(path)
+    assert "errorhandler" not in step_names(lab_client.last_trace(path))
+    lab_client.put("/api/lab/settings", json={"custom_error_handlers": True})
+    lab_client.get(path)
+    handler = next(s for s in lab_client.last_trace(path)["steps"]
+                   if s["name"] == "errorhandler")
+    assert handler["function"] == "statelab.api.errors.handle_custom"
+
+
+def test_custom_handlers_off_is_per_lab(app, lab_client):
+    other = LabClient(app.test_client(), new_lab(app.test_client()))
+    lab_client.put("/api/lab/settings", json={"custom_error_handlers": False})
+    assert other.get("/api/error/500").get_json()["error"] == "internal_error"
+    assert lab_client.get("/api/error/500").mimetype == "text/html"
+
+
+def test_other_api_errors_stay_json_with_custom_handlers_off(lab_client):
+    lab_client.put("/api/lab/settings", json={"custom_error_handlers": False})
+    assert lab_client.delete("/api/state").get_json()["error"] == "method_not_allowed"
+    assert lab_client.post("/api/cookie/login", data="{").get_json()["error"] == "bad_json"
 
 
 def test_pages_outside_api_get_the_tutorials_html(lab_client):

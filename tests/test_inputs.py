@@ -79,8 +79,10 @@ def test_bad_settings(lab_client):
     assert_problem(lab_client.put("/api/lab/settings", json={"custom_error_handlers": None}),
                    400, "bad_field")
     assert_problem(lab_client.put("/api/lab/settings", json={"debug": True}), 400, "bad_field")
+    assert_problem(lab_client.put("/api/lab/settings", json={"propagate_exceptions": 1}),
+                   400, "bad_field")
     assert lab_client.get("/api/lab/settings").get_json() == {
-        "custom_error_handlers": True, "short_circuit": False}
+        "custom_error_handlers": True, "short_circuit": False, "propagate_exceptions": False}
 
 
 def test_bad_hook_log_queries(lab_client):

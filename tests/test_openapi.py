@@ -10,10 +10,12 @@ from statelab.api import openapi
 
 
 def served_operations(app) -> set[tuple[str, str]]:
-    """Every (path, method) the app routes under /api, in OpenAPI's path syntax."""
+    """Every (path, method) of the lab's API, the demo blueprint and the tutorial's
+    routes, in OpenAPI's path syntax."""
     found = set()
     for rule in app.url_map.iter_rules():
-        if not rule.rule.startswith("/api/") or rule.endpoint == "api.unknown_mechanism":
+        if (not rule.endpoint.startswith(("api.", "demo.", "classic."))
+                or rule.endpoint == "api.unknown_mechanism"):
             continue
         path = re.sub(r"<(?:[^:>]+:)?([^>]+)>", r"{\1}", rule.rule)
         found |= {(path, method.lower()) for method in rule.methods - {"HEAD", "OPTIONS"}}
@@ -55,6 +57,8 @@ def test_every_operation_describes_its_answers(app):
     assert {"X-Lab-Id", "lab", "X-Client-Id", "Last-Event-ID"} <= names
     login = spec["paths"]["/api/session/login"]["post"]
     assert login["requestBody"]["required"] is True
+    settings = spec["paths"]["/api/lab/settings"]["put"]["requestBody"]["content"]
+    assert "propagate_exceptions" in settings["application/json"]["schema"]["properties"]
 
 
 # The fuzzer: every operation, cases generated from the served document (positive
@@ -88,7 +92,7 @@ def test_the_served_document_holds_under_a_fuzzer(make_app, live_server_for):
             unsent += 1  # not even generated: generating costs time too
             continue
         names_lab = any(p.name == "X-Lab-Id" for p in operation.headers)
-        on_purpose = operation.path.startswith("/api/error/")
+        on_purpose = operation.path.startswith("/api/error/") or operation.path == "/error"
         wanted = [checks.response_schema_conformance, checks.status_code_conformance,
                   checks.content_type_conformance]
         if not on_purpose:

@@ -84,6 +84,23 @@ def test_settings_and_first_request(make_store):
     assert store.settings("a")["custom_error_handlers"] is True
     assert store.first_request("a") is True
     assert store.first_request("a") is False
+    store.rearm_first_request("a")
+    assert store.first_request("a") is True
+    assert store.first_request("a") is False
+
+
+def test_signing_keys_per_lab_gone_with_the_lab(make_store):
+    store = make_store(max_labs=1)
+    store.create_lab("a")
+    assert store.keys("a") is None
+    keys = {"signing": {"source": "tutorial", "key": "k"}, "fallbacks": []}
+    store.set_keys("a", keys)
+    assert store.keys("a") == keys
+    store.set_keys("a", None)
+    assert store.keys("a") is None
+    store.set_keys("a", keys)
+    store.create_lab("b")  # evicts "a"
+    assert store.keys("a") is None
 
 
 def test_writes_for_an_evicted_lab_fail_and_store_nothing(make_store):
@@ -96,6 +113,10 @@ def test_writes_for_an_evicted_lab_fail_and_store_nothing(make_store):
         store.add_comment("gone", {"text": "late"})
     with pytest.raises(UnknownLab):
         store.update_settings("gone", {"short_circuit": True})
+    with pytest.raises(UnknownLab):
+        store.set_keys("gone", None)
+    with pytest.raises(UnknownLab):
+        store.rearm_first_request("gone")
     assert store.comments("gone") == [] and store.settings("gone") == DEFAULT_SETTINGS
 
 

@@ -223,15 +223,37 @@ def test_lab_short_circuit_skips_the_view_not_after_request(lab_client):
     assert not any(s["function"].endswith("require_lab") for s in trace["steps"])
 
 
-def test_demo_hooks_emulate_before_first_request_once_per_lab(lab_client):
+def test_before_first_request_is_emulated_where_flask_2_2_ran_it(lab_client):
+    """Flask 2.2's full_dispatch_request ran the before_first_request functions first:
+    after the context was pushed (appcontext_pushed, open_session), before
+    request_started and every before_request; once per app instance (here: per lab)."""
     lab_client.get("/api/state")
     lab_client.get("/api/state")
-    first, second = [next(s for s in t["steps"] if s["function"].endswith("func1"))
-                     for t in lab_client.traces()[-2:]]
-    assert first["detail"]["emulates"] == "before_first_request"
-    assert first["detail"]["first_in_lab"] is True
-    assert second["detail"]["first_in_lab"] is False
-    assert "removed before_first_request in 2.3" in first["detail"]["note"]
+    first, second = lab_client.traces()[-2:]
+    names = step_names(first)
+    assert names.count("before_first_request") == 1
+    assert (names.index("open_session") < names.index("before_first_request")
+            < names.index("request_started") < names.index("before_request"))
+    step = next(s for s in first["steps"] if s["name"] == "before_first_request")
+    assert step["function"] == "statelab.demo_hooks.func1"
+    assert step["detail"]["emulated"] is True
+    assert "pallets/flask#4605" in step["detail"]["note"]
+    assert "setup code" in step["detail"]["note"]
+    assert "before_first_request" not in step_names(second)
+    assert not any(s["function"].endswith("func1") for s in second["steps"])
+
+
+def test_untraced_requests_leave_the_first_request_to_a_traced_one(lab_client):
+    lab_client.get("/api/hooks")  # untraced, like the page's event stream
+    lab_client.get("/api/state")
+    assert "before_first_request" in step_names(lab_client.last_trace("/api/state"))
+
+
+def test_before_first_request_can_be_rearmed(lab_client):
+    lab_client.get("/api/state")
+    assert lab_client.post("/api/lab/first-request").get_json() == {"armed": True}
+    lab_client.get("/api/state")
+    assert "before_first_request" in step_names(lab_client.last_trace("/api/state"))
 
 
 def test_trace_records_request_and_response_on_the_wire(lab_client):
@@ -387,6 +409,29 @@ def test_output_printed_logged_and_warned_lands_on_its_step(capsys):
     assert after["output"] == ["partial line"]
     assert all("output" not in s for s in steps if s["name"] in ("teardown_request", "save_session"))
     assert "from the view 42" in capsys.readouterr().out  # still printed for real
+
+
+def test_a_warning_after_many_requests_is_captured_once():
+    """The warnings hook is installed once: before, each request re-installed it as its
+    own "previous" hook, and the next warning recursed until RecursionError."""
+    import warnings
+
+    app, bus = traced_app()
+
+    @app.route("/warns")
+    def warns():
+        with warnings.catch_warnings():
+            warnings.simplefilter("always")
+            warnings.warn("once only", UserWarning, stacklevel=1)
+        return "ok"
+
+    client = app.test_client()
+    for _ in range(3):
+        client.get("/")
+    assert client.get("/warns").status_code == 200
+    steps, _ = steps_of(bus)
+    view = [s for s in steps if s["name"] == "view"][-1]
+    assert [line for line in view["output"] if "once only" in line] == [view["output"][0]]
 
 
 def test_output_is_bounded_and_output_outside_steps_goes_on_the_end_event():

@@ -7,15 +7,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from cachelib import FileSystemCache
-from flask import Flask, send_from_directory
+from flask import send_from_directory
 from flask_session.cachelib import CacheLibSessionInterface
 from flask_session.redis import RedisSessionInterface
 from werkzeug.wrappers import Response
 
-from . import api, classic, config, crosssite, demo_hooks, ratelimits
+from . import api, classic, config, crosssite, demo_blueprint, demo_hooks, ratelimits
 from .accounts import PasswordChecks
 from .api.errors import backend_unavailable
 from .events import Bus, MemoryBus, RedisBus
+from .lab_flask import LabFlask, answer_propagated
 from .labs import Labs, client_from_environ, lab_from_environ
 from .sessions import LabSessionInterface
 from .store import MemoryStore, RedisStore, Store
@@ -52,9 +53,9 @@ class StateLab:
         return self.store.ping() and self.bus.ping()
 
 
-def create_app(config_overrides: dict | None = None) -> Flask:
+def create_app(config_overrides: dict | None = None) -> LabFlask:
     overrides = config_overrides or {}
-    app = Flask(__name__, instance_path=overrides.get("INSTANCE_PATH") or _instance_path(),
+    app = LabFlask(__name__, instance_path=overrides.get("INSTANCE_PATH") or _instance_path(),
                 instance_relative_config=True, static_folder=None)
     config.load(app, overrides)
     frontend = app.config["STATELAB_FRONTEND"]
@@ -66,10 +67,12 @@ def create_app(config_overrides: dict | None = None) -> Flask:
     lab = _backends(app)
     app.extensions["statelab"] = lab
     app.session_interface = _session_interface(app)
+    app.first_request_lab = _traced_lab
 
     demo_hooks.register(app)
     api.register(app)
     app.register_blueprint(classic.bp)
+    app.register_blueprint(demo_blueprint.bp)
     ratelimits.install(app)
 
     @app.get("/")
@@ -85,7 +88,7 @@ def create_app(config_overrides: dict | None = None) -> Flask:
                    describe=app.session_interface.describe_snapshot)
     # Outside the tracer: a forged request costs no space in the lab's bounded log.
     app.wsgi_app = crosssite.guard(app.wsgi_app, app.config["STATELAB_CORS_ORIGINS"])
-    app.wsgi_app = _lab_middleware(app.wsgi_app, lab)
+    app.wsgi_app = answer_propagated(_lab_middleware(app.wsgi_app, lab))
     return app
 
 
@@ -95,7 +98,7 @@ def _instance_path() -> str | None:
     return os.environ.get("STATELAB_INSTANCE_PATH") or None
 
 
-def _backends(app: Flask) -> StateLab:
+def _backends(app: LabFlask) -> StateLab:
     cfg = app.config
     if cfg["STATELAB_REDIS_URL"]:
         import redis
@@ -113,7 +116,7 @@ def _backends(app: Flask) -> StateLab:
                     passwords)
 
 
-def _session_interface(app: Flask) -> LabSessionInterface:
+def _session_interface(app: LabFlask) -> LabSessionInterface:
     # permanent=False: the server_session cookie is a browser-session cookie (unless a
     # login asks for a lifetime), and Flask-Session only sends it when it changes.
     common = {"key_prefix": "statelab:session:", "permanent": False}
@@ -127,7 +130,7 @@ def _session_interface(app: Flask) -> LabSessionInterface:
     return LabSessionInterface(app, CacheLibSessionInterface(app, cache, **common), "cachelib")
 
 
-def _cors(app: Flask) -> None:
+def _cors(app: LabFlask) -> None:
     origins = app.config["STATELAB_CORS_ORIGINS"]
     if not origins:
         return

@@ -1,17 +1,21 @@
 """The tutorial's literal routes, so its curl examples work as written.
 
-``POST /login`` (form) logs in with a plain cookie, ``GET /comment`` reads it back,
-``GET /error`` aborts with 500 and gets the custom page. Their HTML is constant text:
+``POST /login`` (form) logs in with a plain cookie, ``POST /session/login`` (form) with
+``session["username"]`` as the tutorial's second app does, ``GET /comment`` reads only
+the ``username`` cookie (so a session login is invisible to it: the tutorial's mistake),
+``GET /error`` aborts with 500 and gets the custom page. As in the tutorial, a failed
+login answers 200 with "Login failed!". Their HTML is constant text:
 no user input is ever put into markup (the tutorial's pages never needed to).
 """
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, jsonify, make_response, request
+from flask import Blueprint, abort, current_app, jsonify, make_response, request, session
 
 from .api.cookie import COOKIE
 
 bp = Blueprint("classic", __name__)
+FAILED = "<h1>Login failed!</h1>"  # status 200, as the tutorial answers
 
 
 @bp.post("/login")
@@ -19,10 +23,20 @@ def do_login():
     username = request.form.get("username", "")
     password = request.form.get("password", "")
     if not current_app.extensions["statelab"].passwords.check(username, password):
-        return "<h1>Login failed!</h1>", 401
+        return FAILED
     resp = make_response("<h1>Login succeeded!</h1>")
     resp.set_cookie(COOKIE, username)
     return resp
+
+
+@bp.post("/session/login")
+def do_session_login():
+    username = request.form.get("username", "")
+    password = request.form.get("password", "")
+    if not current_app.extensions["statelab"].passwords.check(username, password):
+        return FAILED
+    session["username"] = username
+    return make_response("<h1>Login succeeded!</h1>")
 
 
 @bp.get("/comment")

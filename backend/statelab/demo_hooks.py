@@ -1,59 +1,49 @@
 """The tutorial's four hook functions, registered as real hooks on the app.
 
-Named as the tutorial names them (func1..func4) so the timeline reads like its code.
-They log instead of print. ``before_first_request`` was removed in Flask 2.3 (deprecated
-in 2.2); Flask says to run setup code when creating the app. So ``func1`` is a plain
-``before_request`` that does its work only on the first request of this process and of
-each lab, and says so in its trace step.
+Named as the tutorial names them (func1..func4), printing what the tutorial prints, so
+the timeline reads like its code. ``before_first_request`` was deprecated in Flask 2.2
+and removed in 2.3 (pallets/flask#4605): it was mostly misused to run setup code, which
+belongs in ``create_app`` (or ``with app.app_context():``). ``func1`` is registered with
+``LabFlask.before_first_request``, which runs it where Flask 2.2 did (see lab_flask.py).
 """
 
 from __future__ import annotations
 
-import threading
+from flask import current_app, jsonify, request
 
-from flask import Flask, current_app, jsonify, request
-
+from .lab_flask import LabFlask
 from .tracing import annotate
 
-_first_in_process = True
-_first_lock = threading.Lock()
-
-NOTE = ("Flask removed before_first_request in 2.3. This before_request hook emulates "
-        "it: it does its work once per process and once per lab, then returns early.")
+NOTE = ("Emulated: Flask removed before_first_request in 2.3 (pallets/flask#4605: it was "
+        "mostly misused to run setup code, which belongs in create_app). Flask 2.2 ran it "
+        "once per app instance at the top of full_dispatch_request, before request_started "
+        "and every before_request; here each lab plays one app instance.")
 
 
 def func1():
-    """Emulated before_first_request: runs on every request, acts on the first."""
-    global _first_in_process
-    with _first_lock:
-        process_first, _first_in_process = _first_in_process, False
-    lab = request.environ.get("statelab.lab")
-    lab_first = bool(lab) and current_app.extensions["statelab"].store.first_request(lab)
-    annotate(emulates="before_first_request", first_in_process=process_first,
-             first_in_lab=lab_first, note=NOTE)
-    if process_first or lab_first:
-        current_app.logger.info("before_first_request (emulated) process=%s lab=%s",
-                                process_first, lab_first)
+    print("before_first_request")
+    annotate(emulated=True, emulates="before_first_request", note=NOTE)
 
 
 def func2():
-    current_app.logger.debug("before_request %s %s", request.method, request.path)
+    print("before_request")
 
 
 def func3(resp):
-    current_app.logger.debug("after_request %s", resp.status)
+    print(resp)
+    print("after_request")
     return resp
 
 
 def func4(error):
-    # Flask ignores what a teardown function returns; the tutorial's "return error"
-    # does nothing, so this one returns nothing.
-    current_app.logger.debug("teardown_request error=%r", error)
+    print(error)
+    print("teardown_request")
+    return error  # as the tutorial writes it: Flask ignores what teardown returns
 
 
 # Paths that keep working while short-circuit is on, so the lab can be switched back.
-NEVER_SHORT = ("/api/lab/settings", "/api/state", "/api/hooks", "/api/cookies",
-               "/api/labs")
+# "/api/lab" covers /api/labs, /api/lab/settings and the secret-key lab's routes.
+NEVER_SHORT = ("/api/lab", "/api/state", "/api/hooks", "/api/cookies")
 
 
 def short_circuit():
@@ -69,8 +59,8 @@ def short_circuit():
                    short_circuited=True)
 
 
-def register(app: Flask) -> None:
-    app.before_request(func1)
+def register(app: LabFlask) -> None:
+    app.before_first_request(func1)
     app.before_request(func2)
     app.before_request(short_circuit)
     app.after_request(func3)

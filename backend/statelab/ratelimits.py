@@ -27,7 +27,7 @@ from flask_limiter.errors import RateLimitExceeded
 from .labs import lab_from_environ
 
 LOGIN_VIEWS = ("api.cookie.login", "api.session.login", "api.server_session.login",
-               "classic.do_login")
+               "classic.do_login", "classic.do_session_login")
 LAB_VIEWS = ("api.labs.create_lab",)
 
 

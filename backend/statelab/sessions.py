@@ -23,7 +23,9 @@ from flask_session.base import ServerSideSession, ServerSideSessionInterface
 from itsdangerous import BadSignature, SignatureExpired
 from itsdangerous.encoding import base64_decode, bytes_to_int
 
+from . import secret_keys
 from .jsonable import jsonable
+from .tracing import annotate
 
 SERVER_COOKIE = "server_session"
 MAX_PAYLOAD_BYTES = 16 * 1024  # a real session cookie's payload is under 4 KB
@@ -140,6 +142,11 @@ class LabSessionInterface(SecureCookieSessionInterface):
             upsert(lifetime, session, store_id)
 
         server._upsert_session = upsert_for_its_lifetime
+
+    def get_signing_serializer(self, app: Flask):
+        # A lab may sign with its own keys (secret_keys.py); Flask still builds the
+        # serializer and orders the keys.
+        return super().get_signing_serializer(secret_keys.signing_app(app))
 
     def get_expiration_time(self, app: Flask, session: Any) -> datetime | None:
         return _expiry(session, super().get_expiration_time(app, session))

@@ -17,7 +17,8 @@ from collections.abc import Callable
 
 import redis
 
-DEFAULT_SETTINGS = {"custom_error_handlers": True, "short_circuit": False}
+DEFAULT_SETTINGS = {"custom_error_handlers": True, "short_circuit": False,
+                    "propagate_exceptions": False}
 MAX_COMMENTS = 200
 
 
@@ -90,6 +91,17 @@ class Store(ABC):
     def first_request(self, lab: str) -> bool:
         """True exactly once per lab: for its first request."""
 
+    @abstractmethod
+    def rearm_first_request(self, lab: str) -> None:
+        """Make the lab's next request its first again (the emulated before_first_request)."""
+
+    @abstractmethod
+    def keys(self, lab: str) -> dict | None:
+        """The lab's own session signing keys (secret_keys.py), None: the instance key."""
+
+    @abstractmethod
+    def set_keys(self, lab: str, keys: dict | None) -> None: ...
+
     def ping(self) -> bool:
         """Whether the backend answers (the health check)."""
         return True
@@ -124,6 +136,7 @@ class MemoryStore(Store):
             self._labs[lab] = {
                 "created": now, "used": now, "comments": deque(maxlen=MAX_COMMENTS),
                 "next_comment": 1, "settings": dict(DEFAULT_SETTINGS), "first_done": False,
+                "keys": None,
             }
         return evicted
 
@@ -181,6 +194,19 @@ class MemoryStore(Store):
             first, record["first_done"] = not record["first_done"], True
             return first
 
+    def rearm_first_request(self, lab: str) -> None:
+        with self._lock:
+            self._record(lab)["first_done"] = False
+
+    def keys(self, lab: str) -> dict | None:
+        """The lab's signing keys (see ``secret_keys.py``); None: the instance's."""
+        record = self._labs.get(lab)
+        return record["keys"] if record else None
+
+    def set_keys(self, lab: str, keys: dict | None) -> None:
+        with self._lock:
+            self._record(lab)["keys"] = keys
+
 
 class RedisStore(Store):
     unavailable = (redis.ConnectionError, redis.TimeoutError)
@@ -197,7 +223,7 @@ class RedisStore(Store):
         return f"{self.prefix}{kind}:{lab}" if lab else f"{self.prefix}{kind}"
 
     def _lab_keys(self, lab: str) -> list[str]:
-        return [self._k(kind, lab) for kind in ("lab", "comments", "settings")]
+        return [self._k(kind, lab) for kind in ("lab", "comments", "settings", "keys")]
 
     def create_lab(self, lab: str, busy=lambda lab: False) -> list[str]:
         index = self._k("labs")
@@ -290,6 +316,20 @@ class RedisStore(Store):
             return bool(self.client.ping())
         except self.unavailable:
             return False
+
+    def rearm_first_request(self, lab: str) -> None:
+        if not self.exists(lab):
+            raise UnknownLab(lab)
+        self.client.hset(self._k("lab", lab), "first_done", 0)
+
+    def keys(self, lab: str) -> dict | None:
+        stored = self.client.get(self._k("keys", lab))
+        return json.loads(stored) if stored else None
+
+    def set_keys(self, lab: str, keys: dict | None) -> None:
+        if not self.exists(lab):
+            raise UnknownLab(lab)
+        self.client.set(self._k("keys", lab), json.dumps(keys), ex=self.idle_ttl)
 
     def _hincr(self, lab: str, field: str) -> tuple[bool, int]:
         """Count ``field`` up in one round trip; answer whether the lab exists and the

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { formatDuration, formatAge, formatCountdown, statusClass, clientName, clientHue, requestLine } from '../format.js';
+import { formatDuration, formatAge, formatCountdown, statusClass, clientName, clientHue, requestLine, isWerkzeugErrorPage } from '../format.js';
 
 test('durations pick a readable unit', () => {
   assert.equal(formatDuration(0.0421), '0.04 ms');
@@ -38,4 +38,10 @@ test('clients get stable names and hues', () => {
 test('request lines', () => {
   assert.equal(requestLine({ path: '/api/slow', query: 'ms=1500' }), '/api/slow?ms=1500');
   assert.equal(requestLine({ path: '/api/state', query: '' }), '/api/state');
+});
+
+test('Werkzeug\'s default error page is told apart from an app\'s own HTML', () => {
+  assert.equal(isWerkzeugErrorPage('<!doctype html>\n<html lang=en>\n<title>404 Not Found</title>\n<h1>Not Found</h1>'), true);
+  assert.equal(isWerkzeugErrorPage('<h1>Login failed!</h1>'), false);
+  assert.equal(isWerkzeugErrorPage(undefined), false);
 });

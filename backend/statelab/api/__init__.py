@@ -7,8 +7,8 @@ from flask import Blueprint, Flask, g, request
 from ..accounts import ChecksBusy
 from ..labs import lab_from_environ
 from ..store import UnknownLab
-from . import (comments, cookie, cookies, errors, hooks, labs, openapi, server_session,
-               session, state)
+from . import (comments, cookie, cookies, errors, hooks, labs, openapi, secret,
+               server_session, session, state)
 from .inputs import ApiError
 
 NO_LAB_NEEDED = {"api.labs.create_lab", "api.openapi.openapi", "api.openapi.health"}
@@ -49,7 +49,7 @@ def register(app: Flask) -> None:
     api.before_request(require_lab)
     api.add_url_rule("/<mechanism>/<any(login, logout, comment):action>",
                      view_func=unknown_mechanism, methods=["POST"])
-    for module in (labs, cookie, session, server_session, comments, cookies, state,
+    for module in (labs, secret, cookie, session, server_session, comments, cookies, state,
                    hooks, errors, openapi):
         api.register_blueprint(module.bp)
     app.register_blueprint(api)

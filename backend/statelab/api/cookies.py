@@ -75,12 +75,21 @@ def clear_cookies():
     return response
 
 
+def set_lab_cookie(response, name: str, value: str) -> bool:
+    """Set one of the lab's cookies with the attributes its mechanism uses; answer
+    whether it is HttpOnly."""
+    httponly = _check(name)
+    response.set_cookie(name, value, httponly=httponly, **_attributes(name))
+    return httponly
+
+
 @bp.put("/cookies/<cookie_name:name>")
+
 def set_cookie(name: str):
     httponly = _check(name)
     value = text(read_body(), "value", max_len=MAX_COOKIE_BYTES, min_len=0)
     response = jsonify(name=name, value=value, httponly=httponly)
-    response.set_cookie(name, value, httponly=httponly, **_attributes(name))
+    set_lab_cookie(response, name, value)
     header = response.headers.getlist("Set-Cookie")[-1]
     if len(header.split(";", 1)[0].encode()) > MAX_COOKIE_BYTES:
         raise ApiError(400, "bad_field", f"That cookie would be over {MAX_COOKIE_BYTES} "

@@ -2,7 +2,8 @@
 
 ``/api/error/<kind>`` aborts or raises in the view. The custom 404/500/403 handlers
 answer JSON under ``/api`` and the tutorial's HTML pages elsewhere; a lab can turn them
-off (``custom_error_handlers: false``) to see Werkzeug's default page instead.
+off (``custom_error_handlers: false``): Flask then finds no handler for 403/404/500 in
+that lab (``LabFlask._find_error_handler``) and answers with Werkzeug's default page.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from .inputs import ApiError, integer
 
 bp = Blueprint("errors", __name__)
 
-KINDS = ("500", "404", "403", "exception", "login-abort")
+KINDS = ("500", "404", "403", "exception", "login-abort", "login-crash")
 
 # The tutorial's own pages. Constant text: nothing from the request goes into HTML.
 PAGES = {
@@ -43,6 +44,12 @@ def trigger(kind: str):
         # user is never logged in, and teardown_request receives no exception.
         abort(500)
         session["username"] = "Liu Bei"
+    if kind == "login-crash":
+        # A login that crashes after it set the session: with Flask's default handling
+        # the session is still saved (finalize_request runs save_session for the 500);
+        # with PROPAGATE_EXCEPTIONS Flask re-raises first and the session is lost.
+        session["username"] = "Liu Bei"
+        raise RuntimeError("login crashed after it set the session")
     raise ApiError(404, "unknown_error_kind", f"Kinds: {', '.join(KINDS)}", kinds=list(KINDS))
 
 
@@ -52,13 +59,6 @@ def slow():
     ms = 1500 if ms is None else ms
     time.sleep(ms / 1000)
     return jsonify(slept_ms=ms)
-
-
-def _custom_handlers_on() -> bool:
-    lab = request.environ.get("statelab.lab")
-    if lab is None:
-        return True
-    return current_app.extensions["statelab"].store.settings(lab)["custom_error_handlers"]
 
 
 def backend_unavailable() -> ApiError:
@@ -76,8 +76,6 @@ def handle_custom(error: HTTPException):
     # 500 handler wrapped in InternalServerError; it is not the tutorial's 500.
     if _backend_down(getattr(error, "original_exception", None)):
         return backend_unavailable().response()
-    if not _custom_handlers_on():
-        return error  # Werkzeug's own response for this exception
     code = error.code or 500
     if request.path.startswith("/api/"):
         return jsonify(error=CODES[code], message=error.description, status=code), code

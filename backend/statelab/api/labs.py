@@ -49,3 +49,10 @@ def put_settings():
                        field=unknown[0])
     changes = {name: flag(body, name) for name in body}
     return jsonify(store.update_settings(g.lab, changes))
+
+
+@bp.post("/lab/first-request")
+def rearm_first_request():
+    """The lab's next request runs the emulated before_first_request again."""
+    _lab().store.rearm_first_request(g.lab)
+    return jsonify(armed=True)

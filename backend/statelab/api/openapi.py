@@ -30,9 +30,11 @@ SCHEMAS: dict[str, dict] = {
                 "properties": {"id": {"type": "integer"}, "author": {"type": "string"},
                                "text": {"type": "string"}, "mechanism": {"type": "string"},
                                "time": {"type": "number"}}},
-    "Settings": {"type": "object", "required": ["custom_error_handlers", "short_circuit"],
+    "Settings": {"type": "object", "required": ["custom_error_handlers", "short_circuit",
+                                                "propagate_exceptions"],
                  "properties": {"custom_error_handlers": {"type": "boolean"},
-                                "short_circuit": {"type": "boolean"}}},
+                                "short_circuit": {"type": "boolean"},
+                                "propagate_exceptions": {"type": "boolean"}}},
     "Event": {"type": "object", "required": ["id", "type"], "properties": {
         "id": {"type": "string"}, "type": {"type": "string"}}},
     "Health": {"type": "object", "required": ["status", "backend"], "properties": {
@@ -89,9 +91,12 @@ def document(method: str, path: str, summary: str, *, ok: dict | None, status: i
     answers = {str(status): success, "4XX": ERROR, "503": UNAVAILABLE, **(responses or {})}
     if lab and not path.startswith(NEVER_SHORT):
         short = _json(ref("ShortCircuit"), "Answered by the lab's short-circuit hook")
-        if status == 200:
+        if status == 200 and content == "application/json":
             answers["200"] = {"description": summary, "content": {"application/json": {
                 "schema": {"anyOf": [ok, ref("ShortCircuit")]}}}}
+        elif status == 200:
+            success.setdefault("content", {})["application/json"] = {
+                "schema": ref("ShortCircuit")}
         else:
             answers["200"] = short
     operation: dict = {"summary": summary, "parameters": (LAB_PARAMS if lab else []) +
@@ -117,7 +122,8 @@ document("get", "/api/labs/current", "The named lab: counts and creation time", 
 document("get", "/api/lab/settings", "The lab's switches", ok=ref("Settings"))
 document("put", "/api/lab/settings", "Change the lab's switches", ok=ref("Settings"), body={
     "type": "object", "properties": {"custom_error_handlers": BOOLEAN,
-                                     "short_circuit": BOOLEAN},
+                                     "short_circuit": BOOLEAN,
+                                     "propagate_exceptions": BOOLEAN},
     "additionalProperties": False})
 
 # The three login mechanisms.
@@ -187,11 +193,81 @@ for method in ("get", "post"):
     document(method, "/api/error/{kind}", "Trigger an error on purpose", status=500,
              ok=ON_PURPOSE["content"]["application/json"]["schema"],
              params=[{"name": "kind", "in": "path", "required": True, "schema": {
-                 "enum": ["500", "404", "403", "exception", "login-abort"]}}],
+                 "enum": ["500", "404", "403", "exception", "login-abort", "login-crash"]}}],
              responses={"500": ON_PURPOSE, "404": ON_PURPOSE, "403": ON_PURPOSE})
 document("get", "/api/slow", "A view that sleeps, to watch a request progress",
          ok=obj(slept_ms=INTEGER), params=[{"name": "ms", "in": "query", "schema": {
              "type": "integer", "minimum": 0, "maximum": 5000}}])
+
+# The secret key lab (issue 7 §2d), and the session fill (§2e).
+KEY = obj(source={"enum": ["instance", "tutorial", "generated"]},
+          fingerprint={"type": "string", "pattern": "^[0-9a-f]{8}$"},
+          key={"type": ["string", "null"], "description": "only for the tutorial's public key"})
+SECRET = obj(signing=KEY, fallbacks={"type": "array", "items": KEY, "maxItems": 3,
+                                     "description": "oldest first"}, note=STRING)
+document("get", "/api/lab/secret",
+         "The lab's session signing keys (the instance key is never shown)", ok=SECRET)
+document("put", "/api/lab/secret", "Sign with this key from now on; no fallbacks kept",
+         body=obj(key={"enum": ["instance", "tutorial", "generated"]}), ok=SECRET)
+document("post", "/api/lab/secret/rotate",
+         "A new generated key signs; keep_fallback keeps the old one in "
+         "SECRET_KEY_FALLBACKS (it then only verifies)",
+         body={"type": "object", "properties": {"keep_fallback": BOOLEAN}},
+         body_required=False, ok=SECRET)
+document("post", "/api/lab/secret/crack",
+         "Find the key that signed a session cookie (default: the one this request carries) "
+         "in the shipped wordlist; bounded in candidates and time",
+         body={"type": "object", "properties": {"cookie": {"type": "string",
+                                                           "maxLength": 4096}}},
+         body_required=False,
+         ok=obj(found=BOOLEAN, key={"type": ["string", "null"]}, tried=INTEGER,
+                candidates=INTEGER, seconds={"type": "number"},
+                stopped={"enum": ["found", "exhausted", "time_limit"]}, wordlist=STRING))
+document("post", "/api/lab/secret/forge",
+         "Sign {\"username\"} with a key through Flask's session serializer; set: true also "
+         "sets the session cookie",
+         body={"type": "object", "required": ["key", "username"], "properties": {
+             "key": {"type": "string", "minLength": 1, "maxLength": 200},
+             "username": {"type": "string", "minLength": 1, "maxLength": 64},
+             "set": BOOLEAN}},
+         ok=obj(value=STRING, payload=obj(username=STRING), set=BOOLEAN))
+document("post", "/api/lab/first-request",
+         "Re-arm the emulated before_first_request for the lab's next request",
+         ok=obj(armed={"const": True}))
+document("post", "/api/session/fill",
+         "Put this many characters of hex filler in the signed session (0 removes it)",
+         body={"type": "object", "required": ["bytes"], "properties": {
+             "bytes": {"type": "integer", "minimum": 0, "maximum": 8000}}},
+         ok=obj(filler_bytes=INTEGER))
+
+# The demo blueprint (§2c) and the tutorial's literal routes (§2a): traced into a lab
+# when they name one, like every other route.
+WORD = {"name": "word", "in": "path", "required": True, "schema": STRING,
+        "description": "taken out of the view's arguments by the blueprint's "
+                       "url_value_preprocessor"}
+HTML = {"type": "string", "description": "the tutorial's HTML text"}
+FORM_LOGIN = {"type": "object", "properties": {"username": STRING, "password": STRING}}
+document("get", "/demo/{word}/hooks", "A view in the demo blueprint (its own before/after/"
+         "teardown hooks and url_value_preprocessor)", params=[WORD],
+         ok=obj(word=STRING, blueprint={"const": "demo"}))
+document("get", "/demo/{word}/after-this-request", "Registers an after_this_request "
+         "callback (sets X-After-This-Request: ran)", params=[WORD],
+         ok=obj(word=STRING, registered=STRING))
+document("get", "/demo/{word}/stream", "A body streamed with stream_with_context: one JSON "
+         "line per chunk {chunk, word, produced_at, teardowns_before}",
+         params=[WORD, {"name": "chunks", "in": "query", "schema": {
+             "type": "integer", "minimum": 1, "maximum": 10}},
+                 {"name": "delay_ms", "in": "query", "schema": {
+                     "type": "integer", "minimum": 0, "maximum": 1000}}],
+         ok=STRING, content="text/plain")
+document("post", "/login", "The tutorial's form login (username cookie); 200 on failure too",
+         body=FORM_LOGIN, ok=HTML, content="text/html")
+document("post", "/session/login", "The tutorial's session login (session['username']); "
+         "200 on failure too", body=FORM_LOGIN, ok=HTML, content="text/html")
+document("get", "/comment", "The tutorial's comment: reads only the username cookie",
+         ok=obj(msg=STRING))
+document("get", "/error", "The tutorial's abort(500): its custom page", status=500, ok=HTML,
+         content="text/html")
 
 SPEC = {
     "openapi": "3.1.0",

@@ -9,10 +9,16 @@ login issued (``max_age``, enforced by ``sessions.py``) ends: it cannot be revok
 
 from __future__ import annotations
 
-from flask import session
+import secrets
+
+from flask import jsonify, session
 
 from ..sessions import COOKIE_CHOICE
+from .inputs import ApiError, integer, read_body
 from .mechanisms import Mechanism, blueprint
+
+FILLER_KEY = "filler"
+MAX_FILLER = 8000  # enough to pass Werkzeug's 4093-byte warning even once compressed
 
 
 class SignedSession(Mechanism):
@@ -34,3 +40,20 @@ class SignedSession(Mechanism):
 
 mechanism = SignedSession()
 bp = blueprint(mechanism, __name__, "/session")
+
+
+@bp.post("/fill")
+def fill():
+    """Put ``bytes`` characters of filler in the signed session (0 removes it).
+
+    The filler is hex text: it compresses to about half, so Flask's serializer zlib
+    compresses the payload (the cookie gets a ``.`` prefix) and still grows with it;
+    past 4093 bytes Werkzeug warns that browsers may drop the cookie."""
+    size = integer(read_body(), "bytes", low=0, high=MAX_FILLER)
+    if size is None:
+        raise ApiError(400, "missing_field", "'bytes' is required", field="bytes")
+    if size:
+        session[FILLER_KEY] = secrets.token_hex((size + 1) // 2)[:size]
+    else:
+        session.pop(FILLER_KEY, None)
+    return jsonify(filler_bytes=size)

@@ -6,6 +6,7 @@ from importlib.metadata import version
 
 from flask import Blueprint, current_app, g, jsonify, request
 
+from ..secret_keys import verified_by
 from ..sessions import SERVER_COOKIE, decode_signed_cookie, server_session
 from . import cookie, server_session as server_mechanism, session as signed_mechanism
 
@@ -37,7 +38,9 @@ def state():
                 "user": signed_mechanism.mechanism.current_user(),
                 "cookie_name": signed_name,
                 "raw": signed_raw,
+                "bytes": len(signed_raw.encode()) if signed_raw else None,
                 "decoded": decode_signed_cookie(app, iface, signed_raw) if signed_raw else None,
+                "verified_by": verified_by(app, signed_raw) if signed_raw else None,
             },
             "server-session": {
                 "user": server_mechanism.mechanism.current_user(),

@@ -103,12 +103,16 @@ class Capture:
         self._lock = threading.Lock()
         self._previous_factory: Callable | None = None
         self._previous_showwarning: Callable | None = None
+        # One bound method, kept: each ``self._showwarning`` makes a new one, so an
+        # identity check against it is always false, and a second install would make
+        # the hook its own "previous" (endless recursion on the next warning).
+        self._warning_hook = self._showwarning
 
     def ensure_installed(self) -> None:
         """Cheap when installed: called on every traced request."""
         if (type(sys.stdout) is _Tee and type(sys.stderr) is _Tee
                 and self._previous_factory is not None
-                and warnings.showwarning is self._showwarning):
+                and warnings.showwarning is self._warning_hook):
             return
         with self._lock:
             if type(sys.stdout) is not _Tee:
@@ -120,9 +124,9 @@ class Capture:
             if self._previous_factory is None:
                 self._previous_factory = logging.getLogRecordFactory()
                 logging.setLogRecordFactory(self._make_record)
-            if warnings.showwarning is not self._showwarning:
+            if warnings.showwarning is not self._warning_hook:
                 self._previous_showwarning = warnings.showwarning
-                warnings.showwarning = self._showwarning
+                warnings.showwarning = self._warning_hook
 
     def _make_record(self, *args: Any, **kwargs: Any) -> logging.LogRecord:
         record = self._previous_factory(*args, **kwargs)

@@ -1,0 +1,179 @@
+"""Each lab's session signing keys: the secret key lesson.
+
+A lab signs with the instance's key unless it asks for another: the tutorial's
+hard-coded ``1234567890abcdefg`` (public: it is in the tutorial) or a key generated for
+the lab. Rotating moves the old key to ``SECRET_KEY_FALLBACKS`` or drops it. Signing is
+always Flask's own: ``SecureCookieSessionInterface.get_signing_serializer`` is given a
+view of the app whose ``secret_key`` and ``SECRET_KEY_FALLBACKS`` are the lab's, so
+Flask builds the itsdangerous serializer (salt ``cookie-session``, HMAC-SHA1) and
+decides the key order: ``fallbacks + [SECRET_KEY]``; itsdangerous signs with the last
+(SECRET_KEY, the newest) and verifies with each, newest first. Flask 3.1.0 built that
+list the other way round and signed with a fallback (GHSA-4grg-w6v8-c28g, fixed 3.1.1).
+
+Stored per lab: ``{"signing": Key, "fallbacks": [Key, ...]}`` oldest fallback first,
+``Key = {"source": "tutorial"|"generated"|"instance", "key": str|None}``; the instance
+key is never stored nor shown, only named.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import threading
+import time
+from collections import ChainMap
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, current_app, has_request_context, request
+from itsdangerous import BadSignature
+
+TUTORIAL_KEY = "1234567890abcdefg"
+SOURCES = ("instance", "tutorial", "generated")
+MAX_FALLBACKS = 3
+WORDLIST = Path(__file__).parent / "wordlists" / "secret-keys.txt"
+WORDLIST_NAME = "statelab/wordlists/secret-keys.txt"
+MAX_CANDIDATES = 20_000
+# Measured: the tutorial key is found after 872 candidates in 30-40 ms (about 35-45 us
+# each: Flask builds a serializer per candidate); all 1,943 take ~0.1 s. The cap
+# only matters for a bigger list on a slower machine.
+CRACK_SECONDS = 2.0
+YIELD_EVERY = 256  # candidates between GIL hand-overs, so other requests keep moving
+# At most this many cracks at once per process (the machine has 2 cores); more answer 429.
+CRACKS_AT_ONCE = 2
+cracking = threading.BoundedSemaphore(CRACKS_AT_ONCE)
+NOTE = ("Flask 3.1.1+ signs with SECRET_KEY (the newest key); SECRET_KEY_FALLBACKS only "
+        "verify (GHSA-4grg-w6v8-c28g: 3.1.0 signed with a fallback)")
+_ENVIRON_KEY = "statelab.keys"
+
+
+class KeyedApp:
+    """The app as the session interface sees it, with a lab's keys."""
+
+    def __init__(self, app: Flask, secret_key: str, fallbacks: list[str]) -> None:
+        self._app = app
+        self.secret_key = secret_key
+        self.config = ChainMap({"SECRET_KEY": secret_key,
+                                "SECRET_KEY_FALLBACKS": fallbacks or None}, app.config)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._app, name)
+
+
+def _resolve(app: Flask, key: dict) -> str:
+    return app.secret_key if key["source"] == "instance" else key["key"]
+
+
+def stored_keys(lab: str) -> dict | None:
+    return current_app.extensions["statelab"].store.keys(lab)
+
+
+def signing_app(app: Flask) -> Any:
+    """The app with this request's lab's keys (the app itself if the lab has none).
+    Looked up once per request: sessions open, save and are decoded several times."""
+    if isinstance(app, KeyedApp) or not has_request_context():
+        return app
+    environ = request.environ
+    if _ENVIRON_KEY not in environ:
+        lab = environ.get("statelab.lab")
+        environ[_ENVIRON_KEY] = stored_keys(lab) if lab else None
+    keys = environ[_ENVIRON_KEY]
+    if keys is None:
+        return app
+    return KeyedApp(app, _resolve(app, keys["signing"]),
+                    [_resolve(app, k) for k in keys["fallbacks"]])
+
+
+def fingerprint(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()[:8]
+
+
+def describe_key(app: Flask, key: dict) -> dict:
+    return {"source": key["source"], "fingerprint": fingerprint(_resolve(app, key)),
+            "key": key["key"] if key["source"] == "tutorial" else None}
+
+
+def describe(app: Flask, keys: dict | None) -> dict:
+    keys = keys or {"signing": {"source": "instance", "key": None}, "fallbacks": []}
+    return {"signing": describe_key(app, keys["signing"]),
+            "fallbacks": [describe_key(app, k) for k in keys["fallbacks"]], "note": NOTE}
+
+
+def new_key(source: str) -> dict:
+    if source == "tutorial":
+        return {"source": "tutorial", "key": TUTORIAL_KEY}
+    if source == "generated":
+        return {"source": "generated", "key": secrets.token_urlsafe(24)}
+    return {"source": "instance", "key": None}
+
+
+def use(source: str) -> dict | None:
+    """Sign with this key from now on, keeping no fallbacks (a switch, not a rotation)."""
+    return None if source == "instance" else {"signing": new_key(source), "fallbacks": []}
+
+
+def rotate(keys: dict | None, keep_fallback: bool) -> dict:
+    """A new generated key signs; the old one verifies only if kept as a fallback."""
+    keys = keys or {"signing": new_key("instance"), "fallbacks": []}
+    fallbacks = (keys["fallbacks"] + [keys["signing"]])[-MAX_FALLBACKS:] if keep_fallback else []
+    return {"signing": new_key("generated"), "fallbacks": fallbacks}
+
+
+def verified_by(app: Flask, value: str) -> dict | None:
+    """Which of this request's lab keys verifies ``value``: the signing key or a
+    fallback, with its fingerprint (None: none does). Signature only, as itsdangerous
+    checks it before loading anything."""
+    keyed = signing_app(app)
+    keys = [("signing", keyed.secret_key)] + [
+        ("fallback", k) for k in reversed(keyed.config["SECRET_KEY_FALLBACKS"] or [])]
+    for role, key in keys:
+        if _verifies(app, key, value):
+            return {"role": role, "fingerprint": fingerprint(key)}
+    return None
+
+
+def serializer_for(app: Flask, key: str):
+    """Flask's own session serializer, built by Flask, for one key."""
+    return app.session_interface.get_signing_serializer(KeyedApp(app, key, []))
+
+
+def _verifies(app: Flask, key: str, value: str) -> bool:
+    try:
+        next(serializer_for(app, key).iter_unsigners()).unsign(value)
+    except BadSignature:
+        return False
+    return True
+
+
+@lru_cache(maxsize=1)
+def wordlist() -> tuple[str, ...]:
+    """The shipped candidates, one a line, capped."""
+    with WORDLIST.open(encoding="utf-8") as lines:
+        words = (line.rstrip("\n") for line in lines)
+        return tuple(w for w, _ in zip((w for w in words if w), range(MAX_CANDIDATES)))
+
+
+def crack(app: Flask, value: str, seconds: float = CRACK_SECONDS) -> dict:
+    """Try each wordlist candidate as the key that signed ``value``, as flask-unsign does."""
+    candidates = wordlist()
+    start = time.perf_counter()
+    found, stopped, tried = None, "exhausted", 0
+    for tried, candidate in enumerate(candidates, 1):
+        if _verifies(app, candidate, value):
+            found, stopped = candidate, "found"
+            break
+        if tried % YIELD_EVERY == 0:
+            if time.perf_counter() - start > seconds:
+                stopped = "time_limit"
+                break
+            time.sleep(0)
+    return {"found": found is not None, "key": found, "tried": tried,
+            "candidates": len(candidates),
+            "seconds": round(time.perf_counter() - start, 4), "stopped": stopped,
+            "wordlist": WORDLIST_NAME}
+
+
+def forge(app: Flask, key: str, username: str) -> str:
+    """A session cookie saying ``username``, signed with ``key`` by Flask's serializer."""
+    return serializer_for(app, key).dumps({"username": username})

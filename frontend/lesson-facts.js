@@ -1,0 +1,144 @@
+// What a lesson reads off measured traces and state, in the page's words. Pure: no DOM.
+
+import { MECHANISMS } from './mechanisms.js';
+
+const has = (trace, name) => trace.steps.some((s) => s.name === name);
+
+/** What Flask did with a failed request, from its trace: the propagate lesson's table rows. */
+export function errorOutcome(trace) {
+  const teardown = trace.steps.find((s) => s.name === 'teardown_request');
+  return {
+    status: trace.end?.status ?? null,
+    got_request_exception: has(trace, 'got_request_exception'),
+    errorhandler: has(trace, 'errorhandler'),
+    after_request: has(trace, 'after_request'),
+    save_session: has(trace, 'save_session'),
+    request_finished: has(trace, 'request_finished'),
+    teardown: teardown ? teardown.error?.type ?? 'None' : 'not run',
+    propagated: Boolean(trace.end?.error),
+  };
+}
+
+export const OUTCOME_ROWS = [
+  ['status', 'Status'],
+  ['got_request_exception', 'got_request_exception sent'],
+  ['errorhandler', '500 handler ran'],
+  ['after_request', 'after_request ran'],
+  ['save_session', 'session saved'],
+  ['request_finished', 'request_finished sent'],
+  ['teardown', 'teardown received'],
+  ['propagated', 'Flask re-raised it'],
+];
+
+const HOOKS = new Set(['url_value_preprocessor', 'before_request', 'after_this_request', 'after_request', 'teardown_request']);
+
+/** The hook steps of a trace, each with the scope that registered it ("app" or a blueprint). */
+export function hookSteps(trace) {
+  return trace.steps.filter((s) => HOOKS.has(s.name)).map((s) => ({ name: s.name, scope: s.blueprint ?? 'app' }));
+}
+
+/** The scopes whose `name` hooks ran, in the order they first ran: e.g. ["demo", "app"]. */
+export function scopeOrder(hooks, name) {
+  return [...new Set(hooks.filter((hk) => hk.name === name).map((hk) => hk.scope))];
+}
+
+/** The stream lesson on one clock (ms from the request's start): chunks, and teardown passes with the chunks before each. */
+export function streamTiming(trace, chunks, blueprint = 'demo') {
+  const start = trace.request?.time ?? trace.time;
+  const at = chunks.map((c) => ({ chunk: c.chunk, ms: (c.produced_at - start) * 1000, teardownsBefore: c.teardowns_before ?? null }));
+  const passes = trace.steps.filter((s) => s.name === 'teardown_request' && s.blueprint === blueprint)
+    .map((s, i) => ({ pass: i + 1, ms: s.offset_ms, chunksBefore: at.filter((c) => c.ms <= s.offset_ms).length }));
+  return { chunks: at, passes };
+}
+
+/** Whether teardown ran before the body: a pass came before every chunk, and each chunk says one had run. */
+export function teardownBeforeBody(timing) {
+  return timing.passes.some((p) => p.chunksBefore === 0)
+    && timing.chunks.length > 0 && timing.chunks.every((c) => c.teardownsBefore >= 1);
+}
+
+/** Whether a teardown pass came after the last chunk (stream_with_context's second pass). */
+export function teardownAfterBody(timing) {
+  return timing.chunks.length > 0 && timing.passes.some((p) => p.chunksBefore === timing.chunks.length);
+}
+
+/** Parse the stream lesson's body: one JSON object a line; other lines are skipped. */
+export function parseChunks(text) {
+  const chunks = [];
+  for (const line of text.split('\n')) {
+    if (!line.trim()) continue;
+    try {
+      const value = JSON.parse(line);
+      if (Number.isFinite(value?.chunk) && Number.isFinite(value?.produced_at)) chunks.push(value);
+    } catch {
+      // not a chunk line
+    }
+  }
+  return chunks;
+}
+
+const COPYABLE = Object.entries(MECHANISMS).map(([mechanism, m]) => ({ mechanism, cookie: m.cookie }));
+
+/** The cookies worth copying from a state answer: {name: value} for those present. */
+export function copyCookies(server) {
+  const copy = {};
+  for (const { cookie } of COPYABLE) {
+    const value = server?.cookies?.[cookie];
+    if (value !== undefined) copy[cookie] = value;
+  }
+  return copy;
+}
+
+/** After a replay, per mechanism: replayed? received as copied? whom the server believes, and why not. */
+export function replayVerdicts(copy, server) {
+  return COPYABLE.map(({ mechanism, cookie }) => {
+    const replayed = copy[cookie] !== undefined;
+    const received = server?.cookies?.[cookie];
+    return {
+      mechanism, cookie, replayed,
+      received: replayed && received === copy[cookie],
+      user: server?.mechanisms?.[mechanism]?.user ?? null,
+      problem: replayed ? replayProblem(mechanism, server?.mechanisms?.[mechanism]) : null,
+    };
+  });
+}
+
+function replayProblem(mechanism, mech) {
+  if (mechanism === 'session') return mech?.decoded?.problem ?? null;
+  if (mechanism === 'server-session' && mech?.stored === false) return 'no data stored for this id';
+  return null;
+}
+
+/**
+ * Did the browser keep a cookie the server set? Measured: the value a later request
+ * carried (`server.cookies`) against the value in the Set-Cookie.
+ */
+export function carried(setCookie, server) {
+  if (!setCookie || !server) return null;
+  return server.cookies?.[setCookie.name] === setCookie.value;
+}
+
+/** Set-Cookie attributes as the lab explains them, for one cookie's last Set-Cookie. */
+export function cookieAttributeNotes(attributes = {}) {
+  const sameSite = typeof attributes.samesite === 'string' ? attributes.samesite : null;
+  const secure = attributes.secure === true;
+  const notes = [];
+  if (sameSite === null) {
+    notes.push('No SameSite: Chromium treats it as Lax, but for 2 minutes after it is set a top-level cross-site POST still carries it ("Lax+POST").');
+  } else if (/^lax$/i.test(sameSite)) {
+    notes.push('SameSite=Lax: sent on top-level cross-site GET navigations, not on cross-site subresource requests or POSTs.');
+  } else if (/^strict$/i.test(sameSite)) {
+    notes.push('SameSite=Strict: never sent on a request started from another site, not even a link.');
+  } else if (/^none$/i.test(sameSite)) {
+    notes.push(secure
+      ? 'SameSite=None; Secure: sent on cross-site requests too.'
+      : 'SameSite=None without Secure: Chromium refuses to store the cookie at all.');
+  }
+  if (secure) notes.push('Secure: sent only over HTTPS, and Chromium counts localhost and 127.0.0.1 as secure, so it works here over HTTP.');
+  return notes;
+}
+
+/** The SameSite and Secure attributes as written in a Set-Cookie, e.g. ["SameSite=Lax", "Secure"]. */
+export function cookieFlags(attributes = {}) {
+  return [attributes.samesite ? `SameSite=${attributes.samesite}` : null, attributes.secure ? 'Secure' : null].filter(Boolean);
+}

@@ -1,0 +1,357 @@
+// The Lessons area: each lesson sends real requests, then reads what Flask did from the
+// finished trace (`traced`) and from /api/state.
+
+import { $, $$, h, fill } from './dom.js';
+import {
+  OUTCOME_ROWS, carried, cookieAttributeNotes, cookieFlags, copyCookies, errorOutcome, hookSteps, parseChunks,
+  replayVerdicts, scopeOrder, streamTiming, teardownAfterBody, teardownBeforeBody,
+} from './lesson-facts.js';
+import { MECHANISMS } from './mechanisms.js';
+import { parseSetCookie } from './cookies.js';
+import { formatDuration, responseMessage, statusClass } from './format.js';
+
+const yesNo = (value) => h('span', { class: `badge ${value ? 'on' : 'off'}` }, value ? 'yes' : 'no');
+
+function answerLine(res, summary = null) {
+  if (!res) return h('p', { class: 'alert' }, 'The request did not reach the server.');
+  const text = summary ?? responseMessage(res) ?? res.text.replace(/<[^>]*>/g, ' ').trim();
+  return h('p', { class: 'response-line' },
+    h('span', { class: 'method' }, res.method), ' ', h('code', {}, res.path), ' → ',
+    h('span', { class: `status-badge ${statusClass(res.status)}` }, String(res.status)), ' ',
+    h('span', { class: 'answer' }, text.slice(0, 200)));
+}
+
+function outputCount(trace) {
+  return trace ? trace.steps.reduce((n, s) => n + (s.output?.length ?? 0), 0) : 0;
+}
+
+/** Wait, bounded, for what a live trace may still receive (steps a streamed body runs come after its end). */
+async function until(check, ms = 1500) {
+  for (let waited = 0; waited < ms && !check(); waited += 100) {
+    await new Promise((resolve) => { setTimeout(resolve, 100); });
+  }
+}
+
+function tutorialLesson({ api, traced, getState }) {
+  const result = $('#tutorial-result');
+  async function run(spec) {
+    const [method, path] = spec.split(' ');
+    const form = method === 'POST'
+      ? { username: $('#tutorial-username').value, password: $('#tutorial-password').value }
+      : undefined;
+    const { res, trace } = await traced(method, path, () => api.tutorial(method, path, form));
+    const session = getState().server?.mechanisms?.session?.user;
+    const lines = outputCount(trace);
+    fill(result,
+      answerLine(res),
+      path === '/comment' && session && res?.text.includes('No login')
+        ? h('p', { class: 'finding' }, `The signed session says ${session}, but the tutorial's /comment reads only the username cookie, so it sees nobody.`)
+        : null,
+      h('p', { class: 'hint' }, lines
+        ? `${lines} printed or logged line${lines === 1 ? '' : 's'} captured: see them under the steps in Request details.`
+        : 'No output was captured on this request\'s steps.'));
+  }
+  $('#tutorial-form').addEventListener('submit', (e) => {
+    e.preventDefault();
+    run(e.submitter?.dataset.tutorial ?? 'POST /login');
+  });
+  for (const button of $$('[data-tutorial]')) {
+    if (button.type === 'button') button.addEventListener('click', () => run(button.dataset.tutorial));
+  }
+}
+
+function outcomeTable(columns) {
+  // Break points ("Zero<wbr>Division<wbr>Error", "got_<wbr>request_…") so four columns fit the panel.
+  const breakable = (text, at) => text.split(at).flatMap((part, i) => (i ? [h('wbr'), part] : [part]));
+  const cell = (value) => (typeof value === 'boolean' ? yesNo(value) : h('code', {}, breakable(String(value), /(?=[A-Z][a-z])/)));
+  return h('div', { class: 'table-wrap', role: 'region', 'aria-label': 'abort(500) and a raise, switch off and on', tabindex: '0' },
+    h('table', { class: 'compare', id: 'propagate-table' },
+      h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'What Flask did'),
+        columns.map((c) => h('th', { scope: 'col', dataset: { col: c.key } }, c.label)))),
+      h('tbody', {}, OUTCOME_ROWS.map(([key, label]) => h('tr', { dataset: { row: key } },
+        h('th', { scope: 'row' }, breakable(label, /(?<=_)/)),
+        columns.map((c) => h('td', { dataset: { col: c.key } }, c.outcome ? cell(c.outcome[key]) : '–')))))));
+}
+
+function propagateLesson({ api, act, traced, getState, refresh }) {
+  const result = $('#propagate-result');
+  const setPropagate = (on) => act('PUT', '/api/lab/settings', () => api.putSettings({ propagate_exceptions: on }));
+
+  $('#propagate-compare').addEventListener('click', async () => {
+    const before = Boolean(getState().server?.settings?.propagate_exceptions);
+    fill(result, h('p', { class: 'hint' }, 'Running four requests…'));
+    const columns = [];
+    for (const on of [false, true]) {
+      await setPropagate(on);
+      for (const kind of ['500', 'exception']) {
+        const { trace } = await traced('GET', `/api/error/${kind}`, () => api.error(kind));
+        columns.push({
+          key: `${kind}-${on ? 'on' : 'off'}`,
+          label: [kind === '500' ? 'abort' : 'raise', h('br'), on ? 'on' : 'off'],
+          outcome: trace ? errorOutcome(trace) : null,
+        });
+      }
+    }
+    if (!before) await setPropagate(false);
+    fill(result, h('p', { class: 'hint' }, 'Columns: abort(500) or a raised ZeroDivisionError, with PROPAGATE_EXCEPTIONS off or on.'),
+      outcomeTable(columns),
+      h('p', { class: 'hint' }, 'abort(500) is an HTTP exception: its handler runs either way. A propagated raise skips the handler, after_request, the session save and request_finished; teardown still receives it.'));
+  });
+
+  $('#propagate-crash').addEventListener('click', async () => {
+    const on = Boolean(getState().server?.settings?.propagate_exceptions);
+    const { res, trace } = await traced('POST', '/api/error/login-crash', () => api.error('login-crash', {}));
+    await refresh();
+    const saved = trace ? trace.steps.some((s) => s.name === 'save_session') : null;
+    const user = getState().server?.mechanisms?.session?.user ?? null;
+    fill(result,
+      answerLine(res),
+      h('p', { class: 'finding', 'data-testid': 'crash-finding' },
+        `PROPAGATE_EXCEPTIONS ${on ? 'on' : 'off'}: `,
+        saved === null ? 'the trace did not arrive.' : saved
+          ? 'save_session ran, so the session the view set before it crashed was stored.'
+          : 'no save_session step, so the session the view set before it crashed is lost.',
+        ` The signed session now says: ${user ?? 'nobody'}.`));
+  });
+}
+
+function blueprintLesson({ api, traced }) {
+  const result = $('#blueprint-result');
+  const word = () => $('#demo-word').value.trim() || 'flask';
+
+  const show = {
+    hooks(res, trace) {
+      const hooks = hookSteps(trace);
+      const order = (name) => `${name}: ${scopeOrder(hooks, name).join(' → ')}`;
+      return [
+        h('p', { class: 'finding', 'data-testid': 'scope-order' },
+          `Going in, ${order('before_request')}. Going out, ${order('after_request')}; ${order('teardown_request')}.`)];
+    },
+    'after-this-request'(res, trace) {
+      const names = trace.steps.map((s) => s.name);
+      const callback = names.indexOf('after_this_request');
+      const firstAfter = names.indexOf('after_request');
+      return [
+        h('p', {}, 'Response header ', h('code', {}, `X-After-This-Request: ${res.headers.get('X-After-This-Request') ?? '(absent)'}`)),
+        h('p', { class: 'finding', 'data-testid': 'after-this-request-finding' }, callback === -1
+          ? 'No after_this_request step in this trace: this server does not trace the callbacks.'
+          : `The callback ran as step #${trace.steps[callback].index}, ${callback < firstAfter ? 'before' : 'after'} the first after_request hook.`),
+      ];
+    },
+    async stream(res, trace) {
+      const chunks = parseChunks(res.text);
+      await until(() => teardownAfterBody(streamTiming(trace, chunks)));
+      const timing = streamTiming(trace, chunks);
+      const secondPass = teardownAfterBody(timing);
+      return [
+        h('ul', { class: 'facts-list' },
+          timing.passes.map((p) => h('li', {}, `teardown_request pass ${p.pass} at +${formatDuration(p.ms)}: ${p.chunksBefore} chunks produced by then`)),
+          timing.chunks.map((c) => h('li', {}, `chunk ${c.chunk} produced at +${formatDuration(c.ms)}, after ${c.teardownsBefore} teardown pass${c.teardownsBefore === 1 ? '' : 'es'}`))),
+        h('p', { class: 'finding', 'data-testid': 'stream-finding' }, teardownBeforeBody(timing)
+          ? 'Teardown ran when the view returned, before any of the body was produced.'
+          : 'Teardown did not run before the body.'),
+        h('p', { class: 'hint' }, secondPass
+          ? 'Teardown ran again after the last chunk: stream_with_context pushed the contexts again for the body.'
+          : 'Flask 3.1.3 runs teardown again after the last chunk (stream_with_context pushes the contexts again for the body); that pass comes after the trace ended.')];
+    },
+  };
+
+  for (const button of $$('[data-demo]')) {
+    button.addEventListener('click', async () => {
+      const route = button.dataset.demo;
+      const query = route === 'stream' ? '?chunks=3&delay_ms=200' : '';
+      const { res, trace } = await traced('GET', `/demo/${word()}/${route}`, () => api.demo(word(), route, query));
+      fill(result, answerLine(res, route === 'stream' ? 'a streamed body, a JSON line per chunk' : null), trace ? await show[route](res, trace) : h('p', { class: 'alert' }, 'The trace did not arrive.'));
+    });
+  }
+}
+
+function keyText(key) {
+  if (!key) return '–';
+  const what = { tutorial: 'the tutorial\'s key', instance: 'this server\'s key', generated: 'a generated key' }[key.source] ?? key.source;
+  return `${what}${key.key ? ` "${key.key}"` : ''} (fingerprint ${key.fingerprint})`;
+}
+
+function secretLesson({ api, act, refresh, getState }) {
+  const status = $('#secret-status');
+  const result = $('#secret-result');
+  let cracked = null;
+
+  function showSecret(secret) {
+    if (!secret) return;
+    fill(status, h('dl', { class: 'kv' },
+      h('dt', {}, 'Signs with'), h('dd', { 'data-testid': 'signing-key' }, keyText(secret.signing)),
+      h('dt', {}, 'Fallbacks'), h('dd', { 'data-testid': 'fallback-keys' }, secret.fallbacks?.length
+        ? secret.fallbacks.map(keyText).join(', ') : 'none'),
+      h('dt', {}, 'Which signs'), h('dd', {}, secret.note ?? '')));
+  }
+  async function load() {
+    const res = await api.secret();
+    if (res.ok) showSecret(res.data);
+  }
+  async function whoNow(prefix) {
+    await refresh();
+    const mech = getState().server?.mechanisms?.session;
+    return h('p', { class: 'finding', 'data-testid': 'secret-finding' }, prefix,
+      mech?.raw
+        ? `The browser's session cookie is ${mech.decoded?.signature_valid ? `accepted${mech.verified_by ? ` (verified by the ${mech.verified_by.role} key)` : ''}` : `refused (${mech.decoded?.problem ?? 'invalid'})`}: the server believes ${mech.user ?? 'nobody'}.`
+        : 'No session cookie: log in with Signed session first.');
+  }
+
+  $('#lesson-secret').addEventListener('toggle', (e) => e.target.open && load());
+  for (const button of $$('[data-key]')) {
+    button.addEventListener('click', async () => {
+      const res = await act('PUT', '/api/lab/secret', () => api.useKey(button.dataset.key));
+      if (res?.ok) showSecret(res.data);
+      fill(result, await whoNow('Key changed. '));
+    });
+  }
+  $('#secret-crack').addEventListener('click', async () => {
+    const crackResult = $('#crack-result');
+    fill(crackResult, h('p', { class: 'hint' }, 'Cracking…'));
+    const res = await act('POST', '/api/lab/secret/crack', () => api.crack());
+    const c = res?.data;
+    if (!res?.ok || !c) {
+      fill(crackResult, answerLine(res));
+      return;
+    }
+    cracked = c.found ? c.key : null;
+    fill(crackResult, h('p', { class: 'finding', 'data-testid': 'crack-finding' }, c.found
+      ? `Found "${c.key}" after ${c.tried} of ${c.candidates} candidates in ${formatDuration(c.seconds * 1000)}.`
+      : `Not found: ${c.tried} of ${c.candidates} candidates tried in ${formatDuration(c.seconds * 1000)} (${c.stopped}).`),
+    h('p', { class: 'hint' }, `Wordlist: ${c.wordlist}.`));
+  });
+  $('#secret-forge').addEventListener('submit', async (e) => {
+    e.preventDefault();
+    if (!cracked) {
+      fill(result, h('p', { class: 'alert' }, 'Crack the key first: forging needs it.'));
+      return;
+    }
+    const username = $('#forge-username').value;
+    const res = await act('POST', '/api/lab/secret/forge', () => api.forge(cracked, username));
+    fill(result, res?.ok ? await whoNow(`Forged with "${cracked}". `) : answerLine(res));
+  });
+  for (const button of $$('[data-rotate]')) {
+    button.addEventListener('click', async () => {
+      const keep = button.dataset.rotate === 'keep';
+      const res = await act('POST', '/api/lab/secret/rotate', () => api.rotateKey(keep));
+      if (res?.ok) showSecret(res.data);
+      fill(result, await whoNow(keep ? 'Rotated, old key kept in SECRET_KEY_FALLBACKS. ' : 'Rotated, no fallback. '));
+    });
+  }
+}
+
+function replayLesson({ api, act, refresh, getState }) {
+  const result = $('#replay-result');
+  let copy = null;
+  let verdicts = null;
+
+  function render() {
+    fill(result,
+      copy ? h('p', { class: 'hint', 'data-testid': 'replay-copy' }, Object.keys(copy).length
+        ? ['Copied: ', Object.entries(copy).map(([name, value]) => `${name} (${value.length} chars)`).join(', '), '.']
+        : 'Nothing to copy: log in first.') : null,
+      verdicts ? h('table', { class: 'compare', id: 'replay-table' },
+        h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Mechanism'), h('th', { scope: 'col' }, 'Copy replayed'),
+          h('th', { scope: 'col' }, 'Server believes'))),
+        h('tbody', {}, verdicts.map((v) => h('tr', { dataset: { mechanism: v.mechanism } },
+          h('th', { scope: 'row' }, MECHANISMS[v.mechanism].title),
+          h('td', {}, v.replayed ? yesNo(v.received) : h('span', { class: 'muted' }, 'no copy')),
+          h('td', {}, v.user ? h('strong', { class: 'user' }, v.user) : h('span', { class: 'nobody' }, 'nobody'),
+            v.problem ? h('span', { class: 'muted' }, ` (${v.problem})`) : null))))) : null);
+  }
+
+  $('#replay-copy').addEventListener('click', async () => {
+    await refresh();
+    copy = copyCookies(getState().server);
+    verdicts = null;
+    render();
+  });
+  $('#replay-logout').addEventListener('click', async () => {
+    for (const mechanism of Object.keys(MECHANISMS)) {
+      await act('POST', `/api/${mechanism}/logout`, () => api.logout(mechanism));
+    }
+  });
+  $('#replay-send').addEventListener('click', async () => {
+    if (!copy || !Object.keys(copy).length) {
+      fill(result, h('p', { class: 'alert' }, 'Copy your cookies first (after logging in).'));
+      return;
+    }
+    for (const [name, value] of Object.entries(copy)) {
+      await act('PUT', `/api/cookies/${name}`, () => api.putCookie(name, value));
+    }
+    await refresh();
+    verdicts = replayVerdicts(copy, getState().server);
+    render();
+  });
+}
+
+function fillLesson({ api, traced, refresh, getState }) {
+  const result = $('#fill-result');
+  $('#fill-form').addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const bytes = Number($('#fill-bytes').value);
+    const { res, trace } = await traced('POST', '/api/session/fill', () => api.fillSession(bytes));
+    if (!res?.ok || !trace) {
+      fill(result, answerLine(res));
+      return;
+    }
+    const header = (trace.end?.set_cookie ?? []).find((line) => line.startsWith('session='));
+    const set = header ? parseSetCookie(header) : null;
+    await refresh();
+    const kept = carried(set, getState().server);
+    const warnings = trace.steps.flatMap((s) => s.output ?? []).filter((line) => /too large/i.test(line));
+    fill(result, h('ul', { class: 'facts-list', 'data-testid': 'fill-facts' },
+      h('li', {}, `Filler: ${res.data.filler_bytes} bytes.`),
+      set ? [
+        h('li', {}, `Set-Cookie line: ${header.length} bytes ${header.length > 4093 ? '(past Werkzeug\'s 4093-byte warning)' : '(under 4093)'}.`),
+        h('li', {}, set.value.startsWith('.') ? 'Compressed: the value starts with "." (zlib).' : 'Not compressed: no "." prefix.'),
+        h('li', {}, warnings.length ? ['Werkzeug warned: ', h('code', {}, warnings[0])] : 'No size warning captured on this request\'s steps.'),
+        h('li', { 'data-testid': 'fill-carried' }, kept
+          ? 'The next request carried it: the browser kept the cookie.'
+          : `The next request did not carry it: the browser refused the cookie, and the next request carried ${getState().server?.cookies?.session === undefined ? 'no session cookie' : 'the previous one'}.`),
+      ] : h('li', {}, 'No session Set-Cookie in the answer.')));
+  });
+}
+
+/** Lesson f: what the server set on each cookie, and what Chromium makes of it. */
+function renderSameSite(state) {
+  const entries = [...(state.setCookies ?? new Map()).values()].filter((c) => c.value !== '');
+  fill($('#samesite-result'), entries.length
+    ? h('dl', { class: 'facts' }, entries.map((c) => [
+      h('dt', {}, h('code', {}, c.name), ` ${cookieFlags(c.attributes).join('; ') || 'no SameSite, not Secure'}`,
+        ' · next request carried it: ', yesNo(carried(c, state.server))),
+      cookieAttributeNotes(c.attributes).map((note) => h('dd', {}, note))]))
+    : h('p', { class: 'empty' }, 'Log in to see the cookie the server set.'));
+}
+
+/** Links to a lesson (#lesson-...) open it. */
+function openLinkedLessons() {
+  document.addEventListener('click', (e) => {
+    const link = e.target.closest?.('a[href^="#lesson-"]');
+    const lesson = link && document.getElementById(link.getAttribute('href').slice(1));
+    if (lesson) lesson.open = true;
+  });
+}
+
+/** The emulated before_first_request, made to act again on the lab's next request. */
+function firstRequestLesson({ api, act }) {
+  $('#rearm-first').addEventListener('click', async () => {
+    const res = await act('POST', '/api/lab/first-request', () => api.rearmFirstRequest());
+    fill($('#rearm-result'), res?.ok
+      ? 'Armed: the lab\'s next request ran before_first_request, before request_started: it is the page\'s own GET /api/state that follows in the timeline.'
+      : answerLine(res));
+  });
+}
+
+export function createLessons(ctx) {
+  openLinkedLessons();
+  firstRequestLesson(ctx);
+  tutorialLesson(ctx);
+  propagateLesson(ctx);
+  blueprintLesson(ctx);
+  secretLesson(ctx);
+  replayLesson(ctx);
+  fillLesson(ctx);
+  return { update: renderSameSite };
+}

@@ -1,0 +1,56 @@
+"""Replay and revoke: a copy of each cookie, replayed after logout; filling the session
+until Flask compresses it and Werkzeug warns that browsers may drop it."""
+
+from __future__ import annotations
+
+import pytest
+
+WARNING = "cookie is too large"
+
+
+def state(client) -> dict:
+    return client.get("/api/state").get_json()
+
+
+def test_a_copy_replayed_after_logout_per_mechanism(lab_client):
+    for mechanism in ("cookie", "session", "server-session"):
+        lab_client.login(mechanism, "Tom")
+    copy = state(lab_client)["cookies"]
+    assert set(copy) == {"username", "session", "server_session"}
+    for mechanism in ("cookie", "session", "server-session"):
+        lab_client.post(f"/api/{mechanism}/logout")
+    assert all(m["user"] is None for m in state(lab_client)["mechanisms"].values())
+    for name, value in copy.items():
+        assert lab_client.put(f"/api/cookies/{name}", json={"value": value}).status_code == 200
+    believed = {name: m["user"] for name, m in state(lab_client)["mechanisms"].items()}
+    # The plain cookie is believed as sent; the signed session cannot be revoked by
+    # logout (its signature is still good); the server-side one was deleted at logout.
+    assert believed == {"cookie": "Tom", "session": "Tom", "server-session": None}
+
+
+def test_fill_until_compressed_and_too_large(lab_client):
+    lab_client.login("session", "Tom")
+    small = state(lab_client)["mechanisms"]["session"]
+    assert small["decoded"]["compressed"] is False and small["raw"][0] != "."
+    assert small["bytes"] == len(small["raw"])
+
+    assert lab_client.post("/api/session/fill", json={"bytes": 200}).get_json() == {
+        "filler_bytes": 200}
+    filled = state(lab_client)["mechanisms"]["session"]
+    assert filled["raw"].startswith(".") and filled["decoded"]["compressed"] is True
+    assert filled["user"] == "Tom" and len(filled["decoded"]["payload"]["filler"]) == 200
+
+    with pytest.warns(UserWarning, match=WARNING):
+        lab_client.post("/api/session/fill", json={"bytes": 6000})
+    big = state(lab_client)["mechanisms"]["session"]
+    assert big["bytes"] > 4093 and big["decoded"]["compressed"] is True
+
+    lab_client.post("/api/session/fill", json={"bytes": 0})
+    emptied = state(lab_client)["mechanisms"]["session"]
+    assert "filler" not in emptied["decoded"]["payload"] and emptied["user"] == "Tom"
+
+
+def test_fill_is_bounded(lab_client):
+    for body in ({"bytes": 8001}, {"bytes": -1}, {"bytes": "lots"}, {"other": 1}):
+        response = lab_client.post("/api/session/fill", json=body)
+        assert response.status_code == 400 and response.get_json()["field"] == "bytes"

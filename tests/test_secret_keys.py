@@ -1,0 +1,204 @@
+"""The secret key lab: per-lab signing keys, cracked, forged, rotated.
+
+Signing is Flask's own (itsdangerous, salt cookie-session); only the keys differ per lab.
+"""
+
+from __future__ import annotations
+
+import pytest
+from itsdangerous import URLSafeTimedSerializer
+from flask.sessions import SecureCookieSessionInterface
+
+from statelab import secret_keys
+
+from .conftest import LabClient, new_lab
+
+TUTORIAL = "1234567890abcdefg"
+
+
+def session_cookie(client) -> str:
+    return client.client.get_cookie("session").value
+
+
+def server_user(client):
+    return client.get("/api/state").get_json()["mechanisms"]["session"]["user"]
+
+
+def flask_serializer(key: str) -> URLSafeTimedSerializer:
+    """What a plain Flask app with SECRET_KEY=key signs with (independent of the lab)."""
+    iface = SecureCookieSessionInterface()
+    return URLSafeTimedSerializer(key, salt="cookie-session", serializer=iface.serializer,
+                                  signer_kwargs={"key_derivation": "hmac",
+                                                 "digest_method": iface.digest_method})
+
+
+def test_wordlist_is_shipped_and_holds_the_tutorial_key_not_first():
+    words = secret_keys.wordlist()
+    assert len(words) >= 1000 and len(set(words)) == len(words)
+    assert TUTORIAL in words and words.index(TUTORIAL) > 0
+
+
+def test_the_lab_signs_with_the_tutorials_key(lab_client):
+    body = lab_client.put("/api/lab/secret", json={"key": "tutorial"}).get_json()
+    assert body["signing"] == {"source": "tutorial", "key": TUTORIAL,
+                               "fingerprint": secret_keys.fingerprint(TUTORIAL)}
+    lab_client.login("session", "Tom")
+    assert flask_serializer(TUTORIAL).loads(session_cookie(lab_client)) == {"username": "Tom"}
+
+
+def test_by_default_the_instance_key_signs_and_is_never_shown(app, lab_client):
+    body = lab_client.get("/api/lab/secret").get_json()
+    assert body["signing"]["source"] == "instance" and body["signing"]["key"] is None
+    lab_client.login("session", "Tom")
+    assert flask_serializer(app.secret_key).loads(session_cookie(lab_client))["username"] == "Tom"
+    lab_client.post("/api/lab/secret/rotate", json={"keep_fallback": True})
+    for path in ("/api/lab/secret", "/api/state", "/api/lab/settings"):
+        assert app.secret_key not in lab_client.get(path).get_data(as_text=True)
+
+
+def test_crack_the_labs_own_cookie(lab_client):
+    lab_client.put("/api/lab/secret", json={"key": "tutorial"})
+    lab_client.login("session", "Tom")
+    result = lab_client.post("/api/lab/secret/crack").get_json()
+    assert result["found"] is True and result["key"] == TUTORIAL
+    assert result["stopped"] == "found"
+    assert result["tried"] == secret_keys.wordlist().index(TUTORIAL) + 1
+    assert result["candidates"] == len(secret_keys.wordlist())
+    assert 0 < result["seconds"] < secret_keys.CRACK_SECONDS
+
+
+def test_a_generated_key_is_not_in_the_wordlist(lab_client):
+    lab_client.put("/api/lab/secret", json={"key": "generated"})
+    lab_client.login("session", "Tom")
+    result = lab_client.post("/api/lab/secret/crack").get_json()
+    assert result == {**result, "found": False, "key": None, "stopped": "exhausted",
+                      "tried": len(secret_keys.wordlist())}
+
+
+def test_crack_stops_at_its_time_limit(app, lab_client):
+    lab_client.login("session", "Tom")
+    with app.test_request_context():
+        result = secret_keys.crack(app, session_cookie(lab_client), seconds=0.0)
+    assert result["stopped"] == "time_limit" and result["tried"] == secret_keys.YIELD_EVERY
+
+
+def test_crack_needs_a_cookie(lab_client):
+    response = lab_client.post("/api/lab/secret/crack")
+    assert response.status_code == 400 and response.get_json()["error"] == "no_cookie"
+    response = lab_client.post("/api/lab/secret/crack", json={"cookie": "x" * 5000})
+    assert response.status_code == 400 and response.get_json()["field"] == "cookie"
+
+
+def test_cracks_at_once_are_bounded(lab_client):
+    lab_client.login("session", "Tom")
+    held = [secret_keys.cracking.acquire(blocking=False)
+            for _ in range(secret_keys.CRACKS_AT_ONCE)]
+    try:
+        assert all(held)
+        response = lab_client.post("/api/lab/secret/crack")
+        assert response.status_code == 429 and response.get_json()["error"] == "busy"
+    finally:
+        for _ in held:
+            secret_keys.cracking.release()
+    assert lab_client.post("/api/lab/secret/crack").status_code == 200
+
+
+def test_forge_with_the_cracked_key_and_flask_accepts_it(lab_client):
+    lab_client.put("/api/lab/secret", json={"key": "tutorial"})
+    lab_client.login("session", "Tom")
+    key = lab_client.post("/api/lab/secret/crack").get_json()["key"]
+    response = lab_client.post("/api/lab/secret/forge",
+                               json={"key": key, "username": "Liu Bei", "set": True})
+    assert response.get_json()["set"] is True
+    assert session_cookie(lab_client) == response.get_json()["value"]
+    assert server_user(lab_client) == "Liu Bei"
+    assert lab_client.post("/api/session/comment", json={"text": "hi"}).get_json()["msg"] == \
+        "Comment succeeded:Liu Bei"
+
+
+def test_a_forgery_with_the_wrong_key_is_rejected(lab_client):
+    lab_client.put("/api/lab/secret", json={"key": "tutorial"})
+    lab_client.post("/api/lab/secret/forge", json={"key": "guess", "username": "Liu Bei",
+                                                   "set": True})
+    state = lab_client.get("/api/state").get_json()["mechanisms"]["session"]
+    assert state["user"] is None and state["decoded"]["problem"] == "bad_signature"
+    assert state["verified_by"] is None
+
+
+@pytest.mark.parametrize("keep, accepted", [(True, True), (False, False)])
+def test_rotation_with_and_without_fallbacks(lab_client, keep, accepted):
+    lab_client.put("/api/lab/secret", json={"key": "tutorial"})
+    lab_client.login("session", "Tom")
+    old = session_cookie(lab_client)
+    body = lab_client.post("/api/lab/secret/rotate", json={"keep_fallback": keep}).get_json()
+    assert body["signing"]["source"] == "generated" and body["signing"]["key"] is None
+    assert [k["source"] for k in body["fallbacks"]] == (["tutorial"] if keep else [])
+    lab_client.put("/api/cookies/session", json={"value": old})
+    state = lab_client.get("/api/state").get_json()["mechanisms"]["session"]
+    assert (state["user"] == "Tom") is accepted
+    if accepted:
+        assert state["verified_by"] == {"role": "fallback",
+                                        "fingerprint": secret_keys.fingerprint(TUTORIAL)}
+
+
+def test_the_newest_key_signs_fallbacks_only_verify(lab_client):
+    """GHSA-4grg-w6v8-c28g: Flask 3.1.0 signed with the last fallback; 3.1.1+ with SECRET_KEY."""
+    lab_client.put("/api/lab/secret", json={"key": "tutorial"})
+    body = lab_client.post("/api/lab/secret/rotate", json={"keep_fallback": True}).get_json()
+    lab_client.login("session", "Tom")
+    state = lab_client.get("/api/state").get_json()["mechanisms"]["session"]
+    assert state["verified_by"] == {"role": "signing",
+                                    "fingerprint": body["signing"]["fingerprint"]}
+    with pytest.raises(Exception):
+        flask_serializer(TUTORIAL).loads(session_cookie(lab_client))
+
+
+def test_fallbacks_are_bounded(lab_client):
+    for _ in range(secret_keys.MAX_FALLBACKS + 2):
+        body = lab_client.post("/api/lab/secret/rotate", json={"keep_fallback": True}).get_json()
+    assert len(body["fallbacks"]) == secret_keys.MAX_FALLBACKS
+
+
+def test_keys_are_per_lab(app, lab_client):
+    other = LabClient(app.test_client(), new_lab(app.test_client()))
+    lab_client.put("/api/lab/secret", json={"key": "tutorial"})
+    assert other.get("/api/lab/secret").get_json()["signing"]["source"] == "instance"
+    other.login("session", "Tom")
+    assert flask_serializer(app.secret_key).loads(session_cookie(other))["username"] == "Tom"
+
+
+def test_bad_secret_input(lab_client):
+    for body in ({"key": "mine"}, {"key": 1}, {}):
+        assert lab_client.put("/api/lab/secret", json=body).status_code == 400
+    assert lab_client.post("/api/lab/secret/rotate", json={"keep_fallback": "yes"}).status_code == 400
+    assert lab_client.post("/api/lab/secret/forge", json={"key": "", "username": "x"}).status_code == 400
+    assert lab_client.post("/api/lab/secret/forge", json={"key": "k"}).status_code == 400
+    assert lab_client.get("/api/lab/secret").get_json()["signing"]["source"] == "instance"
+
+
+def test_keys_survive_on_redis(make_app, redis_url, redis_client):
+    app = make_app(STATELAB_REDIS_URL=redis_url)
+    client = LabClient(app.test_client(), new_lab(app.test_client()))
+    client.put("/api/lab/secret", json={"key": "tutorial"})
+    client.post("/api/lab/secret/rotate", json={"keep_fallback": True})
+    other_worker = LabClient(make_app(STATELAB_REDIS_URL=redis_url).test_client(), client.lab)
+    body = other_worker.get("/api/lab/secret").get_json()
+    assert [k["source"] for k in body["fallbacks"]] == ["tutorial"]
+
+
+def test_crack_and_forge_over_real_http(live_lab):
+    base = live_lab.base
+    live_lab.put(f"{base}/api/lab/secret", json={"key": "tutorial"}, timeout=5)
+    live_lab.post(f"{base}/api/session/login", json={"username": "Tom", "password": "123"},
+                  timeout=5)
+    cracked = live_lab.post(f"{base}/api/lab/secret/crack", timeout=10).json()
+    assert cracked["key"] == TUTORIAL
+    forged = live_lab.post(f"{base}/api/lab/secret/forge", timeout=5, json={
+        "key": cracked["key"], "username": "Liu Bei", "set": True})
+    assert "HttpOnly" in forged.headers["Set-Cookie"]
+    assert live_lab.cookies["session"] == forged.json()["value"]
+    state = live_lab.get(f"{base}/api/state", timeout=5).json()["mechanisms"]["session"]
+    assert state["user"] == "Liu Bei" and state["verified_by"]["role"] == "signing"
+    live_lab.post(f"{base}/api/lab/secret/rotate", json={"keep_fallback": False}, timeout=5)
+    state = live_lab.get(f"{base}/api/state", timeout=5).json()["mechanisms"]["session"]
+    assert state["user"] is None and state["decoded"]["problem"] == "bad_signature"
