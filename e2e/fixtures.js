@@ -117,7 +117,3 @@ export function scopedSteps(page) {
     return `${tr.dataset.step} (${bp || 'app'})`;
   }));
 }
-
-// Checks that need the trace and cookie branches merged (step output, after_this_request
-// steps, SameSite/Secure at login): skipped when STATELAB_PRE_MERGE=1.
-export const preMerge = process.env.STATELAB_PRE_MERGE === '1';

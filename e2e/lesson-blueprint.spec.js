@@ -1,5 +1,5 @@
 // Issue 7 §2c: the demo blueprint's hooks both ways, after_this_request, streaming.
-import { test, expect, openLesson, openRequest, scopedSteps, expectOrder, stepNote, preMerge } from './fixtures.js';
+import { test, expect, openLesson, openRequest, scopedSteps, expectOrder, stepNote } from './fixtures.js';
 
 test('app before blueprint going in, blueprint before app going out', async ({ labPage: page }) => {
   const lesson = await openLesson(page, 'Blueprint hooks');
@@ -33,7 +33,6 @@ test('stream_with_context: teardown ran when the view returned, before the body'
 });
 
 test.describe('after the merge', () => {
-  test.skip(preMerge, 'needs after_this_request steps from the trace branch');
 
   test('the after_this_request callback is a step, before every after_request', async ({ labPage: page }) => {
     const lesson = await openLesson(page, 'Blueprint hooks');

@@ -1,5 +1,5 @@
 // Issue 7 §2e: replay a copied cookie after the login ended; fill the signed session.
-import { test, expect, openLesson, logIn, serverUser, openRequest, preMerge } from './fixtures.js';
+import { test, expect, openLesson, logIn, serverUser, openRequest } from './fixtures.js';
 
 const MECHANISMS = ['cookie', 'session', 'server-session'];
 const verdict = (page, mechanism) => page.locator(`#replay-table tr[data-mechanism="${mechanism}"] td`);
@@ -83,7 +83,6 @@ test('fill the session: the "." prefix, then past 4093 bytes, and whether the br
 });
 
 test.describe('after the merge', () => {
-  test.skip(preMerge, 'needs step output from the trace branch');
 
   test('Werkzeug\'s size warning is captured as step output', async ({ labPage: page }) => {
     await logIn(page, { mechanism: 'session' });

@@ -1,6 +1,6 @@
 // Issue 7 §2f: SameSite and Secure chosen at login, shown on the cookie row, explained,
 // and measured: did the browser send the cookie back?
-import { test, expect, openLesson, openRequest, logIn, serverUser, preMerge } from './fixtures.js';
+import { test, expect, openLesson, openRequest, logIn, serverUser } from './fixtures.js';
 
 const flags = (page, cookie) => page.locator(`#inspector-body tr[data-cookie="${cookie}"] .flag.attrs`);
 
@@ -26,7 +26,6 @@ test('Chromium counts 127.0.0.1 as secure: a Secure cookie is kept and sent over
 });
 
 test.describe('after the merge', () => {
-  test.skip(preMerge, 'needs samesite/secure at login from the cookie branch');
 
   const LAX = 'not on cross-site subresource requests or POSTs';
   const cases = [

@@ -1,5 +1,5 @@
 // Issue 7 §2a: the tutorial's literal app, one click away, measured in the timeline.
-import { test, expect, openLesson, openRequest, serverUser, stepNames, expectOrder, stepNote, preMerge } from './fixtures.js';
+import { test, expect, openLesson, openRequest, serverUser, stepNames, expectOrder, stepNote } from './fixtures.js';
 
 async function tutorial(page, route) {
   await page.getByRole('button', { name: route }).click();
@@ -44,7 +44,6 @@ test('the tutorial\'s failed form login answers 200, and /error gets its custom 
 });
 
 test.describe('after the merge', () => {
-  test.skip(preMerge, 'needs step output and teardown return values from the trace branch');
 
   test('the tutorial\'s prints appear on their steps', async ({ labPage: page }) => {
     const lesson = await openLesson(page, 'The tutorial\'s app');

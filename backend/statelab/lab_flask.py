@@ -74,18 +74,9 @@ class LabFlask(Flask):
         # functions, once, before request_started was sent.
         lab = self.first_request_lab(request.environ)
         if lab and self.extensions["statelab"].store.first_request(lab):
-            for func in self._traced_first_request_funcs():
+            for func in self.before_first_request_funcs:
                 self.ensure_sync(func)()
         return super().full_dispatch_request()
-
-    def _traced_first_request_funcs(self) -> list[Callable[[], Any]]:
-        # The tracer wraps Flask's own registries; this one is ours, so wrap it here
-        # (the tracer's wrapping is idempotent).
-        tracer = self.extensions.get("statelab.tracer")
-        if tracer is not None:
-            funcs = self.before_first_request_funcs
-            funcs[:] = [tracer._wrap(f, "hook", "before_first_request", None) for f in funcs]
-        return self.before_first_request_funcs
 
     def _find_error_handler(self, e: Exception, blueprints: list[str]):
         if (isinstance(e, HTTPException) and e.code in CUSTOM_HANDLER_CODES

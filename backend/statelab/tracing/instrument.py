@@ -114,10 +114,14 @@ def instrument_app(app: Flask) -> None:
             for i, func in enumerate(funcs):
                 if not getattr(func, MARK, False):
                     funcs[i] = hook(func, name, scope)
-    funcs = app.teardown_appcontext_funcs
-    for i, func in enumerate(funcs):
-        if not getattr(func, MARK, False):
-            funcs[i] = hook(func, "teardown_appcontext", None)
+    for attr, name in (("teardown_appcontext_funcs", "teardown_appcontext"),
+                       # Flask <= 2.2's registry, which an app may still keep (ours
+                       # emulates it: lab_flask.py).
+                       ("before_first_request_funcs", "before_first_request")):
+        funcs = getattr(app, attr, ())
+        for i, func in enumerate(funcs):
+            if not getattr(func, MARK, False):
+                funcs[i] = hook(func, name, None)
     for endpoint, view in app.view_functions.items():
         if not getattr(view, MARK, False):
             app.view_functions[endpoint] = wrap(view, StepSpec(
