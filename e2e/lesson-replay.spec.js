@@ -57,6 +57,9 @@ test('replay after the cookie\'s lifetime: the server\'s answer, per mechanism, 
   }
   // The plain cookie's lifetime lives only in the browser: the server believes the copy.
   await expect(verdict(page, 'cookie').nth(1)).toHaveText('Tom');
+  // Both session kinds: the server enforces the lifetime the login issued.
+  await expect(verdict(page, 'session').nth(1)).toContainText('nobody');
+  await expect(verdict(page, 'server-session').nth(1)).toContainText('nobody');
 });
 
 test('fill the session: the "." prefix, then past 4093 bytes, and whether the browser carried it', async ({ labPage: page }) => {

@@ -277,10 +277,13 @@ function replayLesson({ api, act, refresh, getState }) {
       fill(result, h('p', { class: 'alert' }, 'Copy your cookies first (after logging in).'));
       return;
     }
-    for (const [name, value] of Object.entries(copy)) {
+    // The signed session goes back last, and the verdict is the state read that act()
+    // makes right after it: the server deletes a copy whose lifetime has ended on the
+    // first request that carries it, so a later read would not see the copy at all.
+    const order = Object.entries(copy).sort(([a], [b]) => (a === 'session') - (b === 'session'));
+    for (const [name, value] of order) {
       await act('PUT', `/api/cookies/${name}`, () => api.putCookie(name, value));
     }
-    await refresh();
     verdicts = replayVerdicts(copy, getState().server);
     render();
   });
