@@ -43,7 +43,9 @@ contacted.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
+import re
 import math
 import multiprocessing
 import os
@@ -57,6 +59,7 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -76,16 +79,21 @@ CONNECT_SECONDS = 10
 DRAIN_SECONDS = 5
 RETRY_SECONDS = 1.0  # the stream's own ``retry: 1000``
 REQUEST_TIMEOUT = 5
-# One scrypt login in ten requests; then the student comments and reads its state.
-# Students, each sending one request after another, 2 s apart at 20 requests/s: a
-# server that answers within 2 s keeps the pace.
-STUDENTS = 40
+# The mix: one scrypt login in ten requests (a student logging in again), comments and
+# state reads. Each student logs in once before the viewers connect (not measured).
+# Students, each with its own cookies, taking turns: at 20 requests/s each sends one
+# every 0.5 s (to the labs in turn when there are several).
+STUDENTS = 10
 ACTIONS = ["login"] + ["comment", "state"] * 4 + ["comment"]
 MECHANISMS = ("cookie", "session", "server-session")
 PAGE_EVENTS = 5000
 PAGE_SECONDS = 120
 PER_CLASS_SECONDS = 6 + CONNECT_SECONDS + SECONDS + DRAIN_SECONDS + 10
 DEADLINE_SECONDS = int(len(SETUPS) * len(CLASSES) * PER_CLASS_SECONDS + PAGE_SECONDS + 30)
+
+
+# A traceback's last line: "redis.exceptions.TimeoutError: Timeout reading from socket".
+EXCEPTION_LINE = re.compile(r"^[A-Za-z_][\w.]*(Error|Exception|Exit)\b.*")
 
 
 class BenchError(RuntimeError):
@@ -255,6 +263,15 @@ class Server:
         except OSError:
             return "(no log)"
 
+    def errors(self) -> list[str]:
+        """The exceptions the server logged (a traceback's last line), most common first."""
+        try:
+            lines = self.log_path.read_text().splitlines()
+        except OSError:
+            return []
+        found = Counter(line for line in lines if EXCEPTION_LINE.match(line))
+        return [f"server log: {n} x {line}" for line, n in found.most_common(3)]
+
     def stop(self) -> None:
         stop_group(self.proc)
         shutil.rmtree(self.tmp, ignore_errors=True)
@@ -271,8 +288,9 @@ class Viewer:
     """One SSE reader that reconnects as EventSource does (after the stream's
     ``retry: 1000``, sending Last-Event-ID); keeps, per ``end`` event, how late it came."""
 
-    def __init__(self, lab: str) -> None:
+    def __init__(self, lab: str, since: float) -> None:
         self.lab = lab
+        self.since = since  # the students' logins before it are not measured
         self.outcome = "pending"
         self.latency: dict[str, float] = {}
         self.last_id: str | None = None
@@ -333,7 +351,8 @@ class Viewer:
             stop = len(block) if stop < 0 else stop
             event = json.loads(block[start:stop])
             # A replay after a reconnect never makes an event look earlier than it came.
-            self.latency.setdefault(event["trace"], now - event["time"])
+            if event["time"] >= self.since:
+                self.latency.setdefault(event["trace"], now - event["time"])
             at = block.find(END, stop)
 
 
@@ -342,10 +361,10 @@ def cpu_now() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-async def _viewers(conn, base: str, labs: list[str]) -> None:
+async def _viewers(conn, base: str, labs: list[str], since: float) -> None:
     import aiohttp
     loop = asyncio.get_running_loop()
-    viewers = [Viewer(lab) for lab in labs]
+    viewers = [Viewer(lab, since) for lab in labs]
     # No pool limit, no overall timeout: a stream lasts the whole run.
     connector = aiohttp.TCPConnector(limit=0, force_close=True)
     timeout = aiohttp.ClientTimeout(total=None, sock_connect=CONNECT_SECONDS,
@@ -410,81 +429,98 @@ def _viewer_summary(viewers: list[Viewer], answered: dict[str, int], cpu: float)
             "cpu": cpu}
 
 
-def viewers_process(conn, base: str, labs: list[str]) -> None:
+def viewers_process(conn, base: str, labs: list[str], since: float) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    asyncio.run(_viewers(conn, base, labs))
+    asyncio.run(_viewers(conn, base, labs, since))
 
 
 # -- driver (its own process) ----------------------------------------------------------
 
 class Student:
-    def __init__(self, number: int, lab: str) -> None:
+    """One browser: its own cookies and client id, logged in by one mechanism."""
+
+    def __init__(self, number: int, session) -> None:
         self.number = number
-        self.lab = lab
-        self.step = 0
+        self.session = session
         self.mechanism = MECHANISMS[number % len(MECHANISMS)]
+        self.step = number  # students start at different points of the mix
 
     def next_request(self) -> tuple[str, str, dict | None]:
         action = ACTIONS[self.step % len(ACTIONS)]
-        if action == "login":
-            self.mechanism = MECHANISMS[(self.number + self.step // len(ACTIONS))
-                                        % len(MECHANISMS)]
         self.step += 1
         if action == "login":
-            return "POST", f"/api/{self.mechanism}/login", {"username": "Tom", "password": "123"}
+            # Another mechanism than the one it comments with: a comment still in
+            # flight is never caught by its own re-login replacing the session.
+            other = MECHANISMS[(self.number + 1) % len(MECHANISMS)]
+            return "POST", f"/api/{other}/login", {"username": "Tom", "password": "123"}
         if action == "comment":
             return "POST", f"/api/{self.mechanism}/comment", {"text": f"bench {self.step}"}
         return "GET", "/api/state", None
 
 
-async def _student(student: Student, base: str, start: float, interval: float,
-                   stop: float, results: list) -> None:
+async def _send(student: Student, base: str, lab: str, request: tuple, results: list) -> None:
     import aiohttp
-    jar = aiohttp.CookieJar(unsafe=True)  # unsafe: cookies for a bare IP (127.0.0.1)
-    headers = {"X-Lab-Id": student.lab, "X-Client-Id": f"bench-{student.number}"}
+    method, path, body = request
+    began = time.monotonic()
+    try:
+        async with student.session.request(method, base + path, json=body,
+                                           headers={"X-Lab-Id": lab}) as resp:
+            await resp.read()
+            results.append((lab, resp.status, time.monotonic() - began))
+    except (aiohttp.ClientError, asyncio.TimeoutError, OSError):
+        results.append((lab, None, time.monotonic() - began))
+
+
+async def _drive(conn, base: str, labs: list[str]) -> dict:
+    """Log the students in (before the viewers connect; not measured), say so, wait for
+    the go, then send RATE requests/s on a fixed schedule, whether or not earlier ones
+    were answered: a slow server does not slow the class down."""
+    import aiohttp
+    loop = asyncio.get_running_loop()
     timeout = aiohttp.ClientTimeout(total=REQUEST_TIMEOUT)
-    async with aiohttp.ClientSession(cookie_jar=jar, headers=headers, timeout=timeout,
-                                     trust_env=False) as session:
-        due = start
-        while due < stop:
-            await asyncio.sleep(max(0.0, due - time.monotonic()))
-            method, path, body = student.next_request()
-            began = time.monotonic()
-            try:
-                async with session.request(method, base + path, json=body) as resp:
-                    await resp.read()
-                    results.append((student.lab, resp.status, time.monotonic() - began))
-            except (aiohttp.ClientError, asyncio.TimeoutError, OSError):
-                results.append((student.lab, None, time.monotonic() - began))
-            # One request after another, as a student clicks; the class keeps its pace
-            # unless the server holds a student up.
-            due = max(due + interval, time.monotonic())
-
-
-async def _drive(base: str, labs: list[str]) -> dict:
-    students = [Student(i, labs[i % len(labs)]) for i in range(max(STUDENTS, len(labs)))]
-    interval = len(students) / RATE
-    start = time.monotonic() + 0.1
-    stop = start + SECONDS
-    results: list = []
-    cpu0 = cpu_now()
-    await asyncio.gather(*(_student(s, base, start + i * interval / len(students),
-                                    interval, stop, results)
-                           for i, s in enumerate(students)))
-    wall = time.monotonic() - start
+    async with contextlib.AsyncExitStack() as stack:
+        students = []
+        for number in range(STUDENTS):
+            session = await stack.enter_async_context(aiohttp.ClientSession(
+                # unsafe: keep cookies set by a bare IP (127.0.0.1)
+                cookie_jar=aiohttp.CookieJar(unsafe=True), timeout=timeout,
+                headers={"X-Client-Id": f"bench-{number}"}, trust_env=False))
+            students.append(Student(number, session))
+        setup: list = []
+        for i, student in enumerate(students):
+            await _send(student, base, labs[i % len(labs)], ("POST", f"/api/{student.mechanism}/login",
+                        {"username": "Tom", "password": "123"}), setup)
+        if any(status != 200 for _, status, _ in setup):
+            raise BenchError(f"the students could not log in: {setup}")
+        conn.send(time.time())
+        await loop.run_in_executor(None, conn.recv)
+        results: list = []
+        tasks = []
+        cpu0, start = cpu_now(), time.monotonic()
+        for k in range(int(SECONDS * RATE)):
+            await asyncio.sleep(max(0.0, start + k / RATE - time.monotonic()))
+            student = students[k % len(students)]
+            tasks.append(asyncio.create_task(
+                _send(student, base, labs[k % len(labs)], student.next_request(), results)))
+        await asyncio.gather(*tasks)
+        wall = time.monotonic() - start
     answered: dict[str, int] = {}
     for lab, status, _ in results:
         if status is not None:
             answered[lab] = answered.get(lab, 0) + 1
     return {"sent": len(results), "answered": answered,
             "latencies": [t for _, status, t in results if status is not None],
-            "bad": sum(1 for _, status, _ in results if status is not None and status >= 400),
-            "cpu": (cpu_now() - cpu0) / wall, "seconds": wall}
+            "bad": Counter(status for _, status, _ in results
+                           if status is not None and status >= 400),
+            "cpu": (cpu_now() - cpu0) / wall}
 
 
 def driver_process(conn, base: str, labs: list[str]) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    conn.send(asyncio.run(_drive(base, labs)))
+    try:
+        conn.send(asyncio.run(_drive(conn, base, labs)))
+    except BenchError as exc:
+        conn.send(exc)
 
 
 # -- one class on one setup ------------------------------------------------------------
@@ -519,7 +555,10 @@ def _receive(conn, process, what: str, timeout: float):
     if not conn.poll(timeout):
         raise BenchError(f"{what} did not answer within {timeout:.0f}s "
                          f"(process alive: {process.is_alive()})")
-    return conn.recv()
+    answer = conn.recv()
+    if isinstance(answer, BenchError):
+        raise answer
+    return answer
 
 
 def run_class(setup: str, viewers: int, labs_count: int, redis: Redis | None) -> Result:
@@ -532,18 +571,20 @@ def run_class(setup: str, viewers: int, labs_count: int, redis: Redis | None) ->
         server.start()
         labs = server.create_labs(labs_count)
         viewer_labs = [labs[i % labs_count] for i in range(viewers)]
-        v_conn, v_child = ctx.Pipe()
-        v_proc = ctx.Process(target=viewers_process, args=(v_child, server.base, viewer_labs),
-                             daemon=True)
-        procs.append(v_proc)
-        v_proc.start()
-        outcomes = _receive(v_conn, v_proc, "the viewers", CONNECT_SECONDS + 20)
         d_conn, d_child = ctx.Pipe()
         d_proc = ctx.Process(target=driver_process, args=(d_child, server.base, labs),
                              daemon=True)
         procs.append(d_proc)
-        cpu0, wall0 = server.cpu_seconds(), time.monotonic()
         d_proc.start()
+        since = _receive(d_conn, d_proc, "the driver's logins", 60)
+        v_conn, v_child = ctx.Pipe()
+        v_proc = ctx.Process(target=viewers_process,
+                             args=(v_child, server.base, viewer_labs, since), daemon=True)
+        procs.append(v_proc)
+        v_proc.start()
+        outcomes = _receive(v_conn, v_proc, "the viewers", CONNECT_SECONDS + 20)
+        cpu0, wall0 = server.cpu_seconds(), time.monotonic()
+        d_conn.send("go")
         drive = _receive(d_conn, d_proc, "the driver", SECONDS + REQUEST_TIMEOUT + 20)
         v_conn.send(drive["answered"])
         seen = _receive(v_conn, v_proc, "the viewers", DRAIN_SECONDS + 20)
@@ -552,8 +593,8 @@ def run_class(setup: str, viewers: int, labs_count: int, redis: Redis | None) ->
                         os.getloadavg())
         if server.proc.poll() is not None:
             result.notes.append(f"the server exited during the run:\n{server.log()}")
-        elif seen["reconnects"] and server.log().strip():
-            result.notes.append(f"the server's log ends:\n{server.log()[-1500:]}")
+        elif seen["reconnects"]:
+            result.notes.extend(server.errors())
         return result
     finally:
         for proc in procs:
@@ -621,8 +662,8 @@ def print_row(r: Result) -> None:
     for name, n in other.items():
         print(f"         {n} viewer(s): {name}"
               + (" (no answer within 10 s)" if name == "pending" else ""), flush=True)
-    if r.drive["bad"]:
-        print(f"         {r.drive['bad']} request(s) answered 4xx/5xx", flush=True)
+    for status, n in r.drive["bad"].items():
+        print(f"         {n} request(s) answered HTTP {status}", flush=True)
     if r.seen["gaps"]:
         print(f"         {r.seen['gaps']} gap message(s): events pushed out before sent",
               flush=True)
@@ -638,7 +679,7 @@ def print_row(r: Result) -> None:
 
 def print_header() -> None:
     print(f"statelab live viewers: {RATE:.0f} requests/s for {SECONDS:.0f} s per class "
-          f"(login, then comment/state; one login in {len(ACTIONS)}), "
+          f"from {STUDENTS} students (one login in {len(ACTIONS)}, comments, state), "
           f"STATELAB_MAX_VIEWERS={MAX_VIEWERS}; latency = request end -> viewer, in ms; "
           f">{DRAIN_SECONDS * 1000} = not received {DRAIN_SECONDS} s after the driver "
           f"stopped", flush=True)
