@@ -15,18 +15,25 @@ viewers spread over 50 labs), the two setups alternating class by class:
         --threads 32`` (BENCH_LIVE_WORKER_ARGS changes the worker args, e.g. to
         measure a gevent or async design with the same script), and one Debian
         redis-server for the whole run, flushed between classes;
-  * creates the labs, connects the viewers (asyncio clients in their own process,
-    reading ``/api/hooks/stream?lab=...`` as Server-Sent Events) and waits until each
-    has its answer (200, 429, an error) or 10 s have passed;
-  * a driver in another process then sends ~20 requests/s (BENCH_RATE) for 10 s
-    (BENCH_SECONDS): students, each with its own cookies and client id, repeating
-    login, comment, state, comment, state... (one scrypt login in ten requests), one
-    request after another per student, 5 s timeout;
+  * creates the labs; a driver (its own process) logs 10 students in, each with its
+    own cookies and client id (not measured: before the viewers connect);
+  * connects the viewers (asyncio clients in another process, reading
+    ``/api/hooks/stream?lab=...`` as Server-Sent Events, reconnecting as EventSource
+    does) and waits until each has its answer (200, 429, an error) or 10 s have
+    passed; only the viewers connected by then are measured;
+  * the driver then sends 20 requests/s (BENCH_RATE) for 10 s (BENCH_SECONDS) on a
+    fixed schedule, answered or not (a slow server does not slow the class down; 5 s
+    timeout): one scrypt login in ten, comments and state reads, to the labs in turn;
   * for every ``end`` event, latency = the moment a viewer reads it minus the event's
     ``time`` (the server's wall clock, same machine). A viewer that has not received
-    an event 5 s after the driver stopped counts it as later than that (``>5000``);
-  * records the CPU the viewers' and the driver's processes used (so a saturated
-    client shows) and the server's, and the load average.
+    an event 5 s after the driver stopped counts it as later than that (``>5000``),
+    so a lost event is never left out of the percentiles;
+  * records the CPU the viewers' and the driver's processes used (a client above 80%
+    of a CPU is flagged: it may be what limits the run), the server's, and the load
+    average (a busy machine is flagged too).
+
+BENCH_LIVE_SETUPS (``embedded,redis``) and BENCH_LIVE_CLASSES (``1/1,100/1,500/1,
+500/50``: viewers/labs) pick what to run.
 
 Then the page: the embedded default, Debian's chromium (playwright.config.js's launch
 options) open on a lab, ~5,000 hook events pushed in by real requests, and the longest
@@ -36,8 +43,8 @@ The last line is the p99 at 500 viewers of one lab, for the setup that served th
 class best (all viewers connected first, then the lowest p99).
 
 Every server is stopped (its whole process group) whatever happens, the whole run is
-bounded by a watchdog (about 6 minutes with the defaults), and only 127.0.0.1 is
-contacted.
+bounded by a watchdog (8 minutes with the defaults; a run takes about 5), and only
+127.0.0.1 is contacted.
 """
 
 from __future__ import annotations
@@ -86,6 +93,8 @@ REQUEST_TIMEOUT = 5
 STUDENTS = 10
 ACTIONS = ["login"] + ["comment", "state"] * 4 + ["comment"]
 MECHANISMS = ("cookie", "session", "server-session")
+# A client process above this share of one CPU may be what holds the viewers back.
+CLIENT_CPU_LIMIT = 0.8
 PAGE_EVENTS = 5000
 PAGE_SECONDS = 120
 PER_CLASS_SECONDS = 6 + CONNECT_SECONDS + SECONDS + DRAIN_SECONDS + 10
@@ -296,6 +305,7 @@ class Viewer:
         self.last_id: str | None = None
         self.gaps = 0
         self.reconnects = 0
+        self.buffer = b""
 
     async def follow(self, session, base: str, answered: asyncio.Event) -> None:
         """The first answer decides whether this viewer counts as connected; a stream
@@ -326,17 +336,20 @@ class Viewer:
 
     async def _read(self, resp) -> None:
         import aiohttp
-        buffer = b""
+        self.buffer = b""
         try:
             async for chunk in resp.content.iter_any():
-                now = time.time()
-                buffer += chunk
-                cut = buffer.rfind(b"\n\n")
-                if cut >= 0:
-                    self._messages(b"\n\n" + buffer[:cut], now)
-                    buffer = buffer[cut + 2:]
+                self.feed(chunk, time.time())
         except (aiohttp.ClientError, OSError):
             pass
+
+    def feed(self, chunk: bytes, now: float) -> None:
+        """Bytes read at ``now``; a message split across reads is kept until it ends."""
+        self.buffer += chunk
+        cut = self.buffer.rfind(b"\n\n")
+        if cut >= 0:
+            self._messages(b"\n\n" + self.buffer[:cut], now)
+            self.buffer = self.buffer[cut + 2:]
 
     def _messages(self, block: bytes, now: float) -> None:
         """Complete messages, each after a blank line; only ``end`` events are decoded."""
@@ -423,7 +436,7 @@ def _viewer_summary(viewers: list[Viewer], answered: dict[str, int], cpu: float)
     for v in viewers:
         latencies.extend(v.latency.values())
         missing += max(0, want[v.lab] - len(v.latency))
-    return {"latencies": latencies, "missing": missing, "events": sum(want.values()),
+    return {"latencies": latencies, "missing": missing,
             "gaps": sum(v.gaps for v in viewers),
             "reconnects": sum(v.reconnects for v in viewers),
             "cpu": cpu}
@@ -686,7 +699,9 @@ def print_header() -> None:
     for setup in SETUPS:
         print(f"  {setup}: {setup_name(setup)}", flush=True)
     print(f"CPUs: {os.cpu_count()}; load average before: "
-          f"{' '.join(f'{x:.2f}' for x in os.getloadavg())}", flush=True)
+          f"{' '.join(f'{x:.2f}' for x in os.getloadavg())}; columns: view/drive/server = "
+          f"CPU used by the viewers' process, the driver's, the server's (% of one CPU)",
+          flush=True)
     print(f"\n{'setup':<8} {'viewers':>8} {'connected':>10} {'429':>4} {'p50':>6} "
           f"{'p95':>6} {'p99':>6} {'delivered':>15} {'answered':>9} {'reqp99':>6} "
           f"{'view':>5} {'drive':>5} {'server':>5} {'load':>5}", flush=True)
@@ -701,13 +716,29 @@ def print_page(page: dict) -> None:
           f"{page['rows']!r}", flush=True)
 
 
+def print_noise(results: list[Result], load_before: tuple) -> None:
+    """Say when the figures cannot be trusted: a busy machine, or a busy client."""
+    print(f"load average before: {' '.join(f'{x:.2f}' for x in load_before)}  after: "
+          f"{' '.join(f'{x:.2f}' for x in os.getloadavg())}", flush=True)
+    cpus = os.cpu_count() or 1
+    # The bench keeps about one CPU busy itself (server, viewers, driver).
+    if load_before[0] > 1.0 or max(r.load[0] for r in results) > cpus + 1:
+        print(f"WARNING: noisy run (load average up to {max(r.load[0] for r in results):.1f} "
+              f"on {cpus} CPUs): other work competed with the server; rerun on a quiet "
+              f"machine to trust the latencies.", flush=True)
+    busy = [r for r in results if max(r.seen["cpu"], r.drive["cpu"]) > CLIENT_CPU_LIMIT]
+    for r in busy:
+        print(f"WARNING: {r.setup} {r.viewers}/{r.labs}: the client used "
+              f"{max(r.seen['cpu'], r.drive['cpu']) * 100:.0f}% of a CPU; it may be what "
+              f"limited the run.", flush=True)
+
+
 def print_last(results: list[Result]) -> None:
     big = [r for r in results if r.viewers == 500 and r.labs == 1]
     if not big:
         print("no 500-viewer class was measured", flush=True)
         return
     best = min(big, key=lambda r: (r.connected < r.viewers, r.percentile(99)))
-    print(f"load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     print(f"p99 at 500 viewers of one lab, best setup measured ({best.setup}, "
           f"{best.connected}/500 connected): {ms(best.percentile(99))} ms", flush=True)
 
@@ -722,6 +753,7 @@ def main() -> int:
                          "use embedded, redis")
     redis = Redis() if "redis" in SETUPS else None
     results: list[Result] = []
+    load_before = os.getloadavg()
     try:
         if redis:
             redis.start()
@@ -735,6 +767,7 @@ def main() -> int:
         if redis:
             redis.stop()
     print_page(page_cost())
+    print_noise(results, load_before)
     print_last(results)
     return 0
 
