@@ -68,7 +68,7 @@ def test_events_before_the_measured_window_are_not_counted():
 
 def test_an_event_a_viewer_never_received_counts_as_later_than_any_received():
     result = live.Result("embedded", 2, 1, {"connected": 2}, {}, {
-        "latencies": [0.010] * 98 + [0.020], "missing": 1}, 0.0, (0, 0, 0))
+        "latencies": [0.010] * 98 + [0.020], "missing": 1}, 0.0, 0.0)
     assert result.percentile(50) == pytest.approx(10)
     assert result.percentile(99) == pytest.approx(20)
     assert math.isinf(result.percentile(100))
