@@ -3,15 +3,18 @@ and the arithmetic behind its percentiles (a lost event is never left out)."""
 
 from __future__ import annotations
 
+import asyncio
 import importlib.util
 import json
 import math
 import sys
+import threading
 import time
 from pathlib import Path
 
 import pytest
 import requests
+from werkzeug.serving import make_server
 
 ROOT = Path(__file__).resolve().parents[1]
 spec = importlib.util.spec_from_file_location("bench_live", ROOT / "bench" / "live.py")
@@ -27,20 +30,41 @@ def end_message(event_id: str, trace: str, at: float) -> bytes:
 
 def test_viewer_measures_an_end_event_from_the_real_stream(live_lab):
     viewer = live.Viewer(live_lab.lab, since=0)
-    url = f"{live_lab.base}/api/hooks/stream?lab={live_lab.lab}"
-    with requests.get(url, stream=True, timeout=10) as stream:
-        assert stream.status_code == 200
+    port = int(live_lab.base.rsplit(":", 1)[1])
+
+    async def watch_one_request():
+        answered = asyncio.Event()
+        following = asyncio.create_task(viewer.follow(port, answered))
+        await asyncio.wait_for(answered.wait(), 5)
         sent = time.time()
-        assert live_lab.get(f"{live_lab.base}/api/state", timeout=5).status_code == 200
-        for chunk in stream.iter_content(chunk_size=None):
-            viewer.feed(chunk, time.time())
-            if viewer.latency:
-                break
+        response = await asyncio.to_thread(live_lab.get, f"{live_lab.base}/api/state", timeout=5)
+        assert response.status_code == 200
+        deadline = time.monotonic() + 5
+        while not viewer.latency and time.monotonic() < deadline:
+            await asyncio.sleep(0.02)
+        following.cancel()
+        return time.time() - sent
+
+    waited = asyncio.run(watch_one_request())
+    assert viewer.outcome == "connected"
     end = [e for e in live_lab.get(f"{live_lab.base}/api/hooks", timeout=5).json()["events"]
            if e["type"] == "end"][-1]
     assert list(viewer.latency) == [end["trace"]]
-    assert 0 <= viewer.latency[end["trace"]] <= time.time() - sent
+    assert 0 <= viewer.latency[end["trace"]] <= waited
     assert viewer.last_id == end["id"]
+
+
+def test_a_viewer_refused_by_the_cap_counts_as_refused(make_app):
+    app = make_app(STATELAB_MAX_VIEWERS=0)
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        lab = requests.post(f"http://127.0.0.1:{server.port}/api/labs", timeout=5).json()["id"]
+        viewer = live.Viewer(lab, since=0)
+        asyncio.run(viewer.follow(server.port, asyncio.Event()))
+    finally:
+        server.shutdown()
+    assert viewer.outcome == "refused (429)"
 
 
 def test_a_message_split_across_reads_is_read_once_it_ends():
@@ -81,3 +105,16 @@ def test_expected_counts_answered_requests_that_no_viewer_saw():
     assert live._expected([a, b], {"lab": 1}) == {"lab": 2}
     assert live._expected([a, b], {"lab": 5}) == {"lab": 5}
 
+
+
+def test_chunked_framing_is_removed_wherever_the_reads_split_it():
+    messages = end_message("7", "t1", 100.0) + end_message("8", "t2", 100.0)
+    framed = b"".join(f"{len(part):x}\r\n".encode() + part + b"\r\n"
+                      for part in (messages[:40], messages[40:]))
+    viewer = live.Viewer("lab", since=0)
+    stream = live._Stream(viewer, asyncio.new_event_loop())
+    stream.chunked = True
+    for at in range(0, len(framed), 7):
+        viewer.feed(stream.dechunk(framed[at:at + 7]), 100.5)
+    assert viewer.latency == {"t1": 0.5, "t2": 0.5}
+    assert viewer.buffer == b""
