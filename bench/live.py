@@ -19,8 +19,8 @@ viewers spread over 50 labs), the two setups alternating class by class:
     own cookies and client id (not measured: before the viewers connect);
   * connects the viewers (bare asyncio connections in another process, reading
     ``/api/hooks/stream?lab=...`` as Server-Sent Events, reconnecting as EventSource
-    does; the driver uses aiohttp) and waits until each has its answer (200, 429, an error) or 10 s have
-    passed; only the viewers connected by then are measured;
+    does; the driver uses aiohttp) and waits until each has its answer (200, 429, an
+    error) or 10 s have passed; only the viewers connected by then are measured;
   * the driver then sends 20 requests/s (BENCH_RATE) for 10 s (BENCH_SECONDS) on a
     fixed schedule, answered or not (a slow server does not slow the class down; 5 s
     timeout): one scrypt login in ten, comments and state reads, to the labs in turn;
@@ -264,7 +264,8 @@ class Server:
             except OSError:
                 pass
             time.sleep(0.1)
-        raise BenchError(f"{self.setup} server not ready on {self.base} after 20s:\n{self.log()}")
+        raise BenchError(f"{self.setup} server not ready on {self.base} after 20s:\n"
+                         f"{self.log()}")
 
     def create_labs(self, count: int) -> list[str]:
         labs = []
@@ -572,8 +573,9 @@ async def _drive(conn, base: str, labs: list[str]) -> dict:
             students.append(Student(number, session))
         setup: list = []
         for i, student in enumerate(students):
-            await _send(student, base, labs[i % len(labs)], ("POST", f"/api/{student.mechanism}/login",
-                        {"username": "Tom", "password": "123"}), setup)
+            login = ("POST", f"/api/{student.mechanism}/login",
+                     {"username": "Tom", "password": "123"})
+            await _send(student, base, labs[i % len(labs)], login, setup)
         if any(status != 200 for _, status, _ in setup):
             raise BenchError(f"the students could not log in: {setup}")
         conn.send(time.time())

@@ -37,7 +37,8 @@ def test_viewer_measures_an_end_event_from_the_real_stream(live_lab):
         following = asyncio.create_task(viewer.follow(port, answered))
         await asyncio.wait_for(answered.wait(), 5)
         sent = time.time()
-        response = await asyncio.to_thread(live_lab.get, f"{live_lab.base}/api/state", timeout=5)
+        response = await asyncio.to_thread(live_lab.get, f"{live_lab.base}/api/state",
+                                           timeout=5)
         assert response.status_code == 200
         deadline = time.monotonic() + 5
         while not viewer.latency and time.monotonic() < deadline:
