@@ -8,8 +8,10 @@ bench/live.py, which only measures and prints)
 
 What it does, for each setup and each class (1, 100 and 500 viewers of one lab; 500
 viewers spread over 50 labs), the two setups alternating class by class:
-  * starts a fresh server on a free 127.0.0.1 port with STATELAB_MAX_VIEWERS raised
-    (the cap is not what is measured; a refused viewer, 429, is counted apart):
+  * starts a fresh server on a free 127.0.0.1 port with its caps raised
+    (STATELAB_MAX_VIEWERS, and STATELAB_MAX_STREAMS and STATELAB_LOGIN_RATE where the
+    app has them: a cap is not what is measured; a refused viewer, 429, is counted
+    apart):
       - ``embedded``: ``python -m statelab`` (Werkzeug, threaded), as ``make run``;
       - ``redis``: gunicorn with Redis, README's deployment: ``-w 2 -k gthread
         --threads 32`` (BENCH_LIVE_WORKER_ARGS changes the worker args, e.g. to
@@ -80,8 +82,12 @@ RATE = float(os.environ.get("BENCH_RATE", "20"))
 # viewers/labs: one class in one lab, and the same number spread over 50 labs.
 CLASSES = [tuple(int(n) for n in pair.split("/")) for pair in
            os.environ.get("BENCH_LIVE_CLASSES", "1/1,100/1,500/1,500/50").split(",")]
-# Above every class, so the per-lab cap is never what refuses a viewer here.
+# Caps above every class, so a cap is never what refuses a viewer or a student's login
+# here: viewers per lab, streams per worker and logins per address (the last two are
+# settings of later versions of the app; an app without them ignores them).
 MAX_VIEWERS = 1000
+UNCAPPED = {"STATELAB_MAX_VIEWERS": str(MAX_VIEWERS), "STATELAB_MAX_STREAMS": str(MAX_VIEWERS),
+            "STATELAB_LOGIN_RATE": "100000/minute"}
 CONNECT_SECONDS = 10
 DRAIN_SECONDS = 5
 RETRY_SECONDS = 1.0  # the stream's own ``retry: 1000``
@@ -246,7 +252,7 @@ class Server:
     def start(self) -> None:
         env = {**os.environ, "HOST": HOST, "PORT": str(self.port),
                "STATELAB_INSTANCE_PATH": str(Path(self.tmp) / "instance"),
-               "STATELAB_SECRET_KEY": SECRET, "STATELAB_MAX_VIEWERS": str(MAX_VIEWERS),
+               "STATELAB_SECRET_KEY": SECRET, **UNCAPPED,
                "STATELAB_REDIS_URL": self.redis.url if self.redis else "",
                "PYTHONDONTWRITEBYTECODE": "1"}
         with open(self.log_path, "ab") as log:
@@ -770,8 +776,8 @@ def print_row(r: Result) -> None:
 def print_header() -> None:
     print(f"statelab live viewers: {RATE:.0f} requests/s for {SECONDS:.0f} s per class "
           f"from {STUDENTS} students (one login in {len(ACTIONS)}, comments, state), "
-          f"STATELAB_MAX_VIEWERS={MAX_VIEWERS}; latency = request end -> viewer, in ms; "
-          f">{DRAIN_SECONDS * 1000} = not received {DRAIN_SECONDS} s after the driver "
+          f"{' '.join(f'{k}={v}' for k, v in UNCAPPED.items())}; latency = request end "
+          f"-> viewer, in ms; >{DRAIN_SECONDS * 1000} = not received {DRAIN_SECONDS} s after the driver "
           f"stopped", flush=True)
     for setup in SETUPS:
         print(f"  {setup}: {setup_name(setup)}", flush=True)
