@@ -777,8 +777,8 @@ def print_header() -> None:
     print(f"statelab live viewers: {RATE:.0f} requests/s for {SECONDS:.0f} s per class "
           f"from {STUDENTS} students (one login in {len(ACTIONS)}, comments, state), "
           f"{' '.join(f'{k}={v}' for k, v in UNCAPPED.items())}; latency = request end "
-          f"-> viewer, in ms; >{DRAIN_SECONDS * 1000} = not received {DRAIN_SECONDS} s after the driver "
-          f"stopped", flush=True)
+          f"-> viewer, in ms; >{DRAIN_SECONDS * 1000} = not received {DRAIN_SECONDS} s "
+          f"after the driver stopped", flush=True)
     for setup in SETUPS:
         print(f"  {setup}: {setup_name(setup)}", flush=True)
     print(f"CPUs: {os.cpu_count()}; load average before: "
