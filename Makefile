@@ -8,7 +8,7 @@ PY     := $(VENV)/bin/python
 PORT   ?= 5000
 HOST   ?= 127.0.0.1
 
-.PHONY: run test test-py test-js test-e2e bench bench-tools setup venv node system clean
+.PHONY: run test test-py test-js test-e2e bench bench-tools bench-live bench-venv setup venv node system clean
 
 run: venv
 	PORT=$(PORT) HOST=$(HOST) $(PY) -m statelab
@@ -35,6 +35,18 @@ bench-tools:
 	  if [ "$$(id -u)" = 0 ]; then \
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk; \
 	  else echo "Please install: wrk (Debian package)"; exit 1; fi; }
+
+# Live viewers: the embedded default and Redis + gunicorn, 1 to 500 viewers, and the
+# page's own cost in Debian's chromium. Prepares everything (the venv with the `bench`
+# extra, npm packages, chromium and redis-server); the script only measures and prints.
+bench-live: bench-venv node system
+	$(PY) bench/live.py
+
+bench-venv: $(VENV)/.bench-installed
+
+$(VENV)/.bench-installed: $(VENV)/.installed
+	$(PY) -m pip install -q -e '.[test,bench]'
+	touch $@
 
 setup: venv node system
 
