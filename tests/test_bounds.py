@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
-import pytest
+import json
 
-from statelab.jsonable import MAX_HEADER_KEPT, MAX_MESSAGE_KEPT, MAX_URL_PART_KEPT
+import pytest
+from flask.sessions import SecureCookieSessionInterface
+from itsdangerous import URLSafeTimedSerializer
+
+from statelab.jsonable import (MAX_HEADER_KEPT, MAX_MESSAGE_KEPT, MAX_SESSION_KEPT,
+                               MAX_URL_PART_KEPT)
+from statelab.secret_keys import TUTORIAL_KEY
 
 BIG = 30_000
 
@@ -59,3 +65,63 @@ def test_a_lab_has_a_bounded_number_of_comments(lab_client):
         lab_client.post("/api/cookie/comment", json={"text": "t" * 500})
     assert len(lab_client.get("/api/comments").get_json()["comments"]) == MAX_COMMENTS
 
+
+
+def _tutorial_cookie(data: dict) -> str:
+    """A session cookie signed with the tutorial's public key, as anyone can make one."""
+    iface = SecureCookieSessionInterface()
+    return URLSafeTimedSerializer(TUTORIAL_KEY, salt="cookie-session",
+                                  serializer=iface.serializer,
+                                  signer_kwargs={"key_derivation": "hmac",
+                                                 "digest_method": iface.digest_method}
+                                  ).dumps(data)
+
+
+def _session_steps(lab_client) -> list[dict]:
+    trace = lab_client.last_trace("/api/state")
+    return [s for s in trace["steps"] if s["name"] in ("open_session", "save_session")]
+
+
+def test_a_signed_zip_bomb_opens_an_empty_session(live_lab):
+    """3 MB of session in a 4 KB cookie: refused before it is inflated past 16 KB, so
+    neither the request nor the hook log holds it."""
+    live_lab.put(f"{live_lab.base}/api/lab/secret", json={"key": "tutorial"}, timeout=5)
+    bomb = _tutorial_cookie({"username": "Tom", "pad": "x" * 3_000_000})
+    assert len(bomb) < 4096
+    state = live_lab.get(f"{live_lab.base}/api/state", headers={"Cookie": f"session={bomb}"},
+                         timeout=10)
+    assert state.status_code == 200
+    assert state.json()["mechanisms"]["session"]["user"] is None
+    events = live_lab.get(f"{live_lab.base}/api/hooks", timeout=10).json()["events"]
+    opened = [e for e in events if e.get("name") == "open_session"][-1]
+    assert opened["detail"]["session"] == {}
+    assert opened["detail"]["signed_cookie_rejected"] == "too_large"
+    assert len(json.dumps(events)) < 200_000
+
+
+def test_a_big_session_is_kept_cut_in_the_hook_log(lab_client):
+    """Under the payload bound, but more than a trace step keeps: cut, and marked so."""
+    lab_client.put("/api/lab/secret", json={"key": "tutorial"})
+    cookie = _tutorial_cookie({"username": "Tom", "a": "y" * 6000, "b": "z" * 6000,
+                               "c": "w"})
+    lab_client.client.set_cookie("session", cookie)
+    assert lab_client.get("/api/state").get_json()["mechanisms"]["session"]["user"] == "Tom"
+    for step in _session_steps(lab_client):
+        kept = step["detail"]["session"]
+        assert len(json.dumps(kept)) <= MAX_SESSION_KEPT + 200
+        assert kept["username"] == "Tom" and kept["a"] == "y" * 6000 and kept["c"] == "w"
+        assert "b" not in kept
+        assert kept["…"] == f"1 more item cut (a trace step keeps {MAX_SESSION_KEPT} " \
+            "characters of a session)"
+
+
+def test_a_signed_payload_that_is_not_json_opens_an_empty_session(lab_client):
+    lab_client.put("/api/lab/secret", json={"key": "tutorial"})
+    signer = URLSafeTimedSerializer(TUTORIAL_KEY, salt="cookie-session",
+                                    signer_kwargs={"key_derivation": "hmac"}).make_signer()
+    lab_client.client.set_cookie("session", signer.sign(b"not-json").decode())
+    response = lab_client.get("/api/state")
+    assert response.status_code == 200
+    assert response.get_json()["mechanisms"]["session"]["user"] is None
+    opened = _session_steps(lab_client)[0]
+    assert opened["detail"]["signed_cookie_rejected"] == "bad_payload"

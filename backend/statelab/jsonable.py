@@ -5,6 +5,7 @@ Shared by the tracer and the session decoder, so neither takes helpers from the 
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 
@@ -14,6 +15,7 @@ from typing import Any
 MAX_HEADER_KEPT = 8192
 MAX_URL_PART_KEPT = 2048
 MAX_MESSAGE_KEPT = 1024
+MAX_SESSION_KEPT = 8192  # per session, per session step: a real one is under 4 KB
 
 
 def capped(value: str | None, limit: int = MAX_HEADER_KEPT) -> str | None:
@@ -40,3 +42,22 @@ def jsonable(value: Any) -> Any:
     if isinstance(value, BaseException):
         return describe_error(value)
     return str(value)
+
+
+def bounded_items(session: Any) -> tuple:
+    """A session's items for a trace step, copied as JSON shapes (a later change to a
+    value does not reach the log) and at most MAX_SESSION_KEPT characters of them: an
+    item that does not fit is left out, and one last item says how many were."""
+    kept: list = []
+    room = MAX_SESSION_KEPT
+    for key, value in session.items():
+        shown = jsonable(value)
+        size = len(str(key)) + len(json.dumps(shown, default=str))
+        if size <= room:
+            kept.append((key, shown))
+            room -= size
+    left = len(session) - len(kept)
+    if left:
+        kept.append(("…", f"{left} more item{'s' if left != 1 else ''} cut (a trace step "
+                          f"keeps {MAX_SESSION_KEPT} characters of a session)"))
+    return tuple(kept)

@@ -20,11 +20,12 @@ from typing import Any
 from flask import Flask, g
 from flask.sessions import SecureCookieSessionInterface
 from flask_session.base import ServerSideSession, ServerSideSessionInterface
-from itsdangerous import BadSignature, SignatureExpired
+from itsdangerous import BadData, BadPayload, BadSignature, SignatureExpired, URLSafeTimedSerializer
 from itsdangerous.encoding import base64_decode, bytes_to_int
+from itsdangerous.url_safe import URLSafeSerializerMixin
 
 from . import secret_keys
-from .jsonable import jsonable
+from .jsonable import bounded_items, jsonable
 from .tracing import annotate
 
 SERVER_COOKIE = "server_session"
@@ -120,6 +121,40 @@ class _RenamedCookieApp:
         return getattr(self._app, name)
 
 
+class PayloadTooLarge(BadPayload):
+    """A signed payload that inflates past MAX_PAYLOAD_BYTES."""
+
+
+class BoundedSerializer(URLSafeTimedSerializer):
+    """Flask's signing serializer, inflating a compressed payload to MAX_PAYLOAD_BYTES at
+    most. itsdangerous inflates with ``zlib.decompress``, unbounded: a 4 KB cookie signed
+    with a known key (the tutorial's) held 3 MB of session."""
+
+    def load_payload(self, payload: bytes, *args: Any, **kwargs: Any) -> Any:
+        if not payload.startswith(b"."):  # not compressed: no bigger than the cookie
+            return super().load_payload(payload, *args, **kwargs)
+        try:
+            raw = inflate(base64_decode(payload[1:]))
+        except PayloadTooLarge:
+            raise
+        except (BadData, ValueError, zlib.error) as exc:
+            raise BadPayload("Could not decode the compressed payload",
+                             original_error=exc) from exc
+        # Past the mixin, which would inflate again: straight to the JSON step.
+        return super(URLSafeSerializerMixin, self).load_payload(raw, *args, **kwargs)
+
+
+def inflate(data: bytes) -> bytes:
+    """zlib-inflate ``data`` to MAX_PAYLOAD_BYTES at most (PayloadTooLarge past it)."""
+    inflater = zlib.decompressobj()
+    raw = inflater.decompress(data, MAX_PAYLOAD_BYTES)
+    if not inflater.eof:
+        if len(raw) == MAX_PAYLOAD_BYTES:
+            raise PayloadTooLarge(f"The payload inflates past {MAX_PAYLOAD_BYTES} bytes")
+        raise ValueError("incomplete or truncated zlib stream")
+    return raw
+
+
 class LabSessionInterface(SecureCookieSessionInterface):
     def __init__(self, app: Flask, server: ServerSideSessionInterface,
                  server_backend: str) -> None:
@@ -145,8 +180,11 @@ class LabSessionInterface(SecureCookieSessionInterface):
 
     def get_signing_serializer(self, app: Flask):
         # A lab may sign with its own keys (secret_keys.py); Flask still builds the
-        # serializer and orders the keys.
-        return super().get_signing_serializer(secret_keys.signing_app(app))
+        # serializer and orders the keys. Only how it inflates changes.
+        serializer = super().get_signing_serializer(secret_keys.signing_app(app))
+        if serializer is not None:
+            serializer.__class__ = BoundedSerializer
+        return serializer
 
     def get_expiration_time(self, app: Flask, session: Any) -> datetime | None:
         return _expiry(session, super().get_expiration_time(app, session))
@@ -159,7 +197,12 @@ class LabSessionInterface(SecureCookieSessionInterface):
                 sid=self.server._generate_sid(self.server.sid_length), permanent=False))
             annotate(server_session_expired=True)
         setattr(g, _G_KEY, server)
-        session = super().open_session(app, request)
+        try:
+            session = super().open_session(app, request)
+        except BadPayload as exc:  # signed but unreadable: Flask catches only BadSignature
+            session = self.session_class()
+            annotate(signed_cookie_rejected="too_large" if isinstance(exc, PayloadTooLarge)
+                     else "bad_payload")
         if expired(session):
             session = self._ended(self.session_class())
             annotate(session_expired=True)
@@ -189,12 +232,12 @@ class LabSessionInterface(SecureCookieSessionInterface):
         return dict(data) if data is not None else None
 
     def trace_snapshot(self, session: Any) -> tuple:
-        """What each session holds now, kept as plain tuples for the tracer's session
-        steps; ``describe_snapshot`` makes it JSON-shaped when someone reads the step."""
+        """What each session holds now, bounded and kept as plain tuples for the tracer's
+        session steps; ``describe_snapshot`` makes it JSON-shaped when someone reads the step."""
         server = getattr(session, "server_side", None)
         if server is None:
-            return (tuple(session.items()), None, None)
-        return (tuple(session.items()), server.sid, tuple(server.items()))
+            return (bounded_items(session), None, None)
+        return (bounded_items(session), server.sid, bounded_items(server))
 
     @staticmethod
     def describe_snapshot(kept: tuple) -> dict:
