@@ -4,6 +4,7 @@ stream passes through unbuffered."""
 
 from __future__ import annotations
 
+import http.client
 import json
 import socket
 import statistics
@@ -25,7 +26,9 @@ pytestmark = pytest.mark.skipif(
 def deployment(tmp_path):
     (tmp_path / "gunicorn").mkdir()
     (tmp_path / "nginx").mkdir()
-    app = Gunicorn(tmp_path / "gunicorn")
+    # As the README runs it behind nginx: one trusted proxy, logins limited per visitor.
+    app = Gunicorn(tmp_path / "gunicorn", env={"STATELAB_TRUSTED_PROXIES": "1",
+                                               "STATELAB_LOGIN_RATE": "2/minute"})
     proxy = Nginx(tmp_path / "nginx", app.port)
     yield app, proxy
     proxy.stop()
@@ -96,3 +99,36 @@ def test_a_body_over_the_limit_is_refused_by_nginx_as_json(deployment):
     answer = requests.post(f"{proxy.base}/api/labs", data=b"x" * (65 * 1024), timeout=5)
     assert answer.status_code == 413
     assert answer.json()["error"] == "too_large"
+
+
+def login_from(address: str, port: int, lab: str) -> int:
+    """A login sent from ``address`` (any 127.x address is this machine's loopback)."""
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5,
+                                            source_address=(address, 0))
+    try:
+        connection.request("POST", "/api/session/login", headers={
+            "X-Lab-Id": lab, "Content-Type": "application/json",
+            # A visitor's own claim: nginx replaces it with the address it sees.
+            "X-Forwarded-For": "10.9.9.9"},
+            body=json.dumps({"username": "Tom", "password": "wrong"}))
+        return connection.getresponse().status
+    finally:
+        connection.close()
+
+
+def test_each_visitor_has_its_own_login_limit_behind_nginx(deployment):
+    """nginx forwards the visitor's address and the app believes its one proxy
+    (STATELAB_TRUSTED_PROXIES=1): without that, every visitor was 127.0.0.1, one bucket."""
+    _, proxy = deployment
+    lab = new_lab(proxy.base)
+    assert [login_from("127.0.0.2", proxy.port, lab) for _ in range(3)] == [401, 401, 429]
+    assert login_from("127.0.0.3", proxy.port, lab) == 401
+
+
+def test_the_app_sees_the_visitors_scheme_and_host_behind_nginx(deployment):
+    """A same-origin POST carrying only Origin passes: the app's own origin is the one
+    the visitor used (X-Forwarded-Host keeps the port that nginx's $host drops)."""
+    _, proxy = deployment
+    answer = requests.post(f"{proxy.base}/api/labs", headers={"Origin": proxy.base},
+                           timeout=5)
+    assert answer.status_code == 201

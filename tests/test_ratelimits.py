@@ -53,6 +53,22 @@ def test_another_lab_or_client_has_its_own_count(make_app):
     assert elsewhere.status_code == 401
 
 
+def test_forwarded_addresses_are_ignored_unless_behind_a_trusted_proxy(make_app):
+    """Without STATELAB_TRUSTED_PROXIES a client cannot pick its own bucket by sending
+    X-Forwarded-For; with it, the address the proxy forwards is the client's."""
+    client = make_app(STATELAB_LOGIN_RATE="2/minute").test_client()
+    lab = new_lab(client)
+    statuses = [_login(client, lab, **{"X-Forwarded-For": f"10.0.0.{n}"}).status_code
+                for n in range(3)]
+    assert statuses == [401, 401, 429]
+    proxied = make_app(STATELAB_LOGIN_RATE="2/minute", STATELAB_TRUSTED_PROXIES=1)
+    client = proxied.test_client()
+    lab = new_lab(client)
+    statuses = [_login(client, lab, **{"X-Forwarded-For": f"10.0.0.{n}"}).status_code
+                for n in range(3)]
+    assert statuses == [401, 401, 401]
+
+
 def test_lab_creation_per_client_is_limited(make_app):
     client = make_app(STATELAB_LAB_RATE="4/minute").test_client()
     statuses = [client.post("/api/labs").status_code for _ in range(5)]

@@ -10,6 +10,7 @@ from cachelib import FileSystemCache
 from flask import send_from_directory
 from flask_session.cachelib import CacheLibSessionInterface
 from flask_session.redis import RedisSessionInterface
+from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.wrappers import Response
 
 from . import api, classic, config, crosssite, demo_blueprint, demo_hooks, ratelimits
@@ -89,6 +90,9 @@ def create_app(config_overrides: dict | None = None) -> LabFlask:
     # Outside the tracer: a forged request costs no space in the lab's bounded log.
     app.wsgi_app = crosssite.guard(app.wsgi_app, app.config["STATELAB_CORS_ORIGINS"])
     app.wsgi_app = answer_propagated(_lab_middleware(app.wsgi_app, lab))
+    proxies = app.config["STATELAB_TRUSTED_PROXIES"]
+    if proxies:  # outermost: everything inside sees the visitor's address, scheme and host
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
     return app
 
 

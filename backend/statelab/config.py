@@ -14,6 +14,8 @@ Environment variables (all optional):
   STATELAB_PASSWORD_CHECKS, STATELAB_PASSWORD_WAIT   concurrent scrypt checks, and how long
                            a login waits for one (seconds) before 503
   STATELAB_LAB_KEEP_SECONDS  a lab used this recently is never evicted
+  STATELAB_TRUSTED_PROXIES   reverse proxies in front (0: none); their X-Forwarded-* are
+                           believed (Werkzeug's ProxyFix)
   FLASK_*                  any Flask setting, through Flask's from_prefixed_env
 """
 
@@ -53,11 +55,15 @@ DEFAULTS = {
     "STATELAB_PASSWORD_CHECKS": 2,
     "STATELAB_PASSWORD_WAIT": 2.0,
     "STATELAB_LAB_KEEP_SECONDS": 300,
+    # Proxies in front that set X-Forwarded-For/-Proto/-Host (deploy/nginx.conf: 1). With
+    # 0 those headers are ignored: a visitor could otherwise name their own address.
+    "STATELAB_TRUSTED_PROXIES": 0,
     "STATELAB_FRONTEND": None,  # None: frontend_folder()
 }
 
 _INTS = ("STATELAB_MAX_LABS", "STATELAB_LAB_EVENTS", "STATELAB_MAX_VIEWERS",
-         "STATELAB_PASSWORD_CHECKS", "STATELAB_LAB_KEEP_SECONDS", "STATELAB_MAX_STREAMS")
+         "STATELAB_PASSWORD_CHECKS", "STATELAB_LAB_KEEP_SECONDS", "STATELAB_MAX_STREAMS",
+         "STATELAB_TRUSTED_PROXIES")
 _FLOATS = ("STATELAB_HEARTBEAT_SECONDS", "STATELAB_PASSWORD_WAIT")
 _STRINGS = ("STATELAB_REDIS_URL", "STATELAB_FRONTEND", "STATELAB_LOGIN_RATE",
             "STATELAB_LAB_RATE")

@@ -8,7 +8,8 @@ STATELAB_CORS_ORIGINS. A request that carries neither header (curl, the tutorial
 examples, a script) is not a browser acting for someone, and passes.
 
 "Own origin" is the scheme and host Werkzeug sees (``wsgi.url_scheme`` and ``Host``):
-behind a proxy that terminates TLS, apply ``ProxyFix`` so the scheme is the visitor's.
+behind a proxy that terminates TLS, set STATELAB_TRUSTED_PROXIES (Werkzeug's ``ProxyFix``)
+so the scheme and host are the visitor's.
 
 This is WSGI middleware, outside Flask and outside the tracer, so a refused request
 runs no hook, no view and no session save: nothing it carries (a cookie, a form)

@@ -7,8 +7,8 @@
 
 Counters live in memory (one process), or in Redis when STATELAB_REDIS_URL is set, so
 every worker counts together. A breach answers JSON 429 ``rate_limited`` with
-``Retry-After``. The client address is ``request.remote_addr``: behind a proxy, apply
-Werkzeug's ``ProxyFix`` so it is the visitor's, not the proxy's.
+``Retry-After``. The client address is ``request.remote_addr``: behind a proxy, set
+STATELAB_TRUSTED_PROXIES (Werkzeug's ``ProxyFix``) so it is the visitor's, not the proxy's.
 
 Flask-Limiter's own before/after/teardown hooks are not registered: the two guarded
 views check their limit themselves (its decorator does that when it wraps a view), so
