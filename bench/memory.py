@@ -3,7 +3,9 @@
 Starts the server with a throwaway instance folder, then fills LABS labs to every cap
 with the largest values the server keeps: a full hook log (STATELAB_LAB_EVENTS events)
 of requests whose path, query, Cookie header and user agent are all longer than the
-caps (so each is kept at its cap), and a full comment list (200 comments of 500
+caps (so each is kept at its cap) and whose signed session (the lab signs with the
+tutorial's key, so anyone can forge one) is bigger than a session step keeps, and a
+full comment list (200 comments of 500
 characters by a 64-character author). It reads the server's resident memory (VmRSS)
 before and after, and prints the cost per lab and the projection for STATELAB_MAX_LABS.
 
@@ -21,6 +23,10 @@ import tempfile
 import time
 
 import requests
+from flask.sessions import SecureCookieSessionInterface
+from itsdangerous import URLSafeTimedSerializer
+
+from statelab.secret_keys import TUTORIAL_KEY
 
 LABS = int(os.environ.get("LABS", "20"))
 MAX_LABS = 200
@@ -43,14 +49,28 @@ def rss_mb(pid: int) -> float:
     raise RuntimeError("no VmRSS")
 
 
+def forged_session() -> str:
+    """A session cookie signed with the tutorial's key, compressed to a few hundred
+    bytes, that renders past what a session step keeps (jsonable.MAX_SESSION_KEPT)."""
+    iface = SecureCookieSessionInterface()
+    serializer = URLSafeTimedSerializer(TUTORIAL_KEY, salt="cookie-session",
+                                        serializer=iface.serializer,
+                                        signer_kwargs={"key_derivation": "hmac",
+                                                       "digest_method": iface.digest_method})
+    return serializer.dumps({f"k{i}": "s" * 1000 for i in range(12)})
+
+
 def fill(base: str, http: requests.Session) -> int:
     """One lab to its caps; answer the number of requests it took. The log is filled
     last, and only, with the requests that keep the most per event: a 404 whose path,
     query, Cookie header and user agent are all at their caps."""
     lab = http.post(f"{base}/api/labs", timeout=10).json()["id"]
+    http.put(f"{base}/api/lab/secret", headers={"X-Lab-Id": lab}, json={"key": "tutorial"},
+             timeout=10)
     author = "A" * 64
     headers = {"X-Lab-Id": lab, "User-Agent": "u" * BIG, "X-Client-Id": "memory-bench",
-               "Cookie": f"username={author}; filler={'c' * BIG}"}
+               "Cookie": f"session={forged_session()}; username={author}; "
+                         f"filler={'c' * BIG}"}
     biggest = f"{base}/nowhere/{'p' * BIG}?{'q' * BIG}"
 
     def events() -> int:
@@ -68,7 +88,7 @@ def fill(base: str, http: requests.Session) -> int:
     needed = -(-EVENTS // per_request)
     for _ in range(needed):
         http.get(biggest, headers=headers, timeout=10)
-    return COMMENTS + 1 + needed
+    return COMMENTS + 2 + needed
 
 
 def main() -> None:
