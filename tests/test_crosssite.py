@@ -111,3 +111,45 @@ def test_cors_preflight_naming_the_lab_header_passes_without_a_lab(make_app):
     assert response.headers["Access-Control-Allow-Origin"] == EVIL
     assert "x-lab-id" in response.headers["Access-Control-Allow-Headers"].lower()
 
+
+
+@pytest.mark.parametrize("kind", ["login-crash", "login-abort"])
+def test_a_cross_site_navigation_cannot_log_the_visitor_in(lab_client, kind):
+    """A top-level GET from another site carries and stores Lax cookies, and the guard
+    lets every GET through: so no GET may write a session. The login kinds are POST only."""
+    response = lab_client.get(f"/api/error/{kind}",
+                              headers={"Sec-Fetch-Site": "cross-site", "Referer": EVIL})
+    assert response.status_code == 405
+    assert response.headers["Allow"] == "POST"
+    assert response.get_json()["error"] == "method_not_allowed"
+    assert "Set-Cookie" not in response.headers
+    assert lab_client.get("/api/state").get_json()["mechanisms"]["session"]["user"] is None
+
+
+SAMPLE_ARGUMENTS = {"kind": ["500", "404", "403", "exception", "login-abort", "login-crash",
+                             "unknown"],
+                    "word": ["en"], "filename": ["app.js"]}
+
+
+def _get_urls(app) -> list[str]:
+    """Every GET route of the app, each argument filled with each sample value."""
+    urls = []
+    for rule in app.url_map.iter_rules():
+        if "GET" not in rule.methods:
+            continue
+        fillings = [{}]
+        for name in rule.arguments:
+            fillings = [{**f, name: v} for f in fillings for v in SAMPLE_ARGUMENTS[name]]
+        urls += [rule.build(f, append_unknown=False)[1] for f in fillings]
+    return urls
+
+
+def test_no_get_route_writes_a_session_or_a_cookie(app, lab_client):
+    urls = _get_urls(app)
+    assert "/api/error/login-crash" in urls and "/api/state" in urls
+    for url in urls:
+        # Not buffered: the headers (and the session save) come before a streamed body.
+        response = lab_client.get(url, headers={"Sec-Fetch-Site": "cross-site"},
+                                  buffered=False)
+        response.close()
+        assert response.headers.getlist("Set-Cookie") == [], url

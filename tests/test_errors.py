@@ -11,7 +11,8 @@ from .conftest import LabClient, new_lab, step_names
     ("500", 500, "internal_error"), ("404", 404, "not_found"), ("403", 403, "forbidden"),
     ("exception", 500, "internal_error"), ("login-abort", 500, "internal_error")])
 def test_error_kinds_answer_json_through_the_custom_handlers(lab_client, kind, status, error):
-    response = lab_client.get(f"/api/error/{kind}")
+    send = lab_client.post if kind.startswith("login-") else lab_client.get  # POST only
+    response = send(f"/api/error/{kind}")
     assert response.status_code == status
     assert response.get_json()["error"] == error
     names = step_names(lab_client.last_trace())

@@ -11,13 +11,17 @@ from __future__ import annotations
 import time
 
 from flask import Blueprint, Flask, abort, current_app, jsonify, request, session
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from .inputs import ApiError, integer
 
 bp = Blueprint("errors", __name__)
 
 KINDS = ("500", "404", "403", "exception", "login-abort", "login-crash")
+# They write the session, so never on a GET: another site's link (a top-level navigation
+# carries and stores Lax cookies, and the cross-site guard passes every GET) would log
+# the visitor in.
+POST_ONLY = ("login-abort", "login-crash")
 
 # The tutorial's own pages. Constant text: nothing from the request goes into HTML.
 PAGES = {
@@ -31,6 +35,8 @@ CODES = {500: "internal_error", 404: "not_found", 403: "forbidden"}
 
 @bp.route("/error/<kind>", methods=["GET", "POST"])
 def trigger(kind: str):
+    if kind in POST_ONLY and request.method != "POST":
+        raise MethodNotAllowed(valid_methods=["POST"])
     if kind == "500":
         abort(500)
     if kind == "404":

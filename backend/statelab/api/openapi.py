@@ -189,11 +189,14 @@ ON_PURPOSE = {"description": "The error asked for: JSON through the lab's custom
                              "Werkzeug's HTML page when the lab switched them off",
               "content": {"application/json": {"schema": ref("Error")},
                           "text/html": {"schema": STRING}}}
-for method in ("get", "post"):
+# The login kinds write the session: POST only (a GET answers 405 with Allow: POST).
+for method, kinds in (("get", ["500", "404", "403", "exception"]),
+                      ("post", ["500", "404", "403", "exception", "login-abort",
+                                "login-crash"])):
     document(method, "/api/error/{kind}", "Trigger an error on purpose", status=500,
              ok=ON_PURPOSE["content"]["application/json"]["schema"],
-             params=[{"name": "kind", "in": "path", "required": True, "schema": {
-                 "enum": ["500", "404", "403", "exception", "login-abort", "login-crash"]}}],
+             params=[{"name": "kind", "in": "path", "required": True,
+                      "schema": {"enum": kinds}}],
              responses={"500": ON_PURPOSE, "404": ON_PURPOSE, "403": ON_PURPOSE})
 document("get", "/api/slow", "A view that sleeps, to watch a request progress",
          ok=obj(slept_ms=INTEGER), params=[{"name": "ms", "in": "query", "schema": {
