@@ -67,7 +67,7 @@ def test_a_lab_has_a_bounded_number_of_comments(lab_client):
 
 
 
-def _tutorial_cookie(data: dict) -> str:
+def tutorial_cookie(data: dict) -> str:
     """A session cookie signed with the tutorial's public key, as anyone can make one."""
     iface = SecureCookieSessionInterface()
     return URLSafeTimedSerializer(TUTORIAL_KEY, salt="cookie-session",
@@ -86,7 +86,7 @@ def test_a_signed_zip_bomb_opens_an_empty_session(live_lab):
     """3 MB of session in a 4 KB cookie: refused before it is inflated past 16 KB, so
     neither the request nor the hook log holds it."""
     live_lab.put(f"{live_lab.base}/api/lab/secret", json={"key": "tutorial"}, timeout=5)
-    bomb = _tutorial_cookie({"username": "Tom", "pad": "x" * 3_000_000})
+    bomb = tutorial_cookie({"username": "Tom", "pad": "x" * 3_000_000})
     assert len(bomb) < 4096
     state = live_lab.get(f"{live_lab.base}/api/state", headers={"Cookie": f"session={bomb}"},
                          timeout=10)
@@ -102,7 +102,7 @@ def test_a_signed_zip_bomb_opens_an_empty_session(live_lab):
 def test_a_big_session_is_kept_cut_in_the_hook_log(lab_client):
     """Under the payload bound, but more than a trace step keeps: cut, and marked so."""
     lab_client.put("/api/lab/secret", json={"key": "tutorial"})
-    cookie = _tutorial_cookie({"username": "Tom", "a": "y" * 6000, "b": "z" * 6000,
+    cookie = tutorial_cookie({"username": "Tom", "a": "y" * 6000, "b": "z" * 6000,
                                "c": "w"})
     lab_client.client.set_cookie("session", cookie)
     assert lab_client.get("/api/state").get_json()["mechanisms"]["session"]["user"] == "Tom"

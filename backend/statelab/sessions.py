@@ -35,6 +35,7 @@ MAX_PAYLOAD_BYTES = 16 * 1024  # a real session cookie's payload is under 4 KB
 # and the server refuses the session once ``expires`` (epoch s) has passed.
 COOKIE_CHOICE = "_cookie"
 SAMESITE_CHOICES = ("Lax", "Strict", "None", "")  # "": no SameSite attribute
+MAX_LIFETIME = 86400  # seconds: the longest max_age a login grants (api/mechanisms.py)
 _G_KEY = "_statelab_server_session"
 
 
@@ -52,15 +53,28 @@ def cookie_choice(max_age: int | None, samesite: str | None, secure: bool | None
 
 def _choice(session: Any) -> dict:
     choice = session.get(COOKIE_CHOICE) if session is not None else None
-    return choice if isinstance(choice, dict) else {}
+    return choice if _a_login_could_choose(choice) else {}
+
+
+def _a_login_could_choose(choice: Any) -> bool:
+    """Whether ``choice`` is one a login makes. A session signed with a known key may
+    hold anything; an impossible choice (``samesite: 7``, ``expires: 1e300``) is ignored
+    whole, so the cookie gets the defaults rather than the next save failing."""
+    if not isinstance(choice, dict):
+        return False
+    expires = choice.get("expires")
+    if expires is not None and not (
+            type(expires) in (int, float) and math.isfinite(expires)
+            and expires <= time.time() + MAX_LIFETIME):
+        return False
+    return (choice.get("samesite", "") in SAMESITE_CHOICES
+            and type(choice.get("secure", False)) is bool)
 
 
 def seconds_left(session: Any) -> float | None:
     """How long the lifetime the login issued still runs (None: it issued none)."""
     expires = _choice(session).get("expires")
-    if isinstance(expires, (int, float)) and not isinstance(expires, bool):
-        return expires - time.time()
-    return None
+    return None if expires is None else expires - time.time()
 
 
 def expired(session: Any) -> bool:

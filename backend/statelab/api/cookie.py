@@ -17,7 +17,7 @@ class PlainCookie(Mechanism):
     name = "cookie"
     cookie_name = COOKIE
 
-    def current_user(self) -> str | None:
+    def stored_user(self) -> str | None:
         return request.cookies.get(COOKIE) or None
 
     def attributes(self, cookie: dict) -> dict:

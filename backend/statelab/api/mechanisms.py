@@ -7,13 +7,14 @@ routes. The messages are the tutorial's.
 from __future__ import annotations
 
 import time
+from typing import Any
 
 from flask import Blueprint, current_app, g, jsonify
 
-from ..sessions import SAMESITE_CHOICES, cookie_choice
+from ..sessions import MAX_LIFETIME, SAMESITE_CHOICES, cookie_choice
 from .inputs import ApiError, choice, integer, optional_flag, read_body, text
 
-MAX_AGE_LIMIT = 86400
+MAX_AGE_LIMIT = MAX_LIFETIME
 MAX_USERNAME = 64  # a login takes no longer name; a forged username cookie may be 4 KB
 NOT_LOGGED_IN = "No login, login in comments first"
 
@@ -22,8 +23,15 @@ class Mechanism:
     name: str = ""
     cookie_name: str = ""
 
-    def current_user(self) -> str | None:
+    def stored_user(self) -> Any:
+        """What the mechanism's storage names as the user: anything, in a session
+        signed with a known key."""
         raise NotImplementedError
+
+    def current_user(self) -> str | None:
+        """Who is logged in: only a name (a non-empty string) counts."""
+        user = self.stored_user()
+        return user if isinstance(user, str) and user else None
 
     def login(self, username: str, cookie: dict, response) -> None:
         """Remember the user. ``cookie`` is what the login chose for its cookie
@@ -74,11 +82,15 @@ def blueprint(mechanism: Mechanism, import_name: str, url_prefix: str) -> Bluepr
 
     @bp.post("/comment")
     def comment():
-        username = mechanism.current_user()
-        if not username:
+        username = mechanism.stored_user()
+        if username is None or username == "":
             raise ApiError(401, "not_logged_in",
                            f"Log in with the {mechanism.name} mechanism first",
                            msg=NOT_LOGGED_IN)
+        if not isinstance(username, str):  # forged: a comment's author is a string
+            raise ApiError(400, "bad_cookie", f"The {mechanism.cookie_name} cookie names "
+                           f"no user (a {type(username).__name__}, not a string)",
+                           field=mechanism.cookie_name)
         if len(username) > MAX_USERNAME:
             # The plain cookie is believed whatever it says (the lesson), but a comment
             # stores its author: no longer than any name a login accepts.

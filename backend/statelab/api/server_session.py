@@ -8,6 +8,8 @@ cookie stops working at once.
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import current_app
 
 from ..sessions import COOKIE_CHOICE, SERVER_COOKIE, server_session
@@ -18,7 +20,7 @@ class ServerSession(Mechanism):
     name = "server-session"
     cookie_name = SERVER_COOKIE
 
-    def current_user(self) -> str | None:
+    def stored_user(self) -> Any:
         return server_session().get("username")
 
     def login(self, username, cookie, response) -> None:

@@ -10,6 +10,7 @@ login issued (``max_age``, enforced by ``sessions.py``) ends: it cannot be revok
 from __future__ import annotations
 
 import secrets
+from typing import Any
 
 from flask import jsonify, session
 
@@ -25,7 +26,7 @@ class SignedSession(Mechanism):
     name = "session"
     cookie_name = "session"
 
-    def current_user(self) -> str | None:
+    def stored_user(self) -> Any:
         return session.get("username")
 
     def login(self, username, cookie, response) -> None:
