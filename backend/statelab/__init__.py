@@ -13,7 +13,8 @@ from flask_session.redis import RedisSessionInterface
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.wrappers import Response
 
-from . import api, classic, config, crosssite, demo_blueprint, demo_hooks, ratelimits
+from . import (api, classic, config, crosssite, demo_blueprint, demo_hooks, ratelimits,
+               slow_routes)
 from .accounts import PasswordChecks
 from .api.errors import backend_unavailable
 from .events import Bus, MemoryBus, RedisBus
@@ -75,6 +76,7 @@ def create_app(config_overrides: dict | None = None) -> LabFlask:
     app.register_blueprint(classic.bp)
     app.register_blueprint(demo_blueprint.bp)
     ratelimits.install(app)
+    slow_routes.install(app)
 
     @app.get("/")
     def index():

@@ -14,6 +14,7 @@ Environment variables (all optional):
   STATELAB_PASSWORD_CHECKS, STATELAB_PASSWORD_WAIT   concurrent scrypt checks, and how long
                            a login waits for one (seconds) before 503
   STATELAB_LAB_KEEP_SECONDS  a lab used this recently is never evicted
+  STATELAB_MAX_SLOW        /api/slow and demo streams at once per worker (429 busy past it)
   STATELAB_TRUSTED_PROXIES   reverse proxies in front (0: none); their X-Forwarded-* are
                            believed (Werkzeug's ProxyFix)
   FLASK_*                  any Flask setting, through Flask's from_prefixed_env
@@ -55,6 +56,9 @@ DEFAULTS = {
     "STATELAB_PASSWORD_CHECKS": 2,
     "STATELAB_PASSWORD_WAIT": 2.0,
     "STATELAB_LAB_KEEP_SECONDS": 300,
+    # /api/slow and /demo/<word>/stream at once per worker (slow_routes.py): each holds
+    # a thread for seconds.
+    "STATELAB_MAX_SLOW": 4,
     # Proxies in front that set X-Forwarded-For/-Proto/-Host (deploy/nginx.conf: 1). With
     # 0 those headers are ignored: a visitor could otherwise name their own address.
     "STATELAB_TRUSTED_PROXIES": 0,
@@ -63,7 +67,7 @@ DEFAULTS = {
 
 _INTS = ("STATELAB_MAX_LABS", "STATELAB_LAB_EVENTS", "STATELAB_MAX_VIEWERS",
          "STATELAB_PASSWORD_CHECKS", "STATELAB_LAB_KEEP_SECONDS", "STATELAB_MAX_STREAMS",
-         "STATELAB_TRUSTED_PROXIES")
+         "STATELAB_TRUSTED_PROXIES", "STATELAB_MAX_SLOW")
 _FLOATS = ("STATELAB_HEARTBEAT_SECONDS", "STATELAB_PASSWORD_WAIT")
 _STRINGS = ("STATELAB_REDIS_URL", "STATELAB_FRONTEND", "STATELAB_LOGIN_RATE",
             "STATELAB_LAB_RATE")

@@ -198,7 +198,8 @@ for method, kinds in (("get", ["500", "404", "403", "exception"]),
              params=[{"name": "kind", "in": "path", "required": True,
                       "schema": {"enum": kinds}}],
              responses={"500": ON_PURPOSE, "404": ON_PURPOSE, "403": ON_PURPOSE})
-document("get", "/api/slow", "A view that sleeps, to watch a request progress",
+document("get", "/api/slow", "A view that sleeps, to watch a request progress; 429 busy "
+         "(with Retry-After) while STATELAB_MAX_SLOW slow requests run",
          ok=obj(slept_ms=INTEGER), params=[{"name": "ms", "in": "query", "schema": {
              "type": "integer", "minimum": 0, "maximum": 5000}}])
 
