@@ -32,6 +32,7 @@ test('abort(500) and a raise, switch off and on, side by side', async ({ labPage
   for (const gone of ['errorhandler', 'after_request', 'save_session', 'request_finished']) expect(steps).not.toContain(gone);
   await expect(stepNote(page, 'teardown_request').first()).toContainText('received ZeroDivisionError');
   await expect(page.locator('#details-body .alert').first()).toContainText('Unhandled: Flask re-raised ZeroDivisionError');
+  await expect(page.locator('#details-body .alert').first()).toContainText("the app's WSGI catch wrote Werkzeug's plain 500 page");
   await expect(rows(page, 'GET /api/error/exception')).toHaveCount(2);
 });
 

@@ -93,3 +93,11 @@ test('a session comment after a plain-cookie login: each mechanism reads only it
   await expect(page.locator('#comment-hint')).toContainText('Each mechanism\'s comment endpoint reads only its own storage');
   await expect(page.locator('#comment-hint')).toBeVisible();
 });
+
+test('where the data lives: a signed session copy works until its age, its lifetime or a rotation', async ({ labPage: page }) => {
+  const box = await openExplain(page, 'Where does the data live?');
+  await expect(box).toContainText('a copy keeps working until the signature\'s age runs out');
+  await expect(box).toContainText('the lifetime the login issued ends (this server enforces it)');
+  await expect(box).toContainText('the key rotates without a fallback');
+  await expect(box).not.toContainText('It cannot be revoked');
+});

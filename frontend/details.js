@@ -83,7 +83,7 @@ export function renderDetails(root, trace, { me, now }) {
       h('span', { class: 'meta' }, formatDuration(total)),
       trace.time ? h('span', { class: 'meta' }, formatClock(trace.time)) : null,
       end?.endpoint ? h('span', { class: 'meta' }, 'endpoint ', h('code', {}, end.endpoint)) : null),
-    end?.error ? h('p', { class: 'alert' }, `Unhandled: Flask re-raised ${errorText(end.error)} (PROPAGATE_EXCEPTIONS), so no handler answered; the server wrote its own 500 page.`) : null,
+    end?.error ? h('p', { class: 'alert' }, `Unhandled: Flask re-raised ${errorText(end.error)} (PROPAGATE_EXCEPTIONS), so no handler answered; the app's WSGI catch wrote Werkzeug's plain 500 page, as Werkzeug's own server would.`) : null,
     rejected ? h('p', { class: 'alert', 'data-testid': 'rejected-session' },
       `A session cookie was sent, but Flask silently opened an empty session: its signing serializer said ${rejected}.`) : null,
 

@@ -134,7 +134,7 @@ function blueprintLesson({ api, traced }) {
       return [
         h('p', {}, 'Response header ', h('code', {}, `X-After-This-Request: ${res.headers.get('X-After-This-Request') ?? '(absent)'}`)),
         h('p', { class: 'finding', 'data-testid': 'after-this-request-finding' }, callback === -1
-          ? 'No after_this_request step in this trace: this server does not trace the callbacks.'
+          ? 'No after_this_request step in this trace: Flask did not run the callback (this server traces each one as a step).'
           : `The callback ran as step #${trace.steps[callback].index}, ${callback < firstAfter ? 'before' : 'after'} the first after_request hook.`),
       ];
     },
