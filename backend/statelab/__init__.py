@@ -12,7 +12,7 @@ from flask_session.cachelib import CacheLibSessionInterface
 from flask_session.redis import RedisSessionInterface
 from werkzeug.wrappers import Response
 
-from . import api, classic, config, crosssite, demo_blueprint, demo_hooks, ratelimits
+from . import api, classic, config, context, crosssite, demo_blueprint, demo_hooks, ratelimits
 from .accounts import PasswordChecks
 from .api.errors import backend_unavailable
 from .events import Bus, MemoryBus, RedisBus
@@ -36,7 +36,7 @@ PAGE_HEADERS = {
 
 @dataclass
 class StateLab:
-    """What the blueprints share, as ``app.extensions["statelab"]``."""
+    """What the blueprints share, as ``context.current()``."""
 
     store: Store
     bus: Bus
@@ -65,7 +65,7 @@ def create_app(config_overrides: dict | None = None) -> LabFlask:
                      view_func=app.send_static_file)
 
     lab = _backends(app)
-    app.extensions["statelab"] = lab
+    context.install(app, lab)
     app.session_interface = _session_interface(app)
     app.first_request_lab = _traced_lab
 
@@ -145,7 +145,7 @@ def _cors(app: LabFlask) -> None:
 def _traced_lab(environ: dict) -> str | None:
     if environ.get("PATH_INFO", "").startswith(UNTRACED):
         return None
-    return environ.get("statelab.lab")
+    return context.lab_of(environ)
 
 
 def _lab_middleware(wsgi_app, statelab: StateLab):
@@ -161,8 +161,8 @@ def _lab_middleware(wsgi_app, statelab: StateLab):
             return Response(json.dumps(error.body()), error.status, error.headers,
                             mimetype="application/json")(environ, start_response)
         if known:
-            environ["statelab.lab"] = lab
-        environ["statelab.client"] = client_from_environ(environ)
+            environ[context.LAB_KEY] = lab
+        environ[context.CLIENT_KEY] = client_from_environ(environ)
         return wsgi_app(environ, start_response)
 
     return resolve

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, Flask, g, request
 
 from ..accounts import ChecksBusy
+from ..context import lab_of
 from ..labs import lab_from_environ
 from ..store import UnknownLab
 from . import (comments, cookie, cookies, errors, hooks, labs, openapi, secret,
@@ -21,7 +22,7 @@ def require_lab():
     # A CORS preflight never carries the lab's header value, only its name.
     if request.endpoint in NO_LAB_NEEDED or request.method == "OPTIONS":
         return
-    lab = request.environ.get("statelab.lab")
+    lab = lab_of(request.environ)
     if lab is None:
         if not lab_from_environ(request.environ):
             raise ApiError(400, "lab_required", "Name a lab: the X-Lab-Id header or ?lab= "

@@ -10,6 +10,7 @@ import time
 
 from flask import Blueprint, current_app, g, jsonify
 
+from ..context import current
 from ..sessions import SAMESITE_CHOICES, cookie_choice
 from .inputs import ApiError, choice, integer, optional_flag, read_body, text
 
@@ -56,7 +57,7 @@ def blueprint(mechanism: Mechanism, import_name: str, url_prefix: str) -> Bluepr
         max_age = integer(body, "max_age", low=1, high=MAX_AGE_LIMIT)
         cookie = cookie_choice(max_age, choice(body, "samesite", SAMESITE_CHOICES),
                                optional_flag(body, "secure"))
-        if not current_app.extensions["statelab"].passwords.check(username, password):
+        if not current().passwords.check(username, password):
             raise ApiError(401, "bad_credentials", "Unknown username or wrong password",
                            msg="Login failed!")
         response = jsonify(msg="Login succeeded!", mechanism=mechanism.name,
@@ -87,7 +88,7 @@ def blueprint(mechanism: Mechanism, import_name: str, url_prefix: str) -> Bluepr
                            f"{MAX_USERNAME}", field=mechanism.cookie_name)
         body = read_body()
         words = text(body, "text", max_len=500)
-        stored = current_app.extensions["statelab"].store.add_comment(g.lab, {
+        stored = current().store.add_comment(g.lab, {
             "author": username, "text": words, "mechanism": mechanism.name,
             "time": time.time()})
         return jsonify(msg=f"Comment succeeded:{username}", comment=stored), 201

@@ -8,9 +8,10 @@ without a route, and a schema-based fuzzer (schemathesis) checks the answers aga
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, jsonify
+from flask import Blueprint, jsonify
 
 from .. import demo_hooks
+from ..context import current
 
 bp = Blueprint("openapi", __name__)
 
@@ -286,7 +287,7 @@ def openapi():
 def health():
     """Liveness, and whether the backend answers: a load balancer takes a worker whose
     Redis is down out of rotation on the 503."""
-    statelab = current_app.extensions["statelab"]
+    statelab = current()
     ok = statelab.backend_ok()
     body = {"status": "ok" if ok else "degraded",
             "backend": {"kind": statelab.store.kind, "ok": ok}}

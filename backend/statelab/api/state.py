@@ -6,6 +6,7 @@ from importlib.metadata import version
 
 from flask import Blueprint, current_app, g, jsonify, request
 
+from ..context import client_of, current
 from ..secret_keys import verified_by
 from ..sessions import SERVER_COOKIE, decode_signed_cookie, server_session
 from . import cookie, server_session as server_mechanism, session as signed_mechanism
@@ -25,7 +26,7 @@ def state():
     stored = iface.stored_server_data(sid) if sid else None
     return jsonify({
         "lab": g.lab,
-        "client": request.environ.get("statelab.client"),
+        "client": client_of(request.environ),
         "cookie_header": request.headers.get("Cookie"),
         "cookies": request.cookies.to_dict(),
         "mechanisms": {
@@ -52,6 +53,6 @@ def state():
                 "backend": iface.server_backend,
             },
         },
-        "settings": app.extensions["statelab"].store.settings(g.lab),
+        "settings": current().store.settings(g.lab),
         "flask_version": FLASK_VERSION,
     })
