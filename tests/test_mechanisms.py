@@ -5,7 +5,12 @@ from __future__ import annotations
 import pytest
 import requests
 
-MECHANISMS = ["cookie", "session", "server-session"]
+from statelab.api.logins import NAMES as MECHANISMS
+
+
+def test_the_mechanisms_are_the_pages_three():
+    # The page, the docs and the routes name them so: the one registry must too.
+    assert MECHANISMS == ("cookie", "session", "server-session")
 
 
 @pytest.mark.parametrize("mechanism", MECHANISMS)

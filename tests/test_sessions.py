@@ -7,6 +7,7 @@ import json
 
 import pytest
 
+from statelab.api.logins import NAMES
 from statelab.sessions import decode_signed_cookie
 
 
@@ -118,7 +119,7 @@ def test_tamper_tool_sets_raw_values_with_the_real_httponly_flag(lab_client):
 
 
 def test_clear_cookies_all_or_one(lab_client):
-    for mechanism in ("cookie", "session", "server-session"):
+    for mechanism in NAMES:
         lab_client.login(mechanism)
     assert lab_client.post("/api/cookies/clear", json={"names": ["username"]}).get_json() == {
         "cleared": ["username"]}

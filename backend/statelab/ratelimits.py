@@ -24,9 +24,10 @@ from flask import Flask, jsonify, request
 from flask_limiter import Limiter
 from flask_limiter.errors import RateLimitExceeded
 
+from .api.logins import MECHANISMS
 from .labs import lab_from_environ
 
-LOGIN_VIEWS = ("api.cookie.login", "api.session.login", "api.server_session.login",
+LOGIN_VIEWS = (*(f"api.{m.bp.name}.login" for m in MECHANISMS),
                "classic.do_login", "classic.do_session_login")
 LAB_VIEWS = ("api.labs.create_lab",)
 

@@ -12,9 +12,8 @@ from ..context import client_of, current
 from ..events import BadEventId, TooManySubscribers
 from ..labs import CLIENT_ID
 from ..masking import Viewer
-from ..sessions import SERVER_COOKIE
-from .cookie import COOKIE
 from .inputs import ApiError, integer
+from .logins import MECHANISMS
 
 bp = Blueprint("hooks", __name__)
 
@@ -34,7 +33,7 @@ def _viewer() -> Viewer:
     """Who reads: X-Client-Id, or ?client= for EventSource (masking.py says why)."""
     client = client_of(request.environ) or request.args.get("client")
     client = client if client and CLIENT_ID.fullmatch(client) else None
-    names = frozenset((COOKIE, current_app.config["SESSION_COOKIE_NAME"], SERVER_COOKIE))
+    names = frozenset(mechanism.cookie_name for mechanism in MECHANISMS)
     return Viewer(client, names)
 
 

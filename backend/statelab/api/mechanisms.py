@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import time
 
-from flask import Blueprint, current_app, g, jsonify
+from flask import Blueprint, current_app, g, jsonify, request
 
 from ..context import current
 from ..sessions import SAMESITE_CHOICES, cookie_choice
@@ -21,10 +21,19 @@ NOT_LOGGED_IN = "No login, login in comments first"
 
 class Mechanism:
     name: str = ""
+    #: The cookie that carries this mechanism's login (read by ``/api/state``, the
+    #: masking of other viewers' cookies and the ``bad_cookie`` error).
     cookie_name: str = ""
+    #: Its routes, from ``blueprint()``.
+    bp: Blueprint
 
     def current_user(self) -> str | None:
         raise NotImplementedError
+
+    def state(self) -> dict:
+        """What the server makes of this request's cookie, for ``/api/state``."""
+        return {"user": self.current_user(), "cookie_name": self.cookie_name,
+                "raw": request.cookies.get(self.cookie_name)}
 
     def login(self, username: str, cookie: dict, response) -> None:
         """Remember the user. ``cookie`` is what the login chose for its cookie
@@ -48,6 +57,7 @@ class Mechanism:
 
 def blueprint(mechanism: Mechanism, import_name: str, url_prefix: str) -> Blueprint:
     bp = Blueprint(mechanism.name.replace("-", "_"), import_name, url_prefix=url_prefix)
+    mechanism.bp = bp
 
     @bp.post("/login")
     def login():
