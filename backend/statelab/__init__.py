@@ -8,8 +8,6 @@ from pathlib import Path
 
 from cachelib import FileSystemCache
 from flask import send_from_directory
-from flask_session.cachelib import CacheLibSessionInterface
-from flask_session.redis import RedisSessionInterface
 from werkzeug.wrappers import Response
 
 from . import api, classic, config, context, crosssite, demo_blueprint, demo_hooks, ratelimits
@@ -18,7 +16,7 @@ from .api.errors import backend_unavailable
 from .events import Bus, MemoryBus, RedisBus
 from .lab_flask import LabFlask, answer_propagated
 from .labs import Labs, client_from_environ, lab_from_environ
-from .sessions import LabSessionInterface
+from .sessions import LabCacheLibSessions, LabRedisSessions, LabSessionInterface
 from .store import MemoryStore, RedisStore, Store
 from .streams import StreamSlots
 from .tracing import HookTracer
@@ -64,9 +62,11 @@ def create_app(config_overrides: dict | None = None) -> LabFlask:
     app.add_url_rule("/static/<path:filename>", endpoint="static",
                      view_func=app.send_static_file)
 
-    lab = _backends(app)
+    # One client for everything in Redis: labs, logs and server-side sessions.
+    client = _redis_client(app)
+    lab = _backends(app, client)
     context.install(app, lab)
-    app.session_interface = _session_interface(app)
+    app.session_interface = _session_interface(app, client)
     app.first_request_lab = _traced_lab
 
     demo_hooks.register(app)
@@ -98,12 +98,17 @@ def _instance_path() -> str | None:
     return os.environ.get("STATELAB_INSTANCE_PATH") or None
 
 
-def _backends(app: LabFlask) -> StateLab:
-    cfg = app.config
-    if cfg["STATELAB_REDIS_URL"]:
-        import redis
+def _redis_client(app: LabFlask):
+    if not app.config["STATELAB_REDIS_URL"]:
+        return None
+    import redis
 
-        client = redis.Redis.from_url(cfg["STATELAB_REDIS_URL"])
+    return redis.Redis.from_url(app.config["STATELAB_REDIS_URL"])
+
+
+def _backends(app: LabFlask, client) -> StateLab:
+    cfg = app.config
+    if client is not None:
         store = RedisStore(client, max_labs=cfg["STATELAB_MAX_LABS"],
                            keep_seconds=cfg["STATELAB_LAB_KEEP_SECONDS"])
         bus = RedisBus(client, cfg["STATELAB_LAB_EVENTS"], cfg["STATELAB_MAX_VIEWERS"])
@@ -116,18 +121,15 @@ def _backends(app: LabFlask) -> StateLab:
                     passwords)
 
 
-def _session_interface(app: LabFlask) -> LabSessionInterface:
+def _session_interface(app: LabFlask, client) -> LabSessionInterface:
     # permanent=False: the server_session cookie is a browser-session cookie (unless a
     # login asks for a lifetime), and Flask-Session only sends it when it changes.
     common = {"key_prefix": "statelab:session:", "permanent": False}
-    if app.config["STATELAB_REDIS_URL"]:
-        import redis
-
-        client = redis.Redis.from_url(app.config["STATELAB_REDIS_URL"])
-        return LabSessionInterface(app, RedisSessionInterface(app, client, **common), "redis")
+    if client is not None:
+        return LabSessionInterface(app, LabRedisSessions(app, client, **common), "redis")
     folder = Path(app.instance_path) / "sessions"
     cache = FileSystemCache(str(folder), threshold=5000)
-    return LabSessionInterface(app, CacheLibSessionInterface(app, cache, **common), "cachelib")
+    return LabSessionInterface(app, LabCacheLibSessions(app, cache, **common), "cachelib")
 
 
 def _cors(app: LabFlask) -> None:
