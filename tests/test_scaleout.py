@@ -43,4 +43,7 @@ def test_settings_apply_in_every_worker(two_workers):
 def test_one_redis_client_serves_labs_logs_and_sessions(two_workers):
     app = two_workers[0]
     statelab = current(app)
-    assert statelab.store.client is statelab.bus.client is app.session_interface.server.client
+    client = statelab.store.client
+    assert client is statelab.bus.client is app.session_interface.server.client
+    (limiter,) = app.extensions["limiter"]
+    assert limiter.storage.storage.connection_pool is client.connection_pool

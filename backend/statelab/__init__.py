@@ -13,6 +13,7 @@ from werkzeug.wrappers import Response
 from . import api, classic, config, context, crosssite, demo_blueprint, demo_hooks, ratelimits
 from .accounts import PasswordChecks
 from .api.errors import backend_unavailable
+from .api.logins import MECHANISMS
 from .events import Bus, MemoryBus, RedisBus
 from .lab_flask import LabFlask, answer_propagated
 from .labs import Labs, client_from_environ, lab_from_environ
@@ -62,7 +63,7 @@ def create_app(config_overrides: dict | None = None) -> LabFlask:
     app.add_url_rule("/static/<path:filename>", endpoint="static",
                      view_func=app.send_static_file)
 
-    # One client for everything in Redis: labs, logs and server-side sessions.
+    # One client for everything in Redis: labs, logs, sessions and rate-limit counters.
     client = _redis_client(app)
     lab = _backends(app, client)
     context.install(app, lab)
@@ -73,7 +74,7 @@ def create_app(config_overrides: dict | None = None) -> LabFlask:
     api.register(app)
     app.register_blueprint(classic.bp)
     app.register_blueprint(demo_blueprint.bp)
-    ratelimits.install(app)
+    ratelimits.install(app, tuple(f"api.{m.bp.name}.login" for m in MECHANISMS), client)
 
     @app.get("/")
     def index():

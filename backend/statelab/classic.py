@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, jsonify, make_response, request, session
 
-from .api.cookie import COOKIE
 from .context import current
+from .sessions import USERNAME_COOKIE as COOKIE
 
 bp = Blueprint("classic", __name__)
 FAILED = "<h1>Login failed!</h1>"  # status 200, as the tutorial answers

@@ -30,6 +30,8 @@ from .jsonable import jsonable
 from .tracing import annotate
 
 SERVER_COOKIE = "server_session"
+# The tutorial's plain cookie: not a session, the view sets it (api/cookie.py, classic.py).
+USERNAME_COOKIE = "username"
 MAX_PAYLOAD_BYTES = 16 * 1024  # a real session cookie's payload is under 4 KB
 # What a login chose for its cookie (max_age and the expiry it gives, samesite, secure),
 # kept in the session itself, visible in the payload: every later Set-Cookie honours it,
