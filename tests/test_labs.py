@@ -7,13 +7,13 @@ from flask import request
 from statelab.context import current
 from statelab.labs import LAB_ID
 
-from .conftest import new_lab
+from .helpers import new_lab
 
 
 def test_labs_have_unguessable_url_safe_ids(app):
     client = app.test_client()
     ids = {client.post("/api/labs").get_json()["id"] for _ in range(20)}
-    assert len(ids) == 20 and all(LAB_ID.match(i) for i in ids)
+    assert len(ids) == 20 and all(LAB_ID.fullmatch(i) for i in ids)
     body = client.post("/api/labs").get_json()
     assert body["url"] == f"/?lab={body['id']}"
 

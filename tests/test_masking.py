@@ -10,7 +10,7 @@ import requests
 from statelab.api.logins import NAMES as MECHANISMS
 from statelab.masking import MASK, mask_cookie_header, mask_set_cookie
 
-from .conftest import LabClient
+from .helpers import LabClient
 
 NAMES = frozenset({"username", "session", "server_session"})
 ALICE, BOB = "alice1234567", "bob123456789"

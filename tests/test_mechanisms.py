@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-import requests
 
 from statelab.api.logins import NAMES as MECHANISMS
 

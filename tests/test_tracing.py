@@ -8,7 +8,7 @@ from flask import Blueprint, Flask, abort
 from statelab.events import MemoryBus
 from statelab.tracing import HookTracer
 
-from .conftest import step_names
+from .helpers import step_names
 
 
 def traced_app(testing=False):
