@@ -285,19 +285,19 @@ def test_session_steps_show_the_session_before_and_after(lab_client):
 def test_a_forked_worker_numbers_its_traces_apart_from_its_parent():
     import os
 
-    from statelab.tracing import record as tracing
+    from statelab.tracing.record import Trace, process_tag
 
     read, write = os.pipe()
     pid = os.fork()
-    if pid == 0:  # the child: report its tag and first trace number, then leave at once
-        os.write(write, f"{tracing._process_tag} {next(tracing._trace_ids)}".encode())
+    if pid == 0:  # the child: report its tag and first trace id, then leave at once
+        os.write(write, f"{process_tag()} {Trace('lab', None, ()).id}".encode())
         os._exit(0)
     os.close(write)
     child_tag, child_first = os.read(read, 100).decode().split()
     os.waitpid(pid, 0)
     os.close(read)
-    assert child_tag != tracing._process_tag
-    assert child_first == "1"
+    assert child_tag != process_tag()
+    assert child_first == f"{child_tag}1"
 
 
 def test_a_session_step_that_raised_is_still_readable():
