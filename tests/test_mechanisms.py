@@ -124,3 +124,11 @@ def test_comments_are_per_lab(app):
     assert len(client.get("/api/comments", headers={"X-Lab-Id": a}).get_json()["comments"]) == 1
 
 
+
+
+def test_a_mechanisms_steps_name_its_nested_blueprint(lab_client):
+    # Its blueprint sits inside "api": Flask names it "api.cookie" (docs/API.md).
+    lab_client.login("cookie")
+    view = next(s for s in lab_client.last_trace("/api/cookie/login")["steps"]
+                if s["name"] == "view")
+    assert view["blueprint"] == "api.cookie"
