@@ -65,11 +65,14 @@ def blueprint(mechanism: Mechanism, import_name: str, url_prefix: str) -> Bluepr
         username = text(body, "username", max_len=MAX_USERNAME)
         password = text(body, "password", max_len=128, min_len=0)
         max_age = integer(body, "max_age", low=1, high=MAX_AGE_LIMIT)
-        cookie = cookie_choice(max_age, choice(body, "samesite", SAMESITE_CHOICES),
-                               optional_flag(body, "secure"))
+        samesite = choice(body, "samesite", SAMESITE_CHOICES)
+        secure = optional_flag(body, "secure")
         if not current().passwords.check(username, password):
             raise ApiError(401, "bad_credentials", "Unknown username or wrong password",
                            msg="Login failed!")
+        # The lifetime starts once the password is checked (scrypt: ~100 ms, seconds on a
+        # busy machine), not before.
+        cookie = cookie_choice(max_age, samesite, secure)
         response = jsonify(msg="Login succeeded!", mechanism=mechanism.name,
                            username=username, max_age=max_age,
                            **mechanism.attributes(cookie))
