@@ -1,15 +1,11 @@
 // The timeline's model: stream events grouped into traces (one per request). Pure.
 
-/** Compare two event ids: memory bus ids ("42") or Redis stream ids ("1700000000000-3"). */
+/** Compare two event ids: both buses number a lab's events ("42"; tests/test_events.py). */
 export function compareIds(a, b) {
   if (a === b) return 0;
   if (a === null || a === undefined) return -1;
   if (b === null || b === undefined) return 1;
-  const [am, as = '0'] = String(a).split('-');
-  const [bm, bs = '0'] = String(b).split('-');
-  const major = Number(am) - Number(bm);
-  if (major !== 0) return Math.sign(major);
-  return Math.sign(Number(as) - Number(bs));
+  return Math.sign(Number(a) - Number(b));
 }
 
 // The page's own reads after each action: shown, but can be hidden by the filter.

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import time
 
-from flask import Blueprint, Flask, abort, current_app, jsonify, request, session
+from flask import Blueprint, Flask, abort, jsonify, request, session
 from werkzeug.exceptions import HTTPException
+
+from ..context import current
 
 from .inputs import ApiError, integer
 
@@ -67,7 +69,7 @@ def backend_unavailable() -> ApiError:
 
 
 def _backend_down(error: BaseException | None) -> bool:
-    return isinstance(error, current_app.extensions["statelab"].unavailable)
+    return isinstance(error, current().unavailable)
 
 
 def handle_custom(error: HTTPException):
@@ -98,7 +100,7 @@ def handle_http_exception(error: HTTPException):
 def register_handlers(app: Flask) -> None:
     for code in CODES:
         app.register_error_handler(code, handle_custom)
-    for outage in app.extensions["statelab"].unavailable:
+    for outage in current(app).unavailable:
         app.register_error_handler(outage, lambda error: backend_unavailable().response())
     app.register_error_handler(ApiError, handle_api_error)
     app.register_error_handler(HTTPException, handle_http_exception)

@@ -8,9 +8,12 @@ without a route, and a schema-based fuzzer (schemathesis) checks the answers aga
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, jsonify
+from flask import Blueprint, jsonify
 
 from .. import demo_hooks
+from .errors import KINDS
+from .logins import NAMES
+from ..context import current
 
 bp = Blueprint("openapi", __name__)
 
@@ -136,7 +139,7 @@ LOGIN = {"type": "object", "required": ["username", "password"], "properties": {
     "secure": {"type": "boolean"}}}
 COMMENT = {"type": "object", "required": ["text"], "properties": {
     "text": {"type": "string", "minLength": 1, "maxLength": 500}}}
-for mechanism in ("cookie", "session", "server-session"):
+for mechanism in NAMES:
     document("post", f"/api/{mechanism}/login", f"Log in with the {mechanism} mechanism",
              body=LOGIN, ok=obj(msg=STRING, mechanism=STRING, username=STRING,
                                 max_age={"type": ["integer", "null"]},
@@ -161,8 +164,7 @@ document("put", "/api/cookies/{name}", "Set a cookie's raw value (the tamper too
 document("get", "/api/state", "What the server received, per mechanism, decoded", ok=obj(
     lab=LAB_ID, client=NULLABLE_STRING, cookie_header=NULLABLE_STRING,
     cookies={"type": "object", "additionalProperties": STRING},
-    mechanisms=obj(cookie={"type": "object"}, session={"type": "object"},
-                   **{"server-session": {"type": "object"}}),
+    mechanisms=obj(**{name: {"type": "object"} for name in NAMES}),
     settings=ref("Settings"), flask_version=STRING))
 
 # The hook log.
@@ -193,7 +195,7 @@ for method in ("get", "post"):
     document(method, "/api/error/{kind}", "Trigger an error on purpose", status=500,
              ok=ON_PURPOSE["content"]["application/json"]["schema"],
              params=[{"name": "kind", "in": "path", "required": True, "schema": {
-                 "enum": ["500", "404", "403", "exception", "login-abort", "login-crash"]}}],
+                 "enum": list(KINDS)}}],
              responses={"500": ON_PURPOSE, "404": ON_PURPOSE, "403": ON_PURPOSE})
 document("get", "/api/slow", "A view that sleeps, to watch a request progress",
          ok=obj(slept_ms=INTEGER), params=[{"name": "ms", "in": "query", "schema": {
@@ -286,7 +288,7 @@ def openapi():
 def health():
     """Liveness, and whether the backend answers: a load balancer takes a worker whose
     Redis is down out of rotation on the 503."""
-    statelab = current_app.extensions["statelab"]
+    statelab = current()
     ok = statelab.backend_ok()
     body = {"status": "ok" if ok else "degraded",
             "backend": {"kind": statelab.store.kind, "ok": ok}}

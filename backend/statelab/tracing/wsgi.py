@@ -18,6 +18,9 @@ from .record import Bus, Trace, current
 from .signals import watch_signals
 
 Selector = Callable[[dict], "str | None"]
+# A host app's WSGI middleware may tag a request with its client id here; it is kept
+# in the request's trace.
+CLIENT_KEY = "statelab.client"
 _capture = Capture(current)
 
 
@@ -80,7 +83,7 @@ class HookTracer:
             trace = Trace(lab, self, (
                 get("REQUEST_METHOD"), capped(get("PATH_INFO"), MAX_URL_PART_KEPT),
                 capped(get("QUERY_STRING") or "", MAX_URL_PART_KEPT),
-                get("statelab.client"), capped(get("HTTP_COOKIE")),
+                get(CLIENT_KEY), capped(get("HTTP_COOKIE")),
                 capped(get("HTTP_USER_AGENT"), MAX_MESSAGE_KEPT)))
             sent: list = []
 
