@@ -12,7 +12,8 @@ from flask_session.cachelib import CacheLibSessionInterface
 from flask_session.redis import RedisSessionInterface
 from werkzeug.wrappers import Response
 
-from . import api, classic, config, crosssite, demo_blueprint, demo_hooks, ratelimits
+from . import (api, classic, compression, config, crosssite, demo_blueprint, demo_hooks,
+               ratelimits)
 from .accounts import PasswordChecks
 from .api.errors import backend_unavailable
 from .events import Bus, MemoryBus, RedisBus
@@ -59,10 +60,11 @@ def create_app(config_overrides: dict | None = None) -> LabFlask:
                 instance_relative_config=True, static_folder=None)
     config.load(app, overrides)
     frontend = app.config["STATELAB_FRONTEND"]
+    compressed = compression.install(app)
     app.static_folder = frontend
     app.static_url_path = "/static"
     app.add_url_rule("/static/<path:filename>", endpoint="static",
-                     view_func=app.send_static_file)
+                     view_func=compressed(app.send_static_file))
 
     lab = _backends(app)
     app.extensions["statelab"] = lab
@@ -76,6 +78,7 @@ def create_app(config_overrides: dict | None = None) -> LabFlask:
     ratelimits.install(app)
 
     @app.get("/")
+    @compressed
     def index():
         response = send_from_directory(frontend, "index.html")
         response.headers.update(PAGE_HEADERS)
