@@ -85,3 +85,10 @@ def test_the_api_is_not_compressed(live_lab):
     status, headers, _ = fetch(live_lab.base, "/api/state", **{
         "Accept-Encoding": "gzip, br", "X-Lab-Id": live_lab.lab})
     assert status == 200 and "content-encoding" not in headers
+
+
+def test_a_browser_offering_every_encoding_gets_brotli(live_server):
+    """Chromium sends ``gzip, deflate, br, zstd``: br is the smallest for the page."""
+    _, headers, _ = fetch(live_server, "/static/main.js",
+                          **{"Accept-Encoding": "gzip, deflate, br, zstd"})
+    assert headers["content-encoding"] == "br"
