@@ -17,8 +17,8 @@ from typing import TYPE_CHECKING, Any, Callable, Protocol
 
 from ..jsonable import capped, describe_error, jsonable
 from .output import Output
-from .wire import (MAX_REQUEST_TEXT, MAX_RESPONSE_TEXT, render_body, render_request_headers,
-                   render_response_headers)
+from .wire import (MAX_REQUEST_TEXT, render_body, render_request_headers,
+                   render_response_body, render_response_headers)
 
 if TYPE_CHECKING:
     from .wsgi import HookTracer
@@ -226,7 +226,7 @@ class Trace:
                 "status": status, "endpoint": self.endpoint, "duration_ms": self.ms(at),
                 "set_cookie": [v for k, v in headers if k == "Set-Cookie"], "error": error,
                 "headers": render_response_headers(headers),
-                "body": render_body(self.response_body, MAX_RESPONSE_TEXT),
+                "body": render_response_body(self.response_body, headers),
                 "traceback": self.traceback}, at)
             if output:
                 event["output"] = list(output)

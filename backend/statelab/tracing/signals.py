@@ -19,7 +19,7 @@ from flask.globals import _cv_app
 
 from ..jsonable import describe_error
 from .instrument import TRACE_ATTR, late_trace, run_step, watch_after_this_request
-from .record import StepSpec, Trace, current
+from .record import StepSpec, Trace, current, logger
 from .wire import format_traceback, keep_response_body
 
 ROUTING_NOTE = "URL matching failed; Flask stored the error and raises it after before_request"
@@ -98,6 +98,9 @@ def _traced_send(send: Callable, spec: StepSpec) -> Callable:
         if trace is None or not args or args[0] is not trace.tracer.app:
             return send(*args, **kwargs)
         if keep is not None:
-            keep(trace, kwargs)
+            try:
+                keep(trace, kwargs)
+            except Exception:  # an odd response costs the trace a field, never the request
+                logger.exception("statelab: could not keep %s of trace %s", spec.name, trace.id)
         return run_step(spec, send, args, kwargs)
     return traced_send

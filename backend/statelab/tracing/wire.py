@@ -42,10 +42,13 @@ def is_text(mimetype: str) -> bool:
 
 # -- request ---------------------------------------------------------------------
 
-def request_headers(environ: dict) -> tuple:
-    """The request's headers as the server received them, environ keys unchanged."""
-    return tuple(item for item in environ.items()
-                 if item[0].startswith("HTTP_") or (item[0] in _HEADER_KEYS and item[1]))
+def request_headers(environ: dict) -> list:
+    """The request's headers as the server received them (in order; Content-Type and
+    Content-Length, which WSGI keeps apart, first), environ keys unchanged: ~2 µs for
+    a browser's 15 headers, the naming is left to ``render_request_headers``."""
+    kept = [(key, environ[key]) for key in _HEADER_KEYS if environ.get(key)]
+    kept += [(key, environ[key]) for key in environ if key[:5] == "HTTP_"]
+    return kept
 
 
 def read_request_body(environ: dict, app_limit: int | None) -> tuple | None:
@@ -62,9 +65,12 @@ def read_request_body(environ: dict, app_limit: int | None) -> tuple | None:
         return None
     mimetype = environ.get("CONTENT_TYPE", "")
     limit = min(app_limit or READ_LIMIT, READ_LIMIT)
-    if size > limit or not is_text(mimetype):
+    if size > limit or not is_text(mimetype) or environ.get("HTTP_TRANSFER_ENCODING"):
         return (mimetype, size, None)
-    data = environ["wsgi.input"].read(size)
+    try:
+        data = environ["wsgi.input"].read(size)
+    except OSError:  # the client went away: the app finds the body short, as it would
+        data = b""
     environ["wsgi.input"] = io.BytesIO(data)
     return (mimetype, size, data[:MAX_REQUEST_TEXT * _MAX_UTF8])
 
@@ -77,8 +83,9 @@ def render_request_headers(kept: tuple) -> list:
 # -- response --------------------------------------------------------------------
 
 def keep_response_body(response: Any, method: str | None) -> tuple | None:
-    """What ``render_body`` needs of the response Flask is about to send, or None when
-    there is no body to show (HEAD, 204, 304) or it is streamed or a file."""
+    """``(size, bytes)`` of the body Flask is about to send: a reference to its bytes
+    when small (its type is read from the sent headers when rendered). None when there
+    is no body to show (HEAD, 204, 304) or it is streamed or a file."""
     if method == "HEAD" or response.status_code in (204, 304):
         return None
     if response.direct_passthrough or not response.is_sequence:
@@ -90,13 +97,26 @@ def keep_response_body(response: Any, method: str | None) -> tuple | None:
         data = data.encode()
     size = len(data)
     keep = MAX_RESPONSE_TEXT * _MAX_UTF8
-    text_type = is_text(response.mimetype or "") and "Content-Encoding" not in response.headers
-    return (response.content_type or "", size,
-            (data if size <= keep else data[:keep]) if text_type else None)
+    return (size, data if size <= keep else data[:keep])
 
 
 def render_response_headers(sent: list) -> list:
     return _bounded([[name, value] for name, value in sent])
+
+
+def render_response_body(kept: tuple | None, sent: list) -> dict | None:
+    if kept is None:
+        return None
+    size, data = kept
+    mimetype, encoded = "", False
+    for name, value in sent:
+        lower = name.lower()
+        if lower == "content-type":
+            mimetype = value
+        elif lower == "content-encoding":
+            encoded = value != "identity"
+    shown = data if is_text(mimetype) and not encoded else None
+    return render_body((mimetype, size, shown), MAX_RESPONSE_TEXT)
 
 
 # -- both ------------------------------------------------------------------------
