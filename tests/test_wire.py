@@ -299,3 +299,18 @@ def test_form_passwords_are_masked_for_others():
             "text": "username=Tom&password=s3cret&x=1", "truncated": False}
     assert mask_body(body, set())["text"] == "username=Tom&password=\u2039masked\u203a&x=1"
 
+
+
+def test_a_binary_response_body_gives_its_type_and_size_only():
+    app, bus = traced()
+    app.add_url_rule("/png", "png", view_func=lambda: Response(b"\x89PNG" + b"\x00" * 60,
+                                                               mimetype="image/png"))
+    app.add_url_rule("/gz", "gz", view_func=lambda: Response(
+        b"\x1f\x8b" + b"\x00" * 20, mimetype="application/json",
+        headers={"Content-Encoding": "gzip"}))
+    client = app.test_client()
+    client.get("/png")
+    assert trace_of(bus, "/png")[1]["body"] == {"type": "image/png", "size": 64, "text": "",
+                                                "truncated": True}
+    client.get("/gz")
+    assert trace_of(bus, "/gz")[1]["body"]["text"] == ""  # compressed bytes are not text
