@@ -10,7 +10,8 @@ from cachelib import FileSystemCache
 from flask import send_from_directory
 from werkzeug.wrappers import Response
 
-from . import api, classic, config, context, crosssite, demo_blueprint, demo_hooks, ratelimits
+from . import (api, classic, compression, config, context, crosssite, demo_blueprint,
+               demo_hooks, ratelimits)
 from .accounts import PasswordChecks
 from .api.errors import backend_unavailable
 from .api.logins import MECHANISMS
@@ -58,10 +59,11 @@ def create_app(config_overrides: dict | None = None) -> LabFlask:
                 instance_relative_config=True, static_folder=None)
     config.load(app, overrides)
     frontend = app.config["STATELAB_FRONTEND"]
+    compressed = compression.install(app)
     app.static_folder = frontend
     app.static_url_path = "/static"
     app.add_url_rule("/static/<path:filename>", endpoint="static",
-                     view_func=app.send_static_file)
+                     view_func=compressed(app.send_static_file))
 
     # One client for everything in Redis: labs, logs, sessions and rate-limit counters.
     client = _redis_client(app)
@@ -77,6 +79,7 @@ def create_app(config_overrides: dict | None = None) -> LabFlask:
     ratelimits.install(app, tuple(f"api.{m.bp.name}.login" for m in MECHANISMS), client)
 
     @app.get("/")
+    @compressed
     def index():
         response = send_from_directory(frontend, "index.html")
         response.headers.update(PAGE_HEADERS)

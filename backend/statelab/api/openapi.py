@@ -39,7 +39,24 @@ SCHEMAS: dict[str, dict] = {
                                 "short_circuit": {"type": "boolean"},
                                 "propagate_exceptions": {"type": "boolean"}}},
     "Event": {"type": "object", "required": ["id", "type"], "properties": {
-        "id": {"type": "string"}, "type": {"type": "string"}}},
+        "id": {"type": "string"}, "type": {"type": "string"},
+        # request and end events: what went over the wire (tracing/wire.py)
+        "headers": {"type": "array", "maxItems": 101, "items": {
+            "type": "array", "minItems": 2, "maxItems": 2, "items": {"type": "string"}}},
+        "body": {"oneOf": [{"type": "null"}, {
+            "type": "object", "required": ["type", "size", "text", "truncated"],
+            "properties": {"type": {"type": "string"}, "size": {"type": "integer"},
+                           "text": {"type": "string"}, "truncated": {"type": "boolean"}}}]},
+        "traceback": {"type": ["string", "null"]}}},
+    "ReceivedCookie": {
+        "type": "object", "required": ["name", "value", "size", "foreign", "hint"],
+        "properties": {
+            "name": {"type": "string"}, "value": {"type": "string"},
+            "size": {"type": "integer", "description": "bytes of name and value"},
+            "foreign": {"type": "boolean", "description": "a name the lab never sets"},
+            "hint": {"type": ["string", "null"], "description":
+                     "why a session cookie the lab's key does not verify may be "
+                     "another app's (cookies ignore the port)"}}},
     "Health": {"type": "object", "required": ["status", "backend"], "properties": {
         "status": {"enum": ["ok", "degraded"]},
         "backend": {"type": "object", "required": ["kind", "ok"], "properties": {
@@ -163,7 +180,7 @@ document("put", "/api/cookies/{name}", "Set a cookie's raw value (the tamper too
          ok=obj(name=STRING, value=STRING, httponly=BOOLEAN))
 document("get", "/api/state", "What the server received, per mechanism, decoded", ok=obj(
     lab=LAB_ID, client=NULLABLE_STRING, cookie_header=NULLABLE_STRING,
-    cookies={"type": "object", "additionalProperties": STRING},
+    cookies={"type": "array", "maxItems": 100, "items": ref("ReceivedCookie")},
     mechanisms=obj(**{name: {"type": "object"} for name in NAMES}),
     settings=ref("Settings"), flask_version=STRING))
 
