@@ -135,3 +135,8 @@ export function cookieExpiry(header, receivedAt, serverTime = null) {
   const at = serverTime === null ? cookie.expires : receivedAt + (cookie.expires - serverTime);
   return at <= receivedAt ? 0 : at;
 }
+
+/** The SameSite and Secure attributes as written in a Set-Cookie, e.g. ["SameSite=Lax", "Secure"]. */
+export function cookieFlags(attributes = {}) {
+  return [attributes.samesite ? `SameSite=${attributes.samesite}` : null, attributes.secure ? 'Secure' : null].filter(Boolean);
+}

@@ -5,7 +5,7 @@ import { h, fill } from './dom.js';
 import { formatAge, formatCountdown, prettyJson } from './format.js';
 import { splitSignedCookie } from './signed-session.js';
 import { MECHANISMS } from './mechanisms.js';
-import { cookieFlags } from './lesson-facts.js';
+import { cookieFlags } from './cookies.js';
 
 // The mechanisms' cookies come first, whether set or not.
 const KNOWN = Object.values(MECHANISMS).map((m) => ({ name: m.cookie, httpOnly: m.httpOnly }));

@@ -137,8 +137,3 @@ export function cookieAttributeNotes(attributes = {}) {
   if (secure) notes.push('Secure: sent only over HTTPS, and Chromium counts localhost and 127.0.0.1 as secure, so it works here over HTTP.');
   return notes;
 }
-
-/** The SameSite and Secure attributes as written in a Set-Cookie, e.g. ["SameSite=Lax", "Secure"]. */
-export function cookieFlags(attributes = {}) {
-  return [attributes.samesite ? `SameSite=${attributes.samesite}` : null, attributes.secure ? 'Secure' : null].filter(Boolean);
-}

@@ -1,5 +1,7 @@
 // The timeline's model: stream events grouped into traces (one per request). Pure.
 
+import { PAGE_READS } from './api.js';
+
 /** Compare two event ids: memory bus ids ("42") or Redis stream ids ("1700000000000-3"). */
 export function compareIds(a, b) {
   if (a === b) return 0;
@@ -12,11 +14,9 @@ export function compareIds(a, b) {
   return Math.sign(Number(as) - Number(bs));
 }
 
-// The page's own reads after each action: shown, but can be hidden by the filter.
-const READS = new Set(['/api/state', '/api/comments', '/api/labs/current', '/api/lab/settings']);
 
 export function isPageRead(trace) {
-  return trace.request?.method === 'GET' && READS.has(trace.request.path);
+  return trace.request?.method === 'GET' && PAGE_READS.has(trace.request.path);
 }
 
 function newTrace(id, event) {

@@ -23,8 +23,9 @@ async function call(method, path, params = {}) {
   return { ok: res.ok, status: res.status, data };
 }
 
+// The shape of api.js's calls (stream.js sends them), on this page's own routes.
 const api = {
-  hooks: (after, limit = 5000) => call('GET', 'log', { after, limit: String(limit) }),
+  hooks: (after, limit = 5000) => ({ method: 'GET', path: 'log', send: () => call('GET', 'log', { after, limit: String(limit) }) }),
   clear: () => call('DELETE', 'log'),
   streamUrl: (after) => {
     const url = new URL('stream', base);
