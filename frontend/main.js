@@ -7,7 +7,7 @@ import { createStream } from './stream.js';
 import { TraceLog } from './trace-log.js';
 import { routeEvents } from './event-router.js';
 import { createRefresher } from './refresher.js';
-import { createActions, feedback } from './actions.js';
+import { createActions, feedback, lastRequestLine } from './actions.js';
 import { CookieClock } from './cookie-clock.js';
 import { createTimelinePanel } from './timeline-panel.js';
 import { renderInspector, tickExpiries } from './inspector.js';
@@ -18,7 +18,7 @@ import { createLessonsLoader } from './lessons-loader.js';
 import { TraceWaiters } from './trace-waiters.js';
 import { MECHANISMS } from './mechanisms.js';
 import { parseCookies } from './cookies.js';
-import { banner, keepFocus, toast } from './notify.js';
+import { banner, keepFocus, lastRequest, toast } from './notify.js';
 import { $ } from './dom.js';
 
 const MECHANISM_KEY = 'statelab.mechanism';
@@ -57,7 +57,9 @@ async function start() {
     expectRequest: (call) => { autoSelect = call; },
     onAnswer(call, res) {
       if (res) state.lastResponse = res;
-      toast(feedback(res).text);
+      const { kind, text } = feedback(res);
+      toast(text);
+      lastRequest(lastRequestLine(call, res), kind);
       render();
     },
   });

@@ -14,6 +14,14 @@ export function toast(message) {
   if (message) toastTimer = setTimeout(() => el.classList.remove('show'), 3500);
 }
 
+/** The compact "last request" strip: the answer to the last action, replaced by the next. */
+export function lastRequest(text, kind) {
+  const el = $('#last-request');
+  el.hidden = false;
+  el.textContent = text;
+  el.dataset.kind = kind;
+}
+
 export function banner(message) {
   const el = $('#banner');
   el.hidden = !message;
