@@ -3,12 +3,12 @@
 
 import { createApi } from './api.js';
 import { clientId, resolveLab } from './lab-session.js';
-import { createStream } from './stream.js';
 import { TraceLog } from './trace-log.js';
-import { routeEvents } from './event-router.js';
+import { createLive } from './live.js';
 import { createRefresher } from './refresher.js';
 import { createActions, feedback, lastRequestLine } from './actions.js';
 import { CookieClock } from './cookie-clock.js';
+import { startCountdowns } from './countdowns.js';
 import { createTimelinePanel } from './timeline-panel.js';
 import { renderInspector, tickExpiries } from './inspector.js';
 import { createControls } from './controls.js';
@@ -51,10 +51,9 @@ async function start() {
     onError: () => toast('Could not reach the server.'),
   });
 
-  let autoSelect = null; // the row of this page's next request, selected when it starts
   const { act, traced } = createActions({
     waiters, client, refresh,
-    expectRequest: (call) => { autoSelect = call; },
+    expectRequest: (call) => timeline.expect(call),
     onAnswer(call, res) {
       if (res) state.lastResponse = res;
       const { kind, text } = feedback(res);
@@ -83,36 +82,21 @@ async function start() {
   const tamper = createTamper({ api, act, refresh, toast, getState });
   const lessons = createLessonsLoader({ api, act, traced, refresh, getState });
 
-  function onEvents(events, live) {
-    const now = live ? performance.now() : null;
-    const routed = routeEvents(log, events, { client, live, now });
-    const started = autoSelect && routed.started.find((t) => t.request.method === autoSelect.method && t.request.path === autoSelect.path);
-    if (started) {
-      autoSelect = null;
-      timeline.select(started.id);
-    }
-    if (live) routed.ended.forEach((trace) => waiters.ended(trace));
-    for (const trace of routed.mineWithCookies) clock.note(trace, live ? Date.now() : trace.end.time * 1000);
-    if (routed.refresh) refreshSoon(routed.refresh);
-    if (routed.cleared) {
-      timeline.reset();
-      toast('The hook log was cleared.');
-    }
-    timeline.draw();
-    if (routed.mineWithCookies.length) render();
-  }
-
-  const connection = $('#connection');
-  const stream = createStream({
-    api,
-    lastId: () => log.lastId,
-    onEvents,
-    onStatus(status) {
-      if (status === 'live' && connection.dataset.state === 'reconnecting') refresh({ comments: true });
-      connection.dataset.state = status;
-      $('#connection-text').textContent = { connecting: 'Connecting…', live: 'Live', reconnecting: 'Reconnecting…' }[status] ?? status;
+  const stream = createLive({
+    api, log, client,
+    onReconnected: () => refresh({ comments: true }),
+    onRouted(routed, live) {
+      timeline.started(routed.started);
+      if (live) routed.ended.forEach((trace) => waiters.ended(trace));
+      for (const trace of routed.mineWithCookies) clock.note(trace, live ? Date.now() : trace.end.time * 1000);
+      if (routed.refresh) refreshSoon(routed.refresh);
+      if (routed.cleared) {
+        timeline.reset();
+        toast('The hook log was cleared.');
+      }
+      timeline.draw();
+      if (routed.mineWithCookies.length) render();
     },
-    onDropped: () => banner('Some events were pushed out of the bounded hook log before this page caught up; older requests are missing from the timeline.'),
   });
 
   function render() {
@@ -128,18 +112,14 @@ async function start() {
     lessons.update(state);
   }
 
-  // Countdowns tick; when a cookie's lifetime runs out the browser has dropped it, so
-  // re-read state (again, briefly, while the browser's own clock still sends it).
-  const recheck = (name, tries = 0) => setTimeout(async () => {
-    await refresh();
-    if (state.server?.cookies?.[name] !== undefined && tries < 4) recheck(name, tries + 1);
-  }, tries ? 500 : 250);
-  setInterval(() => {
-    state.now = Date.now();
-    clock.due(state.now).forEach((name) => recheck(name));
-    controls.tick(state);
-    tickExpiries($('#inspector-body'), state.now);
-  }, 200);
+  startCountdowns({
+    clock, getState, refresh,
+    onTick(now) {
+      state.now = now;
+      controls.tick(state);
+      tickExpiries($('#inspector-body'), now);
+    },
+  });
 
   // A small debug hook for tests and the curious: drop the stream as a network would.
   window.statelab = { lab, client, dropStream: () => stream.drop(), get lastEventId() { return log.lastId; } };

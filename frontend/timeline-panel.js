@@ -9,6 +9,7 @@ export function createTimelinePanel({ log, client, api, toast }) {
   const filter = { text: '', status: 'all', client: 'all', hideReads: false };
   let detailsVersion = null;
   let drawQueued = false;
+  let expected = null; // this page's next request: its row is selected when it starts
 
   const timeline = createTimeline({
     list: $('#timeline-list'),
@@ -58,7 +59,16 @@ export function createTimelinePanel({ log, client, api, toast }) {
 
   return {
     draw,
-    select: (id) => timeline.select(id, true),
+    /** Select the row of `call` (api.js) when its request starts. */
+    expect(call) {
+      expected = call;
+    },
+    started(traces) {
+      const trace = expected && traces.find((t) => t.request.method === expected.method && t.request.path === expected.path);
+      if (!trace) return;
+      expected = null;
+      timeline.select(trace.id, true);
+    },
     reset() {
       timeline.reset();
       detailsVersion = null;
