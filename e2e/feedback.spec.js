@@ -66,3 +66,12 @@ test('invalid JSON in the session tamper box is refused with a message and not s
   await page.getByRole('button', { name: 'Re-encode and send' }).click();
   await expect(rows(page, 'PUT /api/cookies/session')).toHaveCount(1);
 });
+
+test('"Signed at … (N s ago)" counts on by itself', async ({ labPage: page }) => {
+  await logIn(page, { mechanism: 'session' });
+  const signedAt = page.locator('#inspector-body [data-signed-at]');
+  await expect(signedAt).toContainText(/\(\d+ s ago\)/);
+  const first = Number((await signedAt.textContent()).match(/\((\d+) s ago\)/)[1]);
+  // No action, no state read: only the page's ticking can change it.
+  await expect(signedAt).toContainText(new RegExp(`\\((${first + 2}|${first + 3}|${first + 4}) s ago\\)`), { timeout: 6_000 });
+});

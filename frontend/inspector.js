@@ -30,9 +30,22 @@ function showExpiry(cell, now) {
   cell.classList.toggle('expired', left <= 0);
 }
 
-/** Count the Expires cells down without re-rendering the inspector. */
+/** "Signed at <date> (N s ago)": the age is the server's, then counted on by this page's clock. */
+function signedAtCell(decoded) {
+  const cell = h('dd', { 'data-signed-at': String(decoded.timestamp * 1000), 'data-aged-at': String(Date.now() - decoded.age_seconds * 1000) });
+  showAge(cell, Date.now());
+  return cell;
+}
+
+function showAge(cell, now) {
+  const age = (now - Number(cell.dataset.agedAt)) / 1000;
+  cell.textContent = `${new Date(Number(cell.dataset.signedAt)).toLocaleString()} (${formatAge(age)} ago)`;
+}
+
+/** Count the Expires cells down, and signing ages up, without re-rendering the inspector. */
 export function tickExpiries(root, now) {
   for (const cell of root.querySelectorAll('[data-expires-at]')) showExpiry(cell, now);
+  for (const cell of root.querySelectorAll('[data-aged-at]')) showAge(cell, now);
 }
 
 function cookieRows({ server, browser, expiries, setCookies, now, onDelete }) {
@@ -89,9 +102,7 @@ function signedSection(mech) {
       mech.verified_by ? [h('dt', {}, 'Verified by'),
         h('dd', { 'data-testid': 'verified-by' }, `the ${mech.verified_by.role === 'fallback' ? 'fallback' : 'signing'} key (fingerprint ${mech.verified_by.fingerprint})`)] : null,
       h('dt', {}, 'Signed at'),
-      h('dd', {}, decoded?.timestamp
-        ? `${new Date(decoded.timestamp * 1000).toLocaleString()} (${formatAge(decoded.age_seconds)} ago)`
-        : '–'),
+      decoded?.timestamp ? signedAtCell(decoded) : h('dd', {}, '–'),
       h('dt', {}, 'Size'),
       h('dd', {}, `${mech.bytes ?? mech.raw.length} bytes`),
       h('dt', {}, 'Compressed'),

@@ -4,6 +4,7 @@
 import { $ } from './dom.js';
 import { createTimeline } from './timeline.js';
 import { renderDetails } from './details.js';
+import { parseFilter } from './filter.js';
 
 export function createTimelinePanel({ log, client, api, toast }) {
   const filter = { text: '', status: 'all', client: 'all', hideReads: false };
@@ -44,6 +45,10 @@ export function createTimelinePanel({ log, client, api, toast }) {
 
   const readFilter = () => {
     filter.text = $('#filter-text').value;
+    const { errors } = parseFilter(filter.text);
+    $('#filter-text').setAttribute('aria-invalid', String(errors.length > 0));
+    $('#filter-error').hidden = !errors.length;
+    $('#filter-error').textContent = errors.length ? `Ignored, not a valid regex: ${errors.join('; ')}` : '';
     filter.status = $('#filter-status').value;
     filter.client = $('#filter-client').value;
     filter.hideReads = $('#filter-reads').checked;

@@ -1,6 +1,7 @@
 // The timeline's model: stream events grouped into traces (one per request). Pure.
 
 import { PAGE_READS } from './api.js';
+import { matchesQuery, parseFilter } from './filter.js';
 
 /** Compare two event ids: memory bus ids ("42") or Redis stream ids ("1700000000000-3"). */
 export function compareIds(a, b) {
@@ -106,9 +107,18 @@ export function matchesFilter(trace, { text = '', status = 'all', client = 'all'
   if (client === 'me' && trace.client !== me) return false;
   if (client === 'others' && trace.client === me) return false;
   if (!matchesStatus(trace, status)) return false;
-  const needle = text.trim().toLowerCase();
-  if (!needle) return true;
-  return searchText(trace).includes(needle);
+  return matchesQuery(trace, parsed(text));
+}
+
+let lastText = null;
+let lastQuery = null;
+/** The filter text parsed once per change, not once per row. */
+function parsed(text) {
+  if (text !== lastText) {
+    lastText = text;
+    lastQuery = parseFilter(text);
+  }
+  return lastQuery;
 }
 
 function matchesStatus(trace, status) {
@@ -128,12 +138,4 @@ function matchesStatus(trace, status) {
 export function traceHasError(trace) {
   if (trace.end && (trace.end.status >= 400 || trace.end.error)) return true;
   return trace.steps.some((s) => s.name === 'got_request_exception' || Boolean(s.error));
-}
-
-function searchText(trace) {
-  const r = trace.request;
-  return [
-    r?.method, r?.path, r?.query, trace.client, trace.end?.status, trace.end?.endpoint,
-    ...trace.steps.map((s) => `${s.name} ${s.function}`),
-  ].filter(Boolean).join(' ').toLowerCase();
 }
