@@ -5,6 +5,7 @@ import { parseCookies } from './cookies.js';
 import { clientName, formatClock, formatDuration, prettyJson, requestLine, statusClass, statusText } from './format.js';
 import { traceTotal, waterfall } from './layout.js';
 import { boundOutput, errorText, stepNote } from './step-notes.js';
+import { wireSections } from './wire.js';
 
 /** A dotted name that may wrap after each dot, its module muted. */
 function functionName(name = '') {
@@ -49,13 +50,20 @@ function stepRows(s, bar) {
 function outputLines(lines, label) {
   const { lines: shown, hidden } = boundOutput(lines);
   if (!shown.length) return null;
-  return h('pre', { class: 'step-output', 'aria-label': label },
+  return h('pre', { class: 'step-output', tabindex: '0', 'aria-label': label },
     shown.join('\n'), hidden ? `\n… ${hidden} more line${hidden === 1 ? '' : 's'}` : null);
 }
 
 function outputRow(lines, step) {
   const pre = outputLines(lines, `Output of ${step}`);
   return pre ? h('tr', { class: 'output-row', dataset: { outputOf: step } }, h('td', {}), h('td', { colspan: '5' }, pre)) : null;
+}
+
+/** An anonymous request's server-side session: an id was made, nothing kept (Flask-Session skips an unmodified empty session). */
+function notStored(after, end) {
+  const server = after.server_session;
+  return Boolean(server) && !Object.keys(server.data ?? {}).length
+    && !(end.set_cookie ?? []).some((line) => line.startsWith('server_session='));
 }
 
 export function renderDetails(root, trace, { me, now }) {
@@ -98,6 +106,7 @@ export function renderDetails(root, trace, { me, now }) {
         end
           ? cookieList((end.set_cookie ?? []).map((header) => h('li', {}, h('code', { class: 'raw' }, header))), 'None: the browser keeps its cookies as they were.')
           : h('p', { class: 'empty' }, 'Waiting for the response…'))),
+    wireSections(trace),
 
     h('h3', {}, `Steps (${trace.steps.length})`),
     h('div', { class: 'table-wrap', role: 'region', 'aria-label': 'Steps of this request', tabindex: '0' },
@@ -123,6 +132,8 @@ export function renderDetails(root, trace, { me, now }) {
         before ? codeBlock(prettyJson(before), 'Session when opened') : h('p', { class: 'empty' }, 'Not opened.')),
       h('section', { 'aria-label': 'Session after' },
         h('h3', {}, 'Session after (saved)'),
-        after ? codeBlock(prettyJson(after), 'Session when saved') : h('p', { class: 'empty' }, end ? 'Not saved (no save_session step).' : 'Not saved yet.'))),
+        after ? codeBlock(prettyJson(after), 'Session when saved') : h('p', { class: 'empty' }, end ? 'Not saved (no save_session step).' : 'Not saved yet.'),
+        after && end && notStored(after, end) ? h('p', { class: 'hint', 'data-testid': 'not-stored' },
+          `This server_session id is fresh and its data empty: Flask-Session stored nothing and sent no cookie, so the next request gets another id.`) : null)),
   );
 }
