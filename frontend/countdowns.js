@@ -2,10 +2,12 @@
 // dropped it, so state is re-read (again, briefly, while the browser's own clock,
 // which may lag the page's, still sends it).
 
+import { receivedValue } from './cookies.js';
+
 export function startCountdowns({ clock, getState, refresh, onTick }) {
   const recheck = (name, tries = 0) => setTimeout(async () => {
     await refresh();
-    if (getState().server?.cookies?.[name] !== undefined && tries < 4) recheck(name, tries + 1);
+    if (receivedValue(getState().server, name) !== undefined && tries < 4) recheck(name, tries + 1);
   }, tries ? 500 : 250);
   return setInterval(() => {
     const now = Date.now();

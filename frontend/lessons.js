@@ -7,7 +7,7 @@ import {
   replayVerdicts, scopeOrder, streamTiming, teardownAfterBody, teardownBeforeBody,
 } from './lesson-facts.js';
 import { MECHANISMS } from './mechanisms.js';
-import { cookieFlags, parseSetCookie } from './cookies.js';
+import { cookieFlags, parseSetCookie, receivedValue } from './cookies.js';
 import { formatDuration, responseMessage, statusClass } from './format.js';
 
 const yesNo = (value) => h('span', { class: `badge ${value ? 'on' : 'off'}` }, value ? 'yes' : 'no');
@@ -314,7 +314,7 @@ function fillLesson({ api, traced, refresh, getState }) {
         h('li', {}, warnings.length ? ['Werkzeug warned: ', h('code', {}, warnings[0])] : 'No size warning captured on this request\'s steps.'),
         h('li', { 'data-testid': 'fill-carried' }, kept
           ? 'The next request carried it: the browser kept the cookie.'
-          : `The next request did not carry it: the browser refused the cookie, and the next request carried ${getState().server?.cookies?.session === undefined ? 'no session cookie' : 'the previous one'}.`),
+          : `The next request did not carry it: the browser refused the cookie, and the next request carried ${receivedValue(getState().server, 'session') === undefined ? 'no session cookie' : 'the previous one'}.`),
       ] : h('li', {}, 'No session Set-Cookie in the answer.')));
   });
 }
