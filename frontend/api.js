@@ -4,7 +4,7 @@ export const SETTINGS_PATH = '/api/lab/settings';
 /** The page's own reads after each action: shown, but can be hidden by the filter. */
 export const PAGE_READS = new Set(['/api/state', '/api/comments', '/api/labs/current', SETTINGS_PATH]);
 
-async function send(method, path, { lab, client, body, form } = {}) {
+async function send(method, path, { lab, client, body, form, raw } = {}) {
   const headers = { Accept: 'application/json' };
   if (lab) headers['X-Lab-Id'] = lab;
   if (client) headers['X-Client-Id'] = client;
@@ -13,6 +13,10 @@ async function send(method, path, { lab, client, body, form } = {}) {
     // A form post, as the tutorial's HTML form would send it.
     headers['Content-Type'] = 'application/x-www-form-urlencoded';
     init.body = new URLSearchParams(form).toString();
+  } else if (raw) {
+    // A recorded body, sent again as it was (replay).
+    headers['Content-Type'] = raw.type;
+    init.body = raw.text;
   } else if (body !== undefined) {
     headers['Content-Type'] = 'application/json';
     init.body = JSON.stringify(body);
@@ -86,6 +90,10 @@ export function createApi({ lab, client }) {
     forge: (key, username) => request('POST', '/api/lab/secret/forge', { key, username, set: true }),
     fillSession: (bytes) => request('POST', '/api/session/fill', { bytes }),
     rearmFirstRequest: () => request('POST', '/api/lab/first-request'),
+    // Replay: a recorded request sent again, its body as recorded (a cut one is not resent).
+    resend: (recorded) => call(recorded.method, `${recorded.path}${recorded.query ? `?${recorded.query}` : ''}`, {
+      lab, client, raw: recorded.body?.text && !recorded.body.truncated ? recorded.body : undefined,
+    }),
     // EventSource cannot send X-Client-Id: the client names itself in the query, so
     // the server shows it its own cookie values and masks everyone else's.
     streamUrl: (after) => {

@@ -38,7 +38,8 @@ async function start() {
   };
   const getState = () => state;
   const topbar = createTopbar({ lab, client, toast });
-  const timeline = createTimelinePanel({ log, client, api, toast });
+  // The details panel's Replay is an action like any other (actions is made just below).
+  const timeline = createTimelinePanel({ log, client, lab, api, toast, onReplay: (call) => actions.act(call) });
 
   const { refresh, refreshSoon } = createRefresher({
     async load({ comments }) {
@@ -51,7 +52,7 @@ async function start() {
     onError: () => toast('Could not reach the server.'),
   });
 
-  const { act, traced } = createActions({
+  const actions = createActions({
     waiters, client, refresh,
     expectRequest: (call) => timeline.expect(call),
     onAnswer(call, res) {
@@ -62,6 +63,7 @@ async function start() {
       render();
     },
   });
+  const { act, traced } = actions;
 
   const controls = createControls({
     setMechanism(mechanism) {

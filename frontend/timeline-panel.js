@@ -6,7 +6,16 @@ import { createTimeline } from './timeline.js';
 import { renderDetails } from './details.js';
 import { parseFilter } from './filter.js';
 
-export function createTimelinePanel({ log, client, api, toast }) {
+/** Save `text` as a file the browser downloads. */
+function download(name, type, text) {
+  const a = document.createElement('a');
+  a.href = URL.createObjectURL(new Blob([text], { type }));
+  a.download = name;
+  a.click();
+  setTimeout(() => URL.revokeObjectURL(a.href), 1000);
+}
+
+export function createTimelinePanel({ log, client, lab, api, toast, onReplay }) {
   const filter = { text: '', status: 'all', client: 'all', hideReads: false };
   let detailsVersion = null;
   let drawQueued = false;
@@ -60,6 +69,32 @@ export function createTimelinePanel({ log, client, api, toast }) {
   $('#clear-log').addEventListener('click', async () => {
     const res = await api.clearHooks().send();
     if (!res.ok) toast(`Could not clear the log (HTTP ${res.status}).`);
+  });
+
+  // Exports and the details' actions load their code when first used.
+  $('#export-har').addEventListener('click', async () => {
+    const { buildHar } = await import('./har.js');
+    download(`statelab-${lab}.har`, 'application/json', JSON.stringify(buildHar(log.order, { origin: location.origin }), null, 1));
+  });
+  $('#export-json').addEventListener('click', () => {
+    download(`statelab-${lab}.json`, 'application/json', JSON.stringify({ format: 'statelab-trace', version: 1, lab, traces: log.order }, null, 1));
+  });
+  $('#details-body').addEventListener('click', async (e) => {
+    const action = e.target.closest('[data-action]')?.dataset.action;
+    const trace = action && timeline.selectedId ? log.get(timeline.selectedId) : null;
+    if (!trace?.request) return;
+    if (action === 'replay') {
+      onReplay(api.resend(trace.request));
+      return;
+    }
+    const { curlCommand } = await import('./curl.js');
+    const command = curlCommand(trace, { origin: location.origin, lab });
+    try {
+      await navigator.clipboard.writeText(command);
+      toast('Copied as curl (with the lab header and the Cookie header).');
+    } catch {
+      toast(`Copy this: ${command}`);
+    }
   });
 
   return {

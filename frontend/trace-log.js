@@ -135,6 +135,16 @@ function matchesStatus(trace, status) {
   }
 }
 
+/**
+ * How a 5xx came about, told apart on the row: 'raised' when the view raised (Flask sent
+ * got_request_exception, teardown got the exception), 'abort' when it answered an
+ * HTTPException such as abort(500) (no signal, teardown got None); else null.
+ */
+export function errorKind(trace) {
+  if (trace.end?.error || trace.steps.some((s) => s.name === 'got_request_exception')) return 'raised';
+  return trace.end?.status >= 500 ? 'abort' : null;
+}
+
 export function traceHasError(trace) {
   if (trace.end && (trace.end.status >= 400 || trace.end.error)) return true;
   return trace.steps.some((s) => s.name === 'got_request_exception' || Boolean(s.error));

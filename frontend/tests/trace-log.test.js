@@ -68,3 +68,13 @@ test('filters by text, status, client and page reads', () => {
   assert.ok(isPageRead(c) && !matchesFilter(c, { hideReads: true }));
   assert.ok(traceHasError(b) && !traceHasError(a));
 });
+
+test('a 5xx row tells a raise from an abort', async () => {
+  const { errorKind } = await import('../trace-log.js');
+  const t = (status, steps, error = null) => ({ end: { status, error }, steps: steps.map((name) => ({ name })) });
+  assert.equal(errorKind(t(500, ['view', 'got_request_exception', 'teardown_request'])), 'raised');
+  assert.equal(errorKind(t(500, ['view', 'teardown_request'])), 'abort');
+  assert.equal(errorKind(t(500, [], { type: 'ZeroDivisionError' })), 'raised');
+  assert.equal(errorKind(t(404, ['view'])), null);
+  assert.equal(errorKind({ end: null, steps: [] }), null);
+});
