@@ -52,3 +52,28 @@ test('free text matches response headers (after the merge: the end event carries
   await filterBy(page, '"HttpOnly" method:POST');
   await expect(rows(page)).toHaveCount(1);
 });
+
+test('click a column to sort: ascending, descending, then arrival order again', async ({ labPage: page }) => {
+  await page.getByRole('button', { name: 'abort(500)', exact: true }).click();
+  await page.getByRole('button', { name: 'abort(404)', exact: true }).click();
+  await expect(rows(page, 'GET /api/error/404')).toHaveCount(1);
+  await page.getByLabel('Filter text').fill('path:/api/error');
+  // In the order shown: rows are positioned (aria-posinset), not re-ordered in the DOM.
+  const shown = (cell) => rows(page).evaluateAll((els, sel) => els
+    .sort((a, b) => a.getAttribute('aria-posinset') - b.getAttribute('aria-posinset'))
+    .map((el) => el.querySelector(sel).textContent), cell);
+  const statuses = () => shown('.cell.status');
+  await expect.poll(statuses).toEqual(['500', '404']);
+  const sort = page.getByRole('group', { name: 'Sort requests by' }).getByRole('button', { name: 'Status' });
+  await sort.click();
+  await expect(sort).toHaveAttribute('aria-pressed', 'true');
+  await expect.poll(statuses).toEqual(['404', '500']);
+  await sort.click();
+  await expect.poll(statuses).toEqual(['500', '404']);
+  await sort.click();
+  await expect(sort).toHaveAttribute('aria-pressed', 'false');
+  await page.getByRole('group', { name: 'Sort requests by' }).getByRole('button', { name: 'Request' }).click();
+  await expect.poll(() => shown('.path')).toEqual(['/api/error/404', '/api/error/500']);
+  const results = await new AxeBuilder({ page }).analyze();
+  expect(results.violations.map((v) => v.id)).toEqual([]);
+});

@@ -76,3 +76,22 @@ export function matchesQuery(trace, query) {
   const text = () => (cached ??= haystack(trace));
   return query.terms.every((term) => termMatches(trace, term, text) !== term.negate);
 }
+
+const SORT_VALUE = {
+  client: (t) => t.client ?? '',
+  request: (t) => `${t.request?.path ?? ''} ${t.request?.method ?? ''}`,
+  status: (t) => t.end?.status ?? Infinity, // pending ones last, ascending
+  time: (t) => t.end?.duration_ms ?? Infinity,
+};
+
+/** Sorted by a column, ties kept in arrival order; `key` null keeps arrival order. */
+export function sortTraces(traces, { key = null, dir = 'asc' } = {}) {
+  const value = SORT_VALUE[key];
+  if (!value) return traces;
+  const sign = dir === 'desc' ? -1 : 1;
+  return traces.map((t, i) => [t, value(t), i]).sort(([, a, i], [, b, j]) => {
+    if (a < b) return -sign;
+    if (a > b) return sign;
+    return i - j;
+  }).map(([t]) => t);
+}

@@ -1,7 +1,7 @@
 // The timeline panel: the filter form, the Clear button, the list, and the details of
 // the selected request, redrawn at most once a frame (and every 100 ms while one runs).
 
-import { $ } from './dom.js';
+import { $, $$ } from './dom.js';
 import { createTimeline } from './timeline.js';
 import { renderDetails } from './details.js';
 import { parseFilter } from './filter.js';
@@ -16,7 +16,7 @@ function download(name, type, text) {
 }
 
 export function createTimelinePanel({ log, client, lab, api, toast, onReplay }) {
-  const filter = { text: '', status: 'all', client: 'all', hideReads: false };
+  const filter = { text: '', status: 'all', client: 'all', hideReads: false, sort: { key: null, dir: 'asc' } };
   let detailsVersion = null;
   let drawQueued = false;
   let expected = null; // this page's next request: its row is selected when it starts
@@ -65,6 +65,22 @@ export function createTimelinePanel({ log, client, lab, api, toast, onReplay }) 
   };
   for (const id of ['#filter-text', '#filter-status', '#filter-client', '#filter-reads']) {
     $(id).addEventListener('input', readFilter);
+  }
+  // A column's button sorts ascending, then descending, then back to arrival order.
+  for (const button of $$('[data-sort]')) {
+    button.setAttribute('aria-pressed', 'false');
+    button.addEventListener('click', () => {
+      const { key, dir } = filter.sort;
+      const same = key === button.dataset.sort;
+      filter.sort = !same ? { key: button.dataset.sort, dir: 'asc' } : dir === 'asc' ? { key, dir: 'desc' } : { key: null, dir: 'asc' };
+      for (const b of $$('[data-sort]')) {
+        const on = b.dataset.sort === filter.sort.key;
+        b.setAttribute('aria-pressed', String(on));
+        b.dataset.dir = on ? filter.sort.dir : '';
+        b.title = on ? `Sorted ${filter.sort.dir === 'asc' ? 'ascending' : 'descending'}; click again to ${filter.sort.dir === 'asc' ? 'reverse' : 'restore arrival order'}` : 'Sort by this column';
+      }
+      draw();
+    });
   }
   $('#clear-log').addEventListener('click', async () => {
     const res = await api.clearHooks().send();

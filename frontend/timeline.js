@@ -5,6 +5,7 @@ import { h, fill } from './dom.js';
 import { clientHue, clientName, formatDuration, requestLine, statusClass } from './format.js';
 import { atBottom, scrollToRow, traceTotal, visibleRange, waterfall } from './layout.js';
 import { errorKind, matchesFilter, traceHasError } from './trace-log.js';
+import { sortTraces } from './filter.js';
 
 const ROW_HEIGHT = 30;
 
@@ -65,7 +66,7 @@ export function createTimeline({ list, spacer, empty, count, me, onSelect }) {
     if (log.version === seenVersion && key === seenFilter) return false;
     seenVersion = log.version;
     seenFilter = key;
-    rows = log.order.filter((t) => matchesFilter(t, { ...filter, me }));
+    rows = sortTraces(log.order.filter((t) => matchesFilter(t, { ...filter, me })), filter.sort);
     return true;
   }
 

@@ -55,3 +55,15 @@ test('an unknown key is free text; an empty filter matches all', () => {
   assert.deepEqual(pick(''), all.map((t) => t.request.path));
   assert.deepEqual(pick('   '), all.map((t) => t.request.path));
 });
+
+test('sorting by a column keeps arrival order among ties; no key keeps arrival order', async () => {
+  const { sortTraces } = await import('../filter.js');
+  const t = (id, status, ms) => ({ id, client: 'me', request: { method: 'GET', path: `/${id}` }, end: status ? { status, duration_ms: ms } : null });
+  const list = [t('a', 200, 5), t('b', 500, 1), t('c', null, null), t('d', 200, 300)];
+  const ids = (sorted) => sorted.map((x) => x.id).join('');
+  assert.equal(ids(sortTraces(list, { key: 'status' })), 'adbc');
+  assert.equal(ids(sortTraces(list, { key: 'status', dir: 'desc' })), 'cbad');
+  assert.equal(ids(sortTraces(list, { key: 'time' })), 'badc');
+  assert.equal(ids(sortTraces(list, { key: 'request', dir: 'desc' })), 'dcba');
+  assert.equal(ids(sortTraces(list, {})), 'abcd');
+});
