@@ -5,6 +5,7 @@ import { $, $$ } from './dom.js';
 import { createTimeline } from './timeline.js';
 import { renderDetails } from './details.js';
 import { parseFilter } from './filter.js';
+import { createSplitter } from './splitter.js';
 
 /** Save `text` as a file the browser downloads. */
 function download(name, type, text) {
@@ -86,6 +87,8 @@ export function createTimelinePanel({ log, client, lab, api, toast, onReplay }) 
     const res = await api.clearHooks().send();
     if (!res.ok) toast(`Could not clear the log (HTTP ${res.status}).`);
   });
+
+  createSplitter({ panel: $('.timeline-panel'), handle: $('#splitter') });
 
   // Exports and the details' actions load their code when first used.
   $('#export-har').addEventListener('click', async () => {
