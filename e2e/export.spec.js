@@ -69,3 +69,35 @@ test('replay re-sends the selected request', async ({ labPage: page }) => {
   await expect(rows(page, 'GET /api/error/404')).toHaveCount(2);
   await expect(page.locator('#last-request')).toContainText('GET /api/error/404 → 404');
 });
+
+test('export JSON, then import it: shown read-only and marked "not measured here"', async ({ labPage: page }) => {
+  await page.getByRole('button', { name: 'abort(403)', exact: true }).click();
+  await expect(rows(page, 'GET /api/error/403')).toHaveCount(1);
+  const [json] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export JSON' }).click()]);
+  const file = await json.path();
+  await page.getByRole('button', { name: 'Clear log' }).click();
+  await expect(rows(page, 'GET /api/error/403')).toHaveCount(0);
+
+  const [chooser] = await Promise.all([page.waitForEvent('filechooser'), page.getByRole('button', { name: 'Import JSON' }).click()]);
+  await chooser.setFiles(file);
+  const note = page.locator('#imported-note');
+  await expect(note).toBeVisible();
+  await expect(note).toContainText('not measured here');
+  await expect(rows(page, 'GET /api/error/403')).toHaveCount(1);
+  await openRequest(page, 'GET /api/error/403');
+  await expect(page.locator('#details-body')).toContainText('403 Forbidden');
+  await expect(page.getByRole('button', { name: 'Replay' })).toHaveCount(0); // read-only
+  const results = await new AxeBuilder({ page }).analyze();
+  expect(results.violations.map((v) => v.id)).toEqual([]);
+
+  await page.getByRole('button', { name: 'Back to this lab\'s live log' }).click();
+  await expect(note).toBeHidden();
+  await expect(rows(page, 'GET /api/error/403')).toHaveCount(0);
+});
+
+test('a file that is not a trace is refused with a message', async ({ labPage: page }) => {
+  const [chooser] = await Promise.all([page.waitForEvent('filechooser'), page.getByRole('button', { name: 'Import JSON' }).click()]);
+  await chooser.setFiles({ name: 'notes.json', mimeType: 'application/json', buffer: Buffer.from('{"hello": 1}') });
+  await expect(page.locator('#toast')).toContainText('Not imported: Not a State Lab trace file');
+  await expect(page.locator('#imported-note')).toBeHidden();
+});

@@ -45,7 +45,7 @@ test('each filter form narrows the timeline', async ({ labPage: page }) => {
   expect(results.violations.map((v) => v.id)).toEqual([]);
 });
 
-test('free text matches response headers (after the merge: the end event carries them)', async ({ labPage: page }) => {
+test('free text matches response headers and Set-Cookie attributes', async ({ labPage: page }) => {
   await logIn(page, { mechanism: 'session' });
   await filterBy(page, 'Vary: Cookie');
   await expect(rows(page, 'POST /api/session/login')).toHaveCount(1);

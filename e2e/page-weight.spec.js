@@ -27,9 +27,16 @@ test('the page loads under 150 KB uncompressed; lessons load their modules when 
   await page.waitForLoadState('networkidle');
   const lazy = [...sizes].filter(([p]) => !initial.has(p));
   expect(lazy.map(([p]) => p)).toContain('/static/lessons.js');
-  test.info().annotations.push(
-    { type: 'initial bytes', description: String(sum([...initial])) },
-    { type: 'lazy bytes (lessons)', description: `${sum(lazy)}: ${lazy.map(([p]) => p).join(', ')}` },
-  );
-  console.log(`page weight: initial ${sum([...initial])} B, lessons lazily ${sum(lazy)} B`);
+
+  // The filter syntax and the wire sections load when first used.
+  const before = new Set(sizes.keys());
+  await page.getByLabel('Filter text').fill('status:200');
+  await page.locator('#timeline-list [role="option"]').first().click();
+  await expect(page.locator('#details-body details.wire, #details-body .details-actions').first()).toBeVisible();
+  await page.waitForLoadState('networkidle');
+  const tools = [...sizes].filter(([p]) => !before.has(p));
+  expect(tools.map(([p]) => p)).toEqual(expect.arrayContaining(['/static/filter.js', '/static/wire.js']));
+  const report = `initial ${sum([...initial])} B; lessons lazily ${sum(lazy)} B; filter and wire lazily ${sum(tools)} B`;
+  test.info().annotations.push({ type: 'page weight', description: report });
+  console.log(`page weight: ${report}`);
 });

@@ -5,7 +5,6 @@ import { parseCookies } from './cookies.js';
 import { clientName, formatClock, formatDuration, prettyJson, requestLine, statusClass, statusText } from './format.js';
 import { traceTotal, waterfall } from './layout.js';
 import { boundOutput, errorText, stepNote } from './step-notes.js';
-import { wireSections } from './wire.js';
 
 /** A dotted name that may wrap after each dot, its module muted. */
 function functionName(name = '') {
@@ -66,7 +65,8 @@ function notStored(after, end) {
     && !(end.set_cookie ?? []).some((line) => line.startsWith('server_session='));
 }
 
-export function renderDetails(root, trace, { me, now }) {
+/** `wire`: wire.js's wireSections once loaded (the panel loads it on first use); null shows none yet. */
+export function renderDetails(root, trace, { me, now, readOnly = false, wire = null }) {
   if (!trace) {
     fill(root, h('p', { class: 'empty' }, 'Select a request to see its Cookie header, Set-Cookie, every step and the session before and after.'));
     return;
@@ -91,7 +91,7 @@ export function renderDetails(root, trace, { me, now }) {
       h('span', { class: 'meta' }, formatDuration(total)),
       trace.time ? h('span', { class: 'meta' }, formatClock(trace.time)) : null,
       end?.endpoint ? h('span', { class: 'meta' }, 'endpoint ', h('code', {}, end.endpoint)) : null),
-    trace.request ? h('div', { class: 'buttons details-actions' },
+    trace.request && !readOnly ? h('div', { class: 'buttons details-actions' },
       h('button', { type: 'button', class: 'btn small', dataset: { action: 'curl' } }, 'Copy as curl'),
       h('button', { type: 'button', class: 'btn small', dataset: { action: 'replay' } }, 'Replay')) : null,
     end?.error ? h('p', { class: 'alert' }, `Unhandled: Flask re-raised ${errorText(end.error)} (PROPAGATE_EXCEPTIONS), so no handler answered; the server wrote its own 500 page.`) : null,
@@ -109,7 +109,7 @@ export function renderDetails(root, trace, { me, now }) {
         end
           ? cookieList((end.set_cookie ?? []).map((header) => h('li', {}, h('code', { class: 'raw' }, header))), 'None: the browser keeps its cookies as they were.')
           : h('p', { class: 'empty' }, 'Waiting for the response…'))),
-    wireSections(trace),
+    wire ? wire(trace) : null,
 
     h('h3', {}, `Steps (${trace.steps.length})`),
     h('div', { class: 'table-wrap', role: 'region', 'aria-label': 'Steps of this request', tabindex: '0' },

@@ -4,23 +4,16 @@
 import { $, $$ } from './dom.js';
 import { createTimeline } from './timeline.js';
 import { renderDetails } from './details.js';
-import { parseFilter } from './filter.js';
 import { createSplitter } from './splitter.js';
-
-/** Save `text` as a file the browser downloads. */
-function download(name, type, text) {
-  const a = document.createElement('a');
-  a.href = URL.createObjectURL(new Blob([text], { type }));
-  a.download = name;
-  a.click();
-  setTimeout(() => URL.revokeObjectURL(a.href), 1000);
-}
 
 export function createTimelinePanel({ log, client, lab, api, toast, onReplay }) {
   const filter = { text: '', status: 'all', client: 'all', hideReads: false, sort: { key: null, dir: 'asc' } };
   let detailsVersion = null;
   let drawQueued = false;
   let expected = null; // this page's next request: its row is selected when it starts
+  let shown = log; // the live log, or an imported file's (read-only)
+  let wire = null; // wire.js's sections, loaded with the first request shown
+  let wireLoading = null;
 
   const timeline = createTimeline({
     list: $('#timeline-list'),
@@ -35,11 +28,16 @@ export function createTimelinePanel({ log, client, lab, api, toast, onReplay }) 
   });
 
   function drawDetails() {
-    const trace = timeline.selectedId ? log.get(timeline.selectedId) : null;
+    const trace = timeline.selectedId ? shown.get(timeline.selectedId) : null;
     const version = trace ? `${trace.id}:${trace.version}` : 'none';
     if (version === detailsVersion && (!trace || trace.end)) return;
     detailsVersion = version;
-    renderDetails($('#details-body'), trace, { me: client, now: performance.now() });
+    renderDetails($('#details-body'), trace, { me: client, now: performance.now(), readOnly: shown !== log, wire });
+    wireLoading ??= trace && import('./wire.js').then((m) => {
+      wire = m.wireSections;
+      detailsVersion = null;
+      drawDetails();
+    });
   }
 
   function draw() {
@@ -47,22 +45,37 @@ export function createTimelinePanel({ log, client, lab, api, toast, onReplay }) 
     drawQueued = true;
     requestAnimationFrame(() => {
       drawQueued = false;
-      timeline.update(log, filter);
+      timeline.update(shown, filter);
       drawDetails();
       if (timeline.hasRunning()) setTimeout(draw, 100);
     });
   }
 
-  const readFilter = () => {
-    filter.text = $('#filter-text').value;
-    const { errors } = parseFilter(filter.text);
+  // filter.js (the query syntax and sorting) loads when text is typed or a column sorted.
+  let query = null;
+  const queryModule = () => import('./filter.js');
+  // The text and sort are set with their functions, after the await: the list caches by
+  // them, so a redraw in between must not see new words with the old matcher.
+  async function applyQuery(sort = filter.sort) {
+    const text = $('#filter-text').value;
+    const { parseFilter, matchesQuery, sortTraces } = text.trim() || sort.key ? await queryModule() : {};
+    query = text.trim() ? parseFilter(text) : null;
+    const parsed = query;
+    filter.text = text;
+    filter.matches = parsed ? (trace) => matchesQuery(trace, parsed) : null;
+    filter.sort = sort;
+    filter.order = sort.key ? (rows) => sortTraces(rows, sort) : null;
+    const errors = query?.errors ?? [];
     $('#filter-text').setAttribute('aria-invalid', String(errors.length > 0));
     $('#filter-error').hidden = !errors.length;
     $('#filter-error').textContent = errors.length ? `Ignored, not a valid regex: ${errors.join('; ')}` : '';
+    draw();
+  }
+  const readFilter = () => {
     filter.status = $('#filter-status').value;
     filter.client = $('#filter-client').value;
     filter.hideReads = $('#filter-reads').checked;
-    draw();
+    applyQuery();
   };
   for (const id of ['#filter-text', '#filter-status', '#filter-client', '#filter-reads']) {
     $(id).addEventListener('input', readFilter);
@@ -73,14 +86,14 @@ export function createTimelinePanel({ log, client, lab, api, toast, onReplay }) 
     button.addEventListener('click', () => {
       const { key, dir } = filter.sort;
       const same = key === button.dataset.sort;
-      filter.sort = !same ? { key: button.dataset.sort, dir: 'asc' } : dir === 'asc' ? { key, dir: 'desc' } : { key: null, dir: 'asc' };
+      const next = !same ? { key: button.dataset.sort, dir: 'asc' } : dir === 'asc' ? { key, dir: 'desc' } : { key: null, dir: 'asc' };
       for (const b of $$('[data-sort]')) {
-        const on = b.dataset.sort === filter.sort.key;
+        const on = b.dataset.sort === next.key;
         b.setAttribute('aria-pressed', String(on));
-        b.dataset.dir = on ? filter.sort.dir : '';
-        b.title = on ? `Sorted ${filter.sort.dir === 'asc' ? 'ascending' : 'descending'}; click again to ${filter.sort.dir === 'asc' ? 'reverse' : 'restore arrival order'}` : 'Sort by this column';
+        b.dataset.dir = on ? next.dir : '';
+        b.title = on ? `Sorted ${next.dir === 'asc' ? 'ascending' : 'descending'}; click again to ${next.dir === 'asc' ? 'reverse' : 'restore arrival order'}` : 'Sort by this column';
       }
-      draw();
+      applyQuery(next);
     });
   }
   $('#clear-log').addEventListener('click', async () => {
@@ -90,31 +103,24 @@ export function createTimelinePanel({ log, client, lab, api, toast, onReplay }) 
 
   createSplitter({ panel: $('.timeline-panel'), handle: $('#splitter') });
 
-  // Exports and the details' actions load their code when first used.
-  $('#export-har').addEventListener('click', async () => {
-    const { buildHar } = await import('./har.js');
-    download(`statelab-${lab}.har`, 'application/json', JSON.stringify(buildHar(log.order, { origin: location.origin }), null, 1));
+  // The exports, the import and the details' actions (timeline-tools.js) load when first used.
+  const tools = (name) => async (e) => (await import('./timeline-tools.js'))[name](e, {
+    log, lab, api, toast, onReplay, selected: () => (timeline.selectedId ? shown.get(timeline.selectedId) : null), show,
   });
-  $('#export-json').addEventListener('click', () => {
-    download(`statelab-${lab}.json`, 'application/json', JSON.stringify({ format: 'statelab-trace', version: 1, lab, traces: log.order }, null, 1));
-  });
-  $('#details-body').addEventListener('click', async (e) => {
-    const action = e.target.closest('[data-action]')?.dataset.action;
-    const trace = action && timeline.selectedId ? log.get(timeline.selectedId) : null;
-    if (!trace?.request) return;
-    if (action === 'replay') {
-      onReplay(api.resend(trace.request));
-      return;
-    }
-    const { curlCommand } = await import('./curl.js');
-    const command = curlCommand(trace, { origin: location.origin, lab });
-    try {
-      await navigator.clipboard.writeText(command);
-      toast('Copied as curl (with the lab header and the Cookie header).');
-    } catch {
-      toast(`Copy this: ${command}`);
-    }
-  });
+  function show(next, note) {
+    shown = next;
+    timeline.reset();
+    detailsVersion = null;
+    $('#imported-note').hidden = !note;
+    $('#imported-text').textContent = note ?? '';
+    draw();
+  }
+  $('#export-har').addEventListener('click', tools('exportHar'));
+  $('#export-json').addEventListener('click', tools('exportJson'));
+  $('#import-json').addEventListener('click', () => $('#import-file').click());
+  $('#import-file').addEventListener('change', tools('importFile'));
+  $('#back-to-live').addEventListener('click', () => show(log, null));
+  $('#details-body').addEventListener('click', (e) => e.target.closest('[data-action]') && tools('detailsAction')(e));
 
   return {
     draw,

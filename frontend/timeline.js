@@ -5,7 +5,6 @@ import { h, fill } from './dom.js';
 import { clientHue, clientName, formatDuration, requestLine, statusClass } from './format.js';
 import { atBottom, scrollToRow, traceTotal, visibleRange, waterfall } from './layout.js';
 import { errorKind, matchesFilter, traceHasError } from './trace-log.js';
-import { sortTraces } from './filter.js';
 
 const ROW_HEIGHT = 30;
 
@@ -66,7 +65,8 @@ export function createTimeline({ list, spacer, empty, count, me, onSelect }) {
     if (log.version === seenVersion && key === seenFilter) return false;
     seenVersion = log.version;
     seenFilter = key;
-    rows = sortTraces(log.order.filter((t) => matchesFilter(t, { ...filter, me })), filter.sort);
+    const kept = log.order.filter((t) => matchesFilter(t, { ...filter, me }));
+    rows = filter.order ? filter.order(kept) : kept;
     return true;
   }
 

@@ -1,7 +1,6 @@
 // The timeline's model: stream events grouped into traces (one per request). Pure.
 
 import { PAGE_READS } from './api.js';
-import { matchesQuery, parseFilter } from './filter.js';
 
 /** Compare two event ids: memory bus ids ("42") or Redis stream ids ("1700000000000-3"). */
 export function compareIds(a, b) {
@@ -101,24 +100,13 @@ function insertStep(steps, step) {
 }
 
 /** Whether a trace passes the timeline filter. */
-export function matchesFilter(trace, { text = '', status = 'all', client = 'all', me = null,
-  hideReads = false } = {}) {
+/** The form's filters; `matches` is the text query (filter.js, loaded once text is typed). */
+export function matchesFilter(trace, { status = 'all', client = 'all', me = null, hideReads = false, matches = null } = {}) {
   if (hideReads && isPageRead(trace)) return false;
   if (client === 'me' && trace.client !== me) return false;
   if (client === 'others' && trace.client === me) return false;
   if (!matchesStatus(trace, status)) return false;
-  return matchesQuery(trace, parsed(text));
-}
-
-let lastText = null;
-let lastQuery = null;
-/** The filter text parsed once per change, not once per row. */
-function parsed(text) {
-  if (text !== lastText) {
-    lastText = text;
-    lastQuery = parseFilter(text);
-  }
-  return lastQuery;
+  return !matches || matches(trace);
 }
 
 function matchesStatus(trace, status) {

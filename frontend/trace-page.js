@@ -6,6 +6,7 @@ import { createStream } from './stream.js';
 import { TraceLog } from './trace-log.js';
 import { createTimeline } from './timeline.js';
 import { renderDetails } from './details.js';
+import { matchesQuery, parseFilter } from './filter.js';
 import { $, h } from './dom.js';
 
 // The page is served at <prefix>/, its API at <prefix>/api/...; a token, when the app
@@ -110,7 +111,12 @@ function start() {
     },
   }).start();
 
-  $('#filter-text').addEventListener('input', (e) => { filter.text = e.target.value; draw(); });
+  $('#filter-text').addEventListener('input', (e) => {
+    const query = parseFilter(e.target.value);
+    filter.text = e.target.value; // the timeline re-filters when its filter's fields change
+    filter.matches = query.terms.length ? (trace) => matchesQuery(trace, query) : null;
+    draw();
+  });
   $('#filter-status').addEventListener('change', (e) => { filter.status = e.target.value; draw(); });
   $('#clear-log').addEventListener('click', async () => {
     const res = await api.clear();

@@ -6,6 +6,11 @@ import { h } from './dom.js';
 import { parseSetCookie } from './cookies.js';
 import { prettyJson } from './format.js';
 
+// Its stylesheet comes with it: the page's initial weight carries neither.
+if (typeof document !== 'undefined') {
+  document.head.append(Object.assign(document.createElement('link'), { rel: 'stylesheet', href: new URL('./wire.css', import.meta.url).href }));
+}
+
 const CUT = /… \((\d+) more (characters|lines|headers)\)$/;
 const open = new Set(); // which sections the learner opened, kept across re-renders
 
