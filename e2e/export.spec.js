@@ -10,6 +10,7 @@ import { test, expect, logIn, openRequest, rows } from './fixtures.js';
 const run = promisify(execFile);
 
 test('copy as curl: the command, run with curl, reproduces the status', async ({ labPage: page, context }) => {
+  test.setTimeout(60_000); // a login, a curl run and an axe pass on a busy 2-core machine
   await context.grantPermissions(['clipboard-read', 'clipboard-write']);
   await logIn(page, { mechanism: 'session' });
   await page.getByRole('button', { name: 'abort(403)', exact: true }).click();
