@@ -10,7 +10,6 @@ export function compareIds(a, b) {
   return Math.sign(Number(a) - Number(b));
 }
 
-
 export function isPageRead(trace) {
   return trace.request?.method === 'GET' && PAGE_READS.has(trace.request.path);
 }
