@@ -16,11 +16,11 @@ before and after, and prints the cost per lab and the projection for STATELAB_MA
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import tempfile
 import time
+from pathlib import Path
 
 import requests
 from flask.sessions import SecureCookieSessionInterface
@@ -28,17 +28,14 @@ from itsdangerous import URLSafeTimedSerializer
 
 from statelab.secret_keys import TUTORIAL_KEY
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from tests.helpers import free_port  # noqa: E402  (one copy, shared with the tests)
+
 LABS = int(os.environ.get("LABS", "20"))
 MAX_LABS = 200
 EVENTS = 2000
 COMMENTS = 200
 BIG = 12_000  # past every cap (tracing.py: 8192 for the Cookie header, less for the rest)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def rss_mb(pid: int) -> float:

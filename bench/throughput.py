@@ -40,7 +40,6 @@ import os
 import re
 import shutil
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -51,6 +50,9 @@ import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+from tests.helpers import free_port  # noqa: E402  (one copy, shared with the tests)
+
 HOST = "127.0.0.1"
 # The route the playground calls after every action, as a logged-in browser calls it
 # (a plain cookie, a signed session and a server-side session). BENCH_ROUTE picks
@@ -129,12 +131,6 @@ def run_wrk(wrk: list[str], url: str, lab: str, cookie: str, seconds: int,
 
 
 # -- servers ---------------------------------------------------------------------------
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind((HOST, 0))
-        return s.getsockname()[1]
-
 
 def http(method: str, url: str, lab: str | None = None, timeout: float = 5,
          body: dict | None = None, cookies: list | None = None) -> tuple:

@@ -85,3 +85,11 @@ test('short-circuit: before_request answers and the view is skipped', async ({ l
   await page.getByRole('switch', { name: 'Short-circuit in before_request' }).uncheck();
   await expect(page.getByRole('switch', { name: 'Short-circuit in before_request' })).not.toBeChecked();
 });
+
+test('the row itself tells a raised exception from abort(500)', async ({ labPage: page }) => {
+  await page.getByRole('button', { name: 'abort(500)', exact: true }).click();
+  await page.getByRole('button', { name: 'Raise ZeroDivisionError' }).click();
+  await expect(rows(page, 'GET /api/error/exception').locator('.err-kind')).toHaveText('raised');
+  await expect(rows(page, 'GET /api/error/500').locator('.err-kind')).toHaveText('abort');
+  await expect(rows(page, 'GET /api/state').first().locator('.err-kind')).toHaveCount(0);
+});

@@ -1,6 +1,10 @@
 // The JSON API (docs/API.md), every request naming its lab and this client.
 
-async function send(method, path, { lab, client, body, form } = {}) {
+export const SETTINGS_PATH = '/api/lab/settings';
+/** The page's own reads after each action: shown, but can be hidden by the filter. */
+export const PAGE_READS = new Set(['/api/state', '/api/comments', '/api/labs/current', SETTINGS_PATH]);
+
+async function send(method, path, { lab, client, body, form, raw } = {}) {
   const headers = { Accept: 'application/json' };
   if (lab) headers['X-Lab-Id'] = lab;
   if (client) headers['X-Client-Id'] = client;
@@ -9,6 +13,10 @@ async function send(method, path, { lab, client, body, form } = {}) {
     // A form post, as the tutorial's HTML form would send it.
     headers['Content-Type'] = 'application/x-www-form-urlencoded';
     init.body = new URLSearchParams(form).toString();
+  } else if (raw) {
+    // A recorded body, sent again as it was (replay).
+    headers['Content-Type'] = raw.type;
+    init.body = raw.text;
   } else if (body !== undefined) {
     headers['Content-Type'] = 'application/json';
     init.body = JSON.stringify(body);
@@ -27,14 +35,24 @@ async function send(method, path, { lab, client, body, form } = {}) {
   return { method, path, status: res.status, ok: res.ok, type, text, data, headers: res.headers };
 }
 
+/**
+ * One API call, described before it is sent: `method` and `path` (as the trace records
+ * it: no query, percent-decoded) let the caller match the request's trace; `send()`
+ * sends it. This module is the only one that knows methods and paths.
+ */
+function call(method, url, options) {
+  const path = decodeURIComponent(url.split('?')[0]);
+  return { method, path, url, send: () => send(method, url, options) };
+}
+
 export async function createLab() {
-  const res = await send('POST', '/api/labs');
+  const res = await call('POST', '/api/labs').send();
   if (!res.ok || !res.data?.id) throw new Error(`Could not create a lab (HTTP ${res.status})`);
   return res.data;
 }
 
 export function createApi({ lab, client }) {
-  const request = (method, path, body) => send(method, path, { lab, client, body });
+  const request = (method, url, body) => call(method, url, { lab, client, body });
   const q = encodeURIComponent;
   return {
     currentLab: () => request('GET', '/api/labs/current'),
@@ -49,7 +67,7 @@ export function createApi({ lab, client }) {
     comment: (mechanism, text) => request('POST', `/api/${mechanism}/comment`, { text }),
     comments: () => request('GET', '/api/comments'),
     state: () => request('GET', '/api/state'),
-    putSettings: (settings) => request('PUT', '/api/lab/settings', settings),
+    putSettings: (settings) => request('PUT', SETTINGS_PATH, settings),
     clearCookies: (names) => request('POST', '/api/cookies/clear', names ? { names } : undefined),
     putCookie: (name, value) => request('PUT', `/api/cookies/${q(name)}`, { value }),
     error: (kind, body) => (body
@@ -62,10 +80,8 @@ export function createApi({ lab, client }) {
       return request('GET', `/api/hooks?${params}`);
     },
     clearHooks: () => request('DELETE', '/api/hooks'),
-    // EventSource cannot send X-Client-Id: the client names itself in the query, so
-    // the server shows it its own cookie values and masks everyone else's.
-    // The tutorial's literal routes (form bodies, HTML answers).
-    tutorial: (method, path, form) => send(method, path, { lab, client, form }),
+    // The tutorial's literal routes (form bodies, HTML answers): the page's buttons name them.
+    tutorial: (method, path, form) => call(method, path, { lab, client, form }),
     demo: (word, route, query = '') => request('GET', `/demo/${q(word)}/${route}${query}`),
     secret: () => request('GET', '/api/lab/secret'),
     useKey: (key) => request('PUT', '/api/lab/secret', { key }),
@@ -74,6 +90,12 @@ export function createApi({ lab, client }) {
     forge: (key, username) => request('POST', '/api/lab/secret/forge', { key, username, set: true }),
     fillSession: (bytes) => request('POST', '/api/session/fill', { bytes }),
     rearmFirstRequest: () => request('POST', '/api/lab/first-request'),
+    // Replay: a recorded request sent again, its body as recorded (a cut one is not resent).
+    resend: (recorded) => call(recorded.method, `${recorded.path}${recorded.query ? `?${recorded.query}` : ''}`, {
+      lab, client, raw: recorded.body?.text && !recorded.body.truncated ? recorded.body : undefined,
+    }),
+    // EventSource cannot send X-Client-Id: the client names itself in the query, so
+    // the server shows it its own cookie values and masks everyone else's.
     streamUrl: (after) => {
       const params = new URLSearchParams({ lab });
       if (client) params.set('client', client);

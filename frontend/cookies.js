@@ -135,3 +135,28 @@ export function cookieExpiry(header, receivedAt, serverTime = null) {
   const at = serverTime === null ? cookie.expires : receivedAt + (cookie.expires - serverTime);
   return at <= receivedAt ? 0 : at;
 }
+
+/** The SameSite and Secure attributes as written in a Set-Cookie, e.g. ["SameSite=Lax", "Secure"]. */
+export function cookieFlags(attributes = {}) {
+  return [attributes.samesite ? `SameSite=${attributes.samesite}` : null, attributes.secure ? 'Secure' : null].filter(Boolean);
+}
+
+const LAB_COOKIES = new Set(['username', 'session', 'server_session']);
+
+/**
+ * Every cookie /api/state says the server received, in order: [{name, value, size,
+ * foreign, hint}]. Servers before the DevTools fields answered {name: value}; that
+ * shape is read too, so the page works against either while the two branches merge.
+ */
+export function receivedCookies(server) {
+  const cookies = server?.cookies;
+  if (Array.isArray(cookies)) return cookies;
+  return Object.entries(cookies ?? {}).map(([name, value]) => ({
+    name, value, size: new TextEncoder().encode(name + value).length, foreign: !LAB_COOKIES.has(name), hint: null,
+  }));
+}
+
+/** The value the server received for `name` (its first copy), or undefined. */
+export function receivedValue(server, name) {
+  return receivedCookies(server).find((c) => c.name === name)?.value;
+}

@@ -49,7 +49,7 @@ function stepRows(s, bar) {
 function outputLines(lines, label) {
   const { lines: shown, hidden } = boundOutput(lines);
   if (!shown.length) return null;
-  return h('pre', { class: 'step-output', 'aria-label': label },
+  return h('pre', { class: 'step-output', tabindex: '0', 'aria-label': label },
     shown.join('\n'), hidden ? `\n… ${hidden} more line${hidden === 1 ? '' : 's'}` : null);
 }
 
@@ -58,7 +58,15 @@ function outputRow(lines, step) {
   return pre ? h('tr', { class: 'output-row', dataset: { outputOf: step } }, h('td', {}), h('td', { colspan: '5' }, pre)) : null;
 }
 
-export function renderDetails(root, trace, { me, now }) {
+/** An anonymous request's server-side session: an id was made, nothing kept (Flask-Session skips an unmodified empty session). */
+function notStored(after, end) {
+  const server = after.server_session;
+  return Boolean(server) && !Object.keys(server.data ?? {}).length
+    && !(end.set_cookie ?? []).some((line) => line.startsWith('server_session='));
+}
+
+/** `wire`: wire.js's wireSections once loaded (the panel loads it on first use); null shows none yet. */
+export function renderDetails(root, trace, { me, now, readOnly = false, wire = null }) {
   if (!trace) {
     fill(root, h('p', { class: 'empty' }, 'Select a request to see its Cookie header, Set-Cookie, every step and the session before and after.'));
     return;
@@ -83,6 +91,9 @@ export function renderDetails(root, trace, { me, now }) {
       h('span', { class: 'meta' }, formatDuration(total)),
       trace.time ? h('span', { class: 'meta' }, formatClock(trace.time)) : null,
       end?.endpoint ? h('span', { class: 'meta' }, 'endpoint ', h('code', {}, end.endpoint)) : null),
+    trace.request && !readOnly ? h('div', { class: 'buttons details-actions' },
+      h('button', { type: 'button', class: 'btn small', dataset: { action: 'curl' } }, 'Copy as curl'),
+      h('button', { type: 'button', class: 'btn small', dataset: { action: 'replay' } }, 'Replay')) : null,
     end?.error ? h('p', { class: 'alert' }, `Unhandled: Flask re-raised ${errorText(end.error)} (PROPAGATE_EXCEPTIONS), so no handler answered; the app's WSGI catch wrote Werkzeug's plain 500 page, as Werkzeug's own server would.`) : null,
     rejected ? h('p', { class: 'alert', 'data-testid': 'rejected-session' },
       `A session cookie was sent, but Flask silently opened an empty session: its signing serializer said ${rejected}.`) : null,
@@ -98,6 +109,7 @@ export function renderDetails(root, trace, { me, now }) {
         end
           ? cookieList((end.set_cookie ?? []).map((header) => h('li', {}, h('code', { class: 'raw' }, header))), 'None: the browser keeps its cookies as they were.')
           : h('p', { class: 'empty' }, 'Waiting for the response…'))),
+    wire ? wire(trace) : null,
 
     h('h3', {}, `Steps (${trace.steps.length})`),
     h('div', { class: 'table-wrap', role: 'region', 'aria-label': 'Steps of this request', tabindex: '0' },
@@ -123,6 +135,8 @@ export function renderDetails(root, trace, { me, now }) {
         before ? codeBlock(prettyJson(before), 'Session when opened') : h('p', { class: 'empty' }, 'Not opened.')),
       h('section', { 'aria-label': 'Session after' },
         h('h3', {}, 'Session after (saved)'),
-        after ? codeBlock(prettyJson(after), 'Session when saved') : h('p', { class: 'empty' }, end ? 'Not saved (no save_session step).' : 'Not saved yet.'))),
+        after ? codeBlock(prettyJson(after), 'Session when saved') : h('p', { class: 'empty' }, end ? 'Not saved (no save_session step).' : 'Not saved yet.'),
+        after && end && notStored(after, end) ? h('p', { class: 'hint', 'data-testid': 'not-stored' },
+          `This server_session id is fresh and its data empty: Flask-Session stored nothing and sent no cookie, so the next request gets another id.`) : null)),
   );
 }

@@ -5,7 +5,7 @@ import { h, fill } from './dom.js';
 import { formatAge, formatCountdown, prettyJson } from './format.js';
 import { splitSignedCookie } from './signed-session.js';
 import { MECHANISMS } from './mechanisms.js';
-import { cookieFlags } from './lesson-facts.js';
+import { cookieFlags, receivedCookies } from './cookies.js';
 
 // The mechanisms' cookies come first, whether set or not.
 const KNOWN = Object.values(MECHANISMS).map((m) => ({ name: m.cookie, httpOnly: m.httpOnly }));
@@ -30,36 +30,64 @@ function showExpiry(cell, now) {
   cell.classList.toggle('expired', left <= 0);
 }
 
-/** Count the Expires cells down without re-rendering the inspector. */
+/** "Signed at <date> (N s ago)": the age is the server's, then counted on by this page's clock. */
+function signedAtCell(decoded) {
+  const cell = h('dd', { 'data-signed-at': String(decoded.timestamp * 1000), 'data-aged-at': String(Date.now() - decoded.age_seconds * 1000) });
+  showAge(cell, Date.now());
+  return cell;
+}
+
+function showAge(cell, now) {
+  const age = (now - Number(cell.dataset.agedAt)) / 1000;
+  cell.textContent = `${new Date(Number(cell.dataset.signedAt)).toLocaleString()} (${formatAge(age)} ago)`;
+}
+
+/** Count the Expires cells down, and signing ages up, without re-rendering the inspector. */
 export function tickExpiries(root, now) {
   for (const cell of root.querySelectorAll('[data-expires-at]')) showExpiry(cell, now);
+  for (const cell of root.querySelectorAll('[data-aged-at]')) showAge(cell, now);
 }
 
 function cookieRows({ server, browser, expiries, setCookies, now, onDelete }) {
-  const serverCookies = server?.cookies ?? {};
+  const received = receivedCookies(server);
   const names = [...KNOWN.map((k) => k.name)];
   for (const c of browser) if (!names.includes(c.name)) names.push(c.name);
-  for (const n of Object.keys(serverCookies)) if (!names.includes(n)) names.push(n);
+  for (const c of received) if (!names.includes(c.name)) names.push(c.name);
   return names.map((name) => {
     const known = KNOWN.find((k) => k.name === name);
     const seen = browser.find((c) => c.name === name);
-    const got = serverCookies[name];
+    const copies = received.filter((c) => c.name === name);
+    const got = copies[0];
     let pageCell;
     if (seen) pageCell = h('code', { class: 'value' }, seen.value);
-    else if (got !== undefined && known?.httpOnly) pageCell = h('span', { class: 'hidden-note' }, 'hidden: HttpOnly');
+    else if (got && known?.httpOnly) pageCell = h('span', { class: 'hidden-note' }, 'hidden: HttpOnly');
     else pageCell = h('span', { class: 'muted' }, 'not set');
-    return h('tr', { dataset: { cookie: name } },
+    return h('tr', { dataset: { cookie: name, foreign: String(!known) } },
       h('th', { scope: 'row' }, h('code', {}, name),
         known?.httpOnly ? h('span', { class: 'flag', title: 'HttpOnly: invisible to document.cookie' }, 'HttpOnly') : null,
+        known ? null : h('span', { class: 'flag foreign', title: 'This lab never sets this cookie: another app on this host did, or page JavaScript' }, 'not the lab\'s'),
         setCookies?.has(name) ? h('span', { class: 'flag attrs', title: 'As the last Set-Cookie for it said (lesson f)' },
           cookieFlags(setCookies.get(name).attributes).join(' ') || 'no SameSite') : null),
       h('td', { class: 'page-sees' }, pageCell),
-      h('td', { class: 'server-got' }, got === undefined ? h('span', { class: 'muted' }, 'not sent') : h('code', { class: 'value' }, got)),
+      h('td', { class: 'server-got' }, got === undefined ? h('span', { class: 'muted' }, 'not sent')
+        : copies.map((c) => h('code', { class: 'value', title: `${c.size} bytes` }, c.value))),
       h('td', {}, expiryCell(expiries.get(name)?.at, now)),
       h('td', {}, got !== undefined || seen
         ? h('button', { type: 'button', class: 'icon-btn', 'aria-label': `Delete cookie ${name}`, title: `Delete ${name}`, onclick: () => onDelete(name) }, '✕')
         : null));
   });
+}
+
+/** Why a received cookie may not be what the lab set: one hint per distinct text. */
+function cookieHints(server) {
+  const received = receivedCookies(server);
+  const hints = [...new Set(received.map((c) => c.hint).filter(Boolean))];
+  const foreign = received.filter((c) => c.foreign).map((c) => c.name);
+  return [
+    foreign.length ? h('p', { class: 'hint', 'data-testid': 'foreign-cookies' },
+      `Received, not set by this lab: ${[...new Set(foreign)].join(', ')}. Cookies ignore the port: every app on this host receives them.`) : null,
+    hints.map((text) => h('p', { class: 'alert', 'data-testid': 'cookie-hint' }, text)),
+  ];
 }
 
 function signedCookieParts(raw) {
@@ -89,9 +117,7 @@ function signedSection(mech) {
       mech.verified_by ? [h('dt', {}, 'Verified by'),
         h('dd', { 'data-testid': 'verified-by' }, `the ${mech.verified_by.role === 'fallback' ? 'fallback' : 'signing'} key (fingerprint ${mech.verified_by.fingerprint})`)] : null,
       h('dt', {}, 'Signed at'),
-      h('dd', {}, decoded?.timestamp
-        ? `${new Date(decoded.timestamp * 1000).toLocaleString()} (${formatAge(decoded.age_seconds)} ago)`
-        : '–'),
+      decoded?.timestamp ? signedAtCell(decoded) : h('dd', {}, '–'),
       h('dt', {}, 'Size'),
       h('dd', {}, `${mech.bytes ?? mech.raw.length} bytes`),
       h('dt', {}, 'Compressed'),
@@ -145,6 +171,7 @@ export function renderInspector(root, { server, browser, rawDocumentCookie, expi
             h('th', { scope: 'col' }, 'Expires'),
             h('th', { scope: 'col' }, h('span', { class: 'visually-hidden' }, 'Actions')))),
           h('tbody', {}, cookieRows({ server, browser, expiries, setCookies, now, onDelete })))),
+      cookieHints(server),
       h('dl', { class: 'raw-pair' },
         h('dt', {}, h('code', {}, 'document.cookie')),
         h('dd', {}, h('code', { class: 'value', id: 'raw-document-cookie' }, rawDocumentCookie || '""')),

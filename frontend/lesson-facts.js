@@ -1,6 +1,7 @@
 // What a lesson reads off measured traces and state, in the page's words. Pure: no DOM.
 
 import { MECHANISMS } from './mechanisms.js';
+import { receivedValue } from './cookies.js';
 
 const has = (trace, name) => trace.steps.some((s) => s.name === name);
 
@@ -83,7 +84,7 @@ const COPYABLE = Object.entries(MECHANISMS).map(([mechanism, m]) => ({ mechanism
 export function copyCookies(server) {
   const copy = {};
   for (const { cookie } of COPYABLE) {
-    const value = server?.cookies?.[cookie];
+    const value = receivedValue(server, cookie);
     if (value !== undefined) copy[cookie] = value;
   }
   return copy;
@@ -93,7 +94,7 @@ export function copyCookies(server) {
 export function replayVerdicts(copy, server) {
   return COPYABLE.map(({ mechanism, cookie }) => {
     const replayed = copy[cookie] !== undefined;
-    const received = server?.cookies?.[cookie];
+    const received = receivedValue(server, cookie);
     return {
       mechanism, cookie, replayed,
       received: replayed && received === copy[cookie],
@@ -115,7 +116,7 @@ function replayProblem(mechanism, mech) {
  */
 export function carried(setCookie, server) {
   if (!setCookie || !server) return null;
-  return server.cookies?.[setCookie.name] === setCookie.value;
+  return receivedValue(server, setCookie.name) === setCookie.value;
 }
 
 /** Set-Cookie attributes as the lab explains them, for one cookie's last Set-Cookie. */
@@ -136,9 +137,4 @@ export function cookieAttributeNotes(attributes = {}) {
   }
   if (secure) notes.push('Secure: sent only over HTTPS, and Chromium counts localhost and 127.0.0.1 as secure, so it works here over HTTP.');
   return notes;
-}
-
-/** The SameSite and Secure attributes as written in a Set-Cookie, e.g. ["SameSite=Lax", "Secure"]. */
-export function cookieFlags(attributes = {}) {
-  return [attributes.samesite ? `SameSite=${attributes.samesite}` : null, attributes.secure ? 'Secure' : null].filter(Boolean);
 }

@@ -3,11 +3,11 @@
 
 import { $, $$, h, fill } from './dom.js';
 import {
-  OUTCOME_ROWS, carried, cookieAttributeNotes, cookieFlags, copyCookies, errorOutcome, hookSteps, parseChunks,
+  OUTCOME_ROWS, carried, cookieAttributeNotes, copyCookies, errorOutcome, hookSteps, parseChunks,
   replayVerdicts, scopeOrder, streamTiming, teardownAfterBody, teardownBeforeBody,
 } from './lesson-facts.js';
 import { MECHANISMS } from './mechanisms.js';
-import { parseSetCookie } from './cookies.js';
+import { cookieFlags, parseSetCookie, receivedValue } from './cookies.js';
 import { formatDuration, responseMessage, statusClass } from './format.js';
 
 const yesNo = (value) => h('span', { class: `badge ${value ? 'on' : 'off'}` }, value ? 'yes' : 'no');
@@ -39,7 +39,7 @@ function tutorialLesson({ api, traced, getState }) {
     const form = method === 'POST'
       ? { username: $('#tutorial-username').value, password: $('#tutorial-password').value }
       : undefined;
-    const { res, trace } = await traced(method, path, () => api.tutorial(method, path, form));
+    const { res, trace } = await traced(api.tutorial(method, path, form));
     const session = getState().server?.mechanisms?.session?.user;
     const lines = outputCount(trace);
     fill(result,
@@ -75,7 +75,7 @@ function outcomeTable(columns) {
 
 function propagateLesson({ api, act, traced, getState, refresh }) {
   const result = $('#propagate-result');
-  const setPropagate = (on) => act('PUT', '/api/lab/settings', () => api.putSettings({ propagate_exceptions: on }));
+  const setPropagate = (on) => act(api.putSettings({ propagate_exceptions: on }));
 
   $('#propagate-compare').addEventListener('click', async () => {
     const before = Boolean(getState().server?.settings?.propagate_exceptions);
@@ -84,7 +84,7 @@ function propagateLesson({ api, act, traced, getState, refresh }) {
     for (const on of [false, true]) {
       await setPropagate(on);
       for (const kind of ['500', 'exception']) {
-        const { trace } = await traced('GET', `/api/error/${kind}`, () => api.error(kind));
+        const { trace } = await traced(api.error(kind));
         columns.push({
           key: `${kind}-${on ? 'on' : 'off'}`,
           label: [kind === '500' ? 'abort' : 'raise', h('br'), on ? 'on' : 'off'],
@@ -100,7 +100,7 @@ function propagateLesson({ api, act, traced, getState, refresh }) {
 
   $('#propagate-crash').addEventListener('click', async () => {
     const on = Boolean(getState().server?.settings?.propagate_exceptions);
-    const { res, trace } = await traced('POST', '/api/error/login-crash', () => api.error('login-crash', {}));
+    const { res, trace } = await traced(api.error('login-crash', {}));
     await refresh();
     const saved = trace ? trace.steps.some((s) => s.name === 'save_session') : null;
     const user = getState().server?.mechanisms?.session?.user ?? null;
@@ -160,7 +160,7 @@ function blueprintLesson({ api, traced }) {
     button.addEventListener('click', async () => {
       const route = button.dataset.demo;
       const query = route === 'stream' ? '?chunks=3&delay_ms=200' : '';
-      const { res, trace } = await traced('GET', `/demo/${word()}/${route}`, () => api.demo(word(), route, query));
+      const { res, trace } = await traced(api.demo(word(), route, query));
       fill(result, answerLine(res, route === 'stream' ? 'a streamed body, a JSON line per chunk' : null), trace ? await show[route](res, trace) : h('p', { class: 'alert' }, 'The trace did not arrive.'));
     });
   }
@@ -186,7 +186,7 @@ function secretLesson({ api, act, refresh, getState }) {
       h('dt', {}, 'Which signs'), h('dd', {}, secret.note ?? '')));
   }
   async function load() {
-    const res = await api.secret();
+    const res = await api.secret().send();
     if (res.ok) showSecret(res.data);
   }
   async function whoNow(prefix) {
@@ -199,9 +199,11 @@ function secretLesson({ api, act, refresh, getState }) {
   }
 
   $('#lesson-secret').addEventListener('toggle', (e) => e.target.open && load());
+  // Loaded lazily: the toggle that opened this lesson may have fired before the listener.
+  if ($('#lesson-secret').open) load();
   for (const button of $$('[data-key]')) {
     button.addEventListener('click', async () => {
-      const res = await act('PUT', '/api/lab/secret', () => api.useKey(button.dataset.key));
+      const res = await act(api.useKey(button.dataset.key));
       if (res?.ok) showSecret(res.data);
       fill(result, await whoNow('Key changed. '));
     });
@@ -209,7 +211,7 @@ function secretLesson({ api, act, refresh, getState }) {
   $('#secret-crack').addEventListener('click', async () => {
     const crackResult = $('#crack-result');
     fill(crackResult, h('p', { class: 'hint' }, 'Cracking…'));
-    const res = await act('POST', '/api/lab/secret/crack', () => api.crack());
+    const res = await act(api.crack());
     const c = res?.data;
     if (!res?.ok || !c) {
       fill(crackResult, answerLine(res));
@@ -228,13 +230,13 @@ function secretLesson({ api, act, refresh, getState }) {
       return;
     }
     const username = $('#forge-username').value;
-    const res = await act('POST', '/api/lab/secret/forge', () => api.forge(cracked, username));
+    const res = await act(api.forge(cracked, username));
     fill(result, res?.ok ? await whoNow(`Forged with "${cracked}". `) : answerLine(res));
   });
   for (const button of $$('[data-rotate]')) {
     button.addEventListener('click', async () => {
       const keep = button.dataset.rotate === 'keep';
-      const res = await act('POST', '/api/lab/secret/rotate', () => api.rotateKey(keep));
+      const res = await act(api.rotateKey(keep));
       if (res?.ok) showSecret(res.data);
       fill(result, await whoNow(keep ? 'Rotated, old key kept in SECRET_KEY_FALLBACKS. ' : 'Rotated, no fallback. '));
     });
@@ -269,7 +271,7 @@ function replayLesson({ api, act, refresh, getState }) {
   });
   $('#replay-logout').addEventListener('click', async () => {
     for (const mechanism of Object.keys(MECHANISMS)) {
-      await act('POST', `/api/${mechanism}/logout`, () => api.logout(mechanism));
+      await act(api.logout(mechanism));
     }
   });
   $('#replay-send').addEventListener('click', async () => {
@@ -282,7 +284,7 @@ function replayLesson({ api, act, refresh, getState }) {
     // first request that carries it, so a later read would not see the copy at all.
     const order = Object.entries(copy).sort(([a], [b]) => (a === 'session') - (b === 'session'));
     for (const [name, value] of order) {
-      await act('PUT', `/api/cookies/${name}`, () => api.putCookie(name, value));
+      await act(api.putCookie(name, value));
     }
     verdicts = replayVerdicts(copy, getState().server);
     render();
@@ -294,7 +296,7 @@ function fillLesson({ api, traced, refresh, getState }) {
   $('#fill-form').addEventListener('submit', async (e) => {
     e.preventDefault();
     const bytes = Number($('#fill-bytes').value);
-    const { res, trace } = await traced('POST', '/api/session/fill', () => api.fillSession(bytes));
+    const { res, trace } = await traced(api.fillSession(bytes));
     if (!res?.ok || !trace) {
       fill(result, answerLine(res));
       return;
@@ -312,7 +314,7 @@ function fillLesson({ api, traced, refresh, getState }) {
         h('li', {}, warnings.length ? ['Werkzeug warned: ', h('code', {}, warnings[0])] : 'No size warning captured on this request\'s steps.'),
         h('li', { 'data-testid': 'fill-carried' }, kept
           ? 'The next request carried it: the browser kept the cookie.'
-          : `The next request did not carry it: the browser refused the cookie, and the next request carried ${getState().server?.cookies?.session === undefined ? 'no session cookie' : 'the previous one'}.`),
+          : `The next request did not carry it: the browser refused the cookie, and the next request carried ${receivedValue(getState().server, 'session') === undefined ? 'no session cookie' : 'the previous one'}.`),
       ] : h('li', {}, 'No session Set-Cookie in the answer.')));
   });
 }
@@ -328,19 +330,10 @@ function renderSameSite(state) {
     : h('p', { class: 'empty' }, 'Log in to see the cookie the server set.'));
 }
 
-/** Links to a lesson (#lesson-...) open it. */
-function openLinkedLessons() {
-  document.addEventListener('click', (e) => {
-    const link = e.target.closest?.('a[href^="#lesson-"]');
-    const lesson = link && document.getElementById(link.getAttribute('href').slice(1));
-    if (lesson) lesson.open = true;
-  });
-}
-
 /** The emulated before_first_request, made to act again on the lab's next request. */
 function firstRequestLesson({ api, act }) {
   $('#rearm-first').addEventListener('click', async () => {
-    const res = await act('POST', '/api/lab/first-request', () => api.rearmFirstRequest());
+    const res = await act(api.rearmFirstRequest());
     fill($('#rearm-result'), res?.ok
       ? 'Armed: the lab\'s next request ran before_first_request, before request_started: it is the page\'s own GET /api/state that follows in the timeline.'
       : answerLine(res));
@@ -348,7 +341,6 @@ function firstRequestLesson({ api, act }) {
 }
 
 export function createLessons(ctx) {
-  openLinkedLessons();
   firstRequestLesson(ctx);
   tutorialLesson(ctx);
   propagateLesson(ctx);

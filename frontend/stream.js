@@ -15,7 +15,7 @@ export function createStream({ api, lastId, onEvents, onStatus, onDropped }) {
 
   async function catchUp() {
     for (let page = 0; page < 20; page += 1) {
-      const res = await api.hooks(lastId(), PAGE);
+      const res = await api.hooks(lastId(), PAGE).send();
       if (!res.ok || !res.data) throw new Error(`GET /api/hooks: HTTP ${res.status}`);
       const { events, dropped } = res.data;
       if (dropped) onDropped();

@@ -4,7 +4,7 @@
 import { h, fill } from './dom.js';
 import { clientHue, clientName, formatDuration, requestLine, statusClass } from './format.js';
 import { atBottom, scrollToRow, traceTotal, visibleRange, waterfall } from './layout.js';
-import { matchesFilter, traceHasError } from './trace-log.js';
+import { errorKind, matchesFilter, traceHasError } from './trace-log.js';
 
 const ROW_HEIGHT = 30;
 
@@ -65,7 +65,8 @@ export function createTimeline({ list, spacer, empty, count, me, onSelect }) {
     if (log.version === seenVersion && key === seenFilter) return false;
     seenVersion = log.version;
     seenFilter = key;
-    rows = log.order.filter((t) => matchesFilter(t, { ...filter, me }));
+    const kept = log.order.filter((t) => matchesFilter(t, { ...filter, me }));
+    rows = filter.order ? filter.order(kept) : kept;
     return true;
   }
 
@@ -111,6 +112,14 @@ export function createTimeline({ list, spacer, empty, count, me, onSelect }) {
     else list.removeAttribute('aria-activedescendant');
   }
 
+  function errorMark(trace) {
+    const kind = errorKind(trace);
+    if (!kind) return null;
+    return h('span', { class: `err-kind ${kind}`, title: kind === 'raised'
+      ? 'An exception was raised: got_request_exception was sent, teardown received it'
+      : 'An HTTP error answered (abort): no exception signal, teardown received None' }, kind === 'raised' ? 'raised' : 'abort');
+  }
+
   function renderRow(el, trace, selected, now) {
     const r = trace.request;
     const status = trace.end?.status;
@@ -122,7 +131,7 @@ export function createTimeline({ list, spacer, empty, count, me, onSelect }) {
     fill(el,
       h('span', { class: 'cell client', style: { '--hue': clientHue(trace.client) }, title: trace.client ?? 'no X-Client-Id' },
         h('span', { class: 'swatch', 'aria-hidden': 'true' }), isMe ? 'you' : clientName(trace.client)),
-      h('span', { class: 'cell req' }, h('span', { class: 'method' }, r?.method ?? '…'), ' ', h('span', { class: 'path' }, requestLine(r))),
+      h('span', { class: 'cell req' }, errorMark(trace), h('span', { class: 'method' }, r?.method ?? '…'), ' ', h('span', { class: 'path' }, requestLine(r))),
       h('span', { class: `cell status ${statusClass(status)}` }, status ?? (trace.end ? '–' : 'pending')),
       h('span', { class: 'cell dur' }, formatDuration(total)),
       h('span', { class: `cell bars${trace.end ? '' : ' running'}`, 'aria-hidden': 'true' },

@@ -1,22 +1,17 @@
 // The timeline's model: stream events grouped into traces (one per request). Pure.
 
-/** Compare two event ids: memory bus ids ("42") or Redis stream ids ("1700000000000-3"). */
+import { PAGE_READS } from './api.js';
+
+/** Compare two event ids: both buses number a lab's events ("42"; tests/test_events.py). */
 export function compareIds(a, b) {
   if (a === b) return 0;
   if (a === null || a === undefined) return -1;
   if (b === null || b === undefined) return 1;
-  const [am, as = '0'] = String(a).split('-');
-  const [bm, bs = '0'] = String(b).split('-');
-  const major = Number(am) - Number(bm);
-  if (major !== 0) return Math.sign(major);
-  return Math.sign(Number(as) - Number(bs));
+  return Math.sign(Number(a) - Number(b));
 }
 
-// The page's own reads after each action: shown, but can be hidden by the filter.
-const READS = new Set(['/api/state', '/api/comments', '/api/labs/current', '/api/lab/settings']);
-
 export function isPageRead(trace) {
-  return trace.request?.method === 'GET' && READS.has(trace.request.path);
+  return trace.request?.method === 'GET' && PAGE_READS.has(trace.request.path);
 }
 
 function newTrace(id, event) {
@@ -100,15 +95,13 @@ function insertStep(steps, step) {
 }
 
 /** Whether a trace passes the timeline filter. */
-export function matchesFilter(trace, { text = '', status = 'all', client = 'all', me = null,
-  hideReads = false } = {}) {
+/** The form's filters; `matches` is the text query (filter.js, loaded once text is typed). */
+export function matchesFilter(trace, { status = 'all', client = 'all', me = null, hideReads = false, matches = null } = {}) {
   if (hideReads && isPageRead(trace)) return false;
   if (client === 'me' && trace.client !== me) return false;
   if (client === 'others' && trace.client === me) return false;
   if (!matchesStatus(trace, status)) return false;
-  const needle = text.trim().toLowerCase();
-  if (!needle) return true;
-  return searchText(trace).includes(needle);
+  return !matches || matches(trace);
 }
 
 function matchesStatus(trace, status) {
@@ -125,15 +118,17 @@ function matchesStatus(trace, status) {
   }
 }
 
+/**
+ * How a 5xx came about, told apart on the row: 'raised' when the view raised (Flask sent
+ * got_request_exception, teardown got the exception), 'abort' when it answered an
+ * HTTPException such as abort(500) (no signal, teardown got None); else null.
+ */
+export function errorKind(trace) {
+  if (trace.end?.error || trace.steps.some((s) => s.name === 'got_request_exception')) return 'raised';
+  return trace.end?.status >= 500 ? 'abort' : null;
+}
+
 export function traceHasError(trace) {
   if (trace.end && (trace.end.status >= 400 || trace.end.error)) return true;
   return trace.steps.some((s) => s.name === 'got_request_exception' || Boolean(s.error));
-}
-
-function searchText(trace) {
-  const r = trace.request;
-  return [
-    r?.method, r?.path, r?.query, trace.client, trace.end?.status, trace.end?.endpoint,
-    ...trace.steps.map((s) => `${s.name} ${s.function}`),
-  ].filter(Boolean).join(' ').toLowerCase();
 }

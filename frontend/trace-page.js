@@ -6,6 +6,7 @@ import { createStream } from './stream.js';
 import { TraceLog } from './trace-log.js';
 import { createTimeline } from './timeline.js';
 import { renderDetails } from './details.js';
+import { matchesQuery, parseFilter } from './filter.js';
 import { $, h } from './dom.js';
 
 // The page is served at <prefix>/, its API at <prefix>/api/...; a token, when the app
@@ -23,8 +24,9 @@ async function call(method, path, params = {}) {
   return { ok: res.ok, status: res.status, data };
 }
 
+// The shape of api.js's calls (stream.js sends them), on this page's own routes.
 const api = {
-  hooks: (after, limit = 5000) => call('GET', 'log', { after, limit: String(limit) }),
+  hooks: (after, limit = 5000) => ({ method: 'GET', path: 'log', send: () => call('GET', 'log', { after, limit: String(limit) }) }),
   clear: () => call('DELETE', 'log'),
   streamUrl: (after) => {
     const url = new URL('stream', base);
@@ -109,7 +111,12 @@ function start() {
     },
   }).start();
 
-  $('#filter-text').addEventListener('input', (e) => { filter.text = e.target.value; draw(); });
+  $('#filter-text').addEventListener('input', (e) => {
+    const query = parseFilter(e.target.value);
+    filter.text = e.target.value; // the timeline re-filters when its filter's fields change
+    filter.matches = query.terms.length ? (trace) => matchesQuery(trace, query) : null;
+    draw();
+  });
   $('#filter-status').addEventListener('change', (e) => { filter.status = e.target.value; draw(); });
   $('#clear-log').addEventListener('click', async () => {
     const res = await api.clear();

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import shutil
-import socket
 import subprocess
 import threading
-import time
 
 import pytest
 import requests
@@ -14,11 +12,7 @@ from werkzeug.serving import make_server
 
 from statelab import create_app
 
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from .helpers import LabClient, free_port, new_lab, wait_for_port
 
 
 @pytest.fixture
@@ -34,55 +28,6 @@ def make_app(tmp_path):
 @pytest.fixture
 def app(make_app):
     return make_app()
-
-
-class LabClient:
-    """Flask's test client, naming one lab and one client (X-Client-Id) on every
-    request: reading the log, it sees its own requests unmasked (masking.py)."""
-
-    def __init__(self, client, lab: str, client_id: str = "test-client") -> None:
-        self.client = client
-        self.lab = lab
-        self.client_id = client_id
-
-    def __getattr__(self, method):
-        def call(path, headers=None, **kwargs):
-            headers = {"X-Lab-Id": self.lab, "X-Client-Id": self.client_id, **(headers or {})}
-            return getattr(self.client, method)(path, headers=headers, **kwargs)
-        return call
-
-    def events(self, after=None):
-        query = f"?after={after}" if after else ""
-        return self.get(f"/api/hooks{query}").get_json()["events"]
-
-    def traces(self):
-        """The lab's log grouped by request: [{request, steps, end}], oldest first."""
-        traces: dict[str, dict] = {}
-        for event in self.events():
-            if event["type"] == "clear":
-                continue
-            trace = traces.setdefault(event["trace"], {"steps": []})
-            if event["type"] == "step":
-                trace["steps"].append(event)
-            else:
-                trace[event["type"]] = event
-        return list(traces.values())
-
-    def last_trace(self, path=None):
-        traces = [t for t in self.traces() if path is None or t["request"]["path"] == path]
-        return traces[-1]
-
-    def login(self, mechanism="cookie", username="Tom", password="123", **extra):
-        return self.post(f"/api/{mechanism}/login",
-                         json={"username": username, "password": password, **extra})
-
-
-def step_names(trace) -> list[str]:
-    return [s["name"] for s in trace["steps"]]
-
-
-def new_lab(client) -> str:
-    return client.post("/api/labs").get_json()["id"]
 
 
 @pytest.fixture
@@ -123,16 +68,11 @@ def redis_url(tmp_path_factory):
     proc = subprocess.Popen(
         [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
          "--dir", str(folder)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.time() + 10
-    while time.time() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            break
-        except OSError:
-            time.sleep(0.05)
-    else:
+    try:
+        wait_for_port(port, proc, timeout=10)
+    except RuntimeError as error:
         proc.kill()
-        pytest.fail("redis-server did not start")
+        pytest.fail(f"redis-server did not start: {error}")
     yield f"redis://127.0.0.1:{port}/0"
     proc.terminate()
     proc.wait(timeout=10)

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import pytest
-import requests
 
-from .conftest import new_lab
+from .helpers import new_lab
 
 EVIL = "http://localhost:9999"
 ACTIONS = [("/api/cookie/comment", {"text": "as the victim"}),

@@ -8,7 +8,7 @@ import time
 
 from flask import request_tearing_down
 
-from .conftest import step_names
+from .helpers import step_names
 
 
 def hook_steps(trace, name):

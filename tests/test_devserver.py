@@ -11,7 +11,7 @@ import time
 import pytest
 import requests
 
-from .conftest import free_port
+from .helpers import free_port
 
 
 @pytest.fixture

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from .conftest import LabClient, new_lab, step_names
+from .helpers import LabClient, new_lab, step_names
 
 
 @pytest.mark.parametrize("kind, status, error", [

@@ -79,23 +79,13 @@ def test_resume_with_last_event_id_misses_nothing(live_lab):
     assert [m["id"] for m in messages] == expected
 
 
-def test_heartbeats_keep_an_idle_stream_alive(make_app):
-    from werkzeug.serving import make_server
-
-    from .conftest import free_port
-
-    app = make_app(STATELAB_HEARTBEAT_SECONDS=0.2)
-    server = make_server("127.0.0.1", free_port(), app, threaded=True)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        base = f"http://127.0.0.1:{server.port}"
-        lab = requests.post(f"{base}/api/labs", timeout=5).json()["id"]
-        stream = requests.get(f"{base}/api/hooks/stream?lab={lab}", stream=True, timeout=10)
-        comments = _heartbeats(stream)
-        assert comments.count(": heartbeat") >= 2
-        stream.close()
-    finally:
-        server.shutdown()
+def test_heartbeats_keep_an_idle_stream_alive(make_app, live_server_for):
+    base = live_server_for(make_app(STATELAB_HEARTBEAT_SECONDS=0.2))
+    lab = requests.post(f"{base}/api/labs", timeout=5).json()["id"]
+    stream = requests.get(f"{base}/api/hooks/stream?lab={lab}", stream=True, timeout=10)
+    comments = _heartbeats(stream)
+    assert comments.count(": heartbeat") >= 2
+    stream.close()
 
 
 def _heartbeats(stream):
@@ -150,11 +140,18 @@ def test_one_labs_events_are_never_visible_from_another(app):
     assert events_b == []
 
 
-def test_clear_empties_the_log_and_tells_viewers(lab_client):
-    lab_client.get("/api/state")
-    assert lab_client.delete("/api/hooks").status_code == 204
-    events = lab_client.events()
-    assert [e["type"] for e in events] == ["clear"]
+def test_clear_empties_the_log_and_tells_viewers(live_lab):
+    base = live_lab.base
+    live_lab.get(f"{base}/api/state", timeout=5)
+    stream = requests.get(f"{base}/api/hooks/stream?lab={live_lab.lab}", stream=True, timeout=10)
+    lines = lines_of(stream)
+    read_sse(lines, lambda m: any(x.get("event") == "end" for x in m))  # the log so far
+    assert live_lab.delete(f"{base}/api/hooks", timeout=5).status_code == 204
+    messages, _ = read_sse(lines, lambda m: any(x.get("event") == "clear" for x in m))
+    stream.close()
+    assert messages[-1]["event"] == "clear"
+    assert [e["type"] for e in live_lab.get(f"{base}/api/hooks", timeout=5).json()["events"]] \
+        == ["clear"]
 
 
 def test_clients_are_tagged(lab_client):

@@ -16,7 +16,7 @@ import pytest
 import requests
 from werkzeug.serving import make_server
 
-from .conftest import free_port
+from .helpers import free_port
 
 ROUNDS = 12
 READERS = 4

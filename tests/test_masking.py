@@ -7,9 +7,10 @@ import threading
 
 import requests
 
+from statelab.api.logins import NAMES as MECHANISMS
 from statelab.masking import MASK, mask_cookie_header, mask_set_cookie
 
-from .conftest import LabClient
+from .helpers import LabClient
 
 NAMES = frozenset({"username", "session", "server_session"})
 ALICE, BOB = "alice1234567", "bob123456789"
@@ -23,7 +24,7 @@ def _pair(app, lab_client):
 
 def test_the_cookie_header_and_set_cookie_are_masked_for_others(app, lab_client):
     alice, bob = _pair(app, lab_client)
-    for mechanism in ("cookie", "session", "server-session"):
+    for mechanism in MECHANISMS:
         alice.login(mechanism)
     alice.get("/api/state")
     sid = alice.get("/api/state").get_json()["mechanisms"]["server-session"]["sid"]

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import pytest
-import requests
 
-MECHANISMS = ["cookie", "session", "server-session"]
+from statelab.api.logins import NAMES as MECHANISMS
+
+
+def test_the_mechanisms_are_the_pages_three():
+    # The page, the docs and the routes name them so: the one registry must too.
+    assert MECHANISMS == ("cookie", "session", "server-session")
 
 
 @pytest.mark.parametrize("mechanism", MECHANISMS)
@@ -120,3 +124,11 @@ def test_comments_are_per_lab(app):
     assert len(client.get("/api/comments", headers={"X-Lab-Id": a}).get_json()["comments"]) == 1
 
 
+
+
+def test_a_mechanisms_steps_name_its_nested_blueprint(lab_client):
+    # Its blueprint sits inside "api": Flask names it "api.cookie" (docs/API.md).
+    lab_client.login("cookie")
+    view = next(s for s in lab_client.last_trace("/api/cookie/login")["steps"]
+                if s["name"] == "view")
+    assert view["blueprint"] == "api.cookie"

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import requests
 
-from .conftest import free_port
+from .helpers import free_port
 
 ROOT = Path(__file__).resolve().parents[1]
 

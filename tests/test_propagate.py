@@ -11,7 +11,7 @@ from __future__ import annotations
 import pytest
 import requests
 
-from .conftest import LabClient, new_lab, step_names
+from .helpers import LabClient, new_lab, step_names
 
 SKIPPED_WHEN_PROPAGATED = ("errorhandler", "after_request", "save_session", "request_finished")
 

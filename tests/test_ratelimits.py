@@ -9,7 +9,7 @@ import requests
 
 from statelab.accounts import ChecksBusy, PasswordChecks
 
-from .conftest import new_lab
+from .helpers import new_lab
 
 LOGIN = {"username": "Tom", "password": "wrong"}
 
@@ -113,32 +113,22 @@ def test_password_checks_wait_for_a_slot_then_give_up():
     assert checks.check("Tom", "123") is True  # the slot was given back
 
 
-def test_saturated_password_checks_answer_a_json_503(make_app):
-    from werkzeug.serving import make_server
+def test_saturated_password_checks_answer_a_json_503(make_app, live_server_for):
+    base = live_server_for(make_app(STATELAB_PASSWORD_CHECKS=1, STATELAB_PASSWORD_WAIT=0.0))
+    labs = [requests.post(f"{base}/api/labs", timeout=5).json()["id"] for _ in range(6)]
+    answers = []
+    start = threading.Barrier(len(labs))
 
-    from .conftest import free_port
+    def login(lab):
+        start.wait()
+        answers.append(requests.post(f"{base}/api/session/login", json=LOGIN,
+                                     headers={"X-Lab-Id": lab}, timeout=10))
 
-    app = make_app(STATELAB_PASSWORD_CHECKS=1, STATELAB_PASSWORD_WAIT=0.0)
-    server = make_server("127.0.0.1", free_port(), app, threaded=True)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    base = f"http://127.0.0.1:{server.port}"
-    try:
-        labs = [requests.post(f"{base}/api/labs", timeout=5).json()["id"] for _ in range(6)]
-        answers = []
-        start = threading.Barrier(len(labs))
-
-        def login(lab):
-            start.wait()
-            answers.append(requests.post(f"{base}/api/session/login", json=LOGIN,
-                                         headers={"X-Lab-Id": lab}, timeout=10))
-
-        threads = [threading.Thread(target=login, args=(lab,)) for lab in labs]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-    finally:
-        server.shutdown()
+    threads = [threading.Thread(target=login, args=(lab,)) for lab in labs]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
     statuses = sorted(a.status_code for a in answers)
     assert set(statuses) <= {401, 503} and 503 in statuses and 401 in statuses
     busy = next(a for a in answers if a.status_code == 503)

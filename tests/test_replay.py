@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import pytest
 
+from statelab.api.logins import NAMES
+
 WARNING = "cookie is too large"
 
 
@@ -13,11 +15,11 @@ def state(client) -> dict:
 
 
 def test_a_copy_replayed_after_logout_per_mechanism(lab_client):
-    for mechanism in ("cookie", "session", "server-session"):
+    for mechanism in NAMES:
         lab_client.login(mechanism, "Tom")
-    copy = state(lab_client)["cookies"]
+    copy = {c["name"]: c["value"] for c in state(lab_client)["cookies"]}
     assert set(copy) == {"username", "session", "server_session"}
-    for mechanism in ("cookie", "session", "server-session"):
+    for mechanism in NAMES:
         lab_client.post(f"/api/{mechanism}/logout")
     assert all(m["user"] is None for m in state(lab_client)["mechanisms"].values())
     for name, value in copy.items():

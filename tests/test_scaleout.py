@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from statelab.context import current
+
 
 @pytest.fixture
 def two_workers(make_app, redis_url, redis_client):
@@ -36,3 +38,12 @@ def test_settings_apply_in_every_worker(two_workers):
             headers={"X-Lab-Id": lab})
     response = two.get("/api/error/500", headers={"X-Lab-Id": lab})
     assert b"<title>500 Internal Server Error</title>" in response.data
+
+
+def test_one_redis_client_serves_labs_logs_and_sessions(two_workers):
+    app = two_workers[0]
+    statelab = current(app)
+    client = statelab.store.client
+    assert client is statelab.bus.client is app.session_interface.server.client
+    (limiter,) = app.extensions["limiter"]
+    assert limiter.storage.storage.connection_pool is client.connection_pool

@@ -11,7 +11,7 @@ from flask.sessions import SecureCookieSessionInterface
 
 from statelab import secret_keys
 
-from .conftest import LabClient, new_lab
+from .helpers import LabClient, new_lab
 
 TUTORIAL = "1234567890abcdefg"
 

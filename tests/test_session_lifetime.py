@@ -8,6 +8,8 @@ import time
 import pytest
 import requests
 
+from statelab.context import current
+
 SESSIONS = ["session", "server-session"]
 COOKIE = {"cookie": "username", "session": "session", "server-session": "server_session"}
 
@@ -145,3 +147,13 @@ def test_bad_cookie_choices_are_400(lab_client, body):
     response = lab_client.login("session", **body)
     assert response.status_code == 400
     assert response.get_json()["error"] == "bad_field"
+
+
+@pytest.mark.parametrize("mechanism", SESSIONS)
+def test_the_lifetime_starts_after_the_password_check(app, lab_client, monkeypatch, mechanism):
+    # A slow password check (scrypt on a busy machine) must not eat the login's lifetime.
+    passwords = current(app).passwords
+    check = passwords.check
+    monkeypatch.setattr(passwords, "check", lambda *args: time.sleep(1.2) or check(*args))
+    assert lab_client.login(mechanism, max_age=1).status_code == 200
+    assert lab_client.get("/api/state").get_json()["mechanisms"][mechanism]["user"] == "Tom"

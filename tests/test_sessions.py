@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import base64
+import inspect
 import json
+from importlib.metadata import version
 
 import pytest
+from flask_session.cachelib import CacheLibSessionInterface
+from flask_session.redis import RedisSessionInterface
 
+from statelab.api.logins import NAMES
 from statelab.sessions import decode_signed_cookie
 
 
@@ -118,7 +123,7 @@ def test_tamper_tool_sets_raw_values_with_the_real_httponly_flag(lab_client):
 
 
 def test_clear_cookies_all_or_one(lab_client):
-    for mechanism in ("cookie", "session", "server-session"):
+    for mechanism in NAMES:
         lab_client.login(mechanism)
     assert lab_client.post("/api/cookies/clear", json={"names": ["username"]}).get_json() == {
         "cleared": ["username"]}
@@ -128,3 +133,28 @@ def test_clear_cookies_all_or_one(lab_client):
         "username", "session", "server_session"}
     assert lab_client.client.get_cookie("session") is None
     assert lab_client.client.get_cookie("server_session") is None
+
+
+# sessions.py overrides or calls these private methods of Flask-Session (pinned to 0.8.x
+# in pyproject.toml, verified on 0.8.0): a release that renames or reshapes one must fail
+# here, not in a login.
+FLASK_SESSION_PRIVATE = {
+    "_generate_sid": ["self", "session_id_length"],
+    "_get_store_id": ["self", "sid"],
+    "_retrieve_session_data": ["self", "store_id"],
+    "_delete_session": ["self", "store_id"],
+    "_upsert_session": ["self", "session_lifetime", "session", "store_id"],
+}
+
+
+@pytest.mark.parametrize("backend", [RedisSessionInterface, CacheLibSessionInterface])
+def test_flask_session_private_methods_are_as_we_call_them(backend):
+    for name, parameters in FLASK_SESSION_PRIVATE.items():
+        assert list(inspect.signature(getattr(backend, name)).parameters) == parameters, name
+    assert version("flask-session").startswith("0.8.")
+
+
+def test_the_server_side_interface_is_a_subclass_not_a_patched_object(app):
+    server = app.session_interface.server
+    assert isinstance(server, CacheLibSessionInterface)
+    assert not {"get_expiration_time", "should_set_storage", "_upsert_session"} & set(vars(server))

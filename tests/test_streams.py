@@ -10,6 +10,7 @@ import time
 import pytest
 import requests
 
+from statelab.context import current
 from statelab.streams import StreamSlots, fit_pool
 
 from .servers import Gunicorn, RedisServer, new_lab
@@ -41,7 +42,7 @@ def test_the_cap_fits_the_pool_unless_configured():
 
 def test_the_cap_is_an_environment_setting(make_app, monkeypatch):
     monkeypatch.setenv("STATELAB_MAX_STREAMS", "3")
-    assert make_app().extensions["statelab"].streams.capacity == 3
+    assert current(make_app()).streams.capacity == 3
 
 
 def open_stream(base: str, lab: str) -> requests.Response:

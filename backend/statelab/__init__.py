@@ -8,19 +8,18 @@ from pathlib import Path
 
 from cachelib import FileSystemCache
 from flask import send_from_directory
-from flask_session.cachelib import CacheLibSessionInterface
-from flask_session.redis import RedisSessionInterface
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.wrappers import Response
 
-from . import (api, classic, config, crosssite, demo_blueprint, demo_hooks, ratelimits,
-               slow_routes)
+from . import (api, classic, compression, config, context, crosssite, demo_blueprint,
+               demo_hooks, ratelimits, slow_routes)
 from .accounts import PasswordChecks
 from .api.errors import backend_unavailable
+from .api.logins import MECHANISMS
 from .events import Bus, MemoryBus, RedisBus
 from .lab_flask import LabFlask, answer_propagated
 from .labs import Labs, client_from_environ, lab_from_environ
-from .sessions import LabSessionInterface
+from .sessions import LabCacheLibSessions, LabRedisSessions, LabSessionInterface
 from .store import MemoryStore, RedisStore, Store
 from .streams import StreamSlots
 from .tracing import HookTracer
@@ -38,7 +37,7 @@ PAGE_HEADERS = {
 
 @dataclass
 class StateLab:
-    """What the blueprints share, as ``app.extensions["statelab"]``."""
+    """What the blueprints share, as ``context.current()``."""
 
     store: Store
     bus: Bus
@@ -61,24 +60,28 @@ def create_app(config_overrides: dict | None = None) -> LabFlask:
                 instance_relative_config=True, static_folder=None)
     config.load(app, overrides)
     frontend = app.config["STATELAB_FRONTEND"]
+    compressed = compression.install(app)
     app.static_folder = frontend
     app.static_url_path = "/static"
     app.add_url_rule("/static/<path:filename>", endpoint="static",
-                     view_func=app.send_static_file)
+                     view_func=compressed(app.send_static_file))
 
-    lab = _backends(app)
-    app.extensions["statelab"] = lab
-    app.session_interface = _session_interface(app)
+    # One client for everything in Redis: labs, logs, sessions and rate-limit counters.
+    client = _redis_client(app)
+    lab = _backends(app, client)
+    context.install(app, lab)
+    app.session_interface = _session_interface(app, client)
     app.first_request_lab = _traced_lab
 
     demo_hooks.register(app)
     api.register(app)
     app.register_blueprint(classic.bp)
     app.register_blueprint(demo_blueprint.bp)
-    ratelimits.install(app)
+    ratelimits.install(app, tuple(f"api.{m.bp.name}.login" for m in MECHANISMS), client)
     slow_routes.install(app)
 
     @app.get("/")
+    @compressed
     def index():
         response = send_from_directory(frontend, "index.html")
         response.headers.update(PAGE_HEADERS)
@@ -104,12 +107,17 @@ def _instance_path() -> str | None:
     return os.environ.get("STATELAB_INSTANCE_PATH") or None
 
 
-def _backends(app: LabFlask) -> StateLab:
-    cfg = app.config
-    if cfg["STATELAB_REDIS_URL"]:
-        import redis
+def _redis_client(app: LabFlask):
+    if not app.config["STATELAB_REDIS_URL"]:
+        return None
+    import redis
 
-        client = redis.Redis.from_url(cfg["STATELAB_REDIS_URL"])
+    return redis.Redis.from_url(app.config["STATELAB_REDIS_URL"])
+
+
+def _backends(app: LabFlask, client) -> StateLab:
+    cfg = app.config
+    if client is not None:
         store = RedisStore(client, max_labs=cfg["STATELAB_MAX_LABS"],
                            keep_seconds=cfg["STATELAB_LAB_KEEP_SECONDS"])
         bus = RedisBus(client, cfg["STATELAB_LAB_EVENTS"], cfg["STATELAB_MAX_VIEWERS"])
@@ -122,18 +130,15 @@ def _backends(app: LabFlask) -> StateLab:
                     passwords)
 
 
-def _session_interface(app: LabFlask) -> LabSessionInterface:
+def _session_interface(app: LabFlask, client) -> LabSessionInterface:
     # permanent=False: the server_session cookie is a browser-session cookie (unless a
     # login asks for a lifetime), and Flask-Session only sends it when it changes.
     common = {"key_prefix": "statelab:session:", "permanent": False}
-    if app.config["STATELAB_REDIS_URL"]:
-        import redis
-
-        client = redis.Redis.from_url(app.config["STATELAB_REDIS_URL"])
-        return LabSessionInterface(app, RedisSessionInterface(app, client, **common), "redis")
+    if client is not None:
+        return LabSessionInterface(app, LabRedisSessions(app, client, **common), "redis")
     folder = Path(app.instance_path) / "sessions"
     cache = FileSystemCache(str(folder), threshold=5000)
-    return LabSessionInterface(app, CacheLibSessionInterface(app, cache, **common), "cachelib")
+    return LabSessionInterface(app, LabCacheLibSessions(app, cache, **common), "cachelib")
 
 
 def _cors(app: LabFlask) -> None:
@@ -151,7 +156,7 @@ def _cors(app: LabFlask) -> None:
 def _traced_lab(environ: dict) -> str | None:
     if environ.get("PATH_INFO", "").startswith(UNTRACED):
         return None
-    return environ.get("statelab.lab")
+    return context.lab_of(environ)
 
 
 def _lab_middleware(wsgi_app, statelab: StateLab):
@@ -167,8 +172,8 @@ def _lab_middleware(wsgi_app, statelab: StateLab):
             return Response(json.dumps(error.body()), error.status, error.headers,
                             mimetype="application/json")(environ, start_response)
         if known:
-            environ["statelab.lab"] = lab
-        environ["statelab.client"] = client_from_environ(environ)
+            environ[context.LAB_KEY] = lab
+        environ[context.CLIENT_KEY] = client_from_environ(environ)
         return wsgi_app(environ, start_response)
 
     return resolve

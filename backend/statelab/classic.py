@@ -10,9 +10,10 @@ no user input is ever put into markup (the tutorial's pages never needed to).
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, jsonify, make_response, request, session
+from flask import Blueprint, abort, jsonify, make_response, request, session
 
-from .api.cookie import COOKIE
+from .context import current
+from .sessions import USERNAME_COOKIE as COOKIE
 
 bp = Blueprint("classic", __name__)
 FAILED = "<h1>Login failed!</h1>"  # status 200, as the tutorial answers
@@ -22,7 +23,7 @@ FAILED = "<h1>Login failed!</h1>"  # status 200, as the tutorial answers
 def do_login():
     username = request.form.get("username", "")
     password = request.form.get("password", "")
-    if not current_app.extensions["statelab"].passwords.check(username, password):
+    if not current().passwords.check(username, password):
         return FAILED
     resp = make_response("<h1>Login succeeded!</h1>")
     resp.set_cookie(COOKIE, username)
@@ -33,7 +34,7 @@ def do_login():
 def do_session_login():
     username = request.form.get("username", "")
     password = request.form.get("password", "")
-    if not current_app.extensions["statelab"].passwords.check(username, password):
+    if not current().passwords.check(username, password):
         return FAILED
     session["username"] = username
     return make_response("<h1>Login succeeded!</h1>")

@@ -9,8 +9,9 @@ belongs in ``create_app`` (or ``with app.app_context():``). ``func1`` is registe
 
 from __future__ import annotations
 
-from flask import current_app, jsonify, request
+from flask import jsonify, request
 
+from .context import current, lab_of
 from .lab_flask import LabFlask
 from .tracing import annotate
 
@@ -48,12 +49,12 @@ NEVER_SHORT = ("/api/lab", "/api/state", "/api/hooks", "/api/cookies")
 
 def short_circuit():
     """When the lab asks, answer here: the view does not run, after_request still does."""
-    lab = request.environ.get("statelab.lab")
+    lab = lab_of(request.environ)
     if lab is None or request.path.startswith(NEVER_SHORT):
         return None
     if request.path == "/api/comments" and request.method == "GET":
         return None
-    if not current_app.extensions["statelab"].store.settings(lab)["short_circuit"]:
+    if not current().store.settings(lab)["short_circuit"]:
         return None
     return jsonify(msg="Answered by before_request; the view did not run",
                    short_circuited=True)

@@ -20,9 +20,11 @@ from __future__ import annotations
 import logging
 from typing import Any, Callable
 
-from flask import Flask, current_app, has_request_context, request
+from flask import Flask, has_request_context, request
 from flask.config import Config
 from werkzeug.exceptions import HTTPException, InternalServerError
+
+from .context import current, lab_of
 
 logger = logging.getLogger(__name__)
 
@@ -34,10 +36,10 @@ def lab_setting(name: str) -> bool | None:
     """This request's lab's setting, or None outside a lab's request."""
     if not has_request_context():
         return None
-    lab = request.environ.get("statelab.lab")
+    lab = lab_of(request.environ)
     if lab is None:
         return None
-    statelab = current_app.extensions["statelab"]
+    statelab = current()
     try:
         return statelab.store.settings(lab)[name]
     except statelab.unavailable:
@@ -62,7 +64,7 @@ class LabFlask(Flask):
         # requests, or the page's event stream (untraced, and usually a lab's first
         # request) would use the emulated hook up where nobody can see it.
         self.first_request_lab: Callable[[dict], str | None] = (
-            lambda environ: environ.get("statelab.lab"))
+            lab_of)
 
     def before_first_request(self, func: Callable[[], Any]) -> Callable[[], Any]:
         """Register ``func`` as Flask 2.2's ``@app.before_first_request`` did."""
@@ -73,7 +75,7 @@ class LabFlask(Flask):
         # Flask 2.2's full_dispatch_request began by running the before_first_request
         # functions, once, before request_started was sent.
         lab = self.first_request_lab(request.environ)
-        if lab and self.extensions["statelab"].store.first_request(lab):
+        if lab and current(self).store.first_request(lab):
             for func in self.before_first_request_funcs:
                 self.ensure_sync(func)()
         return super().full_dispatch_request()

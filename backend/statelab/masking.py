@@ -16,6 +16,14 @@ its first four characters and ``…``, enough to tell clients apart (the page sh
 ``client abcd``). The page's id is 12 random characters (~62 bits): the 8 withheld
 cannot be guessed.
 
+The headers and bodies (tracing/wire.py) are masked the same way: the ``Cookie``,
+``Set-Cookie``, ``Authorization`` and client id headers; in a JSON or form request
+body, the fields named ``password`` (a login) and ``value`` (the cookie editor's new
+value); and in both bodies, every value of the three cookies that the request carried
+or its response set, and the request's client id, wherever they appear (``/api/state``
+answers with both). A response body whose request event the viewer did not receive cannot be
+checked for those values: it is masked whole.
+
 A trace is the viewer's own when its ``request`` event (the one that carries the
 client) says so; an event whose request event the viewer did not receive in the same
 read is masked.
@@ -23,11 +31,23 @@ read is masked.
 
 from __future__ import annotations
 
+import json
+import re
 from collections import OrderedDict
+
+from werkzeug.http import parse_cookie
 
 MASK = "\u2039masked\u203a"  # ‹masked›
 SHOWN_ID = 4
 _REMEMBERED_TRACES = 4096  # request events seen; older traces are long finished
+SECRET_FIELDS = ("password", "value")
+# A cookie value this short is guessed as fast as read; masking it wherever it appears
+# would garble the body (a username cookie "a").
+_MIN_SECRET = 3
+_JSON_FIELD = re.compile(r'("(?:%s)"\s*:\s*)("(?:[^"\\]|\\.)*"?|[^\s,}\]]+)'
+                         % "|".join(SECRET_FIELDS))
+_FORM_FIELD = re.compile(r"((?:^|&)(?:%s)=)[^&]*" % "|".join(SECRET_FIELDS))
+_CREDENTIAL_HEADERS = frozenset(("authorization", "proxy-authorization"))
 
 
 def others_view_of(client: str | None) -> str | None:
@@ -54,15 +74,85 @@ def mask_set_cookie(line: str, names: frozenset[str]) -> str:
     return f"{name}={MASK}{sep}{attributes}"
 
 
-def mask_event(event: dict, names: frozenset[str]) -> dict:
-    """A copy of ``event`` as a viewer who does not own its request may see it."""
+def mask_headers(headers: list | None, names: frozenset[str]) -> list | None:
+    """``[[name, value], ...]`` with cookie values, credentials and the client id masked."""
+    if not headers:
+        return headers
+    masked = []
+    for name, value in headers:
+        lower = name.lower()
+        if lower == "cookie":
+            value = mask_cookie_header(value, names)
+        elif lower == "set-cookie":
+            value = mask_set_cookie(value, names)
+        elif lower == "x-client-id":
+            value = others_view_of(value)
+        elif lower in _CREDENTIAL_HEADERS:
+            value = MASK
+        masked.append([name, value])
+    return masked
+
+
+def cookie_secrets(pairs: list[str], names: frozenset[str]) -> set[str]:
+    """The values of the named cookies in ``name=value`` pairs, as sent and as a server
+    (and JSON) shows them, long enough to be worth masking."""
+    found: set[str] = set()
+    for pair in pairs:
+        name, eq, raw = pair.strip().partition("=")
+        if not eq or name.strip() not in names:
+            continue
+        for value in (raw.strip(), *parse_cookie(pair).values()):
+            found.add(value)
+            found.add(json.dumps(value)[1:-1])
+    return {value for value in found if len(value) >= _MIN_SECRET}
+
+
+def mask_body(body: dict | None, secrets: set[str] | None) -> dict | None:
+    """A body with its secret fields and the trace's cookie values masked; whole when
+    the secrets are not known (None)."""
+    if not body or not body.get("text"):
+        return body
+    if secrets is None:
+        return {**body, "text": MASK}
+    text = body["text"]
+    kind = body.get("type", "")
+    if "json" in kind:
+        text = _JSON_FIELD.sub(lambda m: f'{m.group(1)}"{MASK}"', text)
+    elif "x-www-form-urlencoded" in kind:
+        text = _FORM_FIELD.sub(lambda m: m.group(1) + MASK, text)
+    for value in sorted(secrets, key=len, reverse=True):
+        text = text.replace(value, MASK)
+    return {**body, "text": text}
+
+
+def _request_secrets(event: dict, names: frozenset[str]) -> set[str]:
+    """The cookie values the request carried, and its client id (``/api/state`` answers
+    with both)."""
+    headers = [event.get("cookie_header") or ""]
+    headers += [value for name, value in event.get("headers") or () if name.lower() == "cookie"]
+    found = cookie_secrets([pair for header in headers for pair in header.split(";")], names)
+    client = event.get("client")
+    return found | {client} if client else found
+
+
+def mask_event(event: dict, names: frozenset[str], secrets: set[str] | None = None) -> dict:
+    """A copy of ``event`` as a viewer who does not own its request may see it.
+    ``secrets``: the cookie values the request carried (None: not known)."""
     kind = event.get("type")
     if kind == "request":
+        own = _request_secrets(event, names)
         return {**event, "client": others_view_of(event.get("client")),
-                "cookie_header": mask_cookie_header(event.get("cookie_header"), names)}
+                "cookie_header": mask_cookie_header(event.get("cookie_header"), names),
+                "headers": mask_headers(event.get("headers"), names),
+                "body": mask_body(event.get("body"), own)}
     if kind == "end":
-        return {**event, "set_cookie": [mask_set_cookie(line, names)
-                                        for line in event.get("set_cookie") or []]}
+        set_cookie = event.get("set_cookie") or []
+        if secrets is not None:
+            secrets = secrets | cookie_secrets([line.partition(";")[0] for line in set_cookie],
+                                               names)
+        return {**event, "set_cookie": [mask_set_cookie(line, names) for line in set_cookie],
+                "headers": mask_headers(event.get("headers"), names),
+                "body": mask_body(event.get("body"), secrets)}
     if kind == "step":
         detail = event.get("detail") or {}
         server = detail.get("server_session")
@@ -77,16 +167,18 @@ class Viewer:
     def __init__(self, client: str | None, names: frozenset[str]) -> None:
         self.client = client
         self.names = names
-        self._owners: OrderedDict[str, str | None] = OrderedDict()
+        # Per trace seen: its client, and the cookie values its request carried.
+        self._seen: OrderedDict[str, tuple[str | None, set[str]]] = OrderedDict()
 
     def __call__(self, event: dict) -> dict:
         trace = event.get("trace")
         if trace is None:  # clear, gap: nobody's
             return event
         if event.get("type") == "request":
-            self._owners[trace] = event.get("client")
-            if len(self._owners) > _REMEMBERED_TRACES:
-                self._owners.popitem(last=False)
-        if self.client is not None and self._owners.get(trace) == self.client:
+            self._seen[trace] = (event.get("client"), _request_secrets(event, self.names))
+            if len(self._seen) > _REMEMBERED_TRACES:
+                self._seen.popitem(last=False)
+        owner, secrets = self._seen.get(trace, (None, None))
+        if self.client is not None and owner == self.client:
             return event
-        return mask_event(event, self.names)
+        return mask_event(event, self.names, secrets)

@@ -26,8 +26,7 @@ from flask_limiter.errors import RateLimitExceeded
 
 from .labs import lab_from_environ
 
-LOGIN_VIEWS = ("api.cookie.login", "api.session.login", "api.server_session.login",
-               "classic.do_login", "classic.do_session_login")
+CLASSIC_LOGIN_VIEWS = ("classic.do_login", "classic.do_session_login")
 LAB_VIEWS = ("api.labs.create_lab",)
 
 
@@ -39,15 +38,19 @@ def client_and_lab() -> str:
     return f"{client_address()}|{lab_from_environ(request.environ) or '-'}"
 
 
-def install(app: Flask) -> Limiter:
-    """Guard the login and lab-creation views of ``app`` (call once they are registered)."""
+def install(app: Flask, login_views: tuple[str, ...], client=None) -> Limiter:
+    """Guard the login views (besides the tutorial's) and the lab-creation view of
+    ``app`` (call once they are registered); counters in Redis through ``client``'s
+    connection pool when there is one."""
     config = app.config
+    shared = {"connection_pool": client.connection_pool} if client is not None else {}
     limiter = Limiter(client_address, storage_uri=config["STATELAB_REDIS_URL"] or "memory://",
-                      key_prefix="statelab:limits", strategy="moving-window")
+                      storage_options=shared, key_prefix="statelab:limits",
+                      strategy="moving-window")
     # Marked as installed before init_app, which then skips registering its hooks.
     app.extensions.setdefault("limiter", set()).add(limiter)
     limiter.init_app(app)
-    _guard(app, LOGIN_VIEWS, limiter.shared_limit(
+    _guard(app, (*login_views, *CLASSIC_LOGIN_VIEWS), limiter.shared_limit(
         lambda: config["STATELAB_LOGIN_RATE"], scope="login", key_func=client_and_lab,
         error_message="Too many logins from this client in this lab"))
     _guard(app, LAB_VIEWS, limiter.shared_limit(

@@ -26,8 +26,10 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, current_app, has_request_context, request
+from flask import Flask, has_request_context, request
 from itsdangerous import BadSignature
+
+from . import context
 
 TUTORIAL_KEY = "1234567890abcdefg"
 SOURCES = ("instance", "tutorial", "generated")
@@ -66,7 +68,7 @@ def _resolve(app: Flask, key: dict) -> str:
 
 
 def stored_keys(lab: str) -> dict | None:
-    return current_app.extensions["statelab"].store.keys(lab)
+    return context.current().store.keys(lab)
 
 
 def signing_app(app: Flask) -> Any:
@@ -76,7 +78,7 @@ def signing_app(app: Flask) -> Any:
         return app
     environ = request.environ
     if _ENVIRON_KEY not in environ:
-        lab = environ.get("statelab.lab")
+        lab = context.lab_of(environ)
         environ[_ENVIRON_KEY] = stored_keys(lab) if lab else None
     keys = environ[_ENVIRON_KEY]
     if keys is None:

@@ -20,6 +20,8 @@ from typing import Any
 from flask import Flask, g
 from flask.sessions import SecureCookieSessionInterface
 from flask_session.base import ServerSideSession, ServerSideSessionInterface
+from flask_session.cachelib import CacheLibSessionInterface
+from flask_session.redis import RedisSessionInterface
 from itsdangerous import BadData, BadPayload, BadSignature, SignatureExpired, URLSafeTimedSerializer
 from itsdangerous.encoding import base64_decode, bytes_to_int
 from itsdangerous.url_safe import URLSafeSerializerMixin
@@ -29,6 +31,8 @@ from .jsonable import bounded_items, jsonable
 from .tracing import annotate
 
 SERVER_COOKIE = "server_session"
+# The tutorial's plain cookie: not a session, the view sets it (api/cookie.py, classic.py).
+USERNAME_COOKIE = "username"
 MAX_PAYLOAD_BYTES = 16 * 1024  # a real session cookie's payload is under 4 KB
 # What a login chose for its cookie (max_age and the expiry it gives, samesite, secure),
 # kept in the session itself, visible in the payload: every later Set-Cookie honours it,
@@ -169,28 +173,48 @@ def inflate(data: bytes) -> bytes:
     return raw
 
 
+class _LoginLifetime:
+    """What the lab changes in a Flask-Session backend (mixed in before it).
+
+    Overrides Flask-Session's private ``_upsert_session``, and ``LabSessionInterface``
+    calls ``_generate_sid``, ``_get_store_id``, ``_retrieve_session_data`` and
+    ``_delete_session``: pyproject pins Flask-Session to 0.8.x, and
+    ``tests/test_sessions.py::test_flask_session_private_methods_are_as_we_call_them``
+    fails loudly when a release renames or reshapes them."""
+
+    def get_expiration_time(self, app: Flask, session: Any) -> datetime | None:
+        return _expiry(session, super().get_expiration_time(app, session))
+
+    def should_set_storage(self, app: Flask, session: ServerSideSession) -> bool:
+        # Flask-Session writes every session back at the end of every request
+        # (SESSION_REFRESH_EACH_REQUEST): a request that read the session before a logout
+        # deleted it then wrote it back, logging the copy in again. Only a request that
+        # changed the session writes it; nothing else can bring a deleted id back.
+        return session.modified
+
+    def _upsert_session(self, session_lifetime: timedelta, session: ServerSideSession,
+                        store_id: str) -> None:
+        left = seconds_left(session)
+        if left is not None:  # the store forgets it when the login said it ends
+            session_lifetime = timedelta(seconds=max(1, math.ceil(left)))
+        super()._upsert_session(session_lifetime, session, store_id)
+
+
+class LabRedisSessions(_LoginLifetime, RedisSessionInterface):
+    """Server-side sessions in Redis (scale-out), with the login's lifetime."""
+
+
+class LabCacheLibSessions(_LoginLifetime, CacheLibSessionInterface):
+    """Server-side sessions in a cachelib cache (files by default), with the login's
+    lifetime."""
+
+
 class LabSessionInterface(SecureCookieSessionInterface):
     def __init__(self, app: Flask, server: ServerSideSessionInterface,
                  server_backend: str) -> None:
         self.server = server
         self.server_backend = server_backend
         self.server_app = _RenamedCookieApp(app, SERVER_COOKIE)
-        server.get_expiration_time = lambda app_, session: _expiry(
-            session, ServerSideSessionInterface.get_expiration_time(server, app_, session))
-        # Flask-Session writes every session back at the end of every request
-        # (SESSION_REFRESH_EACH_REQUEST): a request that read the session before a logout
-        # deleted it then wrote it back, logging the copy in again. Only a request that
-        # changed the session writes it; nothing else can bring a deleted id back.
-        server.should_set_storage = lambda app_, session: session.modified
-        upsert = server._upsert_session
-
-        def upsert_for_its_lifetime(lifetime: timedelta, session: Any, store_id: str) -> None:
-            left = seconds_left(session)
-            if left is not None:  # the store forgets it when the login said it ends
-                lifetime = timedelta(seconds=max(1, math.ceil(left)))
-            upsert(lifetime, session, store_id)
-
-        server._upsert_session = upsert_for_its_lifetime
 
     def get_signing_serializer(self, app: Flask):
         # A lab may sign with its own keys (secret_keys.py); Flask still builds the

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   quoteCookieValue, unquoteCookieValue, parseCookies, cookieAssignment, parseSetCookie,
-  cookieExpiry,
+  cookieExpiry, cookieFlags,
 } from '../cookies.js';
 
 test('token values are written as they are', () => {
@@ -65,4 +65,9 @@ test('Expires is read relative to the server Date when given (clock skew, as Chr
   assert.equal(cookieExpiry(expires, date + 678, date), date + 678 + 3000);
   assert.equal(cookieExpiry(expires, date + 678), Date.UTC(2026, 10, 25, 10, 37, 53));
   assert.equal(cookieExpiry('a=; Expires=Thu, 01 Jan 1970 00:00:00 GMT', 1000, 1000), 0);
+});
+
+test('cookie flags as the Set-Cookie wrote them', () => {
+  assert.deepEqual(cookieFlags({ samesite: 'Lax', secure: true, httponly: true }), ['SameSite=Lax', 'Secure']);
+  assert.deepEqual(cookieFlags({}), []);
 });

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  carried, cookieFlags, errorOutcome, hookSteps, scopeOrder, streamTiming, teardownAfterBody, teardownBeforeBody, parseChunks, copyCookies, replayVerdicts, cookieAttributeNotes,
+  carried, errorOutcome, hookSteps, scopeOrder, streamTiming, teardownAfterBody, teardownBeforeBody, parseChunks, copyCookies, replayVerdicts, cookieAttributeNotes,
 } from '../lesson-facts.js';
 
 const s = (name, extra = {}) => ({ name, kind: 'hook', function: `f.${name}`, blueprint: null, error: null, offset_ms: 0, duration_ms: 1, detail: {}, ...extra });
@@ -87,9 +87,4 @@ test('cookie attributes explained as Chromium treats them', () => {
   assert.match(secure[0], /cross-site requests too/);
   assert.match(secure[1], /localhost and 127\.0\.0\.1 as secure/);
   assert.match(cookieAttributeNotes({ samesite: 'Strict' })[0], /never sent/);
-});
-
-test('cookie flags as the Set-Cookie wrote them', () => {
-  assert.deepEqual(cookieFlags({ samesite: 'Lax', secure: true, httponly: true }), ['SameSite=Lax', 'Secure']);
-  assert.deepEqual(cookieFlags({}), []);
 });

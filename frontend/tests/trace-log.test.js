@@ -1,15 +1,16 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { TraceLog, compareIds, matchesFilter, isPageRead, traceHasError } from '../trace-log.js';
+import { matchesQuery, parseFilter } from '../filter.js';
 
 const req = (id, trace, extra = {}) => ({ id, type: 'request', trace, lab: 'L', time: 1, method: 'GET', path: '/api/state', query: '', client: 'me', ...extra });
 const step = (id, trace, index, name) => ({ id, type: 'step', trace, lab: 'L', time: 1, index, name, function: `f.${name}`, kind: 'hook', offset_ms: index, duration_ms: 1, error: null, detail: {} });
 const end = (id, trace, status) => ({ id, type: 'end', trace, lab: 'L', time: 1, status, duration_ms: 5, set_cookie: [], error: null, endpoint: null });
 
-test('ids compare numerically, for both bus formats', () => {
+test('ids compare as numbers, not as text', () => {
   assert.equal(compareIds('9', '10'), -1);
-  assert.equal(compareIds('1700-2', '1700-10'), -1);
-  assert.equal(compareIds('1701-0', '1700-10'), 1);
+  assert.equal(compareIds('10', '9'), 1);
+  assert.equal(compareIds('7', '7'), 0);
   assert.equal(compareIds(null, '1'), -1);
 });
 
@@ -58,13 +59,24 @@ test('filters by text, status, client and page reads', () => {
   log.apply(end('5', 'b', 500));
   log.apply(req('6', 'c'));
   const [a, b, c] = log.order;
-  assert.ok(matchesFilter(a, { text: 'LOGIN' }));
-  assert.ok(!matchesFilter(b, { text: 'login' }));
-  assert.ok(matchesFilter(b, { text: 'got_request' }));
+  const text = (words) => ({ matches: (t) => matchesQuery(t, parseFilter(words)) });
+  assert.ok(matchesFilter(a, text('LOGIN')));
+  assert.ok(!matchesFilter(b, text('login')));
+  assert.ok(matchesFilter(b, text('got_request')));
   assert.ok(matchesFilter(b, { status: '5xx' }) && !matchesFilter(a, { status: '5xx' }));
   assert.ok(matchesFilter(c, { status: 'pending' }));
   assert.ok(matchesFilter(a, { client: 'me', me: 'me' }) && !matchesFilter(b, { client: 'me', me: 'me' }));
   assert.ok(matchesFilter(b, { client: 'others', me: 'me' }));
   assert.ok(isPageRead(c) && !matchesFilter(c, { hideReads: true }));
   assert.ok(traceHasError(b) && !traceHasError(a));
+});
+
+test('a 5xx row tells a raise from an abort', async () => {
+  const { errorKind } = await import('../trace-log.js');
+  const t = (status, steps, error = null) => ({ end: { status, error }, steps: steps.map((name) => ({ name })) });
+  assert.equal(errorKind(t(500, ['view', 'got_request_exception', 'teardown_request'])), 'raised');
+  assert.equal(errorKind(t(500, ['view', 'teardown_request'])), 'abort');
+  assert.equal(errorKind(t(500, [], { type: 'ZeroDivisionError' })), 'raised');
+  assert.equal(errorKind(t(404, ['view'])), null);
+  assert.equal(errorKind({ end: null, steps: [] }), null);
 });

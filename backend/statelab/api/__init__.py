@@ -5,11 +5,12 @@ from __future__ import annotations
 from flask import Blueprint, Flask, g, request
 
 from ..accounts import ChecksBusy
+from ..context import lab_of
 from ..labs import lab_from_environ
 from ..store import UnknownLab
-from . import (comments, cookie, cookies, errors, hooks, labs, openapi, secret,
-               server_session, session, state)
+from . import comments, cookies, errors, hooks, labs, openapi, secret, state
 from .inputs import ApiError
+from .logins import MECHANISMS, NAMES
 
 NO_LAB_NEEDED = {"api.labs.create_lab", "api.openapi.openapi", "api.openapi.health"}
 
@@ -21,7 +22,7 @@ def require_lab():
     # A CORS preflight never carries the lab's header value, only its name.
     if request.endpoint in NO_LAB_NEEDED or request.method == "OPTIONS":
         return
-    lab = request.environ.get("statelab.lab")
+    lab = lab_of(request.environ)
     if lab is None:
         if not lab_from_environ(request.environ):
             raise ApiError(400, "lab_required", "Name a lab: the X-Lab-Id header or ?lab= "
@@ -35,13 +36,10 @@ def unknown_lab() -> ApiError:
                     "POST /api/labs makes a new one")
 
 
-MECHANISMS = ("cookie", "session", "server-session")
-
-
 def unknown_mechanism(mechanism: str, action: str):
     raise ApiError(404, "unknown_mechanism",
-                   f"No mechanism {mechanism!r}; use {', '.join(MECHANISMS)}",
-                   mechanisms=list(MECHANISMS))
+                   f"No mechanism {mechanism!r}; use {', '.join(NAMES)}",
+                   mechanisms=list(NAMES))
 
 
 def register(app: Flask) -> None:
@@ -49,9 +47,9 @@ def register(app: Flask) -> None:
     api.before_request(require_lab)
     api.add_url_rule("/<mechanism>/<any(login, logout, comment):action>",
                      view_func=unknown_mechanism, methods=["POST"])
-    for module in (labs, secret, cookie, session, server_session, comments, cookies, state,
-                   hooks, errors, openapi):
-        api.register_blueprint(module.bp)
+    for bp in (labs.bp, secret.bp, *(m.bp for m in MECHANISMS), comments.bp, cookies.bp,
+               state.bp, hooks.bp, errors.bp, openapi.bp):
+        api.register_blueprint(bp)
     app.register_blueprint(api)
     errors.register_handlers(app)
     # A lab evicted while one of its requests ran: any write to it answers as if the

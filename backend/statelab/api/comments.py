@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, g, jsonify
+from flask import Blueprint, g, jsonify
+
+from ..context import current
 
 bp = Blueprint("comments", __name__)
 
 
 @bp.get("/comments")
 def list_comments():
-    return jsonify(comments=current_app.extensions["statelab"].store.comments(g.lab))
+    return jsonify(comments=current().store.comments(g.lab))

@@ -8,9 +8,8 @@ from __future__ import annotations
 
 from flask import request
 
+from ..sessions import USERNAME_COOKIE as COOKIE
 from .mechanisms import Mechanism, blueprint
-
-COOKIE = "username"
 
 
 class PlainCookie(Mechanism):

@@ -13,6 +13,8 @@ import time
 from flask import Blueprint, Flask, abort, current_app, jsonify, request, session
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
+from ..context import current
+
 from .inputs import ApiError, integer
 
 bp = Blueprint("errors", __name__)
@@ -73,7 +75,7 @@ def backend_unavailable() -> ApiError:
 
 
 def _backend_down(error: BaseException | None) -> bool:
-    return isinstance(error, current_app.extensions["statelab"].unavailable)
+    return isinstance(error, current().unavailable)
 
 
 def handle_custom(error: HTTPException):
@@ -104,7 +106,7 @@ def handle_http_exception(error: HTTPException):
 def register_handlers(app: Flask) -> None:
     for code in CODES:
         app.register_error_handler(code, handle_custom)
-    for outage in app.extensions["statelab"].unavailable:
+    for outage in current(app).unavailable:
         app.register_error_handler(outage, lambda error: backend_unavailable().response())
     app.register_error_handler(ApiError, handle_api_error)
     app.register_error_handler(HTTPException, handle_http_exception)

@@ -8,12 +8,12 @@ import socket
 
 from flask import Blueprint, Response, current_app, g, jsonify, request
 
+from ..context import client_of, current
 from ..events import BadEventId, TooManySubscribers
 from ..labs import CLIENT_ID
 from ..masking import Viewer
-from ..sessions import SERVER_COOKIE
-from .cookie import COOKIE
 from .inputs import ApiError, integer
+from .logins import MECHANISMS
 
 bp = Blueprint("hooks", __name__)
 
@@ -22,7 +22,7 @@ logger = logging.getLogger(__name__)
 
 
 def _bus():
-    return current_app.extensions["statelab"].bus
+    return current().bus
 
 
 def _after(value: str | None) -> str | None:
@@ -31,9 +31,9 @@ def _after(value: str | None) -> str | None:
 
 def _viewer() -> Viewer:
     """Who reads: X-Client-Id, or ?client= for EventSource (masking.py says why)."""
-    client = request.environ.get("statelab.client") or request.args.get("client")
+    client = client_of(request.environ) or request.args.get("client")
     client = client if client and CLIENT_ID.fullmatch(client) else None
-    names = frozenset((COOKIE, current_app.config["SESSION_COOKIE_NAME"], SERVER_COOKIE))
+    names = frozenset(mechanism.cookie_name for mechanism in MECHANISMS)
     return Viewer(client, names)
 
 
@@ -57,7 +57,7 @@ def clear_log():
 
 @bp.get("/hooks/stream")
 def stream():
-    statelab = current_app.extensions["statelab"]
+    statelab = current()
     bus, slots, lab = statelab.bus, statelab.streams, g.lab
     after = _after(request.headers.get("Last-Event-ID") or request.args.get("after"))
     heartbeat = current_app.config["STATELAB_HEARTBEAT_SECONDS"]

@@ -2,24 +2,21 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, g, jsonify
+from flask import Blueprint, g, jsonify
 
 import math
 
+from ..context import current
 from ..store import LabsFull
 from .inputs import ApiError, flag, read_body
 
 bp = Blueprint("labs", __name__)
 
 
-def _lab():
-    return current_app.extensions["statelab"]
-
-
 @bp.post("/labs")
 def create_lab():
     try:
-        lab = _lab().labs.create()
+        lab = current().labs.create()
     except LabsFull as full:
         wait = max(1, math.ceil(full.retry_after))
         return ApiError(503, "labs_full", "Every lab is in use (watched, or used in the "
@@ -30,18 +27,18 @@ def create_lab():
 
 @bp.get("/labs/current")
 def current_lab():
-    return jsonify(_lab().labs.info(g.lab))
+    return jsonify(current().labs.info(g.lab))
 
 
 @bp.get("/lab/settings")
 def get_settings():
-    return jsonify(_lab().store.settings(g.lab))
+    return jsonify(current().store.settings(g.lab))
 
 
 @bp.put("/lab/settings")
 def put_settings():
     body = read_body()
-    store = _lab().store
+    store = current().store
     known = set(store.settings(g.lab))
     unknown = sorted(set(body) - known)
     if unknown:
@@ -54,5 +51,5 @@ def put_settings():
 @bp.post("/lab/first-request")
 def rearm_first_request():
     """The lab's next request runs the emulated before_first_request again."""
-    _lab().store.rearm_first_request(g.lab)
+    current().store.rearm_first_request(g.lab)
     return jsonify(armed=True)

@@ -9,8 +9,9 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from flask import Blueprint, current_app, g, jsonify
+from flask import Blueprint, current_app, g, jsonify, request
 
+from ..context import current
 from ..sessions import MAX_LIFETIME, SAMESITE_CHOICES, cookie_choice
 from .inputs import ApiError, choice, integer, optional_flag, read_body, text
 
@@ -21,7 +22,11 @@ NOT_LOGGED_IN = "No login, login in comments first"
 
 class Mechanism:
     name: str = ""
+    #: The cookie that carries this mechanism's login (read by ``/api/state``, the
+    #: masking of other viewers' cookies and the ``bad_cookie`` error).
     cookie_name: str = ""
+    #: Its routes, from ``blueprint()``.
+    bp: Blueprint
 
     def stored_user(self) -> Any:
         """What the mechanism's storage names as the user: anything, in a session
@@ -32,6 +37,11 @@ class Mechanism:
         """Who is logged in: only a name (a non-empty string) counts."""
         user = self.stored_user()
         return user if isinstance(user, str) and user else None
+
+    def state(self) -> dict:
+        """What the server makes of this request's cookie, for ``/api/state``."""
+        return {"user": self.current_user(), "cookie_name": self.cookie_name,
+                "raw": request.cookies.get(self.cookie_name)}
 
     def login(self, username: str, cookie: dict, response) -> None:
         """Remember the user. ``cookie`` is what the login chose for its cookie
@@ -55,6 +65,7 @@ class Mechanism:
 
 def blueprint(mechanism: Mechanism, import_name: str, url_prefix: str) -> Blueprint:
     bp = Blueprint(mechanism.name.replace("-", "_"), import_name, url_prefix=url_prefix)
+    mechanism.bp = bp
 
     @bp.post("/login")
     def login():
@@ -62,11 +73,14 @@ def blueprint(mechanism: Mechanism, import_name: str, url_prefix: str) -> Bluepr
         username = text(body, "username", max_len=MAX_USERNAME)
         password = text(body, "password", max_len=128, min_len=0)
         max_age = integer(body, "max_age", low=1, high=MAX_AGE_LIMIT)
-        cookie = cookie_choice(max_age, choice(body, "samesite", SAMESITE_CHOICES),
-                               optional_flag(body, "secure"))
-        if not current_app.extensions["statelab"].passwords.check(username, password):
+        samesite = choice(body, "samesite", SAMESITE_CHOICES)
+        secure = optional_flag(body, "secure")
+        if not current().passwords.check(username, password):
             raise ApiError(401, "bad_credentials", "Unknown username or wrong password",
                            msg="Login failed!")
+        # The lifetime starts once the password is checked (scrypt: ~100 ms, seconds on a
+        # busy machine), not before.
+        cookie = cookie_choice(max_age, samesite, secure)
         response = jsonify(msg="Login succeeded!", mechanism=mechanism.name,
                            username=username, max_age=max_age,
                            **mechanism.attributes(cookie))
@@ -99,7 +113,7 @@ def blueprint(mechanism: Mechanism, import_name: str, url_prefix: str) -> Bluepr
                            f"{MAX_USERNAME}", field=mechanism.cookie_name)
         body = read_body()
         words = text(body, "text", max_len=500)
-        stored = current_app.extensions["statelab"].store.add_comment(g.lab, {
+        stored = current().store.add_comment(g.lab, {
             "author": username, "text": words, "mechanism": mechanism.name,
             "time": time.time()})
         return jsonify(msg=f"Comment succeeded:{username}", comment=stored), 201

@@ -8,9 +8,12 @@ without a route, and a schema-based fuzzer (schemathesis) checks the answers aga
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, jsonify
+from flask import Blueprint, jsonify
 
 from .. import demo_hooks
+from .errors import KINDS, POST_ONLY
+from .logins import NAMES
+from ..context import current
 
 bp = Blueprint("openapi", __name__)
 
@@ -36,7 +39,24 @@ SCHEMAS: dict[str, dict] = {
                                 "short_circuit": {"type": "boolean"},
                                 "propagate_exceptions": {"type": "boolean"}}},
     "Event": {"type": "object", "required": ["id", "type"], "properties": {
-        "id": {"type": "string"}, "type": {"type": "string"}}},
+        "id": {"type": "string"}, "type": {"type": "string"},
+        # request and end events: what went over the wire (tracing/wire.py)
+        "headers": {"type": "array", "maxItems": 101, "items": {
+            "type": "array", "minItems": 2, "maxItems": 2, "items": {"type": "string"}}},
+        "body": {"oneOf": [{"type": "null"}, {
+            "type": "object", "required": ["type", "size", "text", "truncated"],
+            "properties": {"type": {"type": "string"}, "size": {"type": "integer"},
+                           "text": {"type": "string"}, "truncated": {"type": "boolean"}}}]},
+        "traceback": {"type": ["string", "null"]}}},
+    "ReceivedCookie": {
+        "type": "object", "required": ["name", "value", "size", "foreign", "hint"],
+        "properties": {
+            "name": {"type": "string"}, "value": {"type": "string"},
+            "size": {"type": "integer", "description": "bytes of name and value"},
+            "foreign": {"type": "boolean", "description": "a name the lab never sets"},
+            "hint": {"type": ["string", "null"], "description":
+                     "why a session cookie the lab's key does not verify may be "
+                     "another app's (cookies ignore the port)"}}},
     "Health": {"type": "object", "required": ["status", "backend"], "properties": {
         "status": {"enum": ["ok", "degraded"]},
         "backend": {"type": "object", "required": ["kind", "ok"], "properties": {
@@ -136,7 +156,7 @@ LOGIN = {"type": "object", "required": ["username", "password"], "properties": {
     "secure": {"type": "boolean"}}}
 COMMENT = {"type": "object", "required": ["text"], "properties": {
     "text": {"type": "string", "minLength": 1, "maxLength": 500}}}
-for mechanism in ("cookie", "session", "server-session"):
+for mechanism in NAMES:
     document("post", f"/api/{mechanism}/login", f"Log in with the {mechanism} mechanism",
              body=LOGIN, ok=obj(msg=STRING, mechanism=STRING, username=STRING,
                                 max_age={"type": ["integer", "null"]},
@@ -160,9 +180,8 @@ document("put", "/api/cookies/{name}", "Set a cookie's raw value (the tamper too
          ok=obj(name=STRING, value=STRING, httponly=BOOLEAN))
 document("get", "/api/state", "What the server received, per mechanism, decoded", ok=obj(
     lab=LAB_ID, client=NULLABLE_STRING, cookie_header=NULLABLE_STRING,
-    cookies={"type": "object", "additionalProperties": STRING},
-    mechanisms=obj(cookie={"type": "object"}, session={"type": "object"},
-                   **{"server-session": {"type": "object"}}),
+    cookies={"type": "array", "maxItems": 100, "items": ref("ReceivedCookie")},
+    mechanisms=obj(**{name: {"type": "object"} for name in NAMES}),
     settings=ref("Settings"), flask_version=STRING))
 
 # The hook log.
@@ -190,9 +209,8 @@ ON_PURPOSE = {"description": "The error asked for: JSON through the lab's custom
               "content": {"application/json": {"schema": ref("Error")},
                           "text/html": {"schema": STRING}}}
 # The login kinds write the session: POST only (a GET answers 405 with Allow: POST).
-for method, kinds in (("get", ["500", "404", "403", "exception"]),
-                      ("post", ["500", "404", "403", "exception", "login-abort",
-                                "login-crash"])):
+for method, kinds in (("get", [k for k in KINDS if k not in POST_ONLY]),
+                      ("post", list(KINDS))):
     document(method, "/api/error/{kind}", "Trigger an error on purpose", status=500,
              ok=ON_PURPOSE["content"]["application/json"]["schema"],
              params=[{"name": "kind", "in": "path", "required": True,
@@ -290,7 +308,7 @@ def openapi():
 def health():
     """Liveness, and whether the backend answers: a load balancer takes a worker whose
     Redis is down out of rotation on the 503."""
-    statelab = current_app.extensions["statelab"]
+    statelab = current()
     ok = statelab.backend_ok()
     body = {"status": "ok" if ok else "degraded",
             "backend": {"kind": statelab.store.kind, "ok": ok}}

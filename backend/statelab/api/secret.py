@@ -9,6 +9,7 @@ from __future__ import annotations
 from flask import Blueprint, current_app, g, jsonify, request
 
 from .. import secret_keys
+from ..context import current
 from .cookies import set_lab_cookie
 from .inputs import ApiError, flag, read_body, text
 
@@ -17,7 +18,7 @@ MAX_COOKIE = 4096
 
 
 def _store():
-    return current_app.extensions["statelab"].store
+    return current().store
 
 
 def _answer(keys: dict | None):

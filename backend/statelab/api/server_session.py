@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app
+from flask import current_app, request
 
 from ..sessions import COOKIE_CHOICE, SERVER_COOKIE, server_session
 from .mechanisms import Mechanism, blueprint
@@ -22,6 +22,14 @@ class ServerSession(Mechanism):
 
     def stored_user(self) -> Any:
         return server_session().get("username")
+
+    def state(self) -> dict:
+        sid = request.cookies.get(self.cookie_name)
+        iface = current_app.session_interface
+        stored = iface.stored_server_data(sid) if sid else None
+        return {"user": self.current_user(), "cookie_name": self.cookie_name, "sid": sid,
+                "stored": stored is not None, "data": stored,
+                "current_sid": server_session().sid, "backend": iface.server_backend}
 
     def login(self, username, cookie, response) -> None:
         data = server_session()

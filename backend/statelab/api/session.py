@@ -12,9 +12,10 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
-from flask import jsonify, session
+from flask import current_app, jsonify, session
 
-from ..sessions import COOKIE_CHOICE
+from ..secret_keys import verified_by
+from ..sessions import COOKIE_CHOICE, decode_signed_cookie
 from .inputs import ApiError, integer, read_body
 from .mechanisms import Mechanism, blueprint
 
@@ -24,10 +25,20 @@ MAX_FILLER = 8000  # enough to pass Werkzeug's 4093-byte warning even once compr
 
 class SignedSession(Mechanism):
     name = "session"
-    cookie_name = "session"
+
+    @property
+    def cookie_name(self) -> str:
+        return current_app.config["SESSION_COOKIE_NAME"]
 
     def stored_user(self) -> Any:
         return session.get("username")
+
+    def state(self) -> dict:
+        view = super().state()
+        raw, app = view["raw"], current_app
+        return {**view, "bytes": len(raw.encode()) if raw else None,
+                "decoded": decode_signed_cookie(app, app.session_interface, raw) if raw else None,
+                "verified_by": verified_by(app, raw) if raw else None}
 
     def login(self, username, cookie, response) -> None:
         session.clear()

@@ -25,6 +25,8 @@ import warnings
 from contextvars import ContextVar
 from typing import Any, Callable
 
+from .wire import format_traceback
+
 MAX_LINES = 50  # per step; a marker line says how many more there were
 MAX_LINE_CHARS = 500
 _PENDING_LIMIT = 8 * MAX_LINE_CHARS  # an unfinished line is cut into lines past this
@@ -133,7 +135,11 @@ class Capture:
         trace = self.current.get()
         if trace is not None:
             message = record.getMessage()
-            trace.write(f"{record.levelname} {record.name}: {message}\n")
+            shown = message
+            if record.exc_info and record.exc_info[0] is not None:
+                # What a handler prints below the message ("Exception on / [GET]").
+                shown = f"{message}\n{format_traceback(record.exc_info)}"
+            trace.write(f"{record.levelname} {record.name}: {shown}\n")
             trace.echo = message
         return record
 

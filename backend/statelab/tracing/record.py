@@ -17,6 +17,8 @@ from typing import TYPE_CHECKING, Any, Callable, Protocol
 
 from ..jsonable import capped, describe_error, jsonable
 from .output import Output
+from .wire import (MAX_REQUEST_TEXT, render_body, render_request_headers,
+                   render_response_body, render_response_headers)
 
 if TYPE_CHECKING:
     from .wsgi import HookTracer
@@ -105,7 +107,8 @@ class Trace:
     garbage collector need not scan what holds no containers."""
 
     __slots__ = ("id", "lab", "tracer", "t0", "wall0", "fields", "steps", "sent", "current",
-                 "out", "echo", "opening", "endpoint", "ending", "end_at", "lock")
+                 "out", "echo", "opening", "endpoint", "ending", "end_at", "lock",
+                 "response_body", "traceback")
 
     def __init__(self, lab: str, tracer: HookTracer, fields: tuple) -> None:
         self.id = f"{_process_tag}{next(_trace_ids):x}"
@@ -124,6 +127,8 @@ class Trace:
         self.ending: tuple | None = None
         self.end_at: int | None = None  # the end event's number, once the response is out
         self.lock = threading.Lock()  # the flusher and the request both hand over
+        self.response_body: tuple | None = None  # wire.keep_response_body's
+        self.traceback: str | None = None  # the request raised: as Flask logged it
 
     # -- recording (the request's thread) ------------------------------------------
 
@@ -200,10 +205,12 @@ class Trace:
         return payload
 
     def _request(self) -> dict:
-        method, path, query, client, cookie, agent = self.fields
+        method, path, query, client, cookie, agent, headers, body = self.fields
         return self._event("request", {
             "method": method, "path": path, "query": query, "client": client,
-            "cookie_header": cookie, "user_agent": agent}, self.t0)
+            "cookie_header": cookie, "user_agent": agent,
+            "headers": render_request_headers(headers),
+            "body": render_body(body, MAX_REQUEST_TEXT)}, self.t0)
 
     def count(self) -> int:
         return len(self.steps) // STEP
@@ -214,10 +221,13 @@ class Trace:
         if index < 0:
             return self._request()
         if index == self.end_at:
-            status, set_cookie, error, at, output = self.ending
+            status, headers, error, at, output = self.ending
             event = self._event("end", {
                 "status": status, "endpoint": self.endpoint, "duration_ms": self.ms(at),
-                "set_cookie": list(set_cookie), "error": error}, at)
+                "set_cookie": [v for k, v in headers if k == "Set-Cookie"], "error": error,
+                "headers": render_response_headers(headers),
+                "body": render_response_body(self.response_body, headers),
+                "traceback": self.traceback}, at)
             if output:
                 event["output"] = list(output)
             return event
@@ -242,11 +252,12 @@ class Trace:
             event["output"] = list(output)
         return event
 
-    def finish(self, status: int, set_cookie: tuple, error: dict | None) -> None:
+    def finish(self, status: int, headers: list, error: dict | None) -> None:
+        """``headers``: the response's, as sent to ``start_response``."""
         out = self.out
         self.out = None
         self.end_at = self.count()
-        self.ending = (status, set_cookie, error, perf(), out.lines() if out else None)
+        self.ending = (status, headers, error, perf(), out.lines() if out else None)
 
     def flush(self) -> None:
         """Hand the events not yet handed over to the bus, in order. A bus that fails

@@ -19,7 +19,8 @@ from flask.globals import _cv_app
 
 from ..jsonable import describe_error
 from .instrument import TRACE_ATTR, late_trace, run_step, watch_after_this_request
-from .record import StepSpec, Trace, current
+from .record import StepSpec, Trace, current, logger
+from .wire import format_traceback, keep_response_body
 
 ROUTING_NOTE = "URL matching failed; Flask stored the error and raises it after before_request"
 
@@ -72,11 +73,34 @@ def watch_signals() -> None:
             signal.send = _traced_send(signal.send, spec)
 
 
+def _keep_response(trace: Trace, kwargs: dict) -> None:
+    # The response exactly as Flask hands it to the server: after every after_request
+    # function and the session's save.
+    trace.response_body = keep_response_body(kwargs["response"], trace.fields[0])
+
+
+def _keep_traceback(trace: Trace, kwargs: dict) -> None:
+    # Flask logs this exception next ("Exception on /path [GET]"), with this traceback.
+    exc = kwargs.get("exception")
+    if exc is not None:
+        trace.traceback = format_traceback((type(exc), exc, exc.__traceback__))
+
+
+_KEEP = {"request_finished": _keep_response, "got_request_exception": _keep_traceback}
+
+
 def _traced_send(send: Callable, spec: StepSpec) -> Callable:
+    keep = _KEEP.get(spec.name)
+
     @functools.wraps(send)
     def traced_send(*args: Any, **kwargs: Any) -> Any:
         trace = current.get() or late_trace()
         if trace is None or not args or args[0] is not trace.tracer.app:
             return send(*args, **kwargs)
+        if keep is not None:
+            try:
+                keep(trace, kwargs)
+            except Exception:  # an odd response costs the trace a field, never the request
+                logger.exception("statelab: could not keep %s of trace %s", spec.name, trace.id)
         return run_step(spec, send, args, kwargs)
     return traced_send

@@ -4,20 +4,24 @@ it is told to."""
 from __future__ import annotations
 
 import functools
+import sys
 import threading
 from typing import Any, Callable
 
 from flask import Flask
 
-from ..jsonable import describe_error
+from ..jsonable import MAX_MESSAGE_KEPT, MAX_URL_PART_KEPT, capped, describe_error
 from .flusher import flusher
 from .instrument import TracedSessions, instrument_app
 from .output import Capture
-from ..jsonable import MAX_MESSAGE_KEPT, MAX_URL_PART_KEPT, capped
 from .record import Bus, Trace, current
 from .signals import watch_signals
+from .wire import format_traceback, read_request_body, request_headers
 
 Selector = Callable[[dict], "str | None"]
+# A host app's WSGI middleware may tag a request with its client id here; it is kept
+# in the request's trace.
+CLIENT_KEY = "statelab.client"
 _capture = Capture(current)
 
 
@@ -80,8 +84,9 @@ class HookTracer:
             trace = Trace(lab, self, (
                 get("REQUEST_METHOD"), capped(get("PATH_INFO"), MAX_URL_PART_KEPT),
                 capped(get("QUERY_STRING") or "", MAX_URL_PART_KEPT),
-                get("statelab.client"), capped(get("HTTP_COOKIE")),
-                capped(get("HTTP_USER_AGENT"), MAX_MESSAGE_KEPT)))
+                get(CLIENT_KEY), capped(get("HTTP_COOKIE")),
+                capped(get("HTTP_USER_AGENT"), MAX_MESSAGE_KEPT), request_headers(environ),
+                read_request_body(environ, self.app.config["MAX_CONTENT_LENGTH"])))
             sent: list = []
 
             def capture(status: str, headers: list, exc_info: Any = None) -> Callable:
@@ -96,6 +101,8 @@ class HookTracer:
                 return wsgi_app(environ, capture)
             except BaseException as exc:  # propagated (TESTING/DEBUG): still end the row
                 error = describe_error(exc)
+                if trace.traceback is None:  # Flask logs none: it re-raised instead
+                    trace.traceback = format_traceback(sys.exc_info())
                 raise
             finally:
                 current.reset(token)
@@ -104,8 +111,7 @@ class HookTracer:
 
     def _end(self, trace: Trace, sent: list, error: dict | None, parent: Any) -> None:
         del flusher.running[trace.id]
-        set_cookie = tuple(v for k, v in sent[1] if k == "Set-Cookie") if sent else ()
-        trace.finish(int(sent[0][:3]) if sent else 500, set_cookie, error)
+        trace.finish(int(sent[0][:3]) if sent else 500, sent[1] if sent else [], error)
         trace.flush()
         if self.otel:
             self.otel.export(trace, parent, trace.ending[3])

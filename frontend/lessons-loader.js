@@ -1,0 +1,52 @@
+// The Lessons area loads its code (about 25 KB) only when a lesson is first opened, with
+// a dynamic import(): most visits never open one, and the page stays light without a
+// build step. A click inside a lesson before its code has arrived is replayed after.
+
+import { $$ } from './dom.js';
+
+/** Links to a lesson (#lesson-...) open it. */
+function openLinkedLessons() {
+  document.addEventListener('click', (e) => {
+    const link = e.target.closest?.('a[href^="#lesson-"]');
+    const lesson = link && document.getElementById(link.getAttribute('href').slice(1));
+    if (lesson) lesson.open = true;
+  });
+}
+
+/** The parts of the page whose buttons lessons.js binds are marked `data-lessons`. */
+export function createLessonsLoader(ctx) {
+  const roots = $$('[data-lessons]');
+  let lessons = null;
+  let loading = null;
+  let held = null;
+
+  function load() {
+    loading ??= import('./lessons.js').then(({ createLessons }) => {
+      lessons = createLessons(ctx);
+      for (const root of roots) root.dataset.loaded = 'true';
+      lessons.update(ctx.getState());
+      held?.click();
+      held = null;
+    });
+    return loading;
+  }
+
+  openLinkedLessons();
+  // `toggle` does not bubble: listen in the capture phase.
+  for (const root of roots) root.addEventListener('toggle', (e) => e.target.open && load(), true);
+  document.addEventListener('click', (e) => {
+    if (lessons || !e.target.closest?.('[data-lessons]') || e.target.closest('summary')
+      || !e.target.closest('button, input[type="submit"]')) return;
+    e.preventDefault();
+    e.stopPropagation();
+    held = e.target.closest('button, input[type="submit"]');
+    load();
+  }, true);
+  if (roots.some((root) => $$('details', root).concat(root).some((d) => d.open))) load();
+
+  return {
+    update(state) {
+      lessons?.update(state);
+    },
+  };
+}

@@ -1,0 +1,142 @@
+// The timeline panel: the filter form, the Clear button, the list, and the details of
+// the selected request, redrawn at most once a frame (and every 100 ms while one runs).
+
+import { $, $$ } from './dom.js';
+import { createTimeline } from './timeline.js';
+import { renderDetails } from './details.js';
+import { createSplitter } from './splitter.js';
+
+export function createTimelinePanel({ log, client, lab, api, toast, onReplay }) {
+  const filter = { text: '', status: 'all', client: 'all', hideReads: false, sort: { key: null, dir: 'asc' } };
+  let detailsVersion = null;
+  let drawQueued = false;
+  let expected = null; // this page's next request: its row is selected when it starts
+  let shown = log; // the live log, or an imported file's (read-only)
+  let wire = null; // wire.js's sections, loaded with the first request shown
+  let wireLoading = null;
+
+  const timeline = createTimeline({
+    list: $('#timeline-list'),
+    spacer: $('#timeline-spacer'),
+    empty: $('#timeline-empty'),
+    count: $('#timeline-count'),
+    me: client,
+    onSelect: () => {
+      detailsVersion = null;
+      drawDetails();
+    },
+  });
+
+  function drawDetails() {
+    const trace = timeline.selectedId ? shown.get(timeline.selectedId) : null;
+    const version = trace ? `${trace.id}:${trace.version}` : 'none';
+    if (version === detailsVersion && (!trace || trace.end)) return;
+    detailsVersion = version;
+    renderDetails($('#details-body'), trace, { me: client, now: performance.now(), readOnly: shown !== log, wire });
+    wireLoading ??= trace && import('./wire.js').then((m) => {
+      wire = m.wireSections;
+      detailsVersion = null;
+      drawDetails();
+    });
+  }
+
+  function draw() {
+    if (drawQueued) return;
+    drawQueued = true;
+    requestAnimationFrame(() => {
+      drawQueued = false;
+      timeline.update(shown, filter);
+      drawDetails();
+      if (timeline.hasRunning()) setTimeout(draw, 100);
+    });
+  }
+
+  // filter.js (the query syntax and sorting) loads when text is typed or a column sorted.
+  let query = null;
+  const queryModule = () => import('./filter.js');
+  // The text and sort are set with their functions, after the await: the list caches by
+  // them, so a redraw in between must not see new words with the old matcher.
+  async function applyQuery(sort = filter.sort) {
+    const text = $('#filter-text').value;
+    const { parseFilter, matchesQuery, sortTraces } = text.trim() || sort.key ? await queryModule() : {};
+    query = text.trim() ? parseFilter(text) : null;
+    const parsed = query;
+    filter.text = text;
+    filter.matches = parsed ? (trace) => matchesQuery(trace, parsed) : null;
+    filter.sort = sort;
+    filter.order = sort.key ? (rows) => sortTraces(rows, sort) : null;
+    const errors = query?.errors ?? [];
+    $('#filter-text').setAttribute('aria-invalid', String(errors.length > 0));
+    $('#filter-error').hidden = !errors.length;
+    $('#filter-error').textContent = errors.length ? `Ignored, not a valid regex: ${errors.join('; ')}` : '';
+    draw();
+  }
+  const readFilter = () => {
+    filter.status = $('#filter-status').value;
+    filter.client = $('#filter-client').value;
+    filter.hideReads = $('#filter-reads').checked;
+    applyQuery();
+  };
+  for (const id of ['#filter-text', '#filter-status', '#filter-client', '#filter-reads']) {
+    $(id).addEventListener('input', readFilter);
+  }
+  // A column's button sorts ascending, then descending, then back to arrival order.
+  for (const button of $$('[data-sort]')) {
+    button.setAttribute('aria-pressed', 'false');
+    button.addEventListener('click', () => {
+      const { key, dir } = filter.sort;
+      const same = key === button.dataset.sort;
+      const next = !same ? { key: button.dataset.sort, dir: 'asc' } : dir === 'asc' ? { key, dir: 'desc' } : { key: null, dir: 'asc' };
+      for (const b of $$('[data-sort]')) {
+        const on = b.dataset.sort === next.key;
+        b.setAttribute('aria-pressed', String(on));
+        b.dataset.dir = on ? next.dir : '';
+        b.title = on ? `Sorted ${next.dir === 'asc' ? 'ascending' : 'descending'}; click again to ${next.dir === 'asc' ? 'reverse' : 'restore arrival order'}` : 'Sort by this column';
+      }
+      applyQuery(next);
+    });
+  }
+  $('#clear-log').addEventListener('click', async () => {
+    const res = await api.clearHooks().send();
+    if (!res.ok) toast(`Could not clear the log (HTTP ${res.status}).`);
+  });
+
+  createSplitter({ panel: $('.timeline-panel'), handle: $('#splitter') });
+
+  // The exports, the import and the details' actions (timeline-tools.js) load when first used.
+  const tools = (name) => async (e) => (await import('./timeline-tools.js'))[name](e, {
+    log, lab, api, toast, onReplay, selected: () => (timeline.selectedId ? shown.get(timeline.selectedId) : null), show,
+  });
+  function show(next, note) {
+    shown = next;
+    timeline.reset();
+    detailsVersion = null;
+    $('#imported-note').hidden = !note;
+    $('#imported-text').textContent = note ?? '';
+    draw();
+  }
+  $('#export-har').addEventListener('click', tools('exportHar'));
+  $('#export-json').addEventListener('click', tools('exportJson'));
+  $('#import-json').addEventListener('click', () => $('#import-file').click());
+  $('#import-file').addEventListener('change', tools('importFile'));
+  $('#back-to-live').addEventListener('click', () => show(log, null));
+  $('#details-body').addEventListener('click', (e) => e.target.closest('[data-action]') && tools('detailsAction')(e));
+
+  return {
+    draw,
+    /** Select the row of `call` (api.js) when its request starts. */
+    expect(call) {
+      expected = call;
+    },
+    started(traces) {
+      const trace = expected && traces.find((t) => t.request.method === expected.method && t.request.path === expected.path);
+      if (!trace) return;
+      expected = null;
+      timeline.select(trace.id, true);
+    },
+    reset() {
+      timeline.reset();
+      detailsVersion = null;
+    },
+  };
+}

@@ -1,0 +1,58 @@
+// The timeline's tools, loaded when first used: export HAR and JSON, import a trace
+// file (shown read-only), and the details' Copy as curl and Replay.
+
+/** Save `text` as a file the browser downloads. */
+function download(name, type, text) {
+  const a = document.createElement('a');
+  a.href = URL.createObjectURL(new Blob([text], { type }));
+  a.download = name;
+  a.click();
+  setTimeout(() => URL.revokeObjectURL(a.href), 1000);
+}
+
+export async function exportHar(e, { log, lab }) {
+  const { buildHar } = await import('./har.js');
+  download(`statelab-${lab}.har`, 'application/json', JSON.stringify(buildHar(log.order, { origin: location.origin }), null, 1));
+}
+
+export async function exportJson(e, { log, lab }) {
+  const { exportTraces } = await import('./trace-file.js');
+  download(`statelab-${lab}.json`, 'application/json', exportTraces(log, lab));
+}
+
+const MAX_FILE = 50_000_000; // far above the 4000 traces the log keeps
+
+export async function importFile(e, { toast, show }) {
+  const file = e.target.files[0];
+  e.target.value = '';
+  if (!file) return;
+  if (file.size > MAX_FILE) {
+    toast('That file is over 50 MB: not a trace this page exported.');
+    return;
+  }
+  const { importTraces } = await import('./trace-file.js');
+  const { log: imported, lab: from, error } = importTraces(await file.text());
+  if (error) {
+    toast(`Not imported: ${error}`);
+    return;
+  }
+  show(imported, `Imported from ${file.name}${from ? ` (lab ${from})` : ''}: ${imported.size} requests, not measured here. Read-only: this lab's own requests are still recorded.`);
+}
+
+export async function detailsAction(e, { lab, api, toast, onReplay, selected }) {
+  const action = e.target.closest('[data-action]')?.dataset.action;
+  const trace = selected();
+  if (!trace?.request) return;
+  if (action === 'replay') {
+    onReplay(api.resend(trace.request));
+    return;
+  }
+  const { curlCommand } = await import('./curl.js');
+  const command = curlCommand(trace, { origin: location.origin, lab });
+  try {
+    await navigator.clipboard.writeText(command);
+    toast('Copied as curl (with the lab header and the Cookie header).');
+  } catch {
+    toast(`Copy this: ${command}`);
+  }
+}

@@ -1,0 +1,78 @@
+"""What tests share besides fixtures: a client bound to a lab, free ports, waiting for a
+server. Imported by conftest.py (the fixtures) and by tests themselves."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import time
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for_port(port: int, proc: subprocess.Popen | None = None,
+                  timeout: float = 20) -> None:
+    """Until something listens on the loopback ``port``; fails when ``proc`` exits first."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if proc is not None and proc.poll() is not None:
+            raise RuntimeError(f"{proc.args[0]} exited with {proc.returncode}")
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            return
+        except OSError:
+            time.sleep(0.05)
+    raise RuntimeError(f"nothing listened on {port} within {timeout} s")
+
+
+def new_lab(client) -> str:
+    return client.post("/api/labs").get_json()["id"]
+
+
+def step_names(trace) -> list[str]:
+    return [s["name"] for s in trace["steps"]]
+
+
+class LabClient:
+    """Flask's test client, naming one lab and one client (X-Client-Id) on every
+    request: reading the log, it sees its own requests unmasked (masking.py)."""
+
+    def __init__(self, client, lab: str, client_id: str = "test-client") -> None:
+        self.client = client
+        self.lab = lab
+        self.client_id = client_id
+
+    def __getattr__(self, method):
+        def call(path, headers=None, **kwargs):
+            headers = {"X-Lab-Id": self.lab, "X-Client-Id": self.client_id, **(headers or {})}
+            return getattr(self.client, method)(path, headers=headers, **kwargs)
+        return call
+
+    def events(self, after=None):
+        query = f"?after={after}" if after else ""
+        return self.get(f"/api/hooks{query}").get_json()["events"]
+
+    def traces(self):
+        """The lab's log grouped by request: [{request, steps, end}], oldest first."""
+        traces: dict[str, dict] = {}
+        for event in self.events():
+            if event["type"] == "clear":
+                continue
+            trace = traces.setdefault(event["trace"], {"steps": []})
+            if event["type"] == "step":
+                trace["steps"].append(event)
+            else:
+                trace[event["type"]] = event
+        return list(traces.values())
+
+    def last_trace(self, path=None):
+        traces = [t for t in self.traces() if path is None or t["request"]["path"] == path]
+        return traces[-1]
+
+    def login(self, mechanism="cookie", username="Tom", password="123", **extra):
+        return self.post(f"/api/{mechanism}/login",
+                         json={"username": username, "password": password, **extra})
