@@ -101,7 +101,13 @@ def cookie_secrets(pairs: list[str], names: frozenset[str]) -> set[str]:
         name, eq, raw = pair.strip().partition("=")
         if not eq or name.strip() not in names:
             continue
-        for value in (raw.strip(), *parse_cookie(pair).values()):
+        # A Cookie header cut by the log's bound ends in "…", which Werkzeug's
+        # parse_cookie (latin-1, as HTTP headers are) cannot take: the raw value still counts.
+        try:
+            parsed = tuple(parse_cookie(pair).values())
+        except UnicodeError:
+            parsed = ()
+        for value in (raw.strip(), *parsed):
             found.add(value)
             found.add(json.dumps(value)[1:-1])
     return {value for value in found if len(value) >= _MIN_SECRET}
