@@ -8,13 +8,20 @@ const pageFile = (url) => url.pathname === '/' || url.pathname.startsWith('/stat
 
 test('the page loads under 150 KB uncompressed; lessons load their modules when opened', async ({ page, lab }) => {
   const sizes = new Map();
-  page.on('response', async (res) => {
+  // Each body is read asynchronously: a size counts only once its read has finished, so
+  // every measurement below waits for the reads of the responses seen so far.
+  const reads = [];
+  page.on('response', (res) => {
     const url = new URL(res.url());
-    if (pageFile(url)) sizes.set(url.pathname, (await res.body()).length);
+    if (pageFile(url)) reads.push(res.body().then((body) => sizes.set(url.pathname, body.length)));
   });
+  const settle = async () => {
+    await page.waitForLoadState('networkidle');
+    await Promise.all(reads);
+  };
   await page.goto(lab.url);
   await expect(page.locator('html')).toHaveAttribute('data-ready', 'true');
-  await page.waitForLoadState('networkidle');
+  await settle();
   const initial = new Map(sizes);
   const sum = (entries) => entries.reduce((a, [, n]) => a + n, 0);
   const listing = (entries) => entries.map(([p, n]) => `${p} ${n}`).join('\n');
@@ -24,7 +31,7 @@ test('the page loads under 150 KB uncompressed; lessons load their modules when 
 
   await page.locator('#lesson-propagate summary').click();
   await expect(page.locator('.lessons')).toHaveAttribute('data-loaded', 'true');
-  await page.waitForLoadState('networkidle');
+  await settle();
   const lazy = [...sizes].filter(([p]) => !initial.has(p));
   expect(lazy.map(([p]) => p)).toContain('/static/lessons.js');
 
@@ -33,7 +40,7 @@ test('the page loads under 150 KB uncompressed; lessons load their modules when 
   await page.getByLabel('Filter text').fill('status:200');
   await page.locator('#timeline-list [role="option"]').first().click();
   await expect(page.locator('#details-body details.wire, #details-body .details-actions').first()).toBeVisible();
-  await page.waitForLoadState('networkidle');
+  await settle();
   const tools = [...sizes].filter(([p]) => !before.has(p));
   expect(tools.map(([p]) => p)).toEqual(expect.arrayContaining(['/static/filter.js', '/static/wire.js']));
   const report = `initial ${sum([...initial])} B; lessons lazily ${sum(lazy)} B; filter and wire lazily ${sum(tools)} B`;
