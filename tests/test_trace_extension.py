@@ -44,6 +44,24 @@ def test_off_by_default_and_on_with_debug_or_the_flag():
     assert log_of(off) == []
 
 
+def test_a_session_step_keeps_a_bounded_session():
+    """Any app's session steps use the lab's bound (jsonable.bounded_items): a session of
+    megabytes in an app's own store must not reach the log whole."""
+    from statelab.jsonable import MAX_SESSION_KEPT
+
+    app = make_app(STATELAB_TRACE_ENABLED=True)
+
+    @app.route("/big")
+    def big():
+        session["blob"] = "x" * 100_000
+        return "big"
+
+    app.test_client().get("/big")
+    saved = [e for e in log_of(app) if e["type"] == "step" and e["name"] == "save_session"]
+    assert saved and len(json.dumps(saved[-1]["detail"])) <= MAX_SESSION_KEPT + 300
+    assert "…" in saved[-1]["detail"]["session"]
+
+
 def test_traces_the_app_but_not_its_own_page():
     app = make_app(STATELAB_TRACE_ENABLED=True)
     client = app.test_client()

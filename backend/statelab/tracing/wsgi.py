@@ -10,7 +10,8 @@ from typing import Any, Callable
 
 from flask import Flask
 
-from ..jsonable import MAX_MESSAGE_KEPT, MAX_URL_PART_KEPT, capped, describe_error
+from ..jsonable import (MAX_MESSAGE_KEPT, MAX_URL_PART_KEPT, bounded_items, capped,
+                        describe_error)
 from .flusher import flusher
 from .instrument import TracedSessions, instrument_app
 from .output import Capture
@@ -45,7 +46,7 @@ class HookTracer:
 
             self.otel = otel_export
         self.select = select
-        self.snapshot = snapshot or _items
+        self.snapshot = snapshot or bounded_items
         self.describe = describe or _as_session
         self._lock = threading.Lock()
         self._settled = False
@@ -115,10 +116,6 @@ class HookTracer:
         trace.flush()
         if self.otel:
             self.otel.export(trace, parent, trace.ending[3])
-
-
-def _items(session: Any) -> tuple:
-    return tuple(session.items())
 
 
 def _as_session(kept: Any) -> dict:
