@@ -63,6 +63,15 @@ test('custom handlers off: Werkzeug\'s default HTML page; on again: JSON', async
   // The handlers are really absent: no errorhandler step claims to have run.
   expect(steps).not.toContain('errorhandler');
 
+  // abort(500) with no handler: the log keeps Werkzeug's own page, as sent (was "none").
+  await page.getByRole('button', { name: 'abort(500)', exact: true }).click();
+  await openRequest(page, 'GET /api/error/500');
+  const body = page.locator('#details-body details.wire[data-wire="response-body"]');
+  await expect(body.locator('summary')).toHaveText(/^Response body \(text\/html; charset=utf-8, \d+ bytes\)$/);
+  await body.locator('summary').click();
+  await expect(body.locator('pre')).toContainText('<title>500 Internal Server Error</title>');
+  await expect(body.locator('pre')).toContainText('The server encountered an internal error');
+
   await page.getByRole('switch', { name: 'Custom error handlers' }).check();
   await expect(rows(page, 'PUT /api/lab/settings')).toHaveCount(2);
   await page.getByRole('button', { name: 'abort(404)' }).click();

@@ -5,7 +5,9 @@ preprocessors, error handlers and views are wrapped in the app's own registries 
 blueprint's hooks live there too once it is registered). The session interface gets a
 subclass of its own class, on an instance of its own (``traced_session_interface``),
 so Flask's default interface, shared by every app, is never changed.
-``after_this_request`` callbacks are wrapped as they are registered.
+``after_this_request`` callbacks are wrapped as they are registered. The app's
+``handle_http_exception`` is watched (an attribute on the app instance) for the one
+answer Flask makes without any handler: the HTTPException itself.
 """
 
 from __future__ import annotations
@@ -133,8 +135,26 @@ def instrument_app(app: Flask) -> None:
                     handlers[exc_class] = wrap(handler, StepSpec(
                         "handler", "errorhandler", qualified_name(handler), scope,
                         detail=functools.partial(_handler_detail, code, exc_class)))
+    if not getattr(app.handle_http_exception, MARK, False):
+        app.handle_http_exception = _watch_unhandled(app.handle_http_exception)
     if not isinstance(app.session_interface, TracedSessions):
         app.session_interface = traced_session_interface(app.session_interface)
+
+
+def _watch_unhandled(handle: Callable) -> Callable:
+    """Flask's ``handle_http_exception`` returns the exception itself when no handler is
+    registered for it (a 404 or ``abort(500)`` in an app without handlers); Flask then
+    turns that WSGI app into a response whose body is a lazy iterator over Werkzeug's
+    own HTML page. The trace notes it, so the page can be kept (``keep_response_body``)."""
+    @functools.wraps(handle)
+    def watched(e: Any) -> Any:
+        rv = handle(e)
+        trace = current.get()
+        if rv is e and trace is not None:
+            trace.werkzeug_page = True
+        return rv
+    setattr(watched, MARK, True)
+    return watched
 
 
 def _handler_detail(code: int | None, exc_class: type, args: tuple) -> dict:

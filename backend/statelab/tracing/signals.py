@@ -76,7 +76,8 @@ def watch_signals() -> None:
 def _keep_response(trace: Trace, kwargs: dict) -> None:
     # The response exactly as Flask hands it to the server: after every after_request
     # function and the session's save.
-    trace.response_body = keep_response_body(kwargs["response"], trace.fields[0])
+    trace.response_body = keep_response_body(kwargs["response"], trace.fields[0],
+                                             werkzeug_page=trace.werkzeug_page)
 
 
 def _keep_traceback(trace: Trace, kwargs: dict) -> None:

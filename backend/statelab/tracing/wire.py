@@ -7,7 +7,9 @@ A request body is read before the app runs only when its length is known, small
 reads the same bytes from a ``BytesIO`` put back as ``wsgi.input``. A streamed request
 body (chunked, unknown length) is never touched. A response body is kept only when it
 is already in memory (``response.is_sequence``, and not ``direct_passthrough``: files):
-a streamed response is sent as it is made, never buffered here.
+a streamed response is sent as it is made, never buffered here. The one lazy body read
+ahead is Werkzeug's own error page (an HTTPException no handler took): one string,
+already made, that Flask's ``make_response`` wrapped in an iterator.
 """
 
 from __future__ import annotations
@@ -82,12 +84,19 @@ def render_request_headers(kept: tuple) -> list:
 
 # -- response --------------------------------------------------------------------
 
-def keep_response_body(response: Any, method: str | None) -> tuple | None:
+def keep_response_body(response: Any, method: str | None, *,
+                       werkzeug_page: bool = False) -> tuple | None:
     """``(size, bytes)`` of the body Flask is about to send: a reference to its bytes
     when small (its type is read from the sent headers when rendered). None when there
-    is no body to show (HEAD, 204, 304) or it is streamed or a file."""
+    is no body to show (HEAD, 204, 304) or it is streamed or a file.
+
+    ``werkzeug_page``: the response is an HTTPException's own page (``Response.force_type``
+    ran the exception as a WSGI app, whose body is one string); it is made a list here,
+    as Werkzeug's ``make_sequence`` does, so the bytes kept are the bytes sent."""
     if method == "HEAD" or response.status_code in (204, 304):
         return None
+    if werkzeug_page and not response.is_sequence and not response.direct_passthrough:
+        response.make_sequence()
     if response.direct_passthrough or not response.is_sequence:
         return None
     chunks = response.response
