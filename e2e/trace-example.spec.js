@@ -1,6 +1,7 @@
 // The StateLabTrace page on another app: examples/notes, started here (the config's
 // webServer is the playground), traced with its two lines, watched at /_statelab/.
 import { test as base, expect } from '@playwright/test';
+import AxeBuilder from '@axe-core/playwright';
 import { spawn } from 'node:child_process';
 import net from 'node:net';
 import path from 'node:path';
@@ -52,7 +53,7 @@ test('the notes app\'s timeline page shows a request\'s steps and their output',
   const errors = [];
   page.on('pageerror', (err) => errors.push(err.message));
   await page.goto(`${notes}/_statelab/`);
-  await expect(page.getByRole('note')).toContainText('This page exposes cookies');
+  await expect(page.getByRole('complementary', { name: 'Cookies exposed' })).toContainText('This page exposes cookies');
   await expect(page.locator('#connection')).toHaveAttribute('data-state', 'live');
 
   // The app is used by someone else (here: Playwright's own HTTP client, its own cookies).
@@ -73,6 +74,30 @@ test('the notes app\'s timeline page shows a request\'s steps and their output',
   const output = page.locator('#details-body section[aria-label="Output"]');
   await expect(output).toContainText('notes after_this_request');
   await expect(output).toContainText('WARNING notes.notes: listing 2 notes for ann');
+
+
+  // The wire, as on the lab's page (wire.js): headers both ways, bodies, Set-Cookie.
+  const wire = (key) => page.locator(`#details-body details.wire[data-wire="${key}"]`);
+  const open = async (key) => {
+    if (!(await wire(key).evaluate((el) => el.open))) await wire(key).locator('summary').click();
+    return wire(key);
+  };
+  await expect(await open('request-headers')).toContainText('Cookie');
+  await expect(await open('response-headers')).toContainText('X-Note-Count');
+  await expect((await open('response-body')).locator('pre')).toContainText('"Buy milk"');
+  await page.locator('#timeline-list [role="option"]').filter({ hasText: '/auth/login' }).last().click();
+  await expect((await open('request-body')).locator('pre')).toContainText('"username": "ann"');
+  const session = (await open('set-cookie')).locator('tr[data-cookie="session"]');
+  await expect(session.locator('td').nth(6)).toHaveText('✓'); // HttpOnly: Flask's default
+
+  // A request that raised: Flask's logged traceback, and Werkzeug's 500 page as sent.
+  expect((await page.request.get(`${notes}/notes/broken`)).status()).toBe(500);
+  await page.locator('#timeline-list [role="option"]').filter({ hasText: '/notes/broken' }).last().click();
+  await expect(wire('traceback')).toHaveAttribute('open', '');
+  await expect(wire('traceback').locator('pre')).toContainText('ZeroDivisionError: division by zero');
+  await expect((await open('response-body')).locator('pre')).toContainText('<title>500 Internal Server Error</title>');
+  const results = await new AxeBuilder({ page }).analyze();
+  expect(results.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).slice(0, 3).join(', ')}`)).toEqual([]);
 
   await page.screenshot({ path: testInfo.outputPath('trace-desktop.png'), fullPage: true });
   await page.emulateMedia({ colorScheme: 'dark' });

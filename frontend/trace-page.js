@@ -1,11 +1,13 @@
 // The StateLabTrace page: one traced app's requests, live. Wiring only: the stream,
 // the trace log, the timeline and the request details are the playground's own
-// modules; this page adds the calls under its prefix and each step's output.
+// modules (the wire sections too: headers, bodies, Set-Cookie attributes, traceback);
+// this page adds the calls under its prefix and each step's output.
 
 import { createStream } from './stream.js';
 import { TraceLog } from './trace-log.js';
 import { createTimeline } from './timeline.js';
 import { renderDetails } from './details.js';
+import { wireSections } from './wire.js';
 import { matchesQuery, parseFilter } from './filter.js';
 import { $, h } from './dom.js';
 
@@ -40,10 +42,10 @@ const api = {
 function outputSection(trace) {
   const items = trace.steps.filter((s) => s.output?.length).map((s) => h('li', {},
     h('div', { class: 'output-step' }, `#${s.index} ${s.name} `, h('code', {}, s.function)),
-    h('pre', { class: 'code' }, s.output.join('\n'))));
+    h('pre', { class: 'code', tabindex: '0', 'aria-label': `Output of ${s.name}` }, s.output.join('\n'))));
   if (trace.end?.output?.length) {
     items.push(h('li', {}, h('div', { class: 'output-step' }, 'outside any step'),
-      h('pre', { class: 'code' }, trace.end.output.join('\n'))));
+      h('pre', { class: 'code', tabindex: '0', 'aria-label': 'Output outside any step' }, trace.end.output.join('\n'))));
   }
   return h('section', { 'aria-label': 'Output' },
     h('h3', {}, 'Output (print, logging, warnings)'),
@@ -74,7 +76,7 @@ function start() {
     const version = trace ? `${trace.id}:${trace.version}` : 'none';
     if (version === shown && (!trace || trace.end)) return;
     shown = version;
-    renderDetails(body, trace, { me: undefined, now: performance.now() });
+    renderDetails(body, trace, { me: undefined, now: performance.now(), wire: wireSections });
     if (trace) body.append(outputSection(trace));
   }
 

@@ -8,7 +8,7 @@ import logging
 
 import pytest
 import requests
-from flask import Flask, Response, stream_with_context
+from flask import Flask, Response, abort, stream_with_context
 
 from statelab.events import MemoryBus
 from statelab.tracing import HookTracer
@@ -179,11 +179,13 @@ def test_a_long_response_body_is_cut_a_streamed_one_and_a_head_are_not_kept():
 
 
 def test_werkzeugs_own_error_page_is_recorded_as_sent(lab_client):
-    """No handler for abort(500) or an unknown URL: Flask answers with the HTTPException
-    itself, a WSGI app its make_response turns into a lazily iterated body; that page,
-    Werkzeug's HTML, is what the log keeps (it was None: "streamed or file")."""
+    """No handler for abort(500), a raise or an unknown URL: Flask passes the
+    HTTPException itself to make_response, which runs it as a WSGI app, a lazily
+    iterated body; that page, Werkzeug's HTML, is what the log keeps (it was None, shown
+    as "streamed or file")."""
     lab_client.put("/api/lab/settings", json={"custom_error_handlers": False})
     for path, title in (("/api/error/500", "500 Internal Server Error"),
+                        ("/api/error/exception", "500 Internal Server Error"),
                         ("/nowhere", "404 Not Found")):
         answer = lab_client.get(path)
         body = lab_client.last_trace(path)["end"]["body"]
@@ -193,17 +195,24 @@ def test_werkzeugs_own_error_page_is_recorded_as_sent(lab_client):
         assert body["size"] == len(answer.data) and body["truncated"] is False
 
 
-def test_a_wsgi_app_a_view_returns_is_not_buffered():
-    """Only an HTTPException's own page is read ahead; any other WSGI app a view returns
-    (it may stream) is left to the server."""
+def test_a_wsgi_app_or_an_aborted_stream_is_not_buffered():
+    """Only an HTTPException's own page is read ahead; any other WSGI app a view returns,
+    or a response an abort carries (either may stream), is left to the server."""
     app, bus = traced()
 
     def wsgi(environ, start_response):
         start_response("200 OK", [("Content-Type", "text/plain")])
         yield from (b"a", b"b", b"c")
     app.add_url_rule("/wsgi", view_func=lambda: wsgi)
-    assert app.test_client().get("/wsgi").data == b"abc"
+
+    def aborted():
+        abort(Response(iter(["x", "y"]), status=409, mimetype="text/plain"))
+    app.add_url_rule("/aborted", view_func=aborted)
+    client = app.test_client()
+    assert client.get("/wsgi").data == b"abc"
     assert trace_of(bus, "/wsgi")[1]["body"] is None
+    assert client.get("/aborted").data == b"xy"
+    assert trace_of(bus, "/aborted")[1]["body"] is None
 
 
 def test_a_file_response_body_is_not_kept(tmp_path):

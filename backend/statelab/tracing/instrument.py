@@ -6,8 +6,8 @@ blueprint's hooks live there too once it is registered). The session interface g
 subclass of its own class, on an instance of its own (``traced_session_interface``),
 so Flask's default interface, shared by every app, is never changed.
 ``after_this_request`` callbacks are wrapped as they are registered. The app's
-``handle_http_exception`` is watched (an attribute on the app instance) for the one
-answer Flask makes without any handler: the HTTPException itself.
+``make_response`` is watched (an attribute on the app instance) for the page Werkzeug
+makes from an HTTPException no handler took.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from flask import Flask
 from flask.globals import _cv_app, request_ctx
 from flask.sessions import SecureCookieSessionInterface
 from itsdangerous import BadSignature, SignatureExpired
+from werkzeug.exceptions import HTTPException
 
 from ..jsonable import describe_error
 from .record import StepSpec, Trace, annotate, current, perf, qualified_name
@@ -135,24 +136,26 @@ def instrument_app(app: Flask) -> None:
                     handlers[exc_class] = wrap(handler, StepSpec(
                         "handler", "errorhandler", qualified_name(handler), scope,
                         detail=functools.partial(_handler_detail, code, exc_class)))
-    if not getattr(app.handle_http_exception, MARK, False):
-        app.handle_http_exception = _watch_unhandled(app.handle_http_exception)
+    if not getattr(app.make_response, MARK, False):
+        app.make_response = _watch_exception_pages(app.make_response)
     if not isinstance(app.session_interface, TracedSessions):
         app.session_interface = traced_session_interface(app.session_interface)
 
 
-def _watch_unhandled(handle: Callable) -> Callable:
-    """Flask's ``handle_http_exception`` returns the exception itself when no handler is
-    registered for it (a 404 or ``abort(500)`` in an app without handlers); Flask then
-    turns that WSGI app into a response whose body is a lazy iterator over Werkzeug's
-    own HTML page. The trace notes it, so the page can be kept (``keep_response_body``)."""
-    @functools.wraps(handle)
-    def watched(e: Any) -> Any:
-        rv = handle(e)
+def _watch_exception_pages(make_response: Callable) -> Callable:
+    """Flask answers an HTTPException no handler took (``abort(500)`` or a 404 in an app
+    without handlers, the ``InternalServerError`` of a raise) by passing the exception
+    itself to ``make_response``, which runs it as a WSGI app: the response's body is a
+    lazy iterator over Werkzeug's own HTML page. The trace notes that response, so the
+    page can be kept (``keep_response_body``). An exception carrying a response of its
+    own (``abort(response)``, which may stream) is left alone."""
+    @functools.wraps(make_response)
+    def watched(rv: Any) -> Any:
+        response = make_response(rv)
         trace = current.get()
-        if rv is e and trace is not None:
-            trace.werkzeug_page = True
-        return rv
+        if trace is not None and isinstance(rv, HTTPException) and rv.response is None:
+            trace.exception_page = response
+        return response
     setattr(watched, MARK, True)
     return watched
 

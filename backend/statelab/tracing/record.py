@@ -108,7 +108,7 @@ class Trace:
 
     __slots__ = ("id", "lab", "tracer", "t0", "wall0", "fields", "steps", "sent", "current",
                  "out", "echo", "opening", "endpoint", "ending", "end_at", "lock",
-                 "response_body", "traceback", "werkzeug_page")
+                 "response_body", "traceback", "exception_page")
 
     def __init__(self, lab: str, tracer: HookTracer, fields: tuple) -> None:
         self.id = f"{_process_tag}{next(_trace_ids):x}"
@@ -129,7 +129,7 @@ class Trace:
         self.lock = threading.Lock()  # the flusher and the request both hand over
         self.response_body: tuple | None = None  # wire.keep_response_body's
         self.traceback: str | None = None  # the request raised: as Flask logged it
-        self.werkzeug_page = False  # answered by an HTTPException no handler took
+        self.exception_page: Any = None  # the response Werkzeug made from an HTTPException
 
     # -- recording (the request's thread) ------------------------------------------
 

@@ -76,8 +76,9 @@ def watch_signals() -> None:
 def _keep_response(trace: Trace, kwargs: dict) -> None:
     # The response exactly as Flask hands it to the server: after every after_request
     # function and the session's save.
-    trace.response_body = keep_response_body(kwargs["response"], trace.fields[0],
-                                             werkzeug_page=trace.werkzeug_page)
+    response = kwargs["response"]
+    trace.response_body = keep_response_body(response, trace.fields[0],
+                                             exception_page=response is trace.exception_page)
 
 
 def _keep_traceback(trace: Trace, kwargs: dict) -> None:

@@ -85,17 +85,17 @@ def render_request_headers(kept: tuple) -> list:
 # -- response --------------------------------------------------------------------
 
 def keep_response_body(response: Any, method: str | None, *,
-                       werkzeug_page: bool = False) -> tuple | None:
+                       exception_page: bool = False) -> tuple | None:
     """``(size, bytes)`` of the body Flask is about to send: a reference to its bytes
     when small (its type is read from the sent headers when rendered). None when there
     is no body to show (HEAD, 204, 304) or it is streamed or a file.
 
-    ``werkzeug_page``: the response is an HTTPException's own page (``Response.force_type``
-    ran the exception as a WSGI app, whose body is one string); it is made a list here,
-    as Werkzeug's ``make_sequence`` does, so the bytes kept are the bytes sent."""
+    ``exception_page``: the response is an HTTPException's own page (``Response.force_type``
+    ran the exception as a WSGI app, whose body is one string); Werkzeug's
+    ``make_sequence`` makes it a list here, so the bytes kept are the bytes sent."""
     if method == "HEAD" or response.status_code in (204, 304):
         return None
-    if werkzeug_page and not response.is_sequence and not response.direct_passthrough:
+    if exception_page and not response.is_sequence and not response.direct_passthrough:
         response.make_sequence()
     if response.direct_passthrough or not response.is_sequence:
         return None

@@ -37,6 +37,12 @@ def index():
     return jsonify(notes=NOTES)
 
 
+@bp.get("/broken")
+def broken():
+    # A bug on purpose: the trace page shows this request's traceback.
+    return jsonify(share=len(NOTES) / 0)
+
+
 @bp.get("/<int:note_id>")
 def show(note_id):
     if note_id not in NOTES:
