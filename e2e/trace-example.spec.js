@@ -70,6 +70,7 @@ test('the notes app\'s timeline page shows a request\'s steps and their output',
   expect(positions.every((p) => p >= 0), steps.join(', ')).toBe(true);
   expect(positions).toEqual([...positions].sort((a, b) => a - b));
   await expect(page.locator('#details-body section[aria-label="Cookie header sent"]')).toContainText('session');
+  await expect(page.getByRole('button', { name: 'Replay' }), 'no action this page cannot do').toHaveCount(0);
   await expect(page.locator('#details-body section[aria-label="Session before"]')).toContainText('"user": "ann"');
   const output = page.locator('#details-body section[aria-label="Output"]');
   await expect(output).toContainText('notes after_this_request');

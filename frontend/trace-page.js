@@ -76,7 +76,8 @@ function start() {
     const version = trace ? `${trace.id}:${trace.version}` : 'none';
     if (version === shown && (!trace || trace.end)) return;
     shown = version;
-    renderDetails(body, trace, { me: undefined, now: performance.now(), wire: wireSections });
+    // readOnly: this page wires no Copy as curl or Replay (they are the lab's timeline-tools.js).
+    renderDetails(body, trace, { me: undefined, now: performance.now(), readOnly: true, wire: wireSections });
     if (trace) body.append(outputSection(trace));
   }
 
