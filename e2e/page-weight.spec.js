@@ -1,19 +1,25 @@
 // The page stays light: everything it loads (HTML, modules, stylesheet), measured in the
 // browser, in two parts. The initial weight is what every visit loads before the page
 // is ready; the Lessons area's modules are loaded lazily when a lesson is first opened,
-// and are measured separately (they count for visitors who open one).
+// and are measured separately (they count for visitors who open one). The bytes sent
+// (br, Flask-Compress) are reported beside.
 import { test, expect } from './fixtures.js';
 
 const pageFile = (url) => url.pathname === '/' || url.pathname.startsWith('/static/');
 
 test('the page loads under 150 KB uncompressed; lessons load their modules when opened', async ({ page, lab }) => {
   const sizes = new Map();
+  const sent = new Map(); // bytes on the wire: the body as Flask-Compress encoded it
+  const encodings = new Set();
   // Each body is read asynchronously: a size counts only once its read has finished, so
   // every measurement below waits for the reads of the responses seen so far.
   const reads = [];
   page.on('response', (res) => {
     const url = new URL(res.url());
-    if (pageFile(url)) reads.push(res.body().then((body) => sizes.set(url.pathname, body.length)));
+    if (!pageFile(url)) return;
+    reads.push(res.body().then((body) => sizes.set(url.pathname, body.length)));
+    reads.push(res.request().sizes().then((s) => sent.set(url.pathname, s.responseBodySize)));
+    encodings.add(res.headers()['content-encoding'] ?? 'identity');
   });
   const settle = async () => {
     await page.waitForLoadState('networkidle');
@@ -28,6 +34,9 @@ test('the page loads under 150 KB uncompressed; lessons load their modules when 
   expect(initial.size).toBeGreaterThan(10);
   expect(initial.has('/static/lessons.js'), 'lessons.js is not part of the initial load').toBe(false);
   expect(sum([...initial]), listing([...initial])).toBeLessThan(150_000);
+  expect(initial.has('/static/details.js'), 'the details load with the first request shown').toBe(false);
+  expect([...encodings]).toEqual(['br']);
+  const initialSent = [...initial.keys()].reduce((a, p) => a + sent.get(p), 0);
 
   await page.locator('#lesson-propagate summary').click();
   await expect(page.locator('.lessons')).toHaveAttribute('data-loaded', 'true');
@@ -42,8 +51,17 @@ test('the page loads under 150 KB uncompressed; lessons load their modules when 
   await expect(page.locator('#details-body details.wire, #details-body .details-actions').first()).toBeVisible();
   await settle();
   const tools = [...sizes].filter(([p]) => !before.has(p));
-  expect(tools.map(([p]) => p)).toEqual(expect.arrayContaining(['/static/filter.js', '/static/wire.js']));
-  const report = `initial ${sum([...initial])} B; lessons lazily ${sum(lazy)} B; filter and wire lazily ${sum(tools)} B`;
+  expect(tools.map(([p]) => p)).toEqual(expect.arrayContaining(['/static/filter.js', '/static/details.js', '/static/wire.js']));
+
+  // The waterfall loads when its box is ticked.
+  const beforeWaterfall = new Set(sizes.keys());
+  await page.getByRole('checkbox', { name: 'Waterfall' }).check();
+  await expect(page.getByRole('region', { name: 'Waterfall' })).toBeVisible();
+  await settle();
+  const waterfall = [...sizes].filter(([p]) => !beforeWaterfall.has(p));
+  expect(waterfall.map(([p]) => p).sort()).toEqual(['/static/waterfall-scale.js', '/static/waterfall.css', '/static/waterfall.js']);
+  const report = `initial ${sum([...initial])} B (${initialSent} B br-compressed); lessons lazily ${sum(lazy)} B; `
+    + `filter, details and wire lazily ${sum(tools)} B; waterfall lazily ${sum(waterfall)} B`;
   test.info().annotations.push({ type: 'page weight', description: report });
   console.log(`page weight: ${report}`);
 });

@@ -1,6 +1,6 @@
-// Desktop, projector and phone sizes, light and dark: the page never scrolls sideways,
-// and a screenshot of each is left in test-results/shots/ for a person to look at.
-import { test, expect, logIn, openRequest } from './fixtures.js';
+// Desktop, projector and phone sizes, light and dark, the waterfall off and on: the page
+// never scrolls sideways, and a screenshot of each is left in test-results/shots/ for a person to look at.
+import { test, expect, logIn, openRequest, rows } from './fixtures.js';
 
 const SIZES = { desktop: [1440, 900], projector: [1280, 720], phone: [390, 844] };
 
@@ -13,6 +13,17 @@ for (const [name, [width, height]] of Object.entries(SIZES)) {
       await page.getByRole('button', { name: 'Raise ZeroDivisionError' }).click();
       await openRequest(page, 'GET /api/error/exception');
       await page.screenshot({ path: `test-results/shots/${name}-${colorScheme}.png` });
+      expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(width);
+
+      // The waterfall on, a slow request beside fast ones, the login's details open.
+      await page.getByRole('button', { name: 'Slow request (3 s)' }).click();
+      await page.getByRole('button', { name: 'abort(404)', exact: true }).click();
+      await page.getByRole('checkbox', { name: 'Waterfall' }).check();
+      await expect(rows(page, 'GET /api/slow')).toContainText('200', { timeout: 10_000 });
+      await openRequest(page, 'POST /api/session/login');
+      await expect(page.getByRole('region', { name: /^Steps of POST/ })).toBeVisible();
+      if (name === 'phone') await page.getByRole('region', { name: 'Waterfall' }).scrollIntoViewIfNeeded();
+      await page.screenshot({ path: `test-results/shots/${name}-${colorScheme}-waterfall.png` });
       expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(width);
     });
   }

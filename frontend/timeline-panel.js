@@ -3,7 +3,6 @@
 
 import { $, $$ } from './dom.js';
 import { createTimeline } from './timeline.js';
-import { renderDetails } from './details.js';
 import { createSplitter } from './splitter.js';
 
 export function createTimelinePanel({ log, client, lab, api, toast, onReplay }) {
@@ -12,8 +11,11 @@ export function createTimelinePanel({ log, client, lab, api, toast, onReplay }) 
   let drawQueued = false;
   let expected = null; // this page's next request: its row is selected when it starts
   let shown = log; // the live log, or an imported file's (read-only)
-  let wire = null; // wire.js's sections, loaded with the first request shown
-  let wireLoading = null;
+  // details.js and wire.js, loaded with the first request shown: until then the page's
+  // own "Select a request" stands, and the first load carries neither (page-weight.spec.js).
+  let view = null;
+  let viewLoading = null;
+  let waterfall = null; // waterfall.js's view, loaded when the Waterfall box is first ticked
 
   const timeline = createTimeline({
     list: $('#timeline-list'),
@@ -24,21 +26,26 @@ export function createTimelinePanel({ log, client, lab, api, toast, onReplay }) 
     onSelect: () => {
       detailsVersion = null;
       drawDetails();
+      drawWaterfall();
     },
   });
 
   function drawDetails() {
     const trace = timeline.selectedId ? shown.get(timeline.selectedId) : null;
+    if (!view) {
+      viewLoading ??= trace && Promise.all([import('./details.js'), import('./wire.js')]).then(([details, wire]) => {
+        view = { render: details.renderDetails, wire: wire.wireSections };
+        drawDetails();
+      });
+      return;
+    }
     const version = trace ? `${trace.id}:${trace.version}` : 'none';
     if (version === detailsVersion && (!trace || trace.end)) return;
     detailsVersion = version;
-    renderDetails($('#details-body'), trace, { me: client, now: performance.now(), readOnly: shown !== log, wire });
-    wireLoading ??= trace && import('./wire.js').then((m) => {
-      wire = m.wireSections;
-      detailsVersion = null;
-      drawDetails();
-    });
+    view.render($('#details-body'), trace, { me: client, now: performance.now(), readOnly: shown !== log, wire: view.wire });
   }
+
+  const drawWaterfall = () => waterfall?.draw(timeline.selectedId ? shown.get(timeline.selectedId) : null);
 
   function draw() {
     if (drawQueued) return;
@@ -47,6 +54,7 @@ export function createTimelinePanel({ log, client, lab, api, toast, onReplay }) 
       drawQueued = false;
       timeline.update(shown, filter);
       drawDetails();
+      drawWaterfall();
       if (timeline.hasRunning()) setTimeout(draw, 100);
     });
   }
@@ -102,6 +110,12 @@ export function createTimelinePanel({ log, client, lab, api, toast, onReplay }) 
   });
 
   createSplitter({ panel: $('.timeline-panel'), handle: $('#splitter') });
+
+  $('#waterfall-toggle').addEventListener('change', async (e) => {
+    waterfall ??= (await import('./waterfall.js')).createWaterfall({ panel: $('.timeline-panel'), timeline });
+    waterfall.show(e.target.checked); // read after the load: a click meanwhile wins
+    draw();
+  });
 
   // The exports, the import and the details' actions (timeline-tools.js) load when first used.
   const tools = (name) => async (e) => (await import('./timeline-tools.js'))[name](e, {

@@ -16,6 +16,7 @@ export function createTimeline({ list, spacer, empty, count, me, onSelect }) {
   let follow = true;
   let seenVersion = -1;
   let seenFilter = null;
+  let axis = null; // waterfall.js's shared axis; null: each row on its own axis
   const rendered = new Map();
   list.style.setProperty('--row-h', `${ROW_HEIGHT}px`); // the one row height, for CSS too
 
@@ -83,6 +84,7 @@ export function createTimeline({ list, spacer, empty, count, me, onSelect }) {
     const { start, end } = visibleRange(list.scrollTop, list.clientHeight || 300, ROW_HEIGHT, rows.length);
     const keep = new Set();
     const now = performance.now();
+    const axisKey = axis?.measure(rows, now) ?? null;
     for (let i = start; i < end; i += 1) {
       const trace = rows[i];
       keep.add(trace.id);
@@ -96,10 +98,11 @@ export function createTimeline({ list, spacer, empty, count, me, onSelect }) {
       entry.el.style.transform = `translateY(${i * ROW_HEIGHT}px)`;
       entry.el.setAttribute('aria-posinset', String(i + 1));
       entry.el.setAttribute('aria-setsize', String(rows.length));
-      if (entry.version !== trace.version || entry.selected !== selected || !trace.end) {
+      if (entry.version !== trace.version || entry.selected !== selected || !trace.end || entry.axis !== axisKey) {
         renderRow(entry.el, trace, selected, now);
         entry.version = trace.version;
         entry.selected = selected;
+        entry.axis = axisKey;
       }
     }
     for (const [id, entry] of rendered) {
@@ -127,7 +130,6 @@ export function createTimeline({ list, spacer, empty, count, me, onSelect }) {
     el.setAttribute('aria-selected', String(selected));
     el.className = `row ${statusClass(status)}${traceHasError(trace) ? ' has-error' : ''}${selected ? ' selected' : ''}`;
     const total = traceTotal(trace, now);
-    const bars = waterfall(trace.steps, total);
     fill(el,
       h('span', { class: 'cell client', style: { '--hue': clientHue(trace.client) }, title: trace.client ?? 'no X-Client-Id' },
         h('span', { class: 'swatch', 'aria-hidden': 'true' }), isMe ? 'you' : clientName(trace.client)),
@@ -135,12 +137,17 @@ export function createTimeline({ list, spacer, empty, count, me, onSelect }) {
       h('span', { class: `cell status ${statusClass(status)}` }, status ?? (trace.end ? '–' : 'pending')),
       h('span', { class: 'cell dur' }, formatDuration(total)),
       h('span', { class: `cell bars${trace.end ? '' : ' running'}`, 'aria-hidden': 'true' },
-        trace.steps.map((s, i) => h('span', {
-          class: `bar k-${s.kind}${s.error || s.name === 'got_request_exception' ? ' err' : ''}`,
-          style: { left: `${bars[i].left}%`, width: `${bars[i].width}%` },
-          title: `${s.name} ${formatDuration(s.duration_ms)}`,
-        }))),
+        axis ? axis.bars(trace, now) : ownAxis(trace.steps, total)),
     );
+  }
+
+  function ownAxis(steps, total) {
+    const bars = waterfall(steps, total);
+    return steps.map((s, i) => h('span', {
+      class: `bar k-${s.kind}${s.error || s.name === 'got_request_exception' ? ' err' : ''}`,
+      style: { left: `${bars[i].left}%`, width: `${bars[i].width}%` },
+      title: `${s.name} ${formatDuration(s.duration_ms)}`,
+    }));
   }
 
   return {
@@ -157,6 +164,11 @@ export function createTimeline({ list, spacer, empty, count, me, onSelect }) {
       selectedId = null;
     },
     select,
+    /** Draw every row on `next`, a shared axis (waterfall.js), or on its own (null). */
+    setAxis(next) {
+      axis = next;
+      draw();
+    },
     get selectedId() {
       return selectedId;
     },

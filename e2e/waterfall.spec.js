@@ -1,0 +1,102 @@
+// Issue 11: the waterfall. Every request on one shared time axis (overlaps show), the
+// selected request's steps on a strip that keeps the small ones readable beside a
+// scrypt login, the scale said on the page; by keyboard, light and dark, on a phone.
+import AxeBuilder from '@axe-core/playwright';
+import { test, expect, logIn, rows } from './fixtures.js';
+
+async function waterfallOn(page) {
+  const toggle = page.getByRole('checkbox', { name: 'Waterfall' });
+  await toggle.check();
+  await expect(page.getByRole('region', { name: 'Waterfall' })).toBeVisible();
+}
+
+const extent = (page, text) => rows(page, text).last().locator('.bars .extent');
+
+test('requests that overlap in time are drawn overlapping on the shared axis', async ({ labPage: page }) => {
+  await waterfallOn(page);
+  await page.getByRole('button', { name: 'Slow request (3 s)' }).click();
+  await expect(rows(page, 'GET /api/slow')).toContainText('pending');
+  await page.getByRole('button', { name: 'abort(404)', exact: true }).click();
+  await expect(rows(page, 'GET /api/error/404')).toContainText('404');
+  await expect(rows(page, 'GET /api/slow')).toContainText('200', { timeout: 10_000 });
+
+  const slow = await extent(page, 'GET /api/slow').boundingBox();
+  const fast = await extent(page, 'GET /api/error/404').boundingBox();
+  // The 404 started and ended while the slow request ran: inside its extent, and short.
+  expect(fast.x).toBeGreaterThan(slow.x);
+  expect(fast.x + fast.width).toBeLessThanOrEqual(slow.x + slow.width + 1);
+  expect(fast.width).toBeLessThan(slow.width / 10);
+  // On the per-request axis, both fill their own rows: no overlap to see.
+  await page.getByRole('checkbox', { name: 'Waterfall' }).uncheck();
+  await expect(page.getByRole('region', { name: 'Waterfall' })).toBeHidden();
+  await expect(rows(page).locator('.bars .extent')).toHaveCount(0);
+});
+
+test('a scrypt login\'s small steps stay readable on the strip, labelled with their measured durations', async ({ labPage: page }) => {
+  test.setTimeout(60_000); // two axe runs on a busy machine
+  await logIn(page, { mechanism: 'session' });
+  await waterfallOn(page);
+  await expect(page.locator('#waterfall-scale')).toContainText('One time axis, linear in ms; idle over 1 s is cut');
+  await expect(page.locator('#waterfall-scale')).toContainText('each step at least 64 px wide, spare width by duration; labels are measured durations');
+  await rows(page, 'POST /api/session/login').click();
+  const strip = page.getByRole('region', { name: /^Steps of POST \/api\/session\/login/ });
+  await expect(strip.locator('li')).toHaveCount(await page.locator('#details-body tr[data-step]').count());
+
+  // The labels are the durations the details table gives (the trace's own numbers).
+  const took = await page.locator('#details-body tr[data-step]').evaluateAll((trs) => trs.map((tr) => [tr.dataset.step, tr.children[4].textContent]));
+  const labelled = await strip.locator('li').evaluateAll((lis) => lis.map((li) => [li.dataset.step, li.querySelector('.strip-ms').textContent]));
+  expect(labelled).toEqual(took);
+
+  // scrypt makes the view long; every step, however small, is still at least 64 px wide.
+  const widths = await strip.locator('li').evaluateAll((lis) => lis.map((li) => li.getBoundingClientRect().width));
+  expect(Math.min(...widths)).toBeGreaterThanOrEqual(63.5);
+  const ms = (text) => (text.endsWith(' s') ? parseFloat(text) * 1000 : parseFloat(text));
+  const view = took.find(([name]) => name === 'view');
+  const smallest = Math.min(...took.map(([, t]) => ms(t)));
+  expect(ms(view[1]), 'the scrypt check makes the view long').toBeGreaterThan(20);
+  expect(ms(view[1]) / smallest, 'steps a hundred times apart').toBeGreaterThan(100);
+  const viewWidth = await strip.locator('li[data-step="view"]').evaluate((li) => li.getBoundingClientRect().width);
+  expect(viewWidth, 'the long step gets the spare width').toBeGreaterThan(Math.min(...widths));
+
+  for (const colorScheme of ['light', 'dark']) {
+    await page.emulateMedia({ colorScheme });
+    const results = await new AxeBuilder({ page }).analyze();
+    expect(results.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).slice(0, 3).join(', ')}`)).toEqual([]);
+  }
+});
+
+test('by keyboard: the toggle, the rows and the strip', async ({ labPage: page }) => {
+  await page.getByRole('button', { name: 'abort(500)', exact: true }).click();
+  await page.getByRole('button', { name: 'abort(404)', exact: true }).click();
+  await expect(rows(page, 'GET /api/error/404')).toHaveCount(1);
+  await page.getByRole('checkbox', { name: 'Waterfall' }).focus();
+  await page.keyboard.press('Space');
+  await expect(page.getByRole('region', { name: 'Waterfall' })).toBeVisible();
+  await page.getByLabel('Filter text').fill('path:/api/error');
+  await expect(rows(page)).toHaveCount(2);
+  await page.locator('#timeline-list').focus();
+  await page.keyboard.press('End');
+  await expect(page.getByRole('region', { name: /^Steps of GET \/api\/error\/404/ })).toBeVisible();
+  await page.keyboard.press('ArrowUp');
+  await expect(page.getByRole('region', { name: /^Steps of GET \/api\/error\/500/ })).toBeVisible();
+  // The strip, just above the list, is a focusable region: it scrolls by keyboard.
+  await page.keyboard.press('Shift+Tab');
+  await expect(page.getByRole('region', { name: /^Steps of GET \/api\/error\/500/ })).toBeFocused();
+});
+
+test.describe('phone', () => {
+  test.use({ viewport: { width: 390, height: 844 } });
+
+  test('the waterfall fits the width; the strip scrolls inside itself', async ({ labPage: page }) => {
+    await logIn(page, { mechanism: 'session' });
+    await page.getByRole('checkbox', { name: 'Waterfall' }).scrollIntoViewIfNeeded();
+    await waterfallOn(page);
+    await rows(page, 'POST /api/session/login').click();
+    const strip = page.getByRole('region', { name: /^Steps of POST/ });
+    await expect(strip.locator('li').first()).toBeVisible();
+    expect(await strip.evaluate((el) => el.scrollWidth > el.clientWidth), 'more steps than fit: it scrolls').toBe(true);
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    const results = await new AxeBuilder({ page }).analyze();
+    expect(results.violations.map((v) => v.id)).toEqual([]);
+  });
+});
