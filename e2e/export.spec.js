@@ -1,10 +1,11 @@
 // Issue 11: copy a request as curl (the copied command, run with curl, gets the same
-// status), export the lab's log as HAR 1.2 (every request of the lab in it, steps in
-// _steps) and as JSON, and replay a request from the details panel.
+// status), export the lab's log as HAR 1.2 (valid by the HAR JSON schema, every request
+// of the lab in it, steps in _steps) and as JSON, and replay a request from the details panel.
 import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import AxeBuilder from '@axe-core/playwright';
+import harValidator from 'har-validator';
 import { test, expect, logIn, openRequest, rows } from './fixtures.js';
 
 const run = promisify(execFile);
@@ -39,6 +40,7 @@ test('export HAR 1.2 with every request of the lab, and JSON', async ({ labPage:
   expect(download.suggestedFilename()).toMatch(/\.har$/);
   const har = JSON.parse(await readFile(await download.path(), 'utf8'));
   expect(har.log.version).toBe('1.2');
+  await harValidator.har(har); // the HAR 1.2 JSON schema: rejects with its errors
   expect(har.log.creator.name).toBe('Flask State Lab');
   for (const e of har.log.entries) {
     expect(e.startedDateTime).toMatch(/^\d{4}-\d\d-\d\dT/);

@@ -25,6 +25,22 @@ test('a response with no message replaces the previous toast: "Logged out" does 
   await noAxeViolations(page);
 });
 
+test('"Login succeeded!" does not stay up after a tamper; a 500\'s toast does not outlive the next 404', async ({ labPage: page }) => {
+  await logIn(page, { mechanism: 'session' });
+  await expect(toast(page)).toHaveText('200: Login succeeded!');
+  await page.getByLabel('Edit the signed session payload (JSON)').fill('{"username": "Liu Bei"}');
+  await page.getByRole('button', { name: 'Re-encode and send' }).click();
+  await expect(strip(page)).toContainText('PUT /api/cookies/session →');
+  expect(await toast(page).textContent()).not.toContain('Login succeeded');
+
+  await page.getByRole('button', { name: 'abort(500)', exact: true }).click();
+  await expect(toast(page)).toContainText('500: ');
+  await page.getByRole('button', { name: 'abort(404)', exact: true }).click();
+  await expect(rows(page, 'GET /api/error/404')).toContainText('404');
+  await expect(strip(page)).toContainText('GET /api/error/404 → 404 Not Found');
+  expect(await toast(page).textContent()).not.toContain('500');
+});
+
 test('an error answer is marked in the strip; the next action replaces it', async ({ labPage: page }) => {
   await page.getByRole('button', { name: 'abort(404)', exact: true }).click();
   await expect(strip(page)).toHaveAttribute('data-kind', 'error');

@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { buildHar } from '../har.js';
 import { curlCommand, shellQuote } from '../curl.js';
+import harValidator from 'har-validator';
 
 const login = {
   id: 't1', client: 'me', time: 1700000000.5,
@@ -39,6 +40,13 @@ test('HAR 1.2: one entry per request, the wire as recorded, the steps in _steps'
   assert.deepEqual(pending.request.queryString, [{ name: 'ms', value: '5' }]);
   assert.equal(pending.response.status, 0);
   JSON.parse(JSON.stringify(har));
+});
+
+test('the HAR 1.2 JSON schema (har-validator) accepts it: a finished, a pending and a bodiless request', async () => {
+  const bodiless = { id: 't3', client: null, time: 1700000002, request: { method: 'HEAD', path: '/', query: '', cookie_header: '' }, steps: [], end: { status: 204, duration_ms: 0.4, set_cookie: [], headers: [], body: null } };
+  const har = buildHar([login, old, bodiless], { origin: 'http://127.0.0.1:5000', version: '3.1.3' });
+  await harValidator.har(JSON.parse(JSON.stringify(har))); // rejects with the schema's errors
+  await assert.rejects(harValidator.har({ log: { version: '1.2', entries: [{}] } }), 'a schema that can fail');
 });
 
 test('curl: method, URL, every header but hop-by-hop ones, and the body, shell-quoted', () => {
