@@ -48,3 +48,35 @@ for (const colorScheme of ['light', 'dark']) {
     });
   });
 }
+
+// Issue 11's new states: the waterfall on, every wire section open, the phone's
+// last-request strip; no violations at all, in both schemes.
+for (const colorScheme of ['light', 'dark']) {
+  test.describe(`issue 11 states, ${colorScheme} scheme`, () => {
+    test.use({ colorScheme });
+
+    test('no axe violations at all: waterfall on, every wire section open, then the phone strip', async ({ labPage: page }) => {
+      test.setTimeout(60_000);
+      const axe = async () => {
+        const results = await new AxeBuilder({ page }).analyze();
+        return results.violations.map((v) => `${v.id} (${v.impact}): ${v.help} (${v.nodes.map((n) => n.target.join(' ')).slice(0, 3).join(', ')})`);
+      };
+      await logIn(page, { mechanism: 'session' });
+      await page.getByRole('button', { name: 'Raise ZeroDivisionError' }).click();
+      await page.getByRole('checkbox', { name: 'Waterfall' }).check();
+      await openRequest(page, 'GET /api/error/exception');
+      await expect(page.getByRole('region', { name: /^Steps of GET \/api\/error\/exception/ })).toBeVisible();
+      const sections = page.locator('#details-body details.wire');
+      await expect(sections.first()).toBeVisible();
+      for (const section of await sections.all()) {
+        if (!(await section.evaluate((el) => el.open))) await section.locator('summary').click();
+      }
+      expect(await axe()).toEqual([]);
+
+      await page.setViewportSize({ width: 390, height: 844 });
+      await page.getByRole('button', { name: 'abort(404)', exact: true }).click();
+      await expect(page.locator('#last-request')).toBeInViewport();
+      expect(await axe()).toEqual([]);
+    });
+  });
+}
