@@ -10,8 +10,6 @@ async function waterfallOn(page) {
   await expect(page.getByRole('region', { name: 'Waterfall' })).toBeVisible();
 }
 
-const extent = (page, text) => rows(page, text).last().locator('.bars .extent');
-
 test('requests that overlap in time are drawn overlapping on the shared axis', async ({ labPage: page }) => {
   await waterfallOn(page);
   await page.getByRole('button', { name: 'Slow request (3 s)' }).click();
@@ -20,8 +18,11 @@ test('requests that overlap in time are drawn overlapping on the shared axis', a
   await expect(rows(page, 'GET /api/error/404')).toContainText('404');
   await expect(rows(page, 'GET /api/slow')).toContainText('200', { timeout: 10_000 });
 
-  const slow = await extent(page, 'GET /api/slow').boundingBox();
-  const fast = await extent(page, 'GET /api/error/404').boundingBox();
+  // Both measured in one go: a new request moves the axis and redraws every row.
+  const [slow, fast] = await page.locator('#timeline-list').evaluate((list) => ['/api/slow', '/api/error/404'].map((path) => {
+    const row = [...list.querySelectorAll('[role="option"]')].find((r) => r.querySelector('.path').textContent.startsWith(path));
+    return row.querySelector('.bars .extent').getBoundingClientRect().toJSON();
+  }));
   // The 404 started and ended while the slow request ran: inside its extent, and short.
   expect(fast.x).toBeGreaterThan(slow.x);
   expect(fast.x + fast.width).toBeLessThanOrEqual(slow.x + slow.width + 1);
@@ -55,8 +56,17 @@ test('a scrypt login\'s small steps stay readable on the strip, labelled with th
   const smallest = Math.min(...took.map(([, t]) => ms(t)));
   expect(ms(view[1]), 'the scrypt check makes the view long').toBeGreaterThan(20);
   expect(ms(view[1]) / smallest, 'steps a hundred times apart').toBeGreaterThan(100);
-  const viewWidth = await strip.locator('li[data-step="view"]').evaluate((li) => li.getBoundingClientRect().width);
-  expect(viewWidth, 'the long step gets the spare width').toBeGreaterThan(Math.min(...widths));
+  // More steps than fit at this width: the strip scrolls, no step is squeezed.
+  expect(await strip.evaluate((el) => el.scrollWidth > el.clientWidth)).toBe(true);
+  // On a wall-sized screen they fit: the spare width goes by duration, so to the scrypt view.
+  await page.setViewportSize({ width: 3200, height: 900 });
+  await expect.poll(() => strip.evaluate((el) => el.scrollWidth <= el.clientWidth)).toBe(true);
+  const spare = await strip.locator('li').evaluateAll((lis) => lis.map((li) => [li.dataset.step, li.getBoundingClientRect().width]));
+  const widest = spare.reduce((a, b) => (b[1] > a[1] ? b : a));
+  expect(widest[0]).toBe('view');
+  expect(widest[1]).toBeGreaterThan(200);
+  expect(Math.min(...spare.map(([, w]) => w))).toBeGreaterThanOrEqual(63.5);
+  await page.setViewportSize({ width: 1440, height: 900 });
 
   for (const colorScheme of ['light', 'dark']) {
     await page.emulateMedia({ colorScheme });
