@@ -70,6 +70,7 @@ test.describe('phone', () => {
 });
 
 test('invalid JSON in the session tamper box is refused with a message and not sent', async ({ labPage: page }) => {
+  test.setTimeout(60_000); // a login and an axe pass on a busy 2-core machine
   await logIn(page, { mechanism: 'session' });
   const payload = page.getByLabel('Edit the signed session payload (JSON)');
   await expect(payload).toHaveValue(/"username"/);

@@ -9,6 +9,7 @@ async function filterBy(page, text) {
 
 
 test('each filter form narrows the timeline', async ({ labPage: page }) => {
+  test.setTimeout(60_000); // eleven filters and an axe pass on a busy 2-core machine
   await logIn(page);
   await page.getByRole('button', { name: 'abort(500)', exact: true }).click();
   await page.getByRole('button', { name: 'Raise ZeroDivisionError' }).click();
@@ -54,6 +55,7 @@ test('free text matches response headers and Set-Cookie attributes', async ({ la
 });
 
 test('click a column to sort: ascending, descending, then arrival order again', async ({ labPage: page }) => {
+  test.setTimeout(60_000); // an axe pass on a busy 2-core machine
   await page.getByRole('button', { name: 'abort(500)', exact: true }).click();
   await page.getByRole('button', { name: 'abort(404)', exact: true }).click();
   await expect(rows(page, 'GET /api/error/404')).toHaveCount(1);

@@ -69,5 +69,5 @@ export function sharedScale(spans, cutOver = CUT_OVER_MS) {
   }
   const start = busy[0].start;
   const end = busy[busy.length - 1].end;
-  return { x, cuts, stretches, start, end, perMs, key: `${start}:${end}:${linear}:${busy.length}` };
+  return { x, cuts, stretches, start, end, key: `${start}:${end}:${linear}:${busy.length}` };
 }

@@ -10,7 +10,7 @@ import { CUT_OVER_MS, sharedScale, traceSpan } from './waterfall-scale.js';
 // Its stylesheet comes with it: the page's initial weight carries none of it.
 document.head.append(Object.assign(document.createElement('link'), { rel: 'stylesheet', href: new URL('./waterfall.css', import.meta.url).href }));
 
-export const STEP_MIN_PX = 64; // waterfall.css's .strip-step min-width: read on the page
+const STEP_MIN_PX = 64; // waterfall.css's .strip-step min-width, as the caption says it
 const pct = (f) => `${(f * 100).toFixed(3)}%`;
 const failed = (s) => Boolean(s.error) || s.name === 'got_request_exception';
 
@@ -108,8 +108,9 @@ export function createWaterfall({ panel, timeline }) {
     /** Redraw the ruler (when the axis moved) and the strip of `trace`, the selected request. */
     draw(trace) {
       if (band.hidden) return;
-      if (axis.scale.key !== shownKey) {
-        shownKey = axis.scale.key;
+      const rulerKey = `${axis.scale.key}:${marks.clientWidth}`; // labels placed by width too
+      if (rulerKey !== shownKey) {
+        shownKey = rulerKey;
         fill(marks, ruler(axis.scale, marks.clientWidth));
       }
       const label = trace ? `Steps of ${trace.request?.method ?? ''} ${requestLine(trace.request)}, each at least ${STEP_MIN_PX} px wide` : 'Steps of the selected request';
