@@ -4,10 +4,18 @@ export const SETTINGS_PATH = '/api/lab/settings';
 /** The page's own reads after each action: shown, but can be hidden by the filter. */
 export const PAGE_READS = new Set(['/api/state', '/api/comments', '/api/labs/current', SETTINGS_PATH]);
 
-async function send(method, path, { lab, client, body, form, raw } = {}) {
+function headersFor({ lab, client, owner }) {
   const headers = { Accept: 'application/json' };
   if (lab) headers['X-Lab-Id'] = lab;
   if (client) headers['X-Client-Id'] = client;
+  // The lab's owner token (POST /api/labs): the server lets only its holder change the
+  // lab for everyone (settings, signing key, clearing the log).
+  if (owner) headers['X-Lab-Owner'] = owner;
+  return headers;
+}
+
+async function send(method, path, { lab, client, owner, body, form, raw } = {}) {
+  const headers = headersFor({ lab, client, owner });
   const init = { method, headers, credentials: 'same-origin', cache: 'no-store' };
   if (form !== undefined) {
     // A form post, as the tutorial's HTML form would send it.
@@ -51,8 +59,8 @@ export async function createLab() {
   return res.data;
 }
 
-export function createApi({ lab, client }) {
-  const request = (method, url, body) => call(method, url, { lab, client, body });
+export function createApi({ lab, client, owner = null }) {
+  const request = (method, url, body) => call(method, url, { lab, client, owner, body });
   const q = encodeURIComponent;
   return {
     currentLab: () => request('GET', '/api/labs/current'),
@@ -81,7 +89,7 @@ export function createApi({ lab, client }) {
     },
     clearHooks: () => request('DELETE', '/api/hooks'),
     // The tutorial's literal routes (form bodies, HTML answers): the page's buttons name them.
-    tutorial: (method, path, form) => call(method, path, { lab, client, form }),
+    tutorial: (method, path, form) => call(method, path, { lab, client, owner, form }),
     demo: (word, route, query = '') => request('GET', `/demo/${q(word)}/${route}${query}`),
     secret: () => request('GET', '/api/lab/secret'),
     useKey: (key) => request('PUT', '/api/lab/secret', { key }),
@@ -92,15 +100,34 @@ export function createApi({ lab, client }) {
     rearmFirstRequest: () => request('POST', '/api/lab/first-request'),
     // Replay: a recorded request sent again, its body as recorded (a cut one is not resent).
     resend: (recorded) => call(recorded.method, `${recorded.path}${recorded.query ? `?${recorded.query}` : ''}`, {
-      lab, client, raw: recorded.body?.text && !recorded.body.truncated ? recorded.body : undefined,
+      lab, client, owner, raw: recorded.body?.text && !recorded.body.truncated ? recorded.body : undefined,
     }),
     // EventSource cannot send X-Client-Id: the client names itself in the query, so
     // the server shows it its own cookie values and masks everyone else's.
-    streamUrl: (after) => {
-      const params = new URLSearchParams({ lab });
-      if (client) params.set('client', client);
-      if (after) params.set('after', after);
-      return `/api/hooks/stream?${params}`;
-    },
+    streamUrl: (after) => streamUrl({ lab, client, after }),
+    probeStream: () => probeStream(streamUrl({ lab, client })),
   };
+}
+
+function streamUrl({ lab, client, after }) {
+  const params = new URLSearchParams({ lab });
+  if (client) params.set('client', client);
+  if (after) params.set('after', after);
+  return `/api/hooks/stream?${params}`;
+}
+
+/**
+ * Why the stream was refused: EventSource hides the answer, so the same URL is fetched
+ * once. A stream that opens is closed at once (`{status: 200}`); a refusal answers
+ * JSON (`{status: 429, data: {error: "lab_full", viewers}}`).
+ */
+async function probeStream(url) {
+  const controller = new AbortController();
+  const res = await fetch(url, { headers: { Accept: 'text/event-stream' }, cache: 'no-store', signal: controller.signal });
+  if (res.ok) {
+    controller.abort();
+    return { status: res.status, data: null };
+  }
+  const data = await res.json().catch(() => null);
+  return { status: res.status, data };
 }

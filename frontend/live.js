@@ -1,13 +1,17 @@
 // The live connection: the stream of the lab's events into the trace log, routed into
-// a summary for the wiring, and the connection badge.
+// a summary for the wiring, and the connection badge; what the first read lost to the
+// bounded log, and a full lab read by polling, said plainly.
 
 import { $ } from './dom.js';
 import { createStream } from './stream.js';
 import { routeEvents } from './event-router.js';
 import { banner } from './notify.js';
 
+const STATUS_TEXT = { connecting: 'Connecting…', live: 'Live', reconnecting: 'Reconnecting…', polling: 'Polling (lab full)' };
+
 export function createLive({ api, log, client, onRouted, onReconnected }) {
   const connection = $('#connection');
+  let full = false;
   return createStream({
     api,
     lastId: () => log.lastId,
@@ -17,8 +21,24 @@ export function createLive({ api, log, client, onRouted, onReconnected }) {
     onStatus(status) {
       if (status === 'live' && connection.dataset.state === 'reconnecting') onReconnected();
       connection.dataset.state = status;
-      $('#connection-text').textContent = { connecting: 'Connecting…', live: 'Live', reconnecting: 'Reconnecting…' }[status] ?? status;
+      $('#connection-text').textContent = STATUS_TEXT[status] ?? status;
     },
     onDropped: () => banner('Some events were pushed out of the bounded hook log before this page caught up; older requests are missing from the timeline.'),
+    async onHistory(dropped) {
+      if (!dropped) return;
+      const { droppedText } = await import('./workshop.js');
+      $('#history-note').textContent = droppedText(log.size, dropped);
+      $('#history-note').hidden = false;
+    },
+    async onFull(viewers) {
+      // null: the stream opened again after polling.
+      if (viewers === null) {
+        if (full) banner(null);
+        full = false;
+        return;
+      }
+      full = true;
+      banner((await import('./workshop.js')).labFullText(viewers));
+    },
   });
 }

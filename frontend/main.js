@@ -26,9 +26,11 @@ const savedMechanism = () => (MECHANISMS[sessionStorage.getItem(MECHANISM_KEY)] 
 
 async function start() {
   const client = clientId();
-  const { lab, notice } = await resolveLab(client);
+  const { lab, owner, isOwner, notice } = await resolveLab(client);
   banner(notice);
-  const api = createApi({ lab, client });
+  // A participant's owner-only controls are disabled, with the reason (loaded only then).
+  if (!isOwner) (await import('./ownership.js')).showOwnership(false);
+  const api = createApi({ lab, client, owner });
   const log = new TraceLog();
   const clock = new CookieClock();
   const waiters = new TraceWaiters();
@@ -92,6 +94,7 @@ async function start() {
       if (live) routed.ended.forEach((trace) => waiters.ended(trace));
       for (const trace of routed.mineWithCookies) clock.note(trace, live ? Date.now() : trace.end.time * 1000);
       if (routed.refresh) refreshSoon(routed.refresh);
+      timeline.noteLabEvents(routed.labEvents);
       if (routed.cleared) {
         timeline.reset();
         toast('The hook log was cleared.');
@@ -124,7 +127,7 @@ async function start() {
   });
 
   // A small debug hook for tests and the curious: drop the stream as a network would.
-  window.statelab = { lab, client, dropStream: () => stream.drop(), get lastEventId() { return log.lastId; } };
+  window.statelab = { lab, client, isOwner, dropStream: () => stream.drop(), get lastEventId() { return log.lastId; } };
 
   render();
   await Promise.all([refresh({ comments: true }), stream.start()]);

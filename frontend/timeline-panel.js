@@ -1,12 +1,16 @@
 // The timeline panel: the filter form, the Clear button, the list, and the details of
 // the selected request, redrawn at most once a frame (and every 100 ms while one runs).
 
-import { $, $$ } from './dom.js';
+import { $, $$, fill, h } from './dom.js';
+import { formatClock } from './format.js';
 import { createTimeline } from './timeline.js';
 import { renderDetails } from './details.js';
 import { createSplitter } from './splitter.js';
 
+const MAX_ACTIVITY = 4;
+
 export function createTimelinePanel({ log, client, lab, api, toast, onReplay }) {
+  const activity = []; // the lab's last few changes (settings, clear, names), with who
   const filter = { text: '', status: 'all', client: 'all', hideReads: false, sort: { key: null, dir: 'asc' } };
   let detailsVersion = null;
   let drawQueued = false;
@@ -137,6 +141,17 @@ export function createTimelinePanel({ log, client, lab, api, toast, onReplay }) 
     reset() {
       timeline.reset();
       detailsVersion = null;
+    },
+    /** Lab events (event-router.js): shown above the requests, newest last. */
+    async noteLabEvents(events) {
+      if (!events.length) return;
+      const { labEventLine } = await import('./workshop.js');
+      activity.push(...events);
+      activity.splice(0, Math.max(0, activity.length - MAX_ACTIVITY));
+      const list = $('#lab-activity');
+      list.hidden = false;
+      fill(list, activity.map((e) => h('li', { 'data-type': e.type },
+        h('time', {}, e.time ? formatClock(e.time) : ''), h('span', { class: 'who' }, labEventLine(e)))));
     },
   };
 }

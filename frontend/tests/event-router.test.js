@@ -28,3 +28,16 @@ test('history replayed on connect re-reads nothing and selects nothing; a clear 
   assert.deepEqual(out.started, []);
   assert.equal(out.cleared, true);
 });
+
+test('lab events are handed on once, say who; a settings change re-reads the switches', () => {
+  const log = new TraceLog();
+  const by = { client: 'abcd\u2026', name: 'Anna' };
+  const settings = { id: '1', type: 'settings', lab: 'L', time: 1, by, changes: { short_circuit: true } };
+  const clear = { id: '2', type: 'clear', lab: 'L', time: 2, by };
+  const out = routeEvents(log, [settings, clear, { id: '3', type: 'comments', lab: 'L', comment: {} }], { client: 'me', live: true });
+  assert.deepEqual(out.labEvents.map((e) => e.type), ['settings', 'clear']);
+  assert.equal(out.cleared, true);
+  assert.deepEqual(out.refresh, { comments: false, mine: false });
+  // Replayed after a reconnect: already seen, nothing shown twice.
+  assert.deepEqual(routeEvents(log, [settings, clear], { client: 'me', live: true }).labEvents, []);
+});
