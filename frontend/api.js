@@ -2,7 +2,7 @@
 
 export const SETTINGS_PATH = '/api/lab/settings';
 /** The page's own reads after each action: shown, but can be hidden by the filter. */
-export const PAGE_READS = new Set(['/api/state', '/api/comments', '/api/labs/current', SETTINGS_PATH]);
+export const PAGE_READS = new Set(['/', '/api/state', '/api/comments', '/api/labs/current', '/api/me', SETTINGS_PATH]);
 
 function headersFor({ lab, client, owner }) {
   const headers = { Accept: 'application/json' };
@@ -88,6 +88,8 @@ export function createApi({ lab, client, owner = null }) {
       return request('GET', `/api/hooks?${params}`);
     },
     clearHooks: () => request('DELETE', '/api/hooks'),
+    resetLab: () => request('POST', '/api/lab/reset'),
+    putMe: (name) => request('PUT', '/api/me', { name }),
     // The tutorial's literal routes (form bodies, HTML answers): the page's buttons name them.
     tutorial: (method, path, form) => call(method, path, { lab, client, owner, form }),
     demo: (word, route, query = '') => request('GET', `/demo/${q(word)}/${route}${query}`),
@@ -105,7 +107,8 @@ export function createApi({ lab, client, owner = null }) {
     // EventSource cannot send X-Client-Id: the client names itself in the query, so
     // the server shows it its own cookie values and masks everyone else's.
     streamUrl: (after) => streamUrl({ lab, client, after }),
-    probeStream: () => probeStream(streamUrl({ lab, client })),
+    // Asked only when the stream fails to open (workshop.js says why it was refused).
+    probeStream: async () => (await import('./workshop.js')).probeStream(streamUrl({ lab, client })),
   };
 }
 
@@ -114,20 +117,4 @@ function streamUrl({ lab, client, after }) {
   if (client) params.set('client', client);
   if (after) params.set('after', after);
   return `/api/hooks/stream?${params}`;
-}
-
-/**
- * Why the stream was refused: EventSource hides the answer, so the same URL is fetched
- * once. A stream that opens is closed at once (`{status: 200}`); a refusal answers
- * JSON (`{status: 429, data: {error: "lab_full", viewers}}`).
- */
-async function probeStream(url) {
-  const controller = new AbortController();
-  const res = await fetch(url, { headers: { Accept: 'text/event-stream' }, cache: 'no-store', signal: controller.signal });
-  if (res.ok) {
-    controller.abort();
-    return { status: res.status, data: null };
-  }
-  const data = await res.json().catch(() => null);
-  return { status: res.status, data };
 }

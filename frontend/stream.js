@@ -5,12 +5,20 @@
 // the stream is tried again after the server's Retry-After.
 
 const TYPES = ['request', 'step', 'end', 'clear', 'settings', 'comments', 'people', 'lab'];
-const BACKOFF_MS = [300, 1000, 2000, 4000];
+// Capped at 1 s: a restarted server is back within a second or two, and a class's pages
+// must follow within 2 s (issue 10); a down server costs each page one request a second.
+const BACKOFF_MS = [300, 1000];
 const PAGE = 5000;
 export const POLL_MS = 2000;
 const FULL_RETRY_MS = 10_000; // the stream's Retry-After on lab_full
 
-export function createStream({ api, lastId, onEvents, onStatus, onDropped, onHistory, onFull }) {
+/** Whether the server's log ends before the last event this page saw: it restarted. */
+export function restarted(seen, serverLast) {
+  if (seen === null || seen === undefined) return false;
+  return serverLast === null || serverLast === undefined || Number(serverLast) < Number(seen);
+}
+
+export function createStream({ api, lastId, onEvents, onStatus, onDropped, onHistory, onFull, onRestart }) {
   let source = null;
   let timer = null;
   let poller = null;
@@ -24,6 +32,12 @@ export function createStream({ api, lastId, onEvents, onStatus, onDropped, onHis
     for (let page = 0; page < 20; page += 1) {
       const res = await api.hooks(lastId(), PAGE).send();
       if (!res.ok || !res.data) throw new Error(`GET /api/hooks: HTTP ${res.status}`);
+      if (restarted(lastId(), res.data.last_id)) {
+        // The lab was made again with ids counting from 1: read it from its start.
+        onRestart?.();
+        page = -1;
+        continue;
+      }
       const { events, dropped } = res.data;
       if (first && page === 0 && onHistory) droppedBefore = res.data.dropped_before ?? 0;
       else if (dropped) onDropped();

@@ -1,12 +1,7 @@
-// A class in one lab (issue 10), in words: what a participant may not do and why, a
-// full lab, what a late joiner missed, and who changed the lab. Pure; loaded only when
-// one of these is to be said (the page's initial weight, e2e/page-weight.spec.js).
+// A class in one lab (issue 10), in words: a full lab, what a late joiner missed, and
+// who changed the lab. Pure; loaded only when one of these is to be said.
 
 import { clientName } from './format.js';
-
-export const OWNER_ONLY_NOTE = 'Only the lab\'s owner (the browser that created it, or '
-  + 'whoever opened its teacher link) can change settings, the signing key, or clear the '
-  + 'log for everyone. You can still try everything else; start a new lab to own one.';
 
 /** What a refused stream (429 lab_full) makes the page say. */
 export function labFullText(viewers) {
@@ -38,7 +33,7 @@ function describeChanges(changes = {}) {
 
 /**
  * One line for a lab event the timeline shows beside the requests (`settings`,
- * `clear`, `people`, `lab`), or null for the others.
+ * `clear`, `people`, `lab`, and `mine`: this page's own Clear), or null for the others.
  */
 export function labEventLine(event) {
   switch (event.type) {
@@ -46,6 +41,23 @@ export function labEventLine(event) {
     case 'clear': return `${whoDid(event.by)} cleared the log for everyone`;
     case 'people': return `${event.by?.client ? clientName(event.by.client.replace('\u2026', '')) : 'someone'} is now called ${event.name}`;
     case 'lab': return event.note ?? 'The server made this lab again';
+    case 'mine': return `You cleared your view: ${event.hidden} request${event.hidden === 1 ? '' : 's'} hidden on this page only; everyone else still sees them`;
     default: return null;
   }
+}
+
+/**
+ * Why the stream was refused: EventSource hides the answer, so the same URL is fetched
+ * once. A stream that opens is closed at once (`{status: 200}`); a refusal answers
+ * JSON (`{status: 429, data: {error: "lab_full", viewers}}`).
+ */
+export async function probeStream(url) {
+  const controller = new AbortController();
+  const res = await fetch(url, { headers: { Accept: 'text/event-stream' }, cache: 'no-store', signal: controller.signal });
+  if (res.ok) {
+    controller.abort();
+    return { status: res.status, data: null };
+  }
+  const data = await res.json().catch(() => null);
+  return { status: res.status, data };
 }

@@ -48,3 +48,8 @@ test('lab events say who did what, by name or by the four characters every viewe
   assert.equal(labEventLine({ type: 'comments' }), null);
   assert.equal(labEventLine({ type: 'clear' }), 'someone cleared the log for everyone');
 });
+
+test('a private clear is said as such', () => {
+  assert.equal(labEventLine({ type: 'mine', hidden: 12 }), 'You cleared your view: 12 requests hidden on this page only; everyone else still sees them');
+  assert.equal(labEventLine({ type: 'mine', hidden: 1 }), 'You cleared your view: 1 request hidden on this page only; everyone else still sees them');
+});

@@ -1,0 +1,101 @@
+// Who is in the lab (issue 10): each client a colour of its own, on its rows and chip,
+// and its display name. Pure. A client is known by the first four characters of its id:
+// all that other viewers receive (masking.py sends "abcd…").
+
+const HUES = 12; // 30° apart
+const TONES = [44, 60, 36]; // lightness, %: a class of 30 still gets 30 distinct swatches
+export const SLOTS = HUES * TONES.length;
+
+/** The four characters every viewer knows a client by, or null. */
+export function personKey(client) {
+  return client ? client.replace('\u2026', '').slice(0, 4) : null;
+}
+
+function hash(text) {
+  let h = 2166136261;
+  for (let i = 0; i < text.length; i += 1) {
+    h ^= text.charCodeAt(i);
+    h = Math.imul(h, 16777619);
+  }
+  return h >>> 0;
+}
+
+/** A slot's colour; consecutive slots are 150° apart, so a pushed-on client looks different. */
+export function slotColour(slot) {
+  const s = ((slot % SLOTS) + SLOTS) % SLOTS;
+  return { hue: ((s * 5) % HUES) * (360 / HUES), lightness: TONES[Math.floor(s / HUES)] };
+}
+
+export function preferredSlot(key) {
+  return key ? hash(key) % SLOTS : 0;
+}
+
+/**
+ * The people in the order the lab's log shows them (so every page that read the same log
+ * agrees). Each takes its preferred slot, or the next free one; past SLOTS, colours repeat.
+ */
+export class People {
+  constructor() {
+    this.byKey = new Map(); // key -> { key, slot, name }
+    this.taken = new Set();
+    this.version = 0;
+  }
+
+  /** Note a client (and its display name, when known); returns its entry. */
+  note(client, name = null) {
+    const key = personKey(client);
+    if (!key) return null;
+    let person = this.byKey.get(key);
+    if (!person) {
+      person = { key, slot: this.freeSlot(preferredSlot(key)), name: null };
+      this.byKey.set(key, person);
+      this.taken.add(person.slot);
+      this.version += 1;
+    }
+    if (name && name !== person.name) {
+      person.name = name;
+      this.version += 1;
+    }
+    return person;
+  }
+
+  freeSlot(preferred) {
+    if (this.taken.size >= SLOTS) return preferred;
+    let slot = preferred;
+    while (this.taken.has(slot)) slot = (slot + 1) % SLOTS;
+    return slot;
+  }
+
+  /** A client's colour: its slot once seen, else the slot it would prefer. */
+  colour(client) {
+    const key = personKey(client);
+    return slotColour(this.byKey.get(key)?.slot ?? preferredSlot(key));
+  }
+
+  name(client) {
+    return this.byKey.get(personKey(client))?.name ?? null;
+  }
+
+  /** Everyone seen, in order of arrival. */
+  list() {
+    return [...this.byKey.values()];
+  }
+}
+
+/** CSS custom properties for a client's colour (style.css: .swatch, .row). */
+export function colourStyle({ hue, lightness }) {
+  return { '--hue': String(hue), '--lit': `${lightness}%` };
+}
+
+/** The client filter: 'all', 'me', 'others', or 'person:<key>' (one person). */
+export function matchesPerson(trace, choice, me) {
+  if (choice === 'me') return trace.client === me;
+  if (choice === 'others') return trace.client !== me;
+  if (choice?.startsWith('person:')) return personKey(trace.client) === choice.slice(7);
+  return true;
+}
+
+/** How a person is labelled to others: the display name, else `client abcd`. */
+export function personLabel(person) {
+  return person.name ? `${person.name} (${person.key})` : `client ${person.key}`;
+}
