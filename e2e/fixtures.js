@@ -79,6 +79,11 @@ export function rows(page, text) {
 }
 
 /** Select the newest request matching `text` and wait for its response. */
+/** "Hide page reads" is on by default: a test about the page's own reads shows them. */
+export async function showPageReads(page) {
+  await page.getByLabel('Hide page reads').uncheck();
+}
+
 export async function openRequest(page, text) {
   const row = rows(page, text).last();
   await expect(row).toBeVisible();

@@ -1,37 +1,139 @@
 // Issue 10, a class in one lab: the owner token (the page that made the lab, or the
-// teacher link), what a participant may not do and why, who changed the lab, a full
-// lab read by polling, and what a late joiner missed.
+// teacher link), what a participant may not do and why, who changed the lab, a
+// participant's private clear, display names and colours, a full lab read by polling,
+// and what a late joiner missed. axe-core checks each new state.
+import AxeBuilder from '@axe-core/playwright';
 import { test, expect, openLab, rows } from './fixtures.js';
 
 const SMALL = `http://127.0.0.1:${process.env.STATELAB_E2E_SMALL_PORT}`;
 
-test('a participant cannot change settings or clear the log for everyone, and sees why', async ({ labPage, otherPage }) => {
-  const switchOf = (page) => page.getByRole('switch', { name: 'Short-circuit in before_request' });
-  const clearOf = (page) => page.getByRole('button', { name: 'Clear log' });
-  // The owner (the page that made the lab) may; the participant's controls say why not.
-  await expect(switchOf(labPage)).toBeEnabled();
-  await expect(clearOf(labPage)).toBeEnabled();
-  await expect(labPage.locator('#owner-note')).toBeHidden();
-  await expect(switchOf(otherPage)).toBeDisabled();
-  await expect(clearOf(otherPage)).toBeDisabled();
-  const why = /Only the lab's owner .* can change settings, the signing key, or clear the log for everyone/;
-  await expect(otherPage.locator('#owner-note')).toHaveText(why);
-  await expect(clearOf(otherPage)).toHaveAccessibleDescription(why);
-  await expect(switchOf(otherPage)).toHaveAccessibleDescription(why);
+async function expectNoAxeViolations(page) {
+  const results = await new AxeBuilder({ page }).analyze();
+  const found = results.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).slice(0, 3).join(', ')}`);
+  expect(found).toEqual([]);
+}
 
-  // Around the page, the server refuses too: the participant's own request, no token.
-  const refused = await otherPage.evaluate(async () => {
-    const res = await fetch('/api/hooks', { method: 'DELETE', headers: { 'X-Lab-Id': window.statelab.lab } });
-    return [res.status, (await res.json()).error];
+const switchOf = (page) => page.getByRole('switch', { name: 'Short-circuit in before_request' });
+const clearAllOf = (page) => page.getByRole('button', { name: 'Clear for all' });
+const resetOf = (page) => page.getByRole('button', { name: 'Reset lab' });
+
+for (const colorScheme of ['light', 'dark']) {
+  test(`owner and participant views, ${colorScheme}: roles, disabled controls with the reason, no axe violations`, async ({ browser, lab }) => {
+    const owner = await (await browser.newContext({ colorScheme })).newPage();
+    const participant = await (await browser.newContext({ colorScheme })).newPage();
+    await openLab(owner, lab, { owner: true });
+    await openLab(participant, lab);
+    await expect(owner.locator('#role')).toHaveText('owner');
+    await expect(owner.getByRole('button', { name: 'Copy teacher link' })).toBeVisible();
+    await expect(participant.locator('#role')).toHaveText('participant');
+    await expect(participant.getByRole('button', { name: 'Copy teacher link' })).toBeHidden();
+    for (const control of [switchOf, clearAllOf, resetOf]) {
+      await expect(control(owner)).toBeEnabled();
+      await expect(control(participant)).toBeDisabled();
+    }
+    await owner.getByRole('button', { name: 'abort(404)' }).click();
+    await expect(rows(participant, '/api/error/404')).toHaveCount(1);
+    await expectNoAxeViolations(owner);
+    await expectNoAxeViolations(participant);
+    await owner.context().close();
+    await participant.context().close();
   });
-  expect(refused).toEqual([403, 'owner_only']);
+}
 
-  // The owner's change reaches the participant, saying who made it.
+test('a participant cannot change settings, clear or reset for everyone, and sees why; the owner can, and every page says who', async ({ labPage, otherPage }) => {
+  await expect(labPage.locator('#owner-note')).toBeHidden();
+  const why = /Only the lab's owner .* can change settings, the signing key, clear the log for everyone or reset the lab/;
+  await expect(otherPage.locator('#owner-note')).toHaveText(why);
+  await expect(clearAllOf(otherPage)).toHaveAccessibleDescription(why);
+  await expect(switchOf(otherPage)).toHaveAccessibleDescription(why);
+  await expect(resetOf(otherPage)).toHaveAccessibleDescription(why);
+
+  // Around the page, the server refuses too: the participant's own requests, no token.
+  const refused = await otherPage.evaluate(async () => {
+    const lab = { 'X-Lab-Id': window.statelab.lab, 'Content-Type': 'application/json' };
+    const tries = [['DELETE', '/api/hooks'], ['PUT', '/api/lab/settings', '{"short_circuit": true}'], ['POST', '/api/lab/reset']];
+    return Promise.all(tries.map(async ([method, path, body]) => {
+      const res = await fetch(path, { method, headers: lab, body });
+      return [res.status, (await res.json()).error];
+    }));
+  });
+  expect(refused).toEqual([[403, 'owner_only'], [403, 'owner_only'], [403, 'owner_only']]);
+  await expect(switchOf(labPage)).not.toBeChecked();
+
+  // The owner names themself; changes reach the participant saying who made them.
+  await labPage.getByRole('button', { name: 'Name…' }).click();
+  await labPage.getByLabel('Display name').fill('Ms Li');
+  await labPage.getByRole('button', { name: 'Save' }).click();
+  await expect(labPage.locator('#me-chip')).toHaveText('Ms Li');
   await switchOf(labPage).check();
   await expect(switchOf(otherPage)).toBeChecked();
-  await expect(otherPage.locator('#lab-activity')).toContainText(/client \w{4} set short_circuit on/);
-  await clearOf(labPage).click();
-  await expect(otherPage.locator('#lab-activity')).toContainText(/client \w{4} cleared the log for everyone/);
+  await expect(otherPage.locator('#lab-activity')).toContainText('Ms Li set short_circuit on');
+  await labPage.getByRole('button', { name: 'abort(403)' }).click();
+  await expect(rows(otherPage, '/api/error/403')).toHaveCount(1);
+  await clearAllOf(labPage).click();
+  await expect(otherPage.locator('#lab-activity')).toContainText('Ms Li cleared the log for everyone');
+  await expect(rows(otherPage, '/api/error/403')).toHaveCount(0);
+
+  labPage.once('dialog', (dialog) => dialog.accept());
+  await resetOf(labPage).click();
+  await expect(switchOf(otherPage)).not.toBeChecked();
+  await expect(otherPage.locator('#lab-activity')).toContainText('Ms Li reset the lab');
+});
+
+test('a participant\'s Clear hides rows for them alone, as DevTools\' Clear does', async ({ labPage, otherPage }) => {
+  await labPage.getByRole('button', { name: 'abort(404)' }).click();
+  await otherPage.getByRole('button', { name: 'abort(403)' }).click();
+  await expect(rows(otherPage, '/api/error/')).toHaveCount(2);
+  await expect(rows(labPage, '/api/error/')).toHaveCount(2);
+
+  await otherPage.getByRole('button', { name: 'Clear my view' }).click();
+  await expect(rows(otherPage)).toHaveCount(0);
+  await expect(otherPage.locator('#lab-activity')).toContainText(/You cleared your view: \d+ requests hidden on this page only/);
+  // Nobody else's timeline changed, and new requests still arrive here.
+  await expect(rows(labPage, '/api/error/')).toHaveCount(2);
+  await labPage.getByRole('button', { name: 'abort(500)', exact: true }).click();
+  await expect(rows(otherPage, '/api/error/500')).toHaveCount(1);
+  await expect(rows(otherPage)).toHaveCount(1);
+});
+
+test('display names: validated by the server, shown on the chip, the rows and the one-person filter', async ({ labPage, otherPage }) => {
+  await otherPage.getByRole('button', { name: 'Name…' }).click();
+  const dialog = otherPage.getByRole('dialog', { name: 'Your name in this lab' });
+  await expect(dialog).toBeVisible();
+  await expectNoAxeViolations(otherPage);
+  // Spaces only: the browser's `required` passes it, the server refuses it, and says why.
+  await dialog.getByLabel('Display name').fill('   ');
+  await dialog.getByRole('button', { name: 'Save' }).click();
+  await expect(dialog.getByRole('alert')).toHaveText(/'name' must be 1 to 32 printable characters/);
+  await expect(dialog.getByLabel('Display name')).toHaveAttribute('aria-invalid', 'true');
+  await expectNoAxeViolations(otherPage);
+  await dialog.getByLabel('Display name').fill('Ada <b>L</b>');
+  await dialog.getByRole('button', { name: 'Save' }).click();
+  await expect(dialog).toBeHidden();
+  await expect(otherPage.locator('#me-chip')).toHaveText('Ada <b>L</b>');
+
+  await otherPage.getByRole('button', { name: 'abort(403)' }).click();
+  await labPage.getByRole('button', { name: 'abort(404)' }).click();
+  const adaRow = rows(labPage, '/api/error/403');
+  await expect(adaRow.locator('.client')).toHaveText('Ada <b>L</b>'); // text, never markup
+  await expect(labPage.locator('#lab-activity')).toContainText('is now called Ada <b>L</b>');
+
+  // The participant's colour on the owner's rows is the one on the participant's chip.
+  const chipColour = await otherPage.locator('#me-chip').evaluate((el) => getComputedStyle(el.querySelector('.swatch')).backgroundColor);
+  expect(await adaRow.locator('.swatch').evaluate((el) => getComputedStyle(el).backgroundColor)).toBe(chipColour);
+
+  // Filters: mine, everyone, one person.
+  const who = labPage.getByLabel('Client');
+  const adaKey = (await otherPage.evaluate(() => window.statelab.client)).slice(0, 4);
+  await who.selectOption(`person:${adaKey}`);
+  await expect(rows(labPage, '/api/error/403')).toHaveCount(1);
+  await expect(rows(labPage, 'PUT /api/me')).toHaveCount(2); // her refused name, then the saved one
+  await expect(rows(labPage, '/api/error/404')).toHaveCount(0);
+  await who.selectOption('me');
+  await expect(rows(labPage).filter({ hasText: '/api/error/403' })).toHaveCount(0);
+  await expect(rows(labPage, '/api/error/404')).toHaveCount(1);
+  await who.selectOption('all');
+  await expect(rows(labPage, '/api/error/')).toHaveCount(2);
 });
 
 test('the teacher link makes a browser the owner and leaves the address bar', async ({ browser, lab }) => {
@@ -39,11 +141,11 @@ test('the teacher link makes a browser the owner and leaves the address bar', as
   const page = await context.newPage();
   await openLab(page, lab, { owner: true });
   await expect(page).toHaveURL(new RegExp(`/\\?lab=${lab.id}$`));
-  await expect(page.getByRole('button', { name: 'Clear log' })).toBeEnabled();
+  await expect(clearAllOf(page)).toBeEnabled();
   // The token stays with this browser: a reload still owns the lab.
   await page.reload();
   await expect(page.locator('html')).toHaveAttribute('data-ready', 'true');
-  await expect(page.getByRole('button', { name: 'Clear log' })).toBeEnabled();
+  await expect(clearAllOf(page)).toBeEnabled();
   await context.close();
 });
 
@@ -63,6 +165,7 @@ test.describe('a class bigger than the lab', () => {
     // The owner's request still reaches the full page's timeline.
     await page.getByRole('button', { name: 'abort(404)' }).click();
     await expect(rows(late, '/api/error/404')).toHaveCount(1, { timeout: 10_000 });
+    await expectNoAxeViolations(late);
     await context.close();
   });
 
