@@ -5,9 +5,9 @@
 // the stream is tried again after the server's Retry-After.
 
 const TYPES = ['request', 'step', 'end', 'clear', 'settings', 'comments', 'people', 'lab'];
-// Capped at 1 s: a restarted server is back within a second or two, and a class's pages
-// must follow within 2 s (issue 10); a down server costs each page one request a second.
-const BACKOFF_MS = [300, 1000];
+// Capped at 0.8 s, jittered ±25% so a class does not return in one burst: a restarted
+// server is back within a second or two and its pages must follow within 2 s (issue 10).
+const BACKOFF_MS = [300, 800];
 const PAGE = 5000;
 export const POLL_MS = 2000;
 const FULL_RETRY_MS = 10_000; // the stream's Retry-After on lab_full
@@ -114,7 +114,7 @@ export function createStream({ api, lastId, onEvents, onStatus, onDropped, onHis
   function retry() {
     if (timer) return;
     if (!poller) status('reconnecting');
-    const delay = poller ? FULL_RETRY_MS : BACKOFF_MS[Math.min(attempt, BACKOFF_MS.length - 1)];
+    const delay = poller ? FULL_RETRY_MS : BACKOFF_MS[Math.min(attempt, BACKOFF_MS.length - 1)] * (0.75 + Math.random() / 2);
     attempt += 1;
     timer = setTimeout(connect, delay);
   }

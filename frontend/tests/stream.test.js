@@ -68,3 +68,12 @@ test('any other refusal retries the stream with a backoff, without polling', asy
   assert.equal(seen.status.at(-1), 'reconnecting');
   mock.timers.reset();
 });
+
+test('a server whose log ends before the last event seen has restarted', async () => {
+  const { restarted } = await import('../stream.js');
+  assert.equal(restarted(null, '5'), false); // nothing seen yet
+  assert.equal(restarted('192', '192'), false);
+  assert.equal(restarted('192', '200'), false);
+  assert.equal(restarted('192', '3'), true); // ids count from 1 again
+  assert.equal(restarted('192', null), true); // an empty, new log
+});
