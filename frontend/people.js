@@ -11,33 +11,19 @@ export function personKey(client) {
   return client ? client.replace('\u2026', '').slice(0, 4) : null;
 }
 
-function hash(text) {
-  let h = 2166136261;
-  for (let i = 0; i < text.length; i += 1) {
-    h ^= text.charCodeAt(i);
-    h = Math.imul(h, 16777619);
-  }
-  return h >>> 0;
-}
-
 /** A slot's colour; consecutive slots are 150° apart, so a pushed-on client looks different. */
 export function slotColour(slot) {
   const s = ((slot % SLOTS) + SLOTS) % SLOTS;
   return { hue: ((s * 5) % HUES) * (360 / HUES), lightness: TONES[Math.floor(s / HUES)] };
 }
 
-export function preferredSlot(key) {
-  return key ? hash(key) % SLOTS : 0;
-}
-
 /**
- * The people in the order the lab's log shows them (so every page that read the same log
- * agrees). Each takes its preferred slot, or the next free one; past SLOTS, colours repeat.
+ * The people in the order the lab's log shows them, the n-th in slot n: every page that
+ * read the same log agrees, and the first twelve differ in hue. Past SLOTS, colours repeat.
  */
 export class People {
   constructor() {
     this.byKey = new Map(); // key -> { key, slot, name }
-    this.taken = new Set();
     this.version = 0;
   }
 
@@ -47,9 +33,8 @@ export class People {
     if (!key) return null;
     let person = this.byKey.get(key);
     if (!person) {
-      person = { key, slot: this.freeSlot(preferredSlot(key)), name: null };
+      person = { key, slot: this.byKey.size % SLOTS, name: null };
       this.byKey.set(key, person);
-      this.taken.add(person.slot);
       this.version += 1;
     }
     if (name && name !== person.name) {
@@ -59,17 +44,9 @@ export class People {
     return person;
   }
 
-  freeSlot(preferred) {
-    if (this.taken.size >= SLOTS) return preferred;
-    let slot = preferred;
-    while (this.taken.has(slot)) slot = (slot + 1) % SLOTS;
-    return slot;
-  }
-
-  /** A client's colour: its slot once seen, else the slot it would prefer. */
+  /** A client's colour: its slot once seen, else the one it would take next. */
   colour(client) {
-    const key = personKey(client);
-    return slotColour(this.byKey.get(key)?.slot ?? preferredSlot(key));
+    return slotColour(this.byKey.get(personKey(client))?.slot ?? this.byKey.size);
   }
 
   name(client) {

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { People, SLOTS, slotColour, preferredSlot, personKey, matchesPerson, personLabel } from '../people.js';
+import { People, SLOTS, slotColour, matchesPerson, personLabel } from '../people.js';
 
 const ids = (n) => Array.from({ length: n }, (_, i) => `c${String(i).padStart(3, '0')}xyz`);
 const same = (a, b) => a.hue === b.hue && a.lightness === b.lightness;
@@ -29,22 +29,22 @@ test('a class of 30 gets 30 distinct colours, the same on every page that read t
   }
 });
 
-test('a client takes its preferred colour when free, so small labs agree without a shared history', () => {
+test('the n-th person takes slot n; one not yet seen shows the colour it would take next', () => {
   const people = new People();
-  const id = 'qwertyuiop';
-  assert.deepEqual(people.colour(id), slotColour(preferredSlot('qwer')));
-  people.note(id);
-  assert.deepEqual(people.colour(id), slotColour(preferredSlot('qwer')));
-  // A second client wanting the same slot moves on to the next free one.
-  const clash = ids(400).find((x) => preferredSlot(personKey(x)) === preferredSlot('qwer') && personKey(x) !== 'qwer');
-  people.note(clash);
-  assert.equal(people.byKey.get(personKey(clash)).slot, (preferredSlot('qwer') + 1) % SLOTS);
+  assert.deepEqual(people.colour('qwertyuiop'), slotColour(0));
+  people.note('asdf1234');
+  assert.deepEqual(people.colour('qwertyuiop'), slotColour(1));
+  people.note('qwertyuiop');
+  people.note('qwer\u2026'); // the same person, as others see them
+  assert.deepEqual(people.colour('qwertyuiop'), slotColour(1));
+  assert.deepEqual(people.list().map((p) => p.slot), [0, 1]);
 });
 
-test('past SLOTS people colours repeat rather than loop forever', () => {
+test('past SLOTS people, colours repeat', () => {
   const people = new People();
   for (const id of ids(SLOTS + 5)) people.note(id);
   assert.equal(people.list().length, SLOTS + 5);
+  assert.deepEqual(people.colour(ids(SLOTS + 1)[SLOTS]), slotColour(0));
 });
 
 test('names: noted with the client, changed later, and bumping the version only on change', () => {
