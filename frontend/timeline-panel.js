@@ -4,6 +4,7 @@
 import { $, $$, fill, h } from './dom.js';
 import { formatClock } from './format.js';
 import { personKey, personLabel } from './people.js';
+import { matchesFilter } from './trace-log.js';
 import { createTimeline } from './timeline.js';
 import { createSplitter } from './splitter.js';
 
@@ -13,7 +14,7 @@ export function createTimelinePanel({ log, client, lab, api, people, toast, onRe
   const activity = []; // the lab's last few changes (settings, clear, names), with who
   const filter = {
     text: '', status: 'all', client: 'all', hideReads: $('#filter-reads').checked, sort: { key: null, dir: 'asc' },
-    hidden: new Set(), cleared: 0, // this page's own Clear: the rows it hid, and how often
+    hidden: new Set(), cleared: 0, // this page's own Clear: the rows it hid, and how often (a cache key)
   };
   let detailsVersion = null;
   let drawQueued = false;
@@ -105,11 +106,12 @@ export function createTimelinePanel({ log, client, lab, api, people, toast, onRe
   });
   // DevTools' Clear: the rows so far are hidden here; nobody else's timeline changes.
   $('#clear-mine').addEventListener('click', () => {
-    for (const trace of log.order) filter.hidden.add(trace.id);
+    const shownBefore = log.order.filter((t) => matchesFilter(t, { ...filter, me: client })).length;
+    filter.hidden = new Set(log.order.map((t) => t.id)); // every row so far: bounded by the log
     filter.cleared += 1;
     timeline.reset();
     detailsVersion = null;
-    noteActivity([{ type: 'mine', time: Date.now() / 1000, hidden: filter.hidden.size }]);
+    noteActivity([{ type: 'mine', time: Date.now() / 1000, hidden: shownBefore }]);
     draw();
   });
 
