@@ -136,6 +136,24 @@ test('display names: validated by the server, shown on the chip, the rows and th
   await expect(rows(labPage, '/api/error/')).toHaveCount(2);
 });
 
+test('comments and switches reach other pages as stream events: they re-read nothing, and draw no reads', async ({ labPage, otherPage }) => {
+  const reads = [];
+  otherPage.on('request', (req) => {
+    const { pathname } = new URL(req.url());
+    if (pathname === '/api/state' || pathname === '/api/comments') reads.push(pathname);
+  });
+  await labPage.getByRole('button', { name: 'Log in', exact: true }).click();
+  await labPage.getByLabel('Comment', { exact: true }).fill('read me from the stream');
+  await labPage.getByRole('button', { name: 'Post' }).click();
+  await expect(otherPage.locator('#comments')).toContainText('read me from the stream');
+  await switchOf(labPage).check();
+  await expect(switchOf(otherPage)).toBeChecked();
+  expect(reads).toEqual([]);
+  // The owner's own reads after its actions are not drawn on anyone's timeline.
+  await expect(rows(otherPage, 'POST /api/cookie/comment')).toHaveCount(1);
+  await expect(rows(otherPage, 'GET /api/state')).toHaveCount(0);
+});
+
 test('the teacher link makes a browser the owner and leaves the address bar', async ({ browser, lab }) => {
   const context = await browser.newContext();
   const page = await context.newPage();
