@@ -19,6 +19,7 @@ const resetOf = (page) => page.getByRole('button', { name: 'Reset lab' });
 
 for (const colorScheme of ['light', 'dark']) {
   test(`owner and participant views, ${colorScheme}: roles, disabled controls with the reason, no axe violations`, async ({ browser, lab }) => {
+    test.setTimeout(60_000); // two pages and two axe runs
     const owner = await (await browser.newContext({ colorScheme })).newPage();
     const participant = await (await browser.newContext({ colorScheme })).newPage();
     await openLab(owner, lab, { owner: true });

@@ -24,7 +24,7 @@ export function routeEvents(log, events, { client, live, now = null, people = nu
       continue;
     }
     if (!trace) continue;
-    if (event.type === 'request') people?.note(event.client, event.client_name);
+    if (event.type === 'request') people?.note(event.client, event.client_name, event.user_agent);
     const mine = trace.client === client;
     if (event.type === 'request' && mine && live) out.started.push(trace);
     if (event.type !== 'end') continue;

@@ -27,14 +27,18 @@ export class People {
     this.version = 0;
   }
 
-  /** Note a client (and its display name, when known); returns its entry. */
-  note(client, name = null) {
+  /** Note a client (its display name and User-Agent, when known); returns its entry. */
+  note(client, name = null, agent = null) {
     const key = personKey(client);
     if (!key) return null;
     let person = this.byKey.get(key);
     if (!person) {
-      person = { key, slot: this.byKey.size % SLOTS, name: null };
+      person = { key, slot: this.byKey.size % SLOTS, name: null, browser: null };
       this.byKey.set(key, person);
+      this.version += 1;
+    }
+    if (agent && !person.browser) {
+      person.browser = browserOf(agent);
       this.version += 1;
     }
     if (name && name !== person.name) {
@@ -51,6 +55,10 @@ export class People {
 
   name(client) {
     return this.byKey.get(personKey(client))?.name ?? null;
+  }
+
+  browser(client) {
+    return this.byKey.get(personKey(client))?.browser ?? null;
   }
 
   /** Everyone seen, in order of arrival. */
@@ -72,7 +80,19 @@ export function matchesPerson(trace, choice, me) {
   return true;
 }
 
-/** How a person is labelled to others: the display name, else `client abcd`. */
+/** How a person is labelled to others: the display name, else `client abcd`; and the browser. */
 export function personLabel(person) {
-  return person.name ? `${person.name} (${person.key})` : `client ${person.key}`;
+  const who = person.name ? `${person.name} (${person.key})` : `client ${person.key}`;
+  return person.browser ? `${who}, ${person.browser}` : who;
+}
+
+const BROWSERS = [['Edg/', 'Edge'], ['OPR/', 'Opera'], ['Firefox/', 'Firefox'], ['Chrome/', 'Chrome'], ['Safari/', 'Safari'], ['curl/', 'curl']];
+const SYSTEMS = [['Android', 'Android'], ['iPhone', 'iPhone'], ['iPad', 'iPad'], ['Windows', 'Windows'], ['Mac OS X', 'macOS'], ['Linux', 'Linux']];
+
+/** A User-Agent in two words ("Chrome on Linux"), so a teacher can tell the class's browsers apart. */
+export function browserOf(agent) {
+  const browser = BROWSERS.find(([mark]) => agent.includes(mark))?.[1];
+  const system = SYSTEMS.find(([mark]) => agent.includes(mark))?.[1];
+  if (!browser) return agent.slice(0, 24);
+  return system ? `${browser} on ${system}` : browser;
 }

@@ -133,7 +133,7 @@ export function createTimeline({ list, spacer, empty, count, me, people, onSelec
     const total = traceTotal(trace, now);
     const bars = waterfall(trace.steps, total);
     fill(el,
-      h('span', { class: 'cell client', title: trace.client ?? 'no X-Client-Id' },
+      h('span', { class: 'cell client', title: `${trace.client ?? 'no X-Client-Id'}${people.browser(trace.client) ? `, ${people.browser(trace.client)}` : ''}` },
         h('span', { class: 'swatch', 'aria-hidden': 'true' }), isMe ? 'you' : people.name(trace.client) ?? clientName(trace.client)),
       h('span', { class: 'cell req' }, errorMark(trace), h('span', { class: 'method' }, r?.method ?? '…'), ' ', h('span', { class: 'path' }, requestLine(r))),
       h('span', { class: `cell status ${statusClass(status)}` }, status ?? (trace.end ? '–' : 'pending')),

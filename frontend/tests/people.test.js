@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { People, SLOTS, slotColour, matchesPerson, personLabel } from '../people.js';
+import { People, SLOTS, slotColour, matchesPerson, personLabel, browserOf } from '../people.js';
 
 const ids = (n) => Array.from({ length: n }, (_, i) => `c${String(i).padStart(3, '0')}xyz`);
 const same = (a, b) => a.hue === b.hue && a.lightness === b.lightness;
@@ -69,4 +69,19 @@ test('the client filter: everyone, mine, others, one person', () => {
   assert.ok(!matchesPerson(mine, 'others', 'meme1234') && matchesPerson(theirs, 'others', 'meme1234'));
   assert.ok(matchesPerson(theirs, 'person:abcd', 'meme1234') && !matchesPerson(mine, 'person:abcd', 'meme1234'));
   assert.ok(!matchesPerson({ client: null }, 'person:abcd', 'meme1234'));
+});
+
+test('browsers in two words, noted once per person and shown in the label', () => {
+  const linuxChrome = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36';
+  const iphone = 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.1 Mobile/15E148 Safari/604.1';
+  assert.equal(browserOf(linuxChrome), 'Chrome on Linux');
+  assert.equal(browserOf(iphone), 'Safari on iPhone');
+  assert.equal(browserOf('Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:121.0) Gecko/20100101 Firefox/121.0'), 'Firefox on Windows');
+  assert.equal(browserOf('curl/8.5.0'), 'curl');
+  assert.equal(browserOf('python-requests/2.31.0 and a long tail'), 'python-requests/2.31.0 a');
+  const people = new People();
+  people.note('abcd1234', 'Ada', linuxChrome);
+  people.note('abcd1234', null, iphone); // the first one seen stays
+  assert.equal(people.browser('abcd\u2026'), 'Chrome on Linux');
+  assert.equal(personLabel(people.byKey.get('abcd')), 'Ada (abcd), Chrome on Linux');
 });
