@@ -14,8 +14,15 @@ function freePort() {
 
 process.env.STATELAB_E2E_PORT ||= freePort();
 process.env.STATELAB_E2E_INSTANCE ||= mkdtempSync(path.join(os.tmpdir(), 'statelab-e2e-'));
+process.env.STATELAB_E2E_SMALL_PORT ||= freePort();
+process.env.STATELAB_E2E_SMALL_INSTANCE ||= mkdtempSync(path.join(os.tmpdir(), 'statelab-e2e-small-'));
 const port = process.env.STATELAB_E2E_PORT;
 const baseURL = `http://127.0.0.1:${port}`;
+const smallPort = process.env.STATELAB_E2E_SMALL_PORT;
+// A second server with a class's limits made tiny (e2e/workshop.spec.js): one live
+// viewer per lab, and a 120-event log that twenty requests overflow (room enough for
+// a poll every 2 s to see whole requests).
+export const SMALL_LIMITS = { STATELAB_MAX_VIEWERS: '1', STATELAB_LAB_EVENTS: '120' };
 
 export default defineConfig({
   testDir: './e2e',
@@ -36,7 +43,7 @@ export default defineConfig({
     },
   },
   projects: [{ name: 'chromium', use: { browserName: 'chromium', viewport: { width: 1440, height: 900 } } }],
-  webServer: {
+  webServer: [{
     command: '.venv/bin/python -m statelab',
     url: `${baseURL}/api/health`,
     env: { PORT: port, HOST: '127.0.0.1', STATELAB_INSTANCE_PATH: process.env.STATELAB_E2E_INSTANCE },
@@ -44,5 +51,13 @@ export default defineConfig({
     timeout: 30_000,
     stdout: 'ignore',
     stderr: 'pipe',
-  },
+  }, {
+    command: '.venv/bin/python -m statelab',
+    url: `http://127.0.0.1:${smallPort}/api/health`,
+    env: { PORT: smallPort, HOST: '127.0.0.1', STATELAB_INSTANCE_PATH: process.env.STATELAB_E2E_SMALL_INSTANCE, ...SMALL_LIMITS },
+    reuseExistingServer: false,
+    timeout: 30_000,
+    stdout: 'ignore',
+    stderr: 'pipe',
+  }],
 });

@@ -13,9 +13,9 @@ viewers spread over 50 labs), the two setups alternating class by class:
     app has them: a cap is not what is measured; a refused viewer, 429, is counted
     apart):
       - ``embedded``: ``python -m statelab`` (Werkzeug, threaded), as ``make run``;
-      - ``redis``: gunicorn with Redis, README's deployment: ``-w 2 -k gthread
-        --threads 32`` (BENCH_LIVE_WORKER_ARGS changes the worker args, e.g. to
-        measure a gevent or async design with the same script), and one Debian
+      - ``redis``: gunicorn with Redis, README's deployment: ``-c
+        deploy/gunicorn.conf.py -w 2`` (two gevent workers; BENCH_LIVE_WORKER_ARGS
+        changes the worker args, e.g. ``-w 2 -k gthread --threads 32``), and one Debian
         redis-server for the whole run, flushed between classes;
   * creates the labs; a driver (its own process) logs 10 students in, each with its
     own cookies and client id (not measured: before the viewers connect);
@@ -75,7 +75,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 HOST = "127.0.0.1"
 SECRET = "statelab-bench-fixed-secret-key"
-WORKER_ARGS = os.environ.get("BENCH_LIVE_WORKER_ARGS", "-w 2 -k gthread --threads 32").split()
+WORKER_ARGS = os.environ.get("BENCH_LIVE_WORKER_ARGS",
+                             "-c deploy/gunicorn.conf.py -w 2").split()
 SETUPS = os.environ.get("BENCH_LIVE_SETUPS", "embedded,redis").split(",")
 SECONDS = float(os.environ.get("BENCH_SECONDS", "10"))
 RATE = float(os.environ.get("BENCH_RATE", "20"))

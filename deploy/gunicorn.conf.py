@@ -2,28 +2,35 @@
 
     gunicorn -c deploy/gunicorn.conf.py 'statelab:create_app()'
 
-Command-line options win over these (``--threads 16``, ``-b 127.0.0.1:9000``).
+Command-line options win over these (``-w 2``, ``-b 127.0.0.1:9000``).
 """
 
 import os
 
 # Only nginx talks to gunicorn: a slow client then costs an nginx connection, not one
-# of these threads (64 half-sent requests stalled gunicorn bound straight to the net).
+# of this worker's (64 half-sent requests stalled gunicorn bound straight to the net).
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
 # Without Redis the hook log lives in one process: one worker. With
-# STATELAB_REDIS_URL set, more workers share one world.
+# STATELAB_REDIS_URL set, more workers share one world (measured: 2, bench/live.py).
 workers = int(os.environ.get("GUNICORN_WORKERS", "1"))
-# Each live stream holds a thread; the app keeps a quarter of them (at least 4) for
-# ordinary requests (see post_worker_init).
-worker_class = "gthread"
-threads = int(os.environ.get("GUNICORN_THREADS", "32"))
+# gevent: a live stream is a greenlet waiting on its lab's feed (fanout.py), not a
+# thread, so a worker holds a class of viewers. redis-py and Flask run under gevent's
+# monkey-patching; scrypt checks go to gevent's thread pool (accounts.py). Measured
+# with bench/live.py (README, Benchmarks): gthread with 32 threads served 24 viewers.
+worker_class = "gevent"
+# Connections a worker holds at once; the app keeps a quarter (at least 4) of them
+# for ordinary requests (see post_worker_init): 750 streams of 1000.
+worker_connections = int(os.environ.get("GUNICORN_CONNECTIONS", "1000"))
 
 
 def post_worker_init(worker):
-    """Tell the app how many threads this worker has, so it caps live streams below
-    the pool (unless STATELAB_MAX_STREAMS says otherwise)."""
+    """Tell the app how many connections this worker holds, so it caps live streams
+    below that (unless STATELAB_MAX_STREAMS says otherwise)."""
     statelab = getattr(worker.wsgi, "extensions", {}).get("statelab")
-    if statelab is not None:
-        statelab.streams.fit_threads(worker.cfg.threads)
-        worker.log.info("statelab: at most %d live streams of %d threads",
-                        statelab.streams.capacity, worker.cfg.threads)
+    if statelab is None:
+        return
+    pool = worker.cfg.worker_connections if worker.cfg.worker_class_str == "gevent" \
+        else worker.cfg.threads
+    statelab.streams.fit_threads(pool)
+    worker.log.info("statelab: at most %d live streams of %d %s", statelab.streams.capacity,
+                    pool, worker.cfg.worker_class_str)

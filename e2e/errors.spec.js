@@ -1,4 +1,4 @@
-import { test, expect, openRequest, stepNames, expectOrder, stepNote, lastResponse, rows, logIn, serverUser } from './fixtures.js';
+import { test, expect, openRequest, stepNames, expectOrder, stepNote, lastResponse, rows, logIn, serverUser, showPageReads } from './fixtures.js';
 
 // Flask 3.1's order for a handled error: before_request, the view, the error handler,
 // after_request (reverse order), the session saved, teardown.
@@ -100,5 +100,6 @@ test('the row itself tells a raised exception from abort(500)', async ({ labPage
   await page.getByRole('button', { name: 'Raise ZeroDivisionError' }).click();
   await expect(rows(page, 'GET /api/error/exception').locator('.err-kind')).toHaveText('raised');
   await expect(rows(page, 'GET /api/error/500').locator('.err-kind')).toHaveText('abort');
+  await showPageReads(page);
   await expect(rows(page, 'GET /api/state').first().locator('.err-kind')).toHaveCount(0);
 });

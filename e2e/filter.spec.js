@@ -1,7 +1,7 @@
 // Issue 11: the filter syntax (status:, method:, hook:, -path:, free text in headers and
 // cookies, /regex/) on the live timeline.
 import AxeBuilder from '@axe-core/playwright';
-import { test, expect, logIn, rows } from './fixtures.js';
+import { test, expect, logIn, rows, showPageReads } from './fixtures.js';
 
 async function filterBy(page, text) {
   await page.getByLabel('Filter text').fill(text);
@@ -10,6 +10,7 @@ async function filterBy(page, text) {
 
 test('each filter form narrows the timeline', async ({ labPage: page }) => {
   test.setTimeout(60_000); // eleven filters and an axe pass on a busy 2-core machine
+  await showPageReads(page); // the query syntax is tried on the page's own reads too
   await logIn(page);
   await page.getByRole('button', { name: 'abort(500)', exact: true }).click();
   await page.getByRole('button', { name: 'Raise ZeroDivisionError' }).click();

@@ -4,8 +4,8 @@ import { test as base, expect } from '@playwright/test';
 
 export { expect };
 
-export async function openLab(page, lab) {
-  await page.goto(lab.url);
+export async function openLab(page, lab, { owner = false } = {}) {
+  await page.goto(owner ? lab.teacher_url : lab.url);
   await expect(page.locator('html')).toHaveAttribute('data-ready', 'true');
   await expect(page.locator('#connection')).toHaveAttribute('data-state', 'live');
 }
@@ -16,10 +16,12 @@ export const test = base.extend({
     expect(res.status()).toBe(201);
     await use(await res.json());
   },
+  // The page that made the lab owns it: it opens the teacher link (the owner token),
+  // as the browser that POSTed /api/labs would hold it. otherPage is a participant.
   labPage: async ({ page, lab }, use) => {
     const errors = [];
     page.on('pageerror', (err) => errors.push(err.message));
-    await openLab(page, lab);
+    await openLab(page, lab, { owner: true });
     await use(page);
     expect(errors, 'uncaught errors in the page').toEqual([]);
   },
@@ -77,6 +79,11 @@ export function rows(page, text) {
 }
 
 /** Select the newest request matching `text` and wait for its response. */
+/** "Hide page reads" is on by default: a test about the page's own reads shows them. */
+export async function showPageReads(page) {
+  await page.getByLabel('Hide page reads').uncheck();
+}
+
 export async function openRequest(page, text) {
   const row = rows(page, text).last();
   await expect(row).toBeVisible();

@@ -1,7 +1,8 @@
 import { rmSync } from 'node:fs';
 
-// The server is stopped by Playwright's webServer; its instance folder goes here.
+// The servers are stopped by Playwright's webServer; their instance folders go here.
 export default function globalTeardown() {
-  const dir = process.env.STATELAB_E2E_INSTANCE;
-  if (dir) rmSync(dir, { recursive: true, force: true });
+  for (const dir of [process.env.STATELAB_E2E_INSTANCE, process.env.STATELAB_E2E_SMALL_INSTANCE]) {
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  }
 }

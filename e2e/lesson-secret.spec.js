@@ -1,5 +1,5 @@
 // Issue 7 §2d: the tutorial's hard-coded key, cracked, a forged session accepted, rotation.
-import { test, expect, openLesson, openRequest, logIn, serverUser } from './fixtures.js';
+import { test, expect, openLesson, openRequest, logIn, serverUser, showPageReads } from './fixtures.js';
 
 test('the tutorial\'s key: cracked from the lab\'s own cookie, a forged session accepted by Flask', async ({ labPage: page }) => {
   const lesson = await openLesson(page, 'The secret key');
@@ -22,6 +22,7 @@ test('the tutorial\'s key: cracked from the lab\'s own cookie, a forged session 
   await expect(serverUser(page, 'session')).toHaveText('Liu Bei');
   await expect(page.getByTestId('signature')).toHaveText('valid');
   // The timeline: Flask itself opened the forged session (no refusal), as Liu Bei.
+  await showPageReads(page);
   await openRequest(page, 'GET /api/state');
   await expect(page.locator('#details-body [data-testid="rejected-session"]')).toHaveCount(0);
   await expect(page.locator('#details-body section[aria-label="Session before"]')).toContainText('"username": "Liu Bei"');
@@ -42,6 +43,7 @@ test('rotation: with the old key as a fallback the cookie still verifies; withou
   await expect(lesson.getByTestId('fallback-keys')).toHaveText('none');
   await expect(lesson.getByTestId('secret-finding')).toContainText('refused (bad_signature): the server believes nobody');
   await expect(serverUser(page, 'session')).toHaveText('nobody');
+  await showPageReads(page);
   await openRequest(page, 'GET /api/state');
   await expect(page.locator('#details-body [data-testid="rejected-session"]')).toContainText('bad_signature');
 });

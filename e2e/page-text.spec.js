@@ -1,5 +1,5 @@
 // Issue 7 §1: the page's explanations say what Flask 3.1 and Chromium really do.
-import { test, expect, logIn, chooseMechanism, lastResponse, rows, stepNames, expectOrder, stepNote, openRequest } from './fixtures.js';
+import { test, expect, logIn, chooseMechanism, lastResponse, rows, stepNames, expectOrder, stepNote, openRequest, showPageReads } from './fixtures.js';
 
 async function openExplain(page, summary) {
   const details = page.locator('details.explain').filter({ has: page.locator('summary', { hasText: summary }) });
@@ -57,7 +57,9 @@ test('how each fact is obtained; before_first_request emulated where Flask 2.2 r
   await expect(first).not.toContainText('ambiguous with several workers');
   await expect(first).toContainText('before request_started, on the lab\'s first request');
 
-  // The lab's first request really shows the emulated hook before request_started.
+  // The lab's first request (the page's own GET /) really shows the emulated hook
+  // before request_started.
+  await showPageReads(page);
   await rows(page).first().click();
   await expect(page.locator('#details-body .status-badge')).not.toHaveText(/pending/);
   const steps = await stepNames(page);

@@ -7,7 +7,9 @@ import { test, expect } from './fixtures.js';
 
 const pageFile = (url) => url.pathname === '/' || url.pathname.startsWith('/static/');
 
-test('the page loads under 150 KB uncompressed; lessons load their modules when opened', async ({ page, lab }) => {
+// A participant's page (not the lab's owner): it also loads ownership.js, so it is the
+// heavier of the two first loads.
+test('the page loads under 150 KB uncompressed; lessons, details and explanations load when opened', async ({ page, lab }) => {
   const sizes = new Map();
   const sent = new Map(); // bytes on the wire: the body as Flask-Compress encoded it
   const encodings = new Set();
@@ -32,7 +34,10 @@ test('the page loads under 150 KB uncompressed; lessons load their modules when 
   const sum = (entries) => entries.reduce((a, [, n]) => a + n, 0);
   const listing = (entries) => entries.map(([p, n]) => `${p} ${n}`).join('\n');
   expect(initial.size).toBeGreaterThan(10);
-  expect(initial.has('/static/lessons.js'), 'lessons.js is not part of the initial load').toBe(false);
+  for (const lazy of ['/static/lessons.js', '/static/details.js', '/static/explain.html', '/static/lab-tools.js', '/static/workshop.js']) {
+    expect(initial.has(lazy), `${lazy} is not part of the initial load`).toBe(false);
+  }
+  expect(initial.has('/static/ownership.js'), 'a participant\'s page is measured').toBe(true);
   expect(sum([...initial]), listing([...initial])).toBeLessThan(150_000);
   expect(initial.has('/static/details.js'), 'the details load with the first request shown').toBe(false);
   expect([...encodings]).toEqual(['br']);
@@ -46,12 +51,17 @@ test('the page loads under 150 KB uncompressed; lessons load their modules when 
 
   // The filter syntax and the wire sections load when first used.
   const before = new Set(sizes.keys());
+  await page.getByLabel('Hide page reads').uncheck(); // the only requests so far
   await page.getByLabel('Filter text').fill('status:200');
   await page.locator('#timeline-list [role="option"]').first().click();
   await expect(page.locator('#details-body details.wire, #details-body .details-actions').first()).toBeVisible();
   await settle();
   const tools = [...sizes].filter(([p]) => !before.has(p));
-  expect(tools.map(([p]) => p)).toEqual(expect.arrayContaining(['/static/filter.js', '/static/details.js', '/static/wire.js']));
+  expect(tools.map(([p]) => p)).toEqual(expect.arrayContaining(['/static/filter.js', '/static/wire.js', '/static/details.js', '/static/details.css']));
+  await page.locator('details[data-explain="errors"] summary').click();
+  await expect(page.locator('#debug-mode-fact')).toBeVisible();
+  await settle();
+  expect(sizes.has('/static/explain.html')).toBe(true);
 
   // The waterfall loads when its box is ticked.
   const beforeWaterfall = new Set(sizes.keys());

@@ -1,4 +1,4 @@
-import { test, expect, logIn, serverUser, openRequest, rows } from './fixtures.js';
+import { test, expect, logIn, serverUser, openRequest, rows, showPageReads } from './fixtures.js';
 
 test('a plain cookie can be forged: the server believes the edited username', async ({ labPage: page }) => {
   await logIn(page, { mechanism: 'cookie', username: 'Tom' });
@@ -12,6 +12,7 @@ test('a plain cookie can be forged: the server believes the edited username', as
   }
   // Written in Werkzeug's quoted form, so the server decodes the same name.
   expect(await page.evaluate(() => document.cookie)).toContain('username="\\345\\210\\230\\345\\244\\207"');
+  await showPageReads(page);
   await openRequest(page, 'GET /api/state');
   await expect(page.locator('#details-body')).toContainText('username = 刘备');
 });
@@ -33,6 +34,7 @@ test('a signed session cannot be forged: the server rejects it and logs you out'
   await expect(page.locator('#inspector-body')).toContainText('Flask rejected this cookie');
 
   // The trace of the next request shows the forged cookie sent and an empty session opened.
+  await showPageReads(page);
   await openRequest(page, 'GET /api/state');
   await expect(page.locator('#details-body [data-testid="rejected-session"]')).toBeVisible();
   await expect(page.locator('#details-body tr[data-step="open_session"]')).toBeVisible();

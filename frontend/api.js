@@ -2,12 +2,20 @@
 
 export const SETTINGS_PATH = '/api/lab/settings';
 /** The page's own reads after each action: shown, but can be hidden by the filter. */
-export const PAGE_READS = new Set(['/api/state', '/api/comments', '/api/labs/current', SETTINGS_PATH]);
+export const PAGE_READS = new Set(['/', '/api/state', '/api/comments', '/api/labs/current', '/api/me', SETTINGS_PATH]);
 
-async function send(method, path, { lab, client, body, form, raw } = {}) {
+function headersFor({ lab, client, owner }) {
   const headers = { Accept: 'application/json' };
   if (lab) headers['X-Lab-Id'] = lab;
   if (client) headers['X-Client-Id'] = client;
+  // The lab's owner token (POST /api/labs): the server lets only its holder change the
+  // lab for everyone (settings, signing key, clearing the log).
+  if (owner) headers['X-Lab-Owner'] = owner;
+  return headers;
+}
+
+async function send(method, path, { lab, client, owner, body, form, raw } = {}) {
+  const headers = headersFor({ lab, client, owner });
   const init = { method, headers, credentials: 'same-origin', cache: 'no-store' };
   if (form !== undefined) {
     // A form post, as the tutorial's HTML form would send it.
@@ -51,8 +59,8 @@ export async function createLab() {
   return res.data;
 }
 
-export function createApi({ lab, client }) {
-  const request = (method, url, body) => call(method, url, { lab, client, body });
+export function createApi({ lab, client, owner = null }) {
+  const request = (method, url, body) => call(method, url, { lab, client, owner, body });
   const q = encodeURIComponent;
   return {
     currentLab: () => request('GET', '/api/labs/current'),
@@ -80,8 +88,10 @@ export function createApi({ lab, client }) {
       return request('GET', `/api/hooks?${params}`);
     },
     clearHooks: () => request('DELETE', '/api/hooks'),
+    resetLab: () => request('POST', '/api/lab/reset'),
+    putMe: (name) => request('PUT', '/api/me', { name }),
     // The tutorial's literal routes (form bodies, HTML answers): the page's buttons name them.
-    tutorial: (method, path, form) => call(method, path, { lab, client, form }),
+    tutorial: (method, path, form) => call(method, path, { lab, client, owner, form }),
     demo: (word, route, query = '') => request('GET', `/demo/${q(word)}/${route}${query}`),
     secret: () => request('GET', '/api/lab/secret'),
     useKey: (key) => request('PUT', '/api/lab/secret', { key }),
@@ -92,15 +102,19 @@ export function createApi({ lab, client }) {
     rearmFirstRequest: () => request('POST', '/api/lab/first-request'),
     // Replay: a recorded request sent again, its body as recorded (a cut one is not resent).
     resend: (recorded) => call(recorded.method, `${recorded.path}${recorded.query ? `?${recorded.query}` : ''}`, {
-      lab, client, raw: recorded.body?.text && !recorded.body.truncated ? recorded.body : undefined,
+      lab, client, owner, raw: recorded.body?.text && !recorded.body.truncated ? recorded.body : undefined,
     }),
     // EventSource cannot send X-Client-Id: the client names itself in the query, so
     // the server shows it its own cookie values and masks everyone else's.
-    streamUrl: (after) => {
-      const params = new URLSearchParams({ lab });
-      if (client) params.set('client', client);
-      if (after) params.set('after', after);
-      return `/api/hooks/stream?${params}`;
-    },
+    streamUrl: (after) => streamUrl({ lab, client, after }),
+    // Asked only when the stream fails to open (workshop.js says why it was refused).
+    probeStream: async () => (await import('./workshop.js')).probeStream(streamUrl({ lab, client })),
   };
+}
+
+function streamUrl({ lab, client, after }) {
+  const params = new URLSearchParams({ lab });
+  if (client) params.set('client', client);
+  if (after) params.set('after', after);
+  return `/api/hooks/stream?${params}`;
 }

@@ -6,6 +6,11 @@ import { clientName, formatClock, formatDuration, prettyJson, requestLine, statu
 import { traceTotal, waterfall } from './layout.js';
 import { boundOutput, errorText, stepNote } from './step-notes.js';
 
+// Its styles come with it: the page's first load has no request to detail (e2e/page-weight).
+if (typeof document !== 'undefined') {
+  document.head.append(Object.assign(document.createElement('link'), { rel: 'stylesheet', href: new URL('./details.css', import.meta.url).href }));
+}
+
 /** A dotted name that may wrap after each dot, its module muted. */
 function functionName(name = '') {
   const dot = name.lastIndexOf('.', name.lastIndexOf('.') - 1);

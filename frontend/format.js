@@ -53,25 +53,10 @@ export function statusText(status) {
   return REASONS[status] ?? '';
 }
 
-function hash(text) {
-  let h = 2166136261;
-  for (let i = 0; i < text.length; i += 1) {
-    h ^= text.charCodeAt(i);
-    h = Math.imul(h, 16777619);
-  }
-  return h >>> 0;
-}
-
 /** A short, stable, readable name for a client id. */
 export function clientName(id) {
   if (!id) return 'no client';
   return `client ${id.slice(0, 4)}`;
-}
-
-/** A stable hue (0..359) for a client, so its rows share a colour. From the first
- *  four characters: the only ones other viewers receive (backend masking.py). */
-export function clientHue(id) {
-  return id ? hash(id.slice(0, 4)) % 360 : 0;
 }
 
 export function prettyJson(value) {

@@ -16,6 +16,8 @@ import { createTamper } from './tamper.js';
 import { createTopbar } from './topbar.js';
 import { createLessonsLoader } from './lessons-loader.js';
 import { TraceWaiters } from './trace-waiters.js';
+import { People } from './people.js';
+import { mergeComments } from './event-router.js';
 import { MECHANISMS } from './mechanisms.js';
 import { parseCookies } from './cookies.js';
 import { banner, keepFocus, lastRequest, toast } from './notify.js';
@@ -24,11 +26,18 @@ import { $ } from './dom.js';
 const MECHANISM_KEY = 'statelab.mechanism';
 const savedMechanism = () => (MECHANISMS[sessionStorage.getItem(MECHANISM_KEY)] ? sessionStorage.getItem(MECHANISM_KEY) : 'cookie');
 
+// The explanations' text loads when one is first opened (explain.js).
+document.addEventListener('toggle', (e) => {
+  if (e.target.matches?.('details[data-explain]') && e.target.open) import('./explain.js').then((m) => m.fillExplanations());
+}, true);
+
 async function start() {
   const client = clientId();
-  const { lab, notice } = await resolveLab(client);
+  const { lab, owner, isOwner, notice } = await resolveLab(client);
   banner(notice);
-  const api = createApi({ lab, client });
+  // A participant's owner-only controls are disabled, with the reason (loaded only then).
+  if (!isOwner) (await import('./ownership.js')).showParticipant();
+  const api = createApi({ lab, client, owner });
   const log = new TraceLog();
   const clock = new CookieClock();
   const waiters = new TraceWaiters();
@@ -37,15 +46,17 @@ async function start() {
     rawDocumentCookie: '', expiries: clock.expiries, setCookies: clock.setCookies, now: Date.now(),
   };
   const getState = () => state;
-  const topbar = createTopbar({ lab, client, toast });
+  const people = new People(); // in the lab log's order: the same colours on every page
+  let peopleSeen = people.version;
+  const topbar = createTopbar({ lab, client, owner, isOwner, people, api, toast });
   // The details panel's Replay is an action like any other (actions is made just below).
-  const timeline = createTimelinePanel({ log, client, lab, api, toast, onReplay: (call) => actions.act(call) });
+  const timeline = createTimelinePanel({ log, client, lab, api, people, toast, onReplay: (call) => actions.act(call) });
 
   const { refresh, refreshSoon } = createRefresher({
     async load({ comments }) {
       const [s, c] = await Promise.all([api.state().send(), comments ? api.comments().send() : null]);
       if (s.ok && s.data) state.server = s.data;
-      else if (s.status === 404) banner('This lab has been evicted. Start a new lab to continue.');
+      else if (s.status === 404) banner('The server no longer has this lab and could not make it again (it holds as many labs as it may). Start a new lab to continue.');
       if (c?.ok && c.data) state.comments = c.data.comments;
       render();
     },
@@ -73,7 +84,8 @@ async function start() {
     },
     login: (form) => act(api.login(state.mechanism, form)),
     logout: () => act(api.logout(state.mechanism)),
-    comment: async (text) => Boolean((await act(api.comment(state.mechanism, text), { comments: true }))?.ok),
+    // The new comment arrives on the stream, as everyone else's does (event-router.js).
+    comment: async (text) => Boolean((await act(api.comment(state.mechanism, text)))?.ok),
     clearCookies: (names) => act(api.clearCookies(names)),
     error: (kind) => act(kind === 'login-abort'
       ? api.error(kind, { username: $('#login-username').value, password: $('#login-password').value })
@@ -85,19 +97,27 @@ async function start() {
   const lessons = createLessonsLoader({ api, act, traced, refresh, getState });
 
   const stream = createLive({
-    api, log, client,
+    api, log, client, people,
     onReconnected: () => refresh({ comments: true }),
     onRouted(routed, live) {
       timeline.started(routed.started);
       if (live) routed.ended.forEach((trace) => waiters.ended(trace));
       for (const trace of routed.mineWithCookies) clock.note(trace, live ? Date.now() : trace.end.time * 1000);
       if (routed.refresh) refreshSoon(routed.refresh);
+      timeline.noteLabEvents(routed.labEvents);
       if (routed.cleared) {
         timeline.reset();
         toast('The hook log was cleared.');
       }
+      if (people.version !== peopleSeen) {
+        peopleSeen = people.version;
+        topbar.drawMe();
+        timeline.peopleChanged();
+      }
       timeline.draw();
-      if (routed.mineWithCookies.length) render();
+      state.comments = mergeComments(state.comments, routed.comments);
+      if (routed.settings && state.server) state.server = { ...state.server, settings: routed.settings };
+      if (routed.mineWithCookies.length || routed.comments.length || routed.settings) render();
     },
   });
 
@@ -124,7 +144,7 @@ async function start() {
   });
 
   // A small debug hook for tests and the curious: drop the stream as a network would.
-  window.statelab = { lab, client, dropStream: () => stream.drop(), get lastEventId() { return log.lastId; } };
+  window.statelab = { lab, client, isOwner, dropStream: () => stream.drop(), get lastEventId() { return log.lastId; } };
 
   render();
   await Promise.all([refresh({ comments: true }), stream.start()]);

@@ -1,32 +1,56 @@
 // The live hook log: history first, then an EventSource that resumes after the last
 // event seen. On any error the source is closed and reopened with a backoff, first
 // catching up through GET /api/hooks, so a dropped connection loses nothing.
+// A lab that refuses another viewer (429 lab_full) is read by polling instead, and
+// the stream is tried again after the server's Retry-After.
 
-const TYPES = ['request', 'step', 'end', 'clear'];
-const BACKOFF_MS = [300, 1000, 2000, 4000];
+const TYPES = ['request', 'step', 'end', 'clear', 'settings', 'comments', 'people', 'lab'];
+// Capped at 0.8 s, jittered ±25% so a class does not return in one burst: a restarted
+// server is back within a second or two and its pages must follow within 2 s (issue 10).
+const BACKOFF_MS = [300, 800];
 const PAGE = 5000;
+export const POLL_MS = 2000;
+const FULL_RETRY_MS = 10_000; // the stream's Retry-After on lab_full
 
-export function createStream({ api, lastId, onEvents, onStatus, onDropped }) {
+/** Whether the server's log ends before the last event this page saw: it restarted. */
+export function restarted(seen, serverLast) {
+  if (seen === null || seen === undefined) return false;
+  return serverLast === null || serverLast === undefined || Number(serverLast) < Number(seen);
+}
+
+export function createStream({ api, lastId, onEvents, onStatus, onDropped, onHistory, onFull, onRestart }) {
   let source = null;
   let timer = null;
+  let poller = null;
   let attempt = 0;
+  let first = true;
 
   const status = (name) => onStatus(name);
 
   async function catchUp() {
+    let droppedBefore = null; // on the page's first read: what the bounded log had lost
     for (let page = 0; page < 20; page += 1) {
       const res = await api.hooks(lastId(), PAGE).send();
       if (!res.ok || !res.data) throw new Error(`GET /api/hooks: HTTP ${res.status}`);
+      if (restarted(lastId(), res.data.last_id)) {
+        // The lab was made again with ids counting from 1: read it from its start.
+        onRestart?.();
+        page = -1;
+        continue;
+      }
       const { events, dropped } = res.data;
-      if (dropped) onDropped();
+      if (first && page === 0 && onHistory) droppedBefore = res.data.dropped_before ?? 0;
+      else if (dropped) onDropped();
       if (events.length) onEvents(events, false);
-      if (events.length < PAGE) return;
+      if (events.length < PAGE) break;
     }
+    if (first && onHistory) onHistory(droppedBefore);
+    first = false;
   }
 
   async function connect() {
     timer = null;
-    status(attempt === 0 ? 'connecting' : 'reconnecting');
+    if (!poller) status(attempt === 0 ? 'connecting' : 'reconnecting');
     try {
       await catchUp();
     } catch {
@@ -35,8 +59,11 @@ export function createStream({ api, lastId, onEvents, onStatus, onDropped }) {
     }
     const es = new EventSource(api.streamUrl(lastId()));
     source = es;
+    let opened = false;
     es.onopen = () => {
+      opened = true;
       attempt = 0;
+      stopPolling();
       status('live');
     };
     const handle = (e) => {
@@ -47,10 +74,33 @@ export function createStream({ api, lastId, onEvents, onStatus, onDropped }) {
       }
     };
     for (const type of TYPES) es.addEventListener(type, handle);
-    es.onerror = () => {
+    es.onerror = async () => {
       if (source !== es) return;
-      drop();
+      source = null;
+      es.close();
+      // EventSource hides a refused stream's answer: ask once what it was.
+      const refused = opened || !api.probeStream ? null : await api.probeStream().catch(() => null);
+      if (refused?.status === 429 && refused.data?.error === 'lab_full') poll(refused.data.viewers);
+      else retry();
     };
+  }
+
+  /** Read the log every POLL_MS while the lab is full; try the stream again later. */
+  function poll(viewers) {
+    onFull?.(viewers);
+    status('polling');
+    if (!poller) {
+      poller = setInterval(() => catchUp().catch(() => {}), POLL_MS);
+    }
+    clearTimeout(timer);
+    timer = setTimeout(connect, FULL_RETRY_MS);
+  }
+
+  function stopPolling() {
+    if (!poller) return;
+    clearInterval(poller);
+    poller = null;
+    onFull?.(null);
   }
 
   function drop() {
@@ -63,8 +113,8 @@ export function createStream({ api, lastId, onEvents, onStatus, onDropped }) {
 
   function retry() {
     if (timer) return;
-    status('reconnecting');
-    const delay = BACKOFF_MS[Math.min(attempt, BACKOFF_MS.length - 1)];
+    if (!poller) status('reconnecting');
+    const delay = poller ? FULL_RETRY_MS : BACKOFF_MS[Math.min(attempt, BACKOFF_MS.length - 1)] * (0.75 + Math.random() / 2);
     attempt += 1;
     timer = setTimeout(connect, delay);
   }

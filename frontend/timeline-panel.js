@@ -1,12 +1,21 @@
 // The timeline panel: the filter form, the Clear button, the list, and the details of
 // the selected request, redrawn at most once a frame (and every 100 ms while one runs).
 
-import { $, $$ } from './dom.js';
+import { $, $$, fill, h } from './dom.js';
+import { formatClock } from './format.js';
+import { personKey, personLabel } from './people.js';
+import { matchesFilter } from './trace-log.js';
 import { createTimeline } from './timeline.js';
 import { createSplitter } from './splitter.js';
 
-export function createTimelinePanel({ log, client, lab, api, toast, onReplay }) {
-  const filter = { text: '', status: 'all', client: 'all', hideReads: false, sort: { key: null, dir: 'asc' } };
+const MAX_ACTIVITY = 4;
+
+export function createTimelinePanel({ log, client, lab, api, people, toast, onReplay }) {
+  const activity = []; // the lab's last few changes (settings, clear, names), with who
+  const filter = {
+    text: '', status: 'all', client: 'all', hideReads: $('#filter-reads').checked, sort: { key: null, dir: 'asc' },
+    hidden: new Set(), cleared: 0, // this page's own Clear: the rows it hid, and how often (a cache key)
+  };
   let detailsVersion = null;
   let drawQueued = false;
   let expected = null; // this page's next request: its row is selected when it starts
@@ -23,6 +32,7 @@ export function createTimelinePanel({ log, client, lab, api, toast, onReplay }) 
     empty: $('#timeline-empty'),
     count: $('#timeline-count'),
     me: client,
+    people,
     onSelect: () => {
       detailsVersion = null;
       drawDetails();
@@ -88,25 +98,26 @@ export function createTimelinePanel({ log, client, lab, api, toast, onReplay }) 
   for (const id of ['#filter-text', '#filter-status', '#filter-client', '#filter-reads']) {
     $(id).addEventListener('input', readFilter);
   }
-  // A column's button sorts ascending, then descending, then back to arrival order.
-  for (const button of $$('[data-sort]')) {
-    button.setAttribute('aria-pressed', 'false');
-    button.addEventListener('click', () => {
-      const { key, dir } = filter.sort;
-      const same = key === button.dataset.sort;
-      const next = !same ? { key: button.dataset.sort, dir: 'asc' } : dir === 'asc' ? { key, dir: 'desc' } : { key: null, dir: 'asc' };
-      for (const b of $$('[data-sort]')) {
-        const on = b.dataset.sort === next.key;
-        b.setAttribute('aria-pressed', String(on));
-        b.dataset.dir = on ? next.dir : '';
-        b.title = on ? `Sorted ${next.dir === 'asc' ? 'ascending' : 'descending'}; click again to ${next.dir === 'asc' ? 'reverse' : 'restore arrival order'}` : 'Sort by this column';
-      }
-      applyQuery(next);
-    });
-  }
+  // A column's button sorts ascending, then descending, then back to arrival order
+  // (timeline-tools.js, loaded on the first click).
+  for (const button of $$('[data-sort]')) button.setAttribute('aria-pressed', 'false');
+  $('.timeline-head').addEventListener('click', async (e) => {
+    const button = e.target.closest('[data-sort]');
+    if (button) applyQuery((await import('./timeline-tools.js')).nextSort(filter.sort, button.dataset.sort));
+  });
   $('#clear-log').addEventListener('click', async () => {
     const res = await api.clearHooks().send();
     if (!res.ok) toast(`Could not clear the log (HTTP ${res.status}).`);
+  });
+  // DevTools' Clear: the rows so far are hidden here; nobody else's timeline changes.
+  $('#clear-mine').addEventListener('click', () => {
+    const shownBefore = log.order.filter((t) => matchesFilter(t, { ...filter, me: client })).length;
+    filter.hidden = new Set(log.order.map((t) => t.id)); // every row so far: bounded by the log
+    filter.cleared += 1;
+    timeline.reset();
+    detailsVersion = null;
+    noteActivity([{ type: 'mine', time: Date.now() / 1000, hidden: shownBefore }]);
+    draw();
   });
 
   createSplitter({ panel: $('.timeline-panel'), handle: $('#splitter') });
@@ -152,5 +163,27 @@ export function createTimelinePanel({ log, client, lab, api, toast, onReplay }) 
       timeline.reset();
       detailsVersion = null;
     },
+    noteLabEvents: noteActivity,
+    /** Someone new, or a new name: the one-person filter lists everyone but this page. */
+    peopleChanged() {
+      const others = people.list().filter((p) => p.key !== personKey(client));
+      const select = $('#filter-client');
+      const chosen = select.value;
+      fill($('#filter-people'), others.map((p) => h('option', { value: `person:${p.key}` }, personLabel(p))));
+      select.value = chosen;
+      draw();
+    },
   };
+
+  /** Lab events (event-router.js) and this page's own clears: above the requests, newest last. */
+  async function noteActivity(events) {
+    if (!events.length) return;
+    const { labEventLine } = await import('./workshop.js');
+    activity.push(...events);
+    activity.splice(0, Math.max(0, activity.length - MAX_ACTIVITY));
+    const list = $('#lab-activity');
+    list.hidden = false;
+    fill(list, activity.map((e) => h('li', { 'data-type': e.type },
+      h('time', {}, e.time ? formatClock(e.time) : ''), h('span', { class: 'who' }, labEventLine(e)))));
+  }
 }

@@ -1,5 +1,5 @@
 // The timeline's tools, loaded when first used: export HAR and JSON, import a trace
-// file (shown read-only), and the details' Copy as curl and Replay.
+// file (shown read-only), the details' Copy as curl and Replay, and column sorting.
 
 /** Save `text` as a file the browser downloads. */
 function download(name, type, text) {
@@ -55,4 +55,16 @@ export async function detailsAction(e, { lab, api, toast, onReplay, selected }) 
   } catch {
     toast(`Copy this: ${command}`);
   }
+}
+
+/** A column's next sort after a click on `key`, its buttons marked to match. */
+export function nextSort({ key, dir }, clicked) {
+  const next = key !== clicked ? { key: clicked, dir: 'asc' } : dir === 'asc' ? { key, dir: 'desc' } : { key: null, dir: 'asc' };
+  for (const b of document.querySelectorAll('[data-sort]')) {
+    const on = b.dataset.sort === next.key;
+    b.setAttribute('aria-pressed', String(on));
+    b.dataset.dir = on ? next.dir : '';
+    b.title = on ? `Sorted ${next.dir === 'asc' ? 'ascending' : 'descending'}; click again to ${next.dir === 'asc' ? 'reverse' : 'restore arrival order'}` : 'Sort by this column';
+  }
+  return next;
 }

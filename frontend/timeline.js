@@ -2,13 +2,14 @@
 // Renders from the TraceLog it is given; never fetches.
 
 import { h, fill } from './dom.js';
-import { clientHue, clientName, formatDuration, requestLine, statusClass } from './format.js';
+import { clientName, formatDuration, requestLine, statusClass } from './format.js';
+import { colourStyle } from './people.js';
 import { atBottom, scrollToRow, traceTotal, visibleRange, waterfall } from './layout.js';
 import { errorKind, matchesFilter, traceHasError } from './trace-log.js';
 
 const ROW_HEIGHT = 30;
 
-export function createTimeline({ list, spacer, empty, count, me, onSelect }) {
+export function createTimeline({ list, spacer, empty, count, me, people, onSelect }) {
   let log = null;
   let filter = {};
   let rows = [];
@@ -98,11 +99,12 @@ export function createTimeline({ list, spacer, empty, count, me, onSelect }) {
       entry.el.style.transform = `translateY(${i * ROW_HEIGHT}px)`;
       entry.el.setAttribute('aria-posinset', String(i + 1));
       entry.el.setAttribute('aria-setsize', String(rows.length));
-      if (entry.version !== trace.version || entry.selected !== selected || !trace.end || entry.axis !== axisKey) {
+      if (entry.version !== trace.version || entry.selected !== selected || !trace.end || entry.axis !== axisKey || entry.people !== people.version) {
         renderRow(entry.el, trace, selected, now);
         entry.version = trace.version;
         entry.selected = selected;
         entry.axis = axisKey;
+        entry.people = people.version; // a name or colour learned later redraws the row
       }
     }
     for (const [id, entry] of rendered) {
@@ -129,10 +131,12 @@ export function createTimeline({ list, spacer, empty, count, me, onSelect }) {
     const isMe = trace.client === me;
     el.setAttribute('aria-selected', String(selected));
     el.className = `row ${statusClass(status)}${traceHasError(trace) ? ' has-error' : ''}${selected ? ' selected' : ''}`;
+    const colour = colourStyle(people.colour(trace.client));
+    for (const [name, value] of Object.entries(colour)) el.style.setProperty(name, value);
     const total = traceTotal(trace, now);
     fill(el,
-      h('span', { class: 'cell client', style: { '--hue': clientHue(trace.client) }, title: trace.client ?? 'no X-Client-Id' },
-        h('span', { class: 'swatch', 'aria-hidden': 'true' }), isMe ? 'you' : clientName(trace.client)),
+      h('span', { class: 'cell client', title: `${trace.client ?? 'no X-Client-Id'}${people.browser(trace.client) ? `, ${people.browser(trace.client)}` : ''}` },
+        h('span', { class: 'swatch', 'aria-hidden': 'true' }), isMe ? 'you' : people.name(trace.client) ?? clientName(trace.client)),
       h('span', { class: 'cell req' }, errorMark(trace), h('span', { class: 'method' }, r?.method ?? '…'), ' ', h('span', { class: 'path' }, requestLine(r))),
       h('span', { class: `cell status ${statusClass(status)}` }, status ?? (trace.end ? '–' : 'pending')),
       h('span', { class: 'cell dur' }, formatDuration(total)),

@@ -1,25 +1,38 @@
-// The top bar: the lab id, who this browser is, copy the link, start a new lab.
+// The top bar: the lab id, who this browser is (its colour, name and role), the lab's
+// link and, for its owner, the teacher link and Reset (lab-tools.js, loaded on use).
 
 import { $, h, fill } from './dom.js';
-import { clientHue, clientName } from './format.js';
+import { clientName } from './format.js';
+import { colourStyle } from './people.js';
 import { newLab } from './lab-session.js';
 
-export function createTopbar({ lab, client, toast }) {
+export function createTopbar({ lab, client, owner, isOwner, people, api, toast }) {
+  const tools = (use) => async () => use(await import('./lab-tools.js'));
   $('#lab-id').textContent = lab;
-  const me = $('#me-chip');
-  me.style.setProperty('--hue', clientHue(client));
-  fill(me, h('span', { class: 'swatch', 'aria-hidden': 'true' }), clientName(client));
-  me.title = `X-Client-Id: ${client}`;
-  $('#copy-link').addEventListener('click', async () => {
-    try {
-      await navigator.clipboard.writeText(location.href);
-      toast('Lab link copied. Open it in another browser to watch this lab.');
-    } catch {
-      toast(`Copy this link: ${location.href}`);
-    }
-  });
+  $('#role').textContent = isOwner ? 'owner' : 'participant';
+  $('#role').dataset.role = isOwner ? 'owner' : 'participant';
+  $('#copy-link').addEventListener('click', tools((t) => t.copyLabLink(lab, toast)));
+  $('#teacher-link').hidden = !isOwner || !owner;
+  $('#teacher-link').addEventListener('click', tools((t) => t.copyTeacherLink(lab, owner, toast)));
+  $('#reset-lab').addEventListener('click', tools((t) => t.resetLab(api, toast)));
   $('#new-lab').addEventListener('click', newLab);
+  $('#set-name').addEventListener('click', tools((t) => t.askName({
+    api, current: people.name(client), onNamed: (name) => {
+      people.note(client, name);
+      drawMe();
+    },
+  })));
+
+  function drawMe() {
+    const me = $('#me-chip');
+    for (const [name, value] of Object.entries(colourStyle(people.colour(client)))) me.style.setProperty(name, value);
+    fill(me, h('span', { class: 'swatch', 'aria-hidden': 'true' }), people.name(client) ?? clientName(client));
+    me.title = `X-Client-Id: ${client}`;
+  }
+  drawMe();
+
   return {
+    drawMe,
     update(state) {
       if (state.server?.flask_version) $('#flask-version').textContent = `Flask ${state.server.flask_version}`;
     },

@@ -1,6 +1,7 @@
 // The timeline's model: stream events grouped into traces (one per request). Pure.
 
 import { PAGE_READS } from './api.js';
+import { matchesPerson } from './people.js';
 
 /** Compare two event ids: both buses number a lab's events ("42"; tests/test_events.py). */
 export function compareIds(a, b) {
@@ -11,7 +12,7 @@ export function compareIds(a, b) {
 }
 
 export function isPageRead(trace) {
-  return trace.request?.method === 'GET' && PAGE_READS.has(trace.request.path);
+  return Boolean(trace.request?.page_read) || (trace.request?.method === 'GET' && PAGE_READS.has(trace.request.path));
 }
 
 function newTrace(id, event) {
@@ -94,12 +95,11 @@ function insertStep(steps, step) {
   steps.splice(i, 0, step);
 }
 
-/** Whether a trace passes the timeline filter. */
-/** The form's filters; `matches` is the text query (filter.js, loaded once text is typed). */
-export function matchesFilter(trace, { status = 'all', client = 'all', me = null, hideReads = false, matches = null } = {}) {
+/** The form's filters; `hidden`: traces this page's own Clear hid (a private clear); `matches` is the text query (filter.js, loaded once text is typed). */
+export function matchesFilter(trace, { status = 'all', client = 'all', me = null, hideReads = false, matches = null, hidden = null } = {}) {
+  if (hidden?.has(trace.id)) return false;
   if (hideReads && isPageRead(trace)) return false;
-  if (client === 'me' && trace.client !== me) return false;
-  if (client === 'others' && trace.client === me) return false;
+  if (!matchesPerson(trace, client, me)) return false;
   if (!matchesStatus(trace, status)) return false;
   return !matches || matches(trace);
 }

@@ -6,6 +6,7 @@
 import { createStream } from './stream.js';
 import { TraceLog } from './trace-log.js';
 import { createTimeline } from './timeline.js';
+import { People } from './people.js';
 import { renderDetails } from './details.js';
 import { wireSections } from './wire.js';
 import { matchesQuery, parseFilter } from './filter.js';
@@ -65,6 +66,7 @@ function start() {
     empty: $('#timeline-empty'),
     count: $('#timeline-count'),
     me: undefined, // no client ids here: every row is "no client"
+    people: new People(), // one colour for all of them
     onSelect: () => {
       shown = null;
       drawDetails();

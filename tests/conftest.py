@@ -12,7 +12,7 @@ from werkzeug.serving import make_server
 
 from statelab import create_app
 
-from .helpers import LabClient, free_port, new_lab, wait_for_port
+from .helpers import OWNERS, LabClient, free_port, new_lab, wait_for_port
 
 
 @pytest.fixture
@@ -48,9 +48,12 @@ def live_server(app):
 
 @pytest.fixture
 def live_lab(live_server):
-    lab = requests.post(f"{live_server}/api/labs", timeout=5).json()["id"]
+    body = requests.post(f"{live_server}/api/labs", timeout=5).json()
+    lab = body["id"]
+    OWNERS[lab] = body["owner_token"]
     session = requests.Session()
     session.headers["X-Lab-Id"] = lab
+    session.headers["X-Lab-Owner"] = body["owner_token"]
     session.base = live_server
     session.lab = lab
     yield session

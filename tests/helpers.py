@@ -29,8 +29,19 @@ def wait_for_port(port: int, proc: subprocess.Popen | None = None,
     raise RuntimeError(f"nothing listened on {port} within {timeout} s")
 
 
+# Each lab's owner token, as POST /api/labs answered it to the tests that made it:
+# the maker is the owner (owners.py), so a LabClient of that lab sends it.
+OWNERS: dict[str, str] = {}
+
+
+def owner_headers(lab: str) -> dict:
+    return {"X-Lab-Owner": OWNERS[lab]} if lab in OWNERS else {}
+
+
 def new_lab(client) -> str:
-    return client.post("/api/labs").get_json()["id"]
+    body = client.post("/api/labs").get_json()
+    OWNERS[body["id"]] = body["owner_token"]
+    return body["id"]
 
 
 def step_names(trace) -> list[str]:
@@ -39,16 +50,20 @@ def step_names(trace) -> list[str]:
 
 class LabClient:
     """Flask's test client, naming one lab and one client (X-Client-Id) on every
-    request: reading the log, it sees its own requests unmasked (masking.py)."""
+    request: reading the log, it sees its own requests unmasked (masking.py). It
+    made the lab, so it is its owner (X-Lab-Owner), unless ``owner=False``."""
 
-    def __init__(self, client, lab: str, client_id: str = "test-client") -> None:
+    def __init__(self, client, lab: str, client_id: str = "test-client",
+                 owner: bool = True) -> None:
         self.client = client
         self.lab = lab
         self.client_id = client_id
+        self.owner = owner_headers(lab) if owner else {}
 
     def __getattr__(self, method):
         def call(path, headers=None, **kwargs):
-            headers = {"X-Lab-Id": self.lab, "X-Client-Id": self.client_id, **(headers or {})}
+            headers = {"X-Lab-Id": self.lab, "X-Client-Id": self.client_id, **self.owner,
+                       **(headers or {})}
             return getattr(self.client, method)(path, headers=headers, **kwargs)
         return call
 
@@ -60,7 +75,7 @@ class LabClient:
         """The lab's log grouped by request: [{request, steps, end}], oldest first."""
         traces: dict[str, dict] = {}
         for event in self.events():
-            if event["type"] == "clear":
+            if "trace" not in event:  # clear, settings, comments, people, lab: no request
                 continue
             trace = traces.setdefault(event["trace"], {"steps": []})
             if event["type"] == "step":

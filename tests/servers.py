@@ -13,7 +13,7 @@ from pathlib import Path
 
 import requests
 
-from .helpers import free_port, wait_for_port
+from .helpers import OWNERS, free_port, wait_for_port
 
 ROOT = Path(__file__).resolve().parents[1]
 GUNICORN = Path(sys.executable).with_name("gunicorn")
@@ -83,7 +83,9 @@ class RedisServer:
 
 
 def new_lab(base: str) -> str:
-    return requests.post(f"{base}/api/labs", timeout=5).json()["id"]
+    body = requests.post(f"{base}/api/labs", timeout=5).json()
+    OWNERS[body["id"]] = body["owner_token"]
+    return body["id"]
 
 
 def nginx_binary() -> str | None:

@@ -59,8 +59,9 @@ def test_cors_allows_listed_origins_only(make_app):
     assert "Access-Control-Allow-Origin" not in refused.headers
     preflight = client.options("/api/state", headers={
         "Origin": "http://class.test", "Access-Control-Request-Method": "GET",
-        "Access-Control-Request-Headers": "X-Lab-Id"})
-    assert "x-lab-id" in preflight.headers["Access-Control-Allow-Headers"].lower()
+        "Access-Control-Request-Headers": "X-Lab-Id, X-Lab-Owner"})
+    allowed_headers = preflight.headers["Access-Control-Allow-Headers"].lower()
+    assert "x-lab-id" in allowed_headers and "x-lab-owner" in allowed_headers
 
 
 def test_page_is_served_with_a_strict_content_security_policy(app):

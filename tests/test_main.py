@@ -7,7 +7,7 @@ import socket
 import subprocess
 import sys
 
-from .conftest import free_port
+from .helpers import free_port
 
 
 def test_a_busy_port_says_how_to_choose_another(tmp_path):

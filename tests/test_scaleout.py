@@ -33,9 +33,10 @@ def test_labs_logs_comments_and_sessions_are_shared(two_workers):
 
 def test_settings_apply_in_every_worker(two_workers):
     one, two = (app.test_client() for app in two_workers)
-    lab = one.post("/api/labs").get_json()["id"]
+    made = one.post("/api/labs").get_json()
+    lab = made["id"]
     one.put("/api/lab/settings", json={"custom_error_handlers": False},
-            headers={"X-Lab-Id": lab})
+            headers={"X-Lab-Id": lab, "X-Lab-Owner": made["owner_token"]})
     response = two.get("/api/error/500", headers={"X-Lab-Id": lab})
     assert b"<title>500 Internal Server Error</title>" in response.data
 

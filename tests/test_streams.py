@@ -1,6 +1,6 @@
-"""Live streams on the deployment the README gives (gunicorn, one gthread worker, 32
-threads): they never starve ordinary requests, a viewer that leaves frees its thread
-soon, and idle streams on Redis stay open."""
+"""Live streams on the deployment the README gives (gunicorn, one gevent worker): they
+never starve ordinary requests, a viewer that leaves frees its slot soon, and idle
+streams on Redis stay open."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from statelab.streams import StreamSlots, fit_pool
 
 from .servers import Gunicorn, RedisServer, new_lab
 
-THREADS = 32
+CONNECTIONS = 40  # gevent worker connections: 30 streams, 10 kept for requests
 
 
 @pytest.fixture
@@ -62,12 +62,12 @@ def timed(call) -> float:
     return time.perf_counter() - started
 
 
-def test_streams_are_capped_below_the_thread_pool(gunicorn):
-    server = gunicorn(args=("--threads", str(THREADS)))
-    base, cap = server.base, fit_pool(THREADS)
+def test_streams_are_capped_below_the_workers_connections(gunicorn):
+    server = gunicorn(args=("--worker-connections", str(CONNECTIONS)))
+    base, cap = server.base, fit_pool(CONNECTIONS)
     labs = [new_lab(base), new_lab(base)]
-    streams = [open_stream(base, labs[n % 2]) for n in range(cap)]  # 12 per lab: each
-    try:                                                            # under its own cap
+    streams = [open_stream(base, labs[n % 2]) for n in range(cap)]
+    try:
         assert [s.status_code for s in streams] == [200] * cap
         refused = open_stream(base, labs[0])
         assert refused.status_code == 429

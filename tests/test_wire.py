@@ -16,7 +16,7 @@ from statelab.tracing.wire import (MAX_HEADER_VALUE, MAX_HEADERS, MAX_REQUEST_TE
                                    MAX_RESPONSE_TEXT, MAX_TRACEBACK_CHARS,
                                    MAX_TRACEBACK_LINES)
 
-from .conftest import LabClient
+from .helpers import LabClient
 
 
 def traced(testing: bool = False):

@@ -17,6 +17,7 @@ from .accounts import PasswordChecks
 from .api.errors import backend_unavailable
 from .api.logins import MECHANISMS
 from .events import Bus, MemoryBus, RedisBus
+from .fanout import Feeds
 from .lab_flask import LabFlask, answer_propagated
 from .labs import Labs, client_from_environ, lab_from_environ
 from .sessions import LabCacheLibSessions, LabRedisSessions, LabSessionInterface
@@ -44,6 +45,7 @@ class StateLab:
     labs: Labs
     streams: StreamSlots
     passwords: PasswordChecks
+    feeds: Feeds
     #: Exceptions that mean the backend is down: answered 503 backend_unavailable.
     unavailable: tuple[type[BaseException], ...] = field(init=False)
 
@@ -94,7 +96,8 @@ def create_app(config_overrides: dict | None = None) -> LabFlask:
                    describe=app.session_interface.describe_snapshot)
     # Outside the tracer: a forged request costs no space in the lab's bounded log.
     app.wsgi_app = crosssite.guard(app.wsgi_app, app.config["STATELAB_CORS_ORIGINS"])
-    app.wsgi_app = answer_propagated(_lab_middleware(app.wsgi_app, lab))
+    app.wsgi_app = answer_propagated(_lab_middleware(app.wsgi_app, lab,
+                                                     ratelimits.recreations(app.config)))
     proxies = app.config["STATELAB_TRUSTED_PROXIES"]
     if proxies:  # outermost: everything inside sees the visitor's address, scheme and host
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
@@ -110,9 +113,7 @@ def _instance_path() -> str | None:
 def _redis_client(app: LabFlask):
     if not app.config["STATELAB_REDIS_URL"]:
         return None
-    import redis
-
-    return redis.Redis.from_url(app.config["STATELAB_REDIS_URL"])
+    return redis_client(app.config["STATELAB_REDIS_URL"])
 
 
 def _backends(app: LabFlask, client) -> StateLab:
@@ -126,8 +127,26 @@ def _backends(app: LabFlask, client) -> StateLab:
                             keep_seconds=cfg["STATELAB_LAB_KEEP_SECONDS"])
         bus = MemoryBus(cfg["STATELAB_LAB_EVENTS"], cfg["STATELAB_MAX_VIEWERS"])
     passwords = PasswordChecks(cfg["STATELAB_PASSWORD_CHECKS"], cfg["STATELAB_PASSWORD_WAIT"])
+    with app.app_context():  # the session cookie's name is the app's setting
+        masked = frozenset(mechanism.cookie_name for mechanism in MECHANISMS)
     return StateLab(store, bus, Labs(store, bus), StreamSlots(cfg["STATELAB_MAX_STREAMS"]),
-                    passwords)
+                    passwords, Feeds(bus, masked, cfg["STATELAB_HEARTBEAT_SECONDS"]))
+
+
+# Connections a worker opens to Redis, per client. redis-py 8's pool refuses the 101st
+# ("Too many connections"): measured, 400 viewers arriving at once on two gevent
+# workers got 200 answers 503. A blocking pool makes a greenlet wait for a free
+# connection instead; each watched lab's feed holds one in its blocking XREAD.
+REDIS_CONNECTIONS = 200
+REDIS_POOL_WAIT_SECONDS = 5
+
+
+def redis_client(url: str):
+    import redis
+
+    pool = redis.BlockingConnectionPool.from_url(url, max_connections=REDIS_CONNECTIONS,
+                                                 timeout=REDIS_POOL_WAIT_SECONDS)
+    return redis.Redis(connection_pool=pool)
 
 
 def _session_interface(app: LabFlask, client) -> LabSessionInterface:
@@ -150,7 +169,8 @@ def _cors(app: LabFlask) -> None:
     # An explicit list: with credentials, flask-cors' default origins="*" would
     # reflect any Origin.
     CORS(app, resources={r"/api/*": {"origins": list(origins)}}, supports_credentials=True,
-         allow_headers=["Content-Type", "X-Lab-Id", "X-Client-Id"])
+         allow_headers=["Content-Type", "X-Lab-Id", "X-Client-Id", "X-Lab-Owner"],
+         expose_headers=["X-Lab-Recreated"])
 
 
 def _traced_lab(environ: dict) -> str | None:
@@ -159,21 +179,53 @@ def _traced_lab(environ: dict) -> str | None:
     return context.lab_of(environ)
 
 
-def _lab_middleware(wsgi_app, statelab: StateLab):
+# The page's own reads (it makes them after loading and after each change): marked
+# in their request events (page_read) so the page can leave them out of the timeline.
+PAGE_READS = frozenset(("/", "/api/state", "/api/comments", "/api/labs/current", "/api/me"))
+
+
+def _lab_middleware(wsgi_app, statelab: StateLab, may_recreate):
     """Resolve the lab and client a request names, before Flask (and the tracer) run.
-    Outside Flask no error handler runs, so a backend outage is answered here."""
+    Outside Flask no error handler runs, so a backend outage is answered here.
+
+    A well-formed lab id the server does not know (it restarted, or the lab was
+    evicted) is made again on demand, so a class holding its link stays together;
+    ``may_recreate(address)`` rate-limits that like ``POST /api/labs``."""
 
     def resolve(environ: dict, start_response):
         lab = lab_from_environ(environ)
+        client = client_from_environ(environ)
+        recreated = False
         try:
             known = bool(lab) and statelab.labs.touch(lab)
+            if not known and statelab.labs.well_formed(lab) \
+                    and may_recreate(environ.get("REMOTE_ADDR") or "unknown"):
+                known = recreated = statelab.labs.recreate(lab)
+            tags = _tags(environ, statelab, lab, client) if known else None
         except statelab.unavailable:
             error = backend_unavailable()
             return Response(json.dumps(error.body()), error.status, error.headers,
                             mimetype="application/json")(environ, start_response)
         if known:
             environ[context.LAB_KEY] = lab
-        environ[context.CLIENT_KEY] = client_from_environ(environ)
-        return wsgi_app(environ, start_response)
+            environ[context.TAGS_KEY] = tags
+        environ[context.CLIENT_KEY] = client
+        if not recreated:
+            return wsgi_app(environ, start_response)
+
+        def told(status, headers, exc_info=None):
+            return start_response(status, [*headers, ("X-Lab-Recreated", "true")], exc_info)
+        return wsgi_app(environ, told)
 
     return resolve
+
+
+def _tags(environ: dict, statelab: StateLab, lab: str, client: str | None) -> dict:
+    """What the request event says besides the tracer's own fields."""
+    tags = {}
+    name = statelab.store.client_name(lab, client) if client else None
+    if name:
+        tags["client_name"] = name
+    if environ.get("REQUEST_METHOD") == "GET" and environ.get("PATH_INFO") in PAGE_READS:
+        tags["page_read"] = True
+    return tags

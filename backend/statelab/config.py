@@ -40,7 +40,9 @@ DEFAULTS = {
     # About 130 requests of history for a late joiner (live viewers get everything).
     # Measured with make bench: 5000 cost the traced app ~4% more throughput than 2000.
     "STATELAB_LAB_EVENTS": 2000,
-    "STATELAB_MAX_VIEWERS": 20,
+    # A class: the stream renders each event once for all viewers (fanout.py), and
+    # bench/live.py measured 500 viewers of one lab (README, Benchmarks).
+    "STATELAB_MAX_VIEWERS": 500,
     # A comment line this often on an idle stream: it keeps proxies from timing the
     # stream out, and each one checks that the viewer is still there (a viewer that
     # left frees its thread within one heartbeat; see api/hooks.py).

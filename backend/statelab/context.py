@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from flask import Flask, current_app
 
-from .tracing.wsgi import CLIENT_KEY
+from .tracing.wsgi import CLIENT_KEY, TAGS_KEY
 
 if TYPE_CHECKING:
     from . import StateLab
@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 EXTENSION = "statelab"
 LAB_KEY = "statelab.lab"
 
-__all__ = ["CLIENT_KEY", "LAB_KEY", "client_of", "current", "install", "lab_of"]
+__all__ = ["CLIENT_KEY", "LAB_KEY", "TAGS_KEY", "client_of", "current", "install", "lab_of"]
 
 
 def install(app: Flask, statelab: StateLab) -> None:

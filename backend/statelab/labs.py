@@ -11,6 +11,8 @@ import re
 import secrets
 from urllib.parse import parse_qs
 
+from .store import LabsFull
+
 LAB_ID = re.compile(r"[A-Za-z0-9_-]{22}")
 CLIENT_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
@@ -43,6 +45,24 @@ class Labs:
         for old in self.store.create_lab(lab, busy=lambda old: self.bus.subscribers(old) > 0):
             self.bus.drop(old)
         return lab
+
+    @staticmethod
+    def well_formed(lab: str | None) -> bool:
+        return bool(lab) and LAB_ID.fullmatch(lab) is not None
+
+    def recreate(self, lab: str) -> bool:
+        """Make a lab again under an id browsers still hold (the server restarted, or
+        it was evicted): empty, with no owner until one comes back (owners.py).
+        False when every lab is in use."""
+        try:
+            for old in self.store.create_lab(lab, busy=lambda old: self.bus.subscribers(old) > 0):
+                self.bus.drop(old)
+        except LabsFull:
+            return False
+        self.bus.publish(lab, {"type": "lab", "lab": lab, "recreated": True, "note":
+                               "This lab was made again under the same id: the server "
+                               "had forgotten it (a restart, or an idle lab evicted)"})
+        return True
 
     def touch(self, lab: str | None) -> bool:
         return bool(lab) and LAB_ID.fullmatch(lab) is not None and self.store.touch(lab)

@@ -131,7 +131,7 @@ def mask_body(body: dict | None, secrets: set[str] | None) -> dict | None:
     return {**body, "text": text}
 
 
-def _request_secrets(event: dict, names: frozenset[str]) -> set[str]:
+def request_secrets(event: dict, names: frozenset[str]) -> set[str]:
     """The cookie values the request carried, and its client id (``/api/state`` answers
     with both)."""
     headers = [event.get("cookie_header") or ""]
@@ -146,7 +146,7 @@ def mask_event(event: dict, names: frozenset[str], secrets: set[str] | None = No
     ``secrets``: the cookie values the request carried (None: not known)."""
     kind = event.get("type")
     if kind == "request":
-        own = _request_secrets(event, names)
+        own = request_secrets(event, names)
         return {**event, "client": others_view_of(event.get("client")),
                 "cookie_header": mask_cookie_header(event.get("cookie_header"), names),
                 "headers": mask_headers(event.get("headers"), names),
@@ -181,7 +181,7 @@ class Viewer:
         if trace is None:  # clear, gap: nobody's
             return event
         if event.get("type") == "request":
-            self._seen[trace] = (event.get("client"), _request_secrets(event, self.names))
+            self._seen[trace] = (event.get("client"), request_secrets(event, self.names))
             if len(self._seen) > _REMEMBERED_TRACES:
                 self._seen.popitem(last=False)
         owner, secrets = self._seen.get(trace, (None, None))

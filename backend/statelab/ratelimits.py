@@ -20,7 +20,12 @@ from __future__ import annotations
 import math
 import time
 
+from collections.abc import Callable
+
 from flask import Flask, jsonify, request
+from limits import parse_many
+from limits.storage import storage_from_string
+from limits.strategies import MovingWindowRateLimiter
 from flask_limiter import Limiter
 from flask_limiter.errors import RateLimitExceeded
 
@@ -58,6 +63,19 @@ def install(app: Flask, login_views: tuple[str, ...], client=None) -> Limiter:
         error_message="Too many new labs from this client"))
     app.register_error_handler(RateLimitExceeded, lambda error: _too_many(limiter, error))
     return limiter
+
+
+def recreations(config) -> Callable[[str], bool]:
+    """Whether an address may have a forgotten lab made again now (labs.py): counted
+    apart from new labs, at the same rate (``STATELAB_LAB_RATE``). Used outside Flask,
+    before the lab is known, so with the ``limits`` library Flask-Limiter is built on."""
+    storage = storage_from_string(config["STATELAB_REDIS_URL"] or "memory://")
+    window = MovingWindowRateLimiter(storage)
+    rates = parse_many(config["STATELAB_LAB_RATE"])
+
+    def allowed(address: str) -> bool:
+        return all(window.hit(rate, "statelab:recreate", address) for rate in rates)
+    return allowed
 
 
 def _guard(app: Flask, endpoints: tuple[str, ...], limit) -> None:

@@ -20,6 +20,9 @@ import redis
 DEFAULT_SETTINGS = {"custom_error_handlers": True, "short_circuit": False,
                     "propagate_exceptions": False}
 MAX_COMMENTS = 200
+# Display names kept a lab: a class of 500 and their second browsers; past it a new
+# name pushes out the oldest.
+MAX_NAMES = 1000
 
 
 class UnknownLab(LookupError):
@@ -102,6 +105,22 @@ class Store(ABC):
     @abstractmethod
     def set_keys(self, lab: str, keys: dict | None) -> None: ...
 
+    @abstractmethod
+    def owner(self, lab: str) -> str | None:
+        """The digest of the lab's owner token (owners.py); None: nobody owns it."""
+
+    @abstractmethod
+    def claim_owner(self, lab: str, digest: str) -> bool:
+        """Make ``digest`` the owner's unless the lab has one; answer whether it did."""
+
+    @abstractmethod
+    def client_name(self, lab: str, client: str) -> str | None:
+        """The display name a client gave itself in the lab."""
+
+    @abstractmethod
+    def set_client_name(self, lab: str, client: str, name: str) -> None:
+        """Keep a client's display name (at most ``MAX_NAMES`` a lab)."""
+
     def ping(self) -> bool:
         """Whether the backend answers (the health check)."""
         return True
@@ -136,7 +155,7 @@ class MemoryStore(Store):
             self._labs[lab] = {
                 "created": now, "used": now, "comments": deque(maxlen=MAX_COMMENTS),
                 "next_comment": 1, "settings": dict(DEFAULT_SETTINGS), "first_done": False,
-                "keys": None,
+                "keys": None, "owner": None, "names": OrderedDict(),
             }
         return evicted
 
@@ -207,6 +226,30 @@ class MemoryStore(Store):
         with self._lock:
             self._record(lab)["keys"] = keys
 
+    def owner(self, lab: str) -> str | None:
+        record = self._labs.get(lab)
+        return record["owner"] if record else None
+
+    def claim_owner(self, lab: str, digest: str) -> bool:
+        with self._lock:
+            record = self._record(lab)
+            if record["owner"] is not None:
+                return False
+            record["owner"] = digest
+            return True
+
+    def client_name(self, lab: str, client: str) -> str | None:
+        record = self._labs.get(lab)
+        return record["names"].get(client) if record else None
+
+    def set_client_name(self, lab: str, client: str, name: str) -> None:
+        with self._lock:
+            names = self._record(lab)["names"]
+            names[client] = name
+            names.move_to_end(client)
+            if len(names) > MAX_NAMES:
+                names.popitem(last=False)
+
 
 class RedisStore(Store):
     unavailable = (redis.ConnectionError, redis.TimeoutError)
@@ -223,7 +266,7 @@ class RedisStore(Store):
         return f"{self.prefix}{kind}:{lab}" if lab else f"{self.prefix}{kind}"
 
     def _lab_keys(self, lab: str) -> list[str]:
-        return [self._k(kind, lab) for kind in ("lab", "comments", "settings", "keys")]
+        return [self._k(kind, lab) for kind in ("lab", "comments", "settings", "keys", "names")]
 
     def create_lab(self, lab: str, busy=lambda lab: False) -> list[str]:
         index = self._k("labs")
@@ -330,6 +373,32 @@ class RedisStore(Store):
         if not self.exists(lab):
             raise UnknownLab(lab)
         self.client.set(self._k("keys", lab), json.dumps(keys), ex=self.idle_ttl)
+
+    def owner(self, lab: str) -> str | None:
+        stored = self.client.hget(self._k("lab", lab), "owner")
+        return stored.decode() if stored else None
+
+    def claim_owner(self, lab: str, digest: str) -> bool:
+        if not self.exists(lab):
+            raise UnknownLab(lab)
+        return bool(self.client.hsetnx(self._k("lab", lab), "owner", digest))
+
+    def client_name(self, lab: str, client: str) -> str | None:
+        stored = self.client.hget(self._k("names", lab), client)
+        return stored.decode() if stored else None
+
+    def set_client_name(self, lab: str, client: str, name: str) -> None:
+        if not self.exists(lab):
+            raise UnknownLab(lab)
+        key = self._k("names", lab)
+        pipe = self.client.pipeline()
+        pipe.hset(key, client, name)
+        pipe.hlen(key)
+        pipe.expire(key, self.idle_ttl)
+        _, count, _ = pipe.execute()
+        if count > MAX_NAMES:  # a hash keeps no order: past the bound, start afresh
+            self.client.delete(key)
+            self.client.hset(key, client, name)
 
     def _hincr(self, lab: str, field: str) -> tuple[bool, int]:
         """Count ``field`` up in one round trip; answer whether the lab exists and the

@@ -1,24 +1,27 @@
-"""A cap on live streams across the whole worker process, below its thread pool.
+"""A cap on live streams across the whole worker process, below what it can hold.
 
-On a threaded server each open stream holds a thread for as long as its viewer
-watches. Measured before this cap: on gunicorn's gthread worker with 32 threads, 32
-streams (two labs, each under its own viewer cap) left ``/api/health`` unanswered for
-over 5 s. So streams may take only part of the pool, and the rest is kept for ordinary
-requests. This module knows nothing of Flask.
+An open stream holds what serves a connection for as long as its viewer watches: a
+thread on a threaded server, a greenlet and a connection slot on gunicorn's gevent
+worker (deploy/gunicorn.conf.py: 1000 connections). Measured before this cap: on
+gunicorn's gthread worker with 32 threads, 32 streams left ``/api/health`` unanswered
+for over 5 s. So streams may take only part of the pool, and the rest is kept for
+ordinary requests. This module knows nothing of Flask.
 """
 
 from __future__ import annotations
 
 import threading
 
-# Used when neither the configuration nor the server says how many threads there are:
-# it fits the README's deployment (one gthread worker, 32 threads).
-DEFAULT_MAX_STREAMS = 24
+# Used when neither the configuration nor the server says how big its pool is, as on
+# `make run` (Werkzeug: a thread per connection, no limit): a class of 100 viewers and
+# more, each a thread that sleeps until its lab's feed wakes it (fanout.py).
+DEFAULT_MAX_STREAMS = 256
 
 
 def fit_pool(threads: int) -> int:
-    """How many streams a pool of ``threads`` can hold and still answer requests: a
-    quarter of the pool, at least 4 threads, stays free (32 threads: 24 streams)."""
+    """How many streams a pool of ``threads`` (or gevent connections) can hold and
+    still answer requests: a quarter of the pool, at least 4, stays free (32 threads:
+    24 streams; 1000 connections: 750)."""
     return max(1, threads - max(4, threads // 4))
 
 

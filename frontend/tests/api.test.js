@@ -33,3 +33,23 @@ test('nothing is sent until send() is called', async () => {
   assert.deepEqual(sent, [['PUT', '/api/lab/settings', 'L']]);
   assert.deepEqual([res.method, res.path, res.status, res.data], ['PUT', '/api/lab/settings', 200, { ok: true }]);
 });
+
+test('the owner token goes on every request as X-Lab-Owner; a participant sends none', async () => {
+  const seen = [];
+  globalThis.fetch = async (url, init) => {
+    seen.push(init.headers['X-Lab-Owner'] ?? null);
+    return new Response(null, { status: 204 });
+  };
+  await createApi({ lab: 'L', client: 'me', owner: 'tok' }).clearHooks().send();
+  await createApi({ lab: 'L', client: 'me', owner: 'tok' }).putSettings({ short_circuit: true }).send();
+  await createApi({ lab: 'L', client: 'you' }).clearHooks().send();
+  assert.deepEqual(seen, ['tok', 'tok', null]);
+});
+
+test('a refused stream is asked why: lab_full and its viewer count come back', async () => {
+  globalThis.fetch = async (url) => {
+    assert.equal(url, '/api/hooks/stream?lab=L&client=me');
+    return new Response('{"error": "lab_full", "viewers": 3}', { status: 429, headers: { 'Content-Type': 'application/json' } });
+  };
+  assert.deepEqual(await api.probeStream(), { status: 429, data: { error: 'lab_full', viewers: 3 } });
+});

@@ -1,9 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { routeEvents } from '../event-router.js';
+import { routeEvents, mergeComments } from '../event-router.js';
 import { TraceLog } from '../trace-log.js';
+import { People } from '../people.js';
 
-const req = (id, trace, path, client = 'me', method = 'POST') => ({ id, type: 'request', trace, lab: 'L', time: 1, method, path, query: '', client });
+const req = (id, trace, path, client = 'me', method = 'POST', extra = {}) => ({ id, type: 'request', trace, lab: 'L', time: 1, method, path, query: '', client, ...extra });
 const end = (id, trace, setCookie = []) => ({ id, type: 'end', trace, lab: 'L', time: 1, status: 200, duration_ms: 1, set_cookie: setCookie, error: null });
 
 test('my login: started, ended with cookies, and state re-read as mine', () => {
@@ -13,13 +14,36 @@ test('my login: started, ended with cookies, and state re-read as mine', () => {
   assert.deepEqual(out.refresh, { comments: false, mine: true });
 });
 
-test('another client\'s comment re-reads comments; the page\'s own reads re-read nothing', () => {
+test('another client\'s comment arrives as an event: nothing is re-read; the page\'s own reads re-read nothing', () => {
   const log = new TraceLog();
-  const out = routeEvents(log, [req('1', 'a', '/api/session/comment', 'other'), end('2', 'a')], { client: 'me', live: true });
-  assert.deepEqual(out.refresh, { comments: true, mine: false });
+  const comment = { id: 7, author: 'Tom', text: 'hi', mechanism: 'session', time: 1 };
+  const out = routeEvents(log, [req('1', 'a', '/api/session/comment', 'other'), { id: '2', type: 'comments', lab: 'L', comment, by: { client: 'othe\u2026' } }, end('3', 'a')], { client: 'me', live: true });
+  assert.equal(out.refresh, null);
+  assert.deepEqual(out.comments, [comment]);
   assert.deepEqual(out.started, []);
-  const reads = routeEvents(log, [req('3', 'b', '/api/state', 'me', 'GET'), end('4', 'b')], { client: 'me', live: true });
+  const reads = routeEvents(log, [req('4', 'b', '/api/state', 'me', 'GET'), end('5', 'b')], { client: 'me', live: true });
   assert.equal(reads.refresh, null);
+});
+
+test('a settings event carries the settings; a key change without them asks for one re-read', () => {
+  const log = new TraceLog();
+  const settings = { short_circuit: true };
+  const out = routeEvents(log, [{ id: '1', type: 'settings', lab: 'L', changes: { short_circuit: true }, settings, by: { client: 'abcd\u2026' } }], { client: 'me', live: true });
+  assert.deepEqual(out.settings, settings);
+  assert.equal(out.refresh, null);
+  assert.deepEqual(out.labEvents.map((e) => e.type), ['settings']);
+  const key = routeEvents(log, [{ id: '2', type: 'settings', lab: 'L', changes: { secret: 'rotated' }, by: {} }], { client: 'me', live: true });
+  assert.deepEqual(key.refresh, { comments: false, mine: false });
+});
+
+test('who is in the lab: request events and name changes feed People, in log order', () => {
+  const people = new People();
+  routeEvents(new TraceLog(), [
+    req('1', 'a', '/api/state', 'zzzz\u2026', 'GET', { client_name: 'Zoe' }),
+    req('2', 'b', '/api/state', 'me', 'GET'),
+    { id: '3', type: 'people', lab: 'L', name: 'Me!', by: { client: 'me' } },
+  ], { client: 'me', live: false, people });
+  assert.deepEqual(people.list().map((p) => [p.key, p.name]), [['zzzz', 'Zoe'], ['me', 'Me!']]);
 });
 
 test('history replayed on connect re-reads nothing and selects nothing; a clear is reported', () => {
@@ -27,4 +51,26 @@ test('history replayed on connect re-reads nothing and selects nothing; a clear 
   assert.equal(out.refresh, null);
   assert.deepEqual(out.started, []);
   assert.equal(out.cleared, true);
+});
+
+test('comments merge once each, by id, bounded', () => {
+  const a = { id: 1 };
+  const b = { id: 2 };
+  assert.deepEqual(mergeComments([a], [a, b]), [a, b]);
+  assert.deepEqual(mergeComments(null, [b, b]), [b]);
+  assert.deepEqual(mergeComments([a, b], [{ id: 3 }], 2).map((c) => c.id), [2, 3]);
+  const same = [a];
+  assert.equal(mergeComments(same, []), same);
+});
+
+test('lab events are handed on once, saying who', () => {
+  const log = new TraceLog();
+  const by = { client: 'abcd\u2026', name: 'Anna' };
+  const settings = { id: '1', type: 'settings', lab: 'L', time: 1, by, changes: { short_circuit: true }, settings: { short_circuit: true } };
+  const clear = { id: '2', type: 'clear', lab: 'L', time: 2, by };
+  const out = routeEvents(log, [settings, clear], { client: 'me', live: true });
+  assert.deepEqual(out.labEvents.map((e) => e.type), ['settings', 'clear']);
+  assert.equal(out.cleared, true);
+  // Replayed after a reconnect: already seen, nothing shown twice.
+  assert.deepEqual(routeEvents(log, [settings, clear], { client: 'me', live: true }).labEvents, []);
 });

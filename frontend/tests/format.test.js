@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { formatDuration, formatAge, formatCountdown, statusClass, clientName, clientHue, requestLine, isWerkzeugErrorPage } from '../format.js';
+import { formatDuration, formatAge, formatCountdown, statusClass, clientName, requestLine, isWerkzeugErrorPage } from '../format.js';
 
 test('durations pick a readable unit', () => {
   assert.equal(formatDuration(0.0421), '0.04 ms');
@@ -27,12 +27,9 @@ test('status classes', () => {
   assert.equal(statusClass(undefined), 'pending');
 });
 
-test('clients get stable names and hues', () => {
+test('clients get stable names', () => {
   assert.equal(clientName('ab12cd34'), 'client ab12');
   assert.equal(clientName(null), 'no client');
-  const hues = ['abc', 'abd', 'ab12cd34', 'zz'].map(clientHue);
-  assert.ok(hues.every((hue) => Number.isInteger(hue) && hue >= 0 && hue < 360));
-  assert.ok(new Set(hues).size > 1, 'different clients get different hues');
 });
 
 test('request lines', () => {

@@ -8,7 +8,7 @@ from ..accounts import ChecksBusy
 from ..context import lab_of
 from ..labs import lab_from_environ
 from ..store import UnknownLab
-from . import comments, cookies, errors, hooks, labs, openapi, secret, state
+from . import comments, cookies, errors, hooks, labs, openapi, people, secret, state
 from .inputs import ApiError
 from .logins import MECHANISMS, NAMES
 
@@ -47,8 +47,8 @@ def register(app: Flask) -> None:
     api.before_request(require_lab)
     api.add_url_rule("/<mechanism>/<any(login, logout, comment):action>",
                      view_func=unknown_mechanism, methods=["POST"])
-    for bp in (labs.bp, secret.bp, *(m.bp for m in MECHANISMS), comments.bp, cookies.bp,
-               state.bp, hooks.bp, errors.bp, openapi.bp):
+    for bp in (labs.bp, people.bp, secret.bp, *(m.bp for m in MECHANISMS), comments.bp,
+               cookies.bp, state.bp, hooks.bp, errors.bp, openapi.bp):
         api.register_blueprint(bp)
     app.register_blueprint(api)
     errors.register_handlers(app)

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-import json
 import logging
+import time
+import select
 import socket
 
 from flask import Blueprint, Response, current_app, g, jsonify, request
@@ -11,9 +12,11 @@ from flask import Blueprint, Response, current_app, g, jsonify, request
 from ..context import client_of, current
 from ..events import BadEventId, TooManySubscribers
 from ..labs import CLIENT_ID
+from ..fanout import sse
 from ..masking import Viewer
 from .inputs import ApiError, integer
 from .logins import MECHANISMS
+from .people import require_owner, who
 
 bp = Blueprint("hooks", __name__)
 
@@ -40,18 +43,31 @@ def _viewer() -> Viewer:
 @bp.get("/hooks")
 def read_log():
     limit = integer(request.args, "limit", low=1, high=5000)
+    after = _after(request.args.get("after"))
     try:
-        page = _bus().read(g.lab, _after(request.args.get("after")), limit)
+        page = _bus().read(g.lab, after, limit)
     except BadEventId:
         raise ApiError(400, "bad_field", "'after' is not an event id", field="after") from None
     view = _viewer()
     return jsonify(events=[view(e) for e in page.events], last_id=page.last_id,
-                   dropped=page.dropped)
+                   dropped=page.dropped,
+                   dropped_before=_dropped_before(page.events, _bus().parse_id(after)))
+
+
+def _dropped_before(events: list[dict], start: int) -> int:
+    """How many events between ``start`` and the first one read were pushed out of the
+    bounded log: a late joiner is told how much history it does not see. Events ids
+    count the lab's events; a log that begins with a ``clear`` lost nothing (it was
+    emptied on purpose, and the event says by whom)."""
+    if not events or events[0]["type"] == "clear":
+        return 0
+    return max(0, int(events[0]["id"]) - start - 1)
 
 
 @bp.delete("/hooks")
 def clear_log():
-    _bus().clear(g.lab)
+    require_owner()
+    _bus().clear(g.lab, by=who(), time=round(time.time(), 6))
     return "", 204
 
 
@@ -73,13 +89,18 @@ def stream():
         bus.subscribe(lab)
     except TooManySubscribers:
         slots.give_back()
-        raise ApiError(429, "too_many_viewers", "This lab has as many live viewers as it "
-                       "may; try again later", headers=RETRY_LATER) from None
+        viewers = bus.subscribers(lab)
+        raise ApiError(429, "lab_full", f"This lab is full ({viewers} viewers); its log "
+                       "can still be read (GET /api/hooks)", viewers=viewers,
+                       headers=RETRY_LATER) from None
     except BaseException:
         slots.give_back()  # the backend failed (Redis down): no stream, no slot
         raise
 
+    feed = statelab.feeds.join(lab)
+
     def leave() -> None:
+        statelab.feeds.leave(feed)
         slots.give_back()
         try:
             bus.unsubscribe(lab)
@@ -88,8 +109,8 @@ def stream():
             logger.warning("statelab: backend down; lab %s keeps a viewer until its "
                            "lease ends", lab)
 
-    response = Response(_messages(bus, lab, after, heartbeat, _peer(request.environ),
-                                  _viewer()),
+    response = Response(_messages(feed, bus.parse_id(after), heartbeat,
+                                  _peer(request.environ), _viewer().client),
                         mimetype="text/event-stream",
                         headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
     # Called by the server when the connection ends, even when the body is never read
@@ -98,27 +119,37 @@ def stream():
     return response
 
 
-def _messages(bus, lab: str, after: str | None, heartbeat: float, peer, view: Viewer):
-    last = after
-    yield f"retry: 1000\n: following lab {lab}\n\n"
+# EventSource waits this long before reconnecting: a restarted server is asked again
+# within a second (issue 10: pages must recover within 2 s).
+RETRY_MS = 1000
+
+
+def _messages(feed, last: int, heartbeat: float, peer, client: str | None):
+    """The lab's frames (fanout.py), the same bytes for every viewer but its own
+    requests' events."""
+    yield f"retry: {RETRY_MS}\n: following lab {feed.lab}\n\n".encode()
     while True:
-        try:
-            page = bus.wait(lab, last, heartbeat)
-        except bus.unavailable:
+        found = feed.after(last, heartbeat)
+        if found is None:
             return  # Redis is down: end the stream; EventSource retries and gets a 503
-        if page.dropped:
-            yield _message("gap", None, {"after": last, "note":
-                           "older events were pushed out of the bounded log"})
-        if not page.events:
+        frames, news = found
+        if news:
+            yield sse(news, None, {"after": str(last) if last else None, "note": NEWS[news]})
+        if not frames:
+            if news == "reset":
+                last = 0
             if _hung_up(peer):
                 return
             # Also how a viewer that vanished without a FIN is noticed: the write after
             # the peer's reset fails, and the server closes the stream.
-            yield ": heartbeat\n\n"
+            yield b": heartbeat\n\n"
             continue
-        for event in page.events:
-            yield _message(event["type"], event["id"], view(event))
-        last = page.last_id
+        yield b"".join(frame.bytes_for(client) for frame in frames)
+        last = frames[-1].number
+
+
+NEWS = {"gap": "older events were pushed out of the bounded log",
+        "reset": "the server restarted: the lab's log begins again"}
 
 
 def _peer(environ: dict) -> socket.socket | None:
@@ -129,18 +160,16 @@ def _peer(environ: dict) -> socket.socket | None:
 
 
 def _hung_up(peer: socket.socket | None) -> bool:
-    """Whether the viewer has closed its end: a peek that reads end-of-file. Without
-    it a closed viewer would hold its thread until a second write fails."""
+    """Whether the viewer has closed its end: readable now, and a peek reads
+    end-of-file. Without it a closed viewer would hold its slot until a second write
+    fails. The select comes first because gevent's socket turns a recv that would
+    block into a wait, even with MSG_DONTWAIT."""
     if peer is None:
         return False
     try:
-        return peer.recv(1, socket.MSG_PEEK | socket.MSG_DONTWAIT) == b""
+        readable, _, _ = select.select([peer], [], [], 0)
+        return bool(readable) and peer.recv(1, socket.MSG_PEEK | socket.MSG_DONTWAIT) == b""
     except BlockingIOError:
         return False  # open, nothing sent: the usual case
-    except OSError:
+    except (OSError, ValueError):
         return True
-
-
-def _message(event_type: str, event_id: str | None, data: dict) -> str:
-    head = f"id: {event_id}\n" if event_id else ""
-    return f"{head}event: {event_type}\ndata: {json.dumps(data, default=str)}\n\n"

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, g, jsonify
-
 import math
 
+from flask import Blueprint, g, jsonify
+
+from .. import owners
 from ..context import current
-from ..store import LabsFull
+from ..store import DEFAULT_SETTINGS, LabsFull
 from .inputs import ApiError, flag, read_body
+from .people import announce, owns, require_owner
 
 bp = Blueprint("labs", __name__)
 
@@ -22,12 +24,16 @@ def create_lab():
         return ApiError(503, "labs_full", "Every lab is in use (watched, or used in the "
                         "last few minutes); try again later", retry_after=wait,
                         headers={"Retry-After": str(wait)}).response()
-    return jsonify(id=lab, url=f"/?lab={lab}"), 201
+    token = owners.new_token()
+    current().store.claim_owner(lab, owners.digest(token))
+    # The teacher link carries the token: the page keeps it and drops it from the URL.
+    return jsonify(id=lab, url=f"/?lab={lab}", owner_token=token,
+                   teacher_url=f"/?lab={lab}&owner={token}"), 201
 
 
 @bp.get("/labs/current")
 def current_lab():
-    return jsonify(current().labs.info(g.lab))
+    return jsonify({**current().labs.info(g.lab), "owner": owns()})
 
 
 @bp.get("/lab/settings")
@@ -45,7 +51,23 @@ def put_settings():
         raise ApiError(400, "bad_field", f"Unknown setting: {', '.join(unknown)}",
                        field=unknown[0])
     changes = {name: flag(body, name) for name in body}
-    return jsonify(store.update_settings(g.lab, changes))
+    require_owner()
+    settings = store.update_settings(g.lab, changes)
+    announce("settings", changes=changes, settings=settings)
+    return jsonify(settings)
+
+
+@bp.post("/lab/reset")
+def reset_lab():
+    """The owner's fresh start: Flask's default switches, the instance key, an empty
+    log (comments stay: they are the class's)."""
+    require_owner()
+    statelab = current()
+    settings = statelab.store.update_settings(g.lab, dict(DEFAULT_SETTINGS))
+    statelab.store.set_keys(g.lab, None)
+    statelab.bus.clear(g.lab)
+    announce("settings", changes={"reset": True}, settings=settings)
+    return jsonify(settings)
 
 
 @bp.post("/lab/first-request")

@@ -14,6 +14,7 @@ from flask import Blueprint, current_app, g, jsonify, request
 from ..context import current
 from ..sessions import MAX_LIFETIME, SAMESITE_CHOICES, cookie_choice
 from .inputs import ApiError, choice, integer, optional_flag, read_body, text
+from .people import announce
 
 MAX_AGE_LIMIT = MAX_LIFETIME
 MAX_USERNAME = 64  # a login takes no longer name; a forged username cookie may be 4 KB
@@ -116,6 +117,7 @@ def blueprint(mechanism: Mechanism, import_name: str, url_prefix: str) -> Bluepr
         stored = current().store.add_comment(g.lab, {
             "author": username, "text": words, "mechanism": mechanism.name,
             "time": time.time()})
+        announce("comments", comment=stored)
         return jsonify(msg=f"Comment succeeded:{username}", comment=stored), 201
 
     return bp

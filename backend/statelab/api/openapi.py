@@ -86,6 +86,9 @@ LAB_PARAMS = [
     {"name": "X-Client-Id", "in": "header", "required": False, "schema": {
         "type": "string", "pattern": "^[A-Za-z0-9_-]{1,64}$"},
      "description": "Tags this client's requests in the lab's log; anything else is ignored"},
+    {"name": "X-Lab-Owner", "in": "header", "required": False, "schema": {"type": "string"},
+     "description": "The owner token POST /api/labs answered: owner-only routes answer "
+                    "403 owner_only without it"},
 ]
 # Paths a lab's short_circuit switch never answers for (GET /api/comments neither).
 NEVER_SHORT = (*demo_hooks.NEVER_SHORT, "/api/comments")
@@ -134,13 +137,24 @@ document("get", "/api/health", "Liveness and whether the backend answers", ok=re
                                             "The backend is down (Error: it was needed to "
                                             "open the request's server-side session)")})
 document("get", "/api/openapi.json", "This document", ok={"type": "object"}, lab=False)
-document("post", "/api/labs", "Create a lab", status=201, lab=False,
-         ok=obj(id=LAB_ID, url=STRING))
-document("get", "/api/labs/current", "The named lab: counts and creation time", ok=obj(
-    id=LAB_ID, created={"type": "number"}, events=INTEGER, comments=INTEGER,
-    subscribers=INTEGER))
+document("post", "/api/labs", "Create a lab; its maker owns it (owner_token: keep it, "
+         "send it as X-Lab-Owner)", status=201, lab=False,
+         ok=obj(id=LAB_ID, url=STRING, owner_token=STRING, teacher_url=STRING))
+document("get", "/api/labs/current", "The named lab: counts, creation time, and whether "
+         "this request's X-Lab-Owner owns it", ok=obj(
+             id=LAB_ID, created={"type": "number"}, events=INTEGER, comments=INTEGER,
+             subscribers=INTEGER, owner=BOOLEAN))
+document("post", "/api/lab/reset", "Owner only: Flask's default switches, the instance "
+         "key, an empty log (a settings event says who)", ok=ref("Settings"))
+ME = obj(client=NULLABLE_STRING, name=NULLABLE_STRING, owner=BOOLEAN)
+document("get", "/api/me", "This client (X-Client-Id): its display name, whether it owns "
+         "the lab", ok=ME)
+document("put", "/api/me", "Set this client's display name (needs X-Client-Id; 1-32 "
+         "printable characters, trimmed); carried as client_name on its request events",
+         ok=ME, body=obj(name={"type": "string", "minLength": 1, "maxLength": 32}))
 document("get", "/api/lab/settings", "The lab's switches", ok=ref("Settings"))
-document("put", "/api/lab/settings", "Change the lab's switches", ok=ref("Settings"), body={
+document("put", "/api/lab/settings", "Owner only: change the lab's switches (a settings "
+         "event says who)", ok=ref("Settings"), body={
     "type": "object", "properties": {"custom_error_handlers": BOOLEAN,
                                      "short_circuit": BOOLEAN,
                                      "propagate_exceptions": BOOLEAN},
@@ -191,11 +205,15 @@ document("get", "/api/hooks", "The lab's hook log", params=[AFTER, {
     "name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1,
                                                "maximum": 5000}}],
     ok=obj(events={"type": "array", "items": ref("Event")}, last_id=NULLABLE_STRING,
-           dropped=BOOLEAN))
-document("delete", "/api/hooks", "Clear the lab's hook log", status=204, ok=None)
+           dropped=BOOLEAN, dropped_before={
+               "type": "integer", "minimum": 0,
+               "description": "events before the first one given that the bounded log "
+                              "pushed out"}))
+document("delete", "/api/hooks", "Owner only: clear the lab's hook log for everyone (a "
+         "clear event says who)", status=204, ok=None)
 document("get", "/api/hooks/stream",
          "The hook log live, as Server-Sent Events (each event's data is an Event); "
-         "429 too_many_viewers / too_many_streams (with Retry-After) when full",
+         "429 lab_full (with viewers: N) / too_many_streams (with Retry-After) when full",
          content="text/event-stream", ok=STRING, params=[AFTER, {
              "name": "Last-Event-ID", "in": "header", "schema": STRING,
              "description": "Resume after this event id (EventSource sends it on reconnect)"},
@@ -229,10 +247,11 @@ SECRET = obj(signing=KEY, fallbacks={"type": "array", "items": KEY, "maxItems": 
                                      "description": "oldest first"}, note=STRING)
 document("get", "/api/lab/secret",
          "The lab's session signing keys (the instance key is never shown)", ok=SECRET)
-document("put", "/api/lab/secret", "Sign with this key from now on; no fallbacks kept",
+document("put", "/api/lab/secret", "Owner only: sign with this key from now on; no "
+         "fallbacks kept",
          body=obj(key={"enum": ["instance", "tutorial", "generated"]}), ok=SECRET)
 document("post", "/api/lab/secret/rotate",
-         "A new generated key signs; keep_fallback keeps the old one in "
+         "Owner only: a new generated key signs; keep_fallback keeps the old one in "
          "SECRET_KEY_FALLBACKS (it then only verifies)",
          body={"type": "object", "properties": {"keep_fallback": BOOLEAN}},
          body_required=False, ok=SECRET)

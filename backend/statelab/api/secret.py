@@ -12,6 +12,7 @@ from .. import secret_keys
 from ..context import current
 from .cookies import set_lab_cookie
 from .inputs import ApiError, flag, read_body, text
+from .people import announce, require_owner
 
 bp = Blueprint("secret", __name__)
 MAX_COOKIE = 4096
@@ -36,8 +37,10 @@ def use_key():
     if source not in secret_keys.SOURCES:
         raise ApiError(400, "bad_field", f"'key' must be one of {', '.join(secret_keys.SOURCES)}",
                        field="key")
+    require_owner()
     keys = secret_keys.use(source)
     _store().set_keys(g.lab, keys)
+    announce("settings", changes={"secret": source})
     return _answer(keys)
 
 
@@ -45,8 +48,10 @@ def use_key():
 def rotate():
     body = read_body(required=False)
     keep = flag(body, "keep_fallback") if "keep_fallback" in body else False
+    require_owner()
     keys = secret_keys.rotate(_store().keys(g.lab), keep)
     _store().set_keys(g.lab, keys)
+    announce("settings", changes={"secret": "rotated", "keep_fallback": keep})
     return _answer(keys)
 
 

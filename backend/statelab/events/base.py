@@ -88,10 +88,11 @@ class Bus(ABC):
     def publish(self, lab: str, event: dict) -> str:
         return str(self.publish_many(lab, None, (event,)))
 
-    def clear(self, lab: str) -> None:
-        """Empty the log, leaving one ``clear`` event so viewers hear of it."""
+    def clear(self, lab: str, **detail) -> None:
+        """Empty the log, leaving one ``clear`` event (with ``detail``, e.g. who
+        cleared it) so viewers hear of it."""
         self._empty(lab)
-        self.publish(lab, {"type": "clear", "lab": lab})
+        self.publish(lab, {"type": "clear", "lab": lab, **detail})
 
     @staticmethod
     def dropped(start: int, first_kept: int, events: list[dict]) -> bool:

@@ -206,12 +206,14 @@ class Trace:
         return payload
 
     def _request(self) -> dict:
-        method, path, query, client, cookie, agent, headers, body = self.fields
+        method, path, query, client, cookie, agent, headers, body, tags = self.fields
+        # tags: what the app adds to its request events (environ TAGS_KEY, a dict: the
+        # playground's client_name and page_read), none elsewhere.
         return self._event("request", {
             "method": method, "path": path, "query": query, "client": client,
             "cookie_header": cookie, "user_agent": agent,
             "headers": render_request_headers(headers),
-            "body": render_body(body, MAX_REQUEST_TEXT)}, self.t0)
+            "body": render_body(body, MAX_REQUEST_TEXT), **(tags or {})}, self.t0)
 
     def count(self) -> int:
         return len(self.steps) // STEP

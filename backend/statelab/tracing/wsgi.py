@@ -23,6 +23,8 @@ Selector = Callable[[dict], "str | None"]
 # A host app's WSGI middleware may tag a request with its client id here; it is kept
 # in the request's trace.
 CLIENT_KEY = "statelab.client"
+# ... and add fields (a dict) to the request's ``request`` event here.
+TAGS_KEY = "statelab.tags"
 _capture = Capture(current)
 
 
@@ -87,7 +89,8 @@ class HookTracer:
                 capped(get("QUERY_STRING") or "", MAX_URL_PART_KEPT),
                 get(CLIENT_KEY), capped(get("HTTP_COOKIE")),
                 capped(get("HTTP_USER_AGENT"), MAX_MESSAGE_KEPT), request_headers(environ),
-                read_request_body(environ, self.app.config["MAX_CONTENT_LENGTH"])))
+                read_request_body(environ, self.app.config["MAX_CONTENT_LENGTH"]),
+                get(TAGS_KEY)))
             sent: list = []
 
             def capture(status: str, headers: list, exc_info: Any = None) -> Callable:

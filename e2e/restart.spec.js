@@ -1,0 +1,94 @@
+// Issue 10, a restart of the embedded default: open pages reconnect within 2 s to the
+// SAME lab (made again on demand), the owner is still the owner, and the banner says
+// what happened. The spec runs its own server (this test stops and starts it).
+import { spawn, execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { test, expect, rows } from './fixtures.js';
+
+function freePort() {
+  const script = "const s=require('net').createServer();s.listen(0,'127.0.0.1',()=>{process.stdout.write(String(s.address().port));s.close()})";
+  return execFileSync(process.execPath, ['-e', script]).toString().trim();
+}
+
+const port = freePort();
+const base = `http://127.0.0.1:${port}`;
+const instance = mkdtempSync(path.join(os.tmpdir(), 'statelab-e2e-restart-'));
+
+async function startServer() {
+  const server = spawn('.venv/bin/python', ['-m', 'statelab'], {
+    env: { ...process.env, PORT: port, HOST: '127.0.0.1', STATELAB_INSTANCE_PATH: instance },
+    stdio: 'ignore',
+  });
+  for (let i = 0; i < 300; i += 1) {
+    try {
+      if ((await fetch(`${base}/api/health`)).ok) return server;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((done) => setTimeout(done, 100));
+  }
+  server.kill();
+  throw new Error('the server did not start within 30 s');
+}
+
+async function stopServer(server) {
+  const exited = new Promise((done) => server.once('exit', done));
+  server.kill('SIGTERM');
+  await exited;
+}
+
+test.use({ baseURL: base });
+test.afterAll(() => rmSync(instance, { recursive: true, force: true }));
+
+test('after a restart, open pages reconnect within 2 s to the same lab, and say so', async ({ browser }) => {
+  test.setTimeout(120_000);
+  let server = await startServer();
+  try {
+    const owner = await (await browser.newContext()).newPage();
+    await owner.goto('/');
+    await expect(owner.locator('#connection')).toHaveAttribute('data-state', 'live');
+    const lab = await owner.evaluate(() => window.statelab.lab);
+    const pupils = await Promise.all([0, 1].map(async () => {
+      const page = await (await browser.newContext()).newPage();
+      await page.goto(`/?lab=${lab}`);
+      await expect(page.locator('#connection')).toHaveAttribute('data-state', 'live');
+      return page;
+    }));
+    const pages = [owner, ...pupils];
+    await owner.getByRole('button', { name: 'abort(404)' }).click();
+    for (const page of pages) await expect(rows(page, '/api/error/404')).toHaveCount(1);
+
+    await stopServer(server);
+    for (const page of pages) await expect(page.locator('#connection')).toHaveAttribute('data-state', 'reconnecting');
+    server = await startServer();
+    const back = Date.now();
+    const recovered = await Promise.all(pages.map(async (page) => {
+      await expect(page.locator('#connection')).toHaveAttribute('data-state', 'live', { timeout: 10_000 });
+      return Date.now() - back;
+    }));
+    test.info().annotations.push({ type: 'recovered after (ms)', description: recovered.join(', ') });
+    // The pages retry at most every 0.8 s (±25%); the assertion's own polling adds a little.
+    for (const ms of recovered) expect(ms).toBeLessThan(2_000);
+
+    for (const page of pages) {
+      expect(new URL(page.url()).searchParams.get('lab')).toBe(lab);
+      await expect(page.locator('#banner')).toHaveText(/^The server restarted and made this lab again under the same link/);
+      await expect(page.locator('#banner')).not.toContainText('evicted');
+    }
+    // The class is still together: a pupil's new request reaches everyone, after the old rows.
+    await pupils[0].getByRole('button', { name: 'abort(403)' }).click();
+    for (const page of pages) {
+      await expect(rows(page, '/api/error/403')).toHaveCount(1);
+      await expect(rows(page, '/api/error/404')).toHaveCount(1);
+    }
+    // The owner's token reclaims the made-again lab; a pupil's page still has no such power.
+    await owner.getByRole('switch', { name: 'Short-circuit in before_request' }).check();
+    await expect(pupils[1].getByRole('switch', { name: 'Short-circuit in before_request' })).toBeChecked();
+    await expect(pupils[1].getByRole('switch', { name: 'Short-circuit in before_request' })).toBeDisabled();
+    await Promise.all(pages.map((page) => page.context().close()));
+  } finally {
+    await stopServer(server);
+  }
+});

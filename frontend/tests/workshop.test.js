@@ -1,0 +1,55 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { droppedText, labEventLine, labFullText, whoDid } from '../workshop.js';
+import { keepOwnerToken, ownerToken, takeOwnerLink } from '../lab-session.js';
+
+function memoryStorage() {
+  const items = new Map();
+  return { getItem: (k) => items.get(k) ?? null, setItem: (k, v) => items.set(k, String(v)), items };
+}
+
+test('an owner token is kept per lab', () => {
+  const storage = memoryStorage();
+  keepOwnerToken(storage, 'lab-a', 'token-a');
+  assert.equal(ownerToken(storage, 'lab-a'), 'token-a');
+  assert.equal(ownerToken(storage, 'lab-b'), null);
+  keepOwnerToken(storage, 'lab-b', undefined);
+  assert.equal(ownerToken(storage, 'lab-b'), null);
+});
+
+test('the teacher link keeps its token and gives the address without it', () => {
+  const storage = memoryStorage();
+  assert.equal(takeOwnerLink(storage, 'http://h/?lab=L1&owner=T0K&x=1#top'), '/?lab=L1&x=1#top');
+  assert.equal(ownerToken(storage, 'L1'), 'T0K');
+  assert.equal(takeOwnerLink(storage, 'http://h/?lab=L2'), null);
+  assert.equal(ownerToken(storage, 'L2'), null);
+});
+
+test('a full lab says how many viewers it holds', () => {
+  assert.match(labFullText(500), /^This lab is full \(500 viewers\): polling/);
+  assert.match(labFullText(undefined), /full \(no room for more viewers\)/);
+});
+
+test('a late joiner is told what the bounded log dropped, and nothing when it dropped nothing', () => {
+  assert.equal(droppedText(12, 0), null);
+  assert.equal(droppedText(12, 340), 'Showing the last 12 requests; 340 older events were dropped from the lab\'s bounded log.');
+  assert.equal(droppedText(1, 1), 'Showing the last 1 request; 1 older event was dropped from the lab\'s bounded log.');
+});
+
+test('lab events say who did what, by name or by the four characters every viewer gets', () => {
+  assert.equal(whoDid({ client: 'abcd\u2026', name: null }), 'client abcd');
+  assert.equal(whoDid({ client: 'abcd\u2026', name: 'Anna' }), 'Anna');
+  assert.equal(labEventLine({ type: 'settings', by: { client: 'abcd\u2026', name: 'Anna' }, changes: { propagate_exceptions: true } }),
+    'Anna set propagate_exceptions on');
+  assert.equal(labEventLine({ type: 'settings', by: { client: 'abcd\u2026' }, changes: { reset: true } }), 'client abcd reset the lab');
+  assert.equal(labEventLine({ type: 'settings', by: {}, changes: { secret: 'rotated', keep_fallback: true } }), 'someone changed the signing key (rotated)');
+  assert.equal(labEventLine({ type: 'clear', by: { client: 'wxyz\u2026', name: null } }), 'client wxyz cleared the log for everyone');
+  assert.equal(labEventLine({ type: 'people', by: { client: 'wxyz\u2026' }, name: 'Bo' }), 'client wxyz is now called Bo');
+  assert.equal(labEventLine({ type: 'comments' }), null);
+  assert.equal(labEventLine({ type: 'clear' }), 'someone cleared the log for everyone');
+});
+
+test('a private clear is said as such', () => {
+  assert.equal(labEventLine({ type: 'mine', hidden: 12 }), 'You cleared your view: 12 requests hidden on this page only; everyone else still sees them');
+  assert.equal(labEventLine({ type: 'mine', hidden: 1 }), 'You cleared your view: 1 request hidden on this page only; everyone else still sees them');
+});

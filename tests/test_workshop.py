@@ -1,0 +1,241 @@
+"""Issue 10, a class in one lab: the owner's powers, display names, capacity said
+plainly, page state from the stream, and labs that survive a restart."""
+
+from __future__ import annotations
+
+import pytest
+
+from statelab.masking import MASK
+
+from .helpers import LabClient, new_lab
+
+
+@pytest.fixture
+def owner(app):
+    client = app.test_client()
+    return LabClient(client, new_lab(client), client_id="teacher-0001")
+
+
+@pytest.fixture
+def student(app, owner):
+    return LabClient(app.test_client(), owner.lab, client_id="student-0002", owner=False)
+
+
+def lab_events(lab_client, kind):
+    return [e for e in lab_client.events() if e["type"] == kind]
+
+
+def test_the_lab_maker_gets_an_owner_token_and_a_teacher_link(app):
+    body = app.test_client().post("/api/labs").get_json()
+    assert len(body["owner_token"]) >= 32
+    assert body["teacher_url"] == f"/?lab={body['id']}&owner={body['owner_token']}"
+    store = app.extensions["statelab"].store
+    assert body["owner_token"] not in store.owner(body["id"])  # kept as a digest only
+
+
+@pytest.mark.parametrize("call", [
+    lambda c: c.put("/api/lab/settings", json={"short_circuit": True}),
+    lambda c: c.put("/api/lab/secret", json={"key": "tutorial"}),
+    lambda c: c.post("/api/lab/secret/rotate", json={}),
+    lambda c: c.delete("/api/hooks"),
+    lambda c: c.post("/api/lab/reset"),
+])
+def test_only_the_owner_changes_the_lab(owner, student, call):
+    refused = call(student)
+    assert refused.status_code == 403
+    assert refused.get_json()["error"] == "owner_only"
+    assert call_with(student, call, "x" * 43).status_code == 403  # a token, not its
+    assert call(owner).status_code in (200, 204)
+
+
+def call_with(lab_client, call, token):
+    forged = LabClient(lab_client.client, lab_client.lab, lab_client.client_id, owner=False)
+    forged.owner = {"X-Lab-Owner": token}
+    return call(forged)
+
+
+def test_a_refused_change_changes_nothing(owner, student):
+    student.put("/api/lab/settings", json={"short_circuit": True})
+    student.delete("/api/hooks")
+    assert owner.get("/api/lab/settings").get_json()["short_circuit"] is False
+    assert lab_events(owner, "clear") == []
+
+
+def test_settings_changes_and_clears_say_who_did_them(owner):
+    owner.put("/api/me", json={"name": "Ms Lee"})
+    owner.put("/api/lab/settings", json={"short_circuit": True})
+    [settings] = lab_events(owner, "settings")
+    assert settings["by"] == {"client": "teac\u2026", "name": "Ms Lee"}
+    assert settings["changes"] == {"short_circuit": True}
+    assert settings["settings"]["short_circuit"] is True
+    owner.delete("/api/hooks")
+    [clear] = owner.events()
+    assert clear["type"] == "clear" and clear["by"] == {"client": "teac\u2026", "name": "Ms Lee"}
+
+
+def test_reset_restores_flasks_defaults_and_the_instance_key(owner):
+    owner.put("/api/lab/settings", json={"custom_error_handlers": False})
+    owner.put("/api/lab/secret", json={"key": "tutorial"})
+    assert owner.post("/api/lab/reset").get_json()["custom_error_handlers"] is True
+    assert owner.get("/api/lab/secret").get_json()["signing"]["source"] == "instance"
+    assert [e["type"] for e in owner.events()][:2] == ["clear", "settings"]
+
+
+def test_labs_current_and_me_tell_a_page_whether_it_owns_the_lab(owner, student):
+    assert owner.get("/api/labs/current").get_json()["owner"] is True
+    assert student.get("/api/labs/current").get_json()["owner"] is False
+    assert student.get("/api/me").get_json() == {"client": "student-0002", "name": None,
+                                                  "owner": False}
+
+
+def test_a_display_name_is_carried_on_that_clients_request_events(owner, student):
+    assert student.put("/api/me", json={"name": " Ada 李 "}).get_json()["name"] == "Ada 李"
+    student.get("/api/comments")
+    request = [e for e in owner.events() if e["type"] == "request"][-1]
+    assert request["client_name"] == "Ada 李"
+    assert request["client"] == "stud\u2026"
+    assert "user_agent" in request
+    [people] = lab_events(owner, "people")
+    assert people["name"] == "Ada 李" and people["by"]["client"] == "stud\u2026"
+
+
+@pytest.mark.parametrize("name", ["", "   ", "x" * 33, "tab\there", "bell\x07", 42, None,
+                                  "line\nbreak", "\u202e"])
+def test_a_display_name_is_validated(student, name):
+    response = student.put("/api/me", json={"name": name})
+    assert response.status_code == 400
+    assert response.get_json()["field"] == "name"
+    assert student.get("/api/me").get_json()["name"] is None
+
+
+def test_a_name_needs_a_client_id(app, owner):
+    response = app.test_client().put("/api/me", json={"name": "Ann"},
+                                     headers={"X-Lab-Id": owner.lab})
+    assert response.status_code == 400 and response.get_json()["error"] == "client_required"
+
+
+def test_comments_and_page_reads_are_told_by_the_stream(owner, student):
+    student.login()
+    student.post("/api/cookie/comment", json={"text": "hi"})
+    [event] = lab_events(owner, "comments")
+    assert event["comment"]["text"] == "hi" and event["comment"]["author"] == "Tom"
+    for path in ("/api/state", "/api/comments", f"/?lab={owner.lab}"):
+        student.get(path)
+    requests_ = [e for e in owner.events() if e["type"] == "request"]
+    read = {e["path"]: e.get("page_read", False) for e in requests_}
+    assert read["/api/state"] and read["/api/comments"] and read["/"]
+    assert read["/api/cookie/comment"] is False and read["/api/cookie/login"] is False
+
+
+def test_a_full_lab_says_so_with_the_count(make_app):
+    client = make_app(STATELAB_MAX_VIEWERS=2).test_client()
+    lab = new_lab(client)
+    held = [client.get(f"/api/hooks/stream?lab={lab}") for _ in range(2)]
+    refused = client.get(f"/api/hooks/stream?lab={lab}")
+    assert refused.status_code == 429
+    assert refused.get_json()["error"] == "lab_full"
+    assert refused.get_json()["viewers"] == 2
+    assert "This lab is full (2 viewers)" in refused.get_json()["message"]
+    for stream in held:
+        stream.close()
+
+
+def test_the_default_viewer_cap_fits_a_class(app):
+    assert app.extensions["statelab"].bus.max_subscribers >= 200
+
+
+def test_a_late_joiner_is_told_how_many_events_were_dropped(make_app):
+    client = make_app(STATELAB_LAB_EVENTS=60).test_client()
+    lab = LabClient(client, new_lab(client))
+    for _ in range(10):
+        lab.get("/api/comments")
+    body = lab.get("/api/hooks").get_json()
+    first = int(body["events"][0]["id"])
+    assert body["dropped_before"] == first - 1 > 0
+    assert len(body["events"]) <= 60
+    lab.delete("/api/hooks")
+    assert lab.get("/api/hooks").get_json()["dropped_before"] == 0
+
+
+def test_an_unknown_well_formed_lab_is_made_again_on_demand(app):
+    client = app.test_client()
+    lab = "K" * 22
+    response = client.get("/api/comments", headers={"X-Lab-Id": lab})
+    assert response.status_code == 200
+    assert response.headers["X-Lab-Recreated"] == "true"
+    events = LabClient(client, lab).events()
+    assert events[0]["type"] == "lab" and events[0]["recreated"] is True
+    assert client.get("/api/comments", headers={"X-Lab-Id": lab}).headers.get(
+        "X-Lab-Recreated") is None
+    bad = client.get("/api/comments", headers={"X-Lab-Id": "<script>"})
+    assert bad.status_code == 404
+
+
+def test_the_first_owner_token_back_reclaims_a_recreated_lab(app):
+    client = app.test_client()
+    lab, token = "R" * 22, "t" * 43
+    base = {"X-Lab-Id": lab}
+    client.get("/api/comments", headers=base)
+    claim = client.put("/api/lab/settings", json={"short_circuit": True},
+                       headers={**base, "X-Lab-Owner": token})
+    assert claim.status_code == 200
+    late = client.put("/api/lab/settings", json={"short_circuit": False},
+                      headers={**base, "X-Lab-Owner": "u" * 43})
+    assert late.status_code == 403
+
+
+def test_recreating_labs_is_rate_limited_like_making_them(make_app):
+    client = make_app(STATELAB_LAB_RATE="2/minute").test_client()
+    answers = [client.get("/api/comments", headers={"X-Lab-Id": f"{n}" * 22}).status_code
+               for n in range(4)]
+    assert answers == [200, 200, 404, 404]
+
+
+def test_the_stream_masks_others_cookies_and_shares_one_rendering(owner, student, app,
+                                                                  monkeypatch):
+    from statelab import fanout
+
+    renders = []
+    real = fanout.Feed.render
+    monkeypatch.setattr(fanout.Feed, "render",
+                        lambda self, event: renders.append(event["id"]) or real(self, event))
+    student.login()
+    feeds = app.extensions["statelab"].feeds
+    feed = feeds.join(owner.lab)
+    try:
+        frames, _ = feed.after(0, 5)  # once the feed's follower has read the log
+        login_end = next(f for f in frames if f.kind == "end")
+        mine, theirs = login_end.bytes_for("student-0002"), login_end.bytes_for("teacher-0001")
+        assert MASK.encode() not in mine and b"username=" in mine
+        assert b"\\u2039masked\\u203a" in theirs
+        assert login_end.bytes_for("someone-else") is theirs  # the same bytes for all
+        assert sorted(renders) == sorted({*renders})  # each event rendered once
+    finally:
+        feeds.leave(feed)
+
+
+def test_the_streams_shared_rendering_masks_headers_and_bodies_as_a_read_does(owner, student,
+                                                                               app):
+    """The fan-out renders other viewers' bytes once; they must be what GET /api/hooks
+    gives the same viewer: headers and bodies (tracing/wire.py) masked alike."""
+    import json
+
+    student.login(password="s3cret-pw")
+    student.get("/api/state")
+    feeds = app.extensions["statelab"].feeds
+    feed = feeds.join(owner.lab)
+    try:
+        frames, _ = feed.after(0, 5)
+        read = {e["id"]: e for e in owner.events()}
+        streamed = {}
+        for frame in frames:
+            data = frame.bytes_for("teacher-0001").decode().split("data: ", 1)[1]
+            streamed[str(frame.number)] = json.loads(data)
+        assert streamed == {key: read[key] for key in streamed}
+        text = json.dumps(list(streamed.values()))
+        assert "s3cret-pw" not in text and "student-0002" not in text
+        state_end = next(e for e in streamed.values()
+                         if e["type"] == "end" and e["endpoint"] == "api.state.state")
+        assert state_end["body"]["text"] not in ("", MASK)  # masked in part, not whole
+    finally:
+        feeds.leave(feed)
