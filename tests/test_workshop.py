@@ -27,10 +27,13 @@ def lab_events(lab_client, kind):
 
 def test_the_lab_maker_gets_an_owner_token_and_a_teacher_link(app):
     body = app.test_client().post("/api/labs").get_json()
-    assert len(body["owner_token"]) >= 32
+    assert len(body["owner_token"]) == 43
     assert body["teacher_url"] == f"/?lab={body['id']}&owner={body['owner_token']}"
-    store = app.extensions["statelab"].store
-    assert body["owner_token"] not in store.owner(body["id"])  # kept as a digest only
+    other = app.test_client().post("/api/labs").get_json()
+    assert other["owner_token"] != body["owner_token"]  # one lab's token owns no other
+    refused = app.test_client().delete("/api/hooks", headers={
+        "X-Lab-Id": other["id"], "X-Lab-Owner": body["owner_token"]})
+    assert refused.status_code == 403
 
 
 @pytest.mark.parametrize("call", [
@@ -171,17 +174,34 @@ def test_an_unknown_well_formed_lab_is_made_again_on_demand(app):
     assert bad.status_code == 404
 
 
-def test_the_first_owner_token_back_reclaims_a_recreated_lab(app):
-    client = app.test_client()
-    lab, token = "R" * 22, "t" * 43
+def test_after_a_restart_the_owner_keeps_the_lab_and_no_participant_can_claim_it(make_app):
+    """A restart of the embedded default forgets every lab; the class's pages make it
+    again under the same id. Before, the first token shown claimed the ownerless lab,
+    so any participant (every page is told of the restart) could take it."""
+    before = make_app().test_client()
+    made = before.post("/api/labs").get_json()
+    lab, token = made["id"], made["owner_token"]
+    after = make_app().test_client()  # a new process: nothing of the lab is left
     base = {"X-Lab-Id": lab}
-    client.get("/api/comments", headers=base)
-    claim = client.put("/api/lab/settings", json={"short_circuit": True},
-                       headers={**base, "X-Lab-Owner": token})
-    assert claim.status_code == 200
-    late = client.put("/api/lab/settings", json={"short_circuit": False},
-                      headers={**base, "X-Lab-Owner": "u" * 43})
-    assert late.status_code == 403
+    assert after.get("/api/comments", headers=base).headers["X-Lab-Recreated"] == "true"
+    for forged in ("t" * 43, token[:-1] + ("A" if token[-1] != "A" else "B"), token[:32]):
+        claim = after.put("/api/lab/settings", json={"short_circuit": True},
+                          headers={**base, "X-Lab-Owner": forged})
+        assert claim.status_code == 403
+    assert after.get("/api/lab/settings", headers=base).get_json()["short_circuit"] is False
+    kept = after.put("/api/lab/settings", json={"short_circuit": True},
+                     headers={**base, "X-Lab-Owner": token})
+    assert kept.status_code == 200
+    assert after.get("/api/labs/current", headers={**base, "X-Lab-Owner": token}
+                     ).get_json()["owner"] is True
+
+
+def test_a_new_instance_key_ends_every_owner_token(make_app):
+    made = make_app().test_client().post("/api/labs").get_json()
+    other_key = make_app(SECRET_KEY="another-instance-key").test_client()
+    answer = other_key.delete("/api/hooks", headers={"X-Lab-Id": made["id"],
+                                                     "X-Lab-Owner": made["owner_token"]})
+    assert answer.status_code == 403
 
 
 def test_recreating_labs_is_rate_limited_like_making_them(make_app):
