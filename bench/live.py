@@ -81,6 +81,8 @@ SETUPS = os.environ.get("BENCH_LIVE_SETUPS", "embedded,redis").split(",")
 SECONDS = float(os.environ.get("BENCH_SECONDS", "10"))
 RATE = float(os.environ.get("BENCH_RATE", "20"))
 # viewers/labs: one class in one lab, and the same number spread over 50 labs.
+# BENCH_LIVE_PAGE=0 skips the page's cost (when only the server side is measured).
+PAGE = os.environ.get("BENCH_LIVE_PAGE", "1") != "0"
 CLASSES = [tuple(int(n) for n in pair.split("/")) for pair in
            os.environ.get("BENCH_LIVE_CLASSES", "1/1,100/1,500/1,500/50").split(",")]
 # Caps above every class, so a cap is never what refuses a viewer or a student's login
@@ -852,7 +854,8 @@ def main() -> int:
     finally:
         if redis:
             redis.stop()
-    print_page(page_cost())
+    if PAGE:
+        print_page(page_cost())
     print_noise(results, load_before)
     print_last(results)
     return 0
