@@ -143,9 +143,14 @@ REDIS_POOL_WAIT_SECONDS = 5
 
 def redis_client(url: str):
     import redis
+    from redis.driver_info import DriverInfo
 
+    # One DriverInfo for the pool: redis-py 8 otherwise reads its own version from the
+    # package metadata for every new connection (measured 1.1 ms each; 20% of a
+    # worker's CPU while 500 viewers arrive at once).
     pool = redis.BlockingConnectionPool.from_url(url, max_connections=REDIS_CONNECTIONS,
-                                                 timeout=REDIS_POOL_WAIT_SECONDS)
+                                                 timeout=REDIS_POOL_WAIT_SECONDS,
+                                                 driver_info=DriverInfo())
     return redis.Redis(connection_pool=pool)
 
 
