@@ -20,8 +20,8 @@ viewers spread over 50 labs), the two setups alternating class by class:
   * creates the labs; a driver (its own process) logs 10 students in, each with its
     own cookies and client id (not measured: before the viewers connect);
   * connects the viewers (bare asyncio connections, split over BENCH_VIEWER_PROCESSES
-    (2) processes, reading ``/api/hooks/stream?lab=...`` as Server-Sent Events, reconnecting as EventSource
-    does; the driver uses aiohttp) and waits until each has its answer (200, 429, an
+    (2) processes, reading ``/api/hooks/stream?lab=...`` as Server-Sent Events,
+    reconnecting as EventSource does; the driver uses aiohttp) and waits until each has its answer (200, 429, an
     error) or 10 s have passed; only the viewers connected by then are measured;
   * the driver then sends 20 requests/s (BENCH_RATE) for 10 s (BENCH_SECONDS) on a
     fixed schedule, answered or not (a slow server does not slow the class down; 5 s

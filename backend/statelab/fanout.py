@@ -194,7 +194,8 @@ class Feed:
         chosen.reverse()
         if start and chosen and chosen[0].number > start + 1 and chosen[0].kind != "clear":
             news = "gap"
-        owners = frozenset(f.owner for f in chosen if f.owner is not None and f.own is not f.others)
+        owners = frozenset(f.owner for f in chosen
+                           if f.owner is not None and f.own is not f.others)
         delivery = Delivery(tuple(chosen), news, b"".join(f.others for f in chosen), owners)
         self._deliveries[number] = delivery
         return delivery
