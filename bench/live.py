@@ -86,11 +86,11 @@ PAGE = os.environ.get("BENCH_LIVE_PAGE", "1") != "0"
 CLASSES = [tuple(int(n) for n in pair.split("/")) for pair in
            os.environ.get("BENCH_LIVE_CLASSES", "1/1,100/1,500/1,500/50").split(",")]
 # Caps above every class, so a cap is never what refuses a viewer or a student's login
-# here: viewers per lab, streams per worker and logins per address (the last two are
-# settings of later versions of the app; an app without them ignores them).
+# here: viewers per lab, streams per worker, logins per address and labs kept per
+# address (the 50 labs come from one address; an app without a setting ignores it).
 MAX_VIEWERS = 1000
 UNCAPPED = {"STATELAB_MAX_VIEWERS": str(MAX_VIEWERS), "STATELAB_MAX_STREAMS": str(MAX_VIEWERS),
-            "STATELAB_LOGIN_RATE": "100000/minute"}
+            "STATELAB_LOGIN_RATE": "100000/minute", "STATELAB_LABS_PER_ADDRESS": "100"}
 CONNECT_SECONDS = 10
 # The viewers are split over this many processes (each an asyncio loop), as a class's
 # browsers are many processes: measured, one process reading 500 streams used ~60% of a
