@@ -26,11 +26,14 @@ from .masking import mask_event, request_secrets
 
 _REMEMBERED_TRACES = 4096  # request events seen; older traces are long finished
 # A feed wakes its viewers at most this often: events that arrive sooner after a wake
-# wait for the next one, gathered. A wake costs each viewer a switch and a socket write
-# (~40 µs; bench/live.py: 500 viewers at 20 requests/s used ~85% of a CPU), so without
-# it the cost grew with the request rate times the viewers; with it, at most 50 wakes a
-# second per viewer, whatever the rate. The first event after a quiet spell is not held.
-GATHER_SECONDS = 0.02
+# wait for the next one, gathered (a comment publishes a `comments` event, then its
+# trace a few ms later; a login over 50 ms is published in parts). A wake costs each
+# viewer a switch and a socket write, so without it the cost grew with the request
+# rate times the viewers; with it, at most 200 wakes a second per viewer. Short: each
+# held event is late by up to this much (bench/live.py, one viewer on Redis: with
+# 20 ms the median went from 4 to 19 ms, and 500 viewers at 20 requests/s were no
+# faster). The first event after a quiet spell is not held.
+GATHER_SECONDS = 0.005
 
 
 @dataclass(frozen=True)
