@@ -19,9 +19,9 @@ viewers spread over 50 labs), the two setups alternating class by class:
         redis-server for the whole run, flushed between classes;
   * creates the labs; a driver (its own process) logs 10 students in, each with its
     own cookies and client id (not measured: before the viewers connect);
-  * connects the viewers (bare asyncio connections in another process, reading
-    ``/api/hooks/stream?lab=...`` as Server-Sent Events, reconnecting as EventSource
-    does; the driver uses aiohttp) and waits until each has its answer (200, 429, an
+  * connects the viewers (bare asyncio connections, split over BENCH_VIEWER_PROCESSES
+    (2) processes, reading ``/api/hooks/stream?lab=...`` as Server-Sent Events,
+    reconnecting as EventSource does; the driver uses aiohttp) and waits until each has its answer (200, 429, an
     error) or 10 s have passed; only the viewers connected by then are measured;
   * the driver then sends 20 requests/s (BENCH_RATE) for 10 s (BENCH_SECONDS) on a
     fixed schedule, answered or not (a slow server does not slow the class down; 5 s
@@ -81,15 +81,21 @@ SETUPS = os.environ.get("BENCH_LIVE_SETUPS", "embedded,redis").split(",")
 SECONDS = float(os.environ.get("BENCH_SECONDS", "10"))
 RATE = float(os.environ.get("BENCH_RATE", "20"))
 # viewers/labs: one class in one lab, and the same number spread over 50 labs.
+# BENCH_LIVE_PAGE=0 skips the page's cost (when only the server side is measured).
+PAGE = os.environ.get("BENCH_LIVE_PAGE", "1") != "0"
 CLASSES = [tuple(int(n) for n in pair.split("/")) for pair in
            os.environ.get("BENCH_LIVE_CLASSES", "1/1,100/1,500/1,500/50").split(",")]
 # Caps above every class, so a cap is never what refuses a viewer or a student's login
-# here: viewers per lab, streams per worker and logins per address (the last two are
-# settings of later versions of the app; an app without them ignores them).
+# here: viewers per lab, streams per worker, logins per address and labs kept per
+# address (the 50 labs come from one address; an app without a setting ignores it).
 MAX_VIEWERS = 1000
 UNCAPPED = {"STATELAB_MAX_VIEWERS": str(MAX_VIEWERS), "STATELAB_MAX_STREAMS": str(MAX_VIEWERS),
-            "STATELAB_LOGIN_RATE": "100000/minute"}
+            "STATELAB_LOGIN_RATE": "100000/minute", "STATELAB_LABS_PER_ADDRESS": "100"}
 CONNECT_SECONDS = 10
+# The viewers are split over this many processes (each an asyncio loop), as a class's
+# browsers are many processes: measured, one process reading 500 streams used ~60% of a
+# CPU, and the time its loop took to reach a socket counted as the server's latency.
+VIEWER_PROCESSES = int(os.environ.get("BENCH_VIEWER_PROCESSES", "2"))
 DRAIN_SECONDS = 5
 RETRY_SECONDS = 1.0  # the stream's own ``retry: 1000``
 REQUEST_TIMEOUT = 5
@@ -538,6 +544,7 @@ class Student:
         self.step = number  # students start at different points of the mix
 
     def next_request(self) -> tuple[str, str, dict | None]:
+        """``(method, path, body)``; a login's path ends in ``/login``."""
         action = ACTIONS[self.step % len(ACTIONS)]
         self.step += 1
         if action == "login":
@@ -558,9 +565,9 @@ async def _send(student: Student, base: str, lab: str, request: tuple, results: 
         async with student.session.request(method, base + path, json=body,
                                            headers={"X-Lab-Id": lab}) as resp:
             await resp.read()
-            results.append((lab, resp.status, time.monotonic() - began))
+            results.append((lab, path, resp.status, time.monotonic() - began))
     except (aiohttp.ClientError, asyncio.TimeoutError, OSError):
-        results.append((lab, None, time.monotonic() - began))
+        results.append((lab, path, None, time.monotonic() - began))
 
 
 async def _drive(conn, base: str, labs: list[str]) -> dict:
@@ -583,7 +590,7 @@ async def _drive(conn, base: str, labs: list[str]) -> dict:
             login = ("POST", f"/api/{student.mechanism}/login",
                      {"username": "Tom", "password": "123"})
             await _send(student, base, labs[i % len(labs)], login, setup)
-        if any(status != 200 for _, status, _ in setup):
+        if any(status != 200 for _, _, status, _ in setup):
             raise BenchError(f"the students could not log in: {setup}")
         conn.send(time.time())
         await loop.run_in_executor(None, conn.recv)
@@ -598,12 +605,15 @@ async def _drive(conn, base: str, labs: list[str]) -> dict:
         await asyncio.gather(*tasks)
         wall = time.monotonic() - start
     answered: dict[str, int] = {}
-    for lab, status, _ in results:
+    for lab, _, status, _ in results:
         if status is not None:
             answered[lab] = answered.get(lab, 0) + 1
     return {"sent": len(results), "answered": answered,
-            "latencies": [t for _, status, t in results if status is not None],
-            "bad": Counter(status for _, status, _ in results
+            "latencies": [t for _, path, status, t in results
+                          if status is not None and not path.endswith("/login")],
+            "logins": [t for _, path, status, t in results
+                       if status is not None and path.endswith("/login")],
+            "bad": Counter(status for _, _, status, _ in results
                            if status is not None and status >= 400),
             "cpu": (cpu_now() - cpu0) / wall}
 
@@ -644,6 +654,16 @@ class Result:
         return values[rank] * 1000 if rank < len(values) else math.inf
 
 
+def merge_seen(parts: list[dict]) -> dict:
+    """The viewer processes' summaries as one; ``cpu`` is the busiest process's (the
+    one that may hold its viewers back), ``cpu_total`` all of theirs."""
+    return {"latencies": [x for part in parts for x in part["latencies"]],
+            **{key: sum(part[key] for part in parts)
+               for key in ("missing", "gaps", "reconnects", "late")},
+            "cpu": max(part["cpu"] for part in parts),
+            "cpu_total": sum(part["cpu"] for part in parts)}
+
+
 def _receive(conn, process, what: str, timeout: float):
     if not conn.poll(timeout):
         raise BenchError(f"{what} did not answer within {timeout:.0f}s "
@@ -670,23 +690,33 @@ def run_class(setup: str, viewers: int, labs_count: int, redis: Redis | None) ->
         procs.append(d_proc)
         d_proc.start()
         since = _receive(d_conn, d_proc, "the driver's logins", 60)
-        v_conn, v_child = ctx.Pipe()
-        v_proc = ctx.Process(target=viewers_process,
-                             args=(v_child, server.base, viewer_labs, since), daemon=True)
-        procs.append(v_proc)
-        v_proc.start()
-        outcomes = _receive(v_conn, v_proc, "the viewers", CONNECT_SECONDS + 20)
+        viewer_procs = []
+        for part in range(VIEWER_PROCESSES):
+            share = viewer_labs[part::VIEWER_PROCESSES]
+            if not share:
+                continue
+            v_conn, v_child = ctx.Pipe()
+            v_proc = ctx.Process(target=viewers_process,
+                                 args=(v_child, server.base, share, since), daemon=True)
+            procs.append(v_proc)
+            v_proc.start()
+            viewer_procs.append((v_conn, v_proc))
+        outcomes: Counter = Counter()
+        for v_conn, v_proc in viewer_procs:
+            outcomes.update(_receive(v_conn, v_proc, "the viewers", CONNECT_SECONDS + 20))
         cpu0, busy0, wall0 = server.cpu_seconds(), machine_busy_seconds(), time.monotonic()
         d_conn.send("go")
         drive = _receive(d_conn, d_proc, "the driver", SECONDS + REQUEST_TIMEOUT + 20)
-        v_conn.send(drive["answered"])
-        seen = _receive(v_conn, v_proc, "the viewers", DRAIN_SECONDS + 20)
+        for v_conn, _ in viewer_procs:
+            v_conn.send(drive["answered"])
+        seen = merge_seen([_receive(v_conn, v_proc, "the viewers", DRAIN_SECONDS + 20)
+                           for v_conn, v_proc in viewer_procs])
         wall = time.monotonic() - wall0
         server_cpu = (server.cpu_seconds() - cpu0) / wall
         # What the rest of the machine used meanwhile: the noise in this class.
-        others = ((machine_busy_seconds() - busy0) / wall - server_cpu - seen["cpu"]
+        others = ((machine_busy_seconds() - busy0) / wall - server_cpu - seen["cpu_total"]
                   - drive["cpu"])
-        result = Result(setup, viewers, labs_count, outcomes, drive, seen, server_cpu,
+        result = Result(setup, viewers, labs_count, dict(outcomes), drive, seen, server_cpu,
                         max(0.0, others))
         if server.proc.poll() is not None:
             result.notes.append(f"the server exited during the run:\n{server.log()}")
@@ -742,9 +772,14 @@ def ms(value: float) -> str:
     return "-" if math.isnan(value) else f"{value:.0f}"
 
 
+def p99(seconds: list[float]) -> float:
+    """In ms; NaN for none."""
+    if not seconds:
+        return math.nan
+    return sorted(seconds)[max(0, math.ceil(0.99 * len(seconds)) - 1)] * 1000
+
+
 def print_row(r: Result) -> None:
-    lat = r.drive["latencies"]
-    req_p99 = sorted(lat)[max(0, math.ceil(0.99 * len(lat)) - 1)] * 1000 if lat else math.nan
     answered = sum(r.drive["answered"].values())
     refused = r.outcomes.get("refused (429)", 0)
     other = {k: n for k, n in r.outcomes.items() if k not in ("connected", "refused (429)")}
@@ -753,7 +788,8 @@ def print_row(r: Result) -> None:
     print(f"{r.setup:<8} {r.viewers:>4}/{r.labs:<3} {r.connected:>5}/{r.viewers:<4} "
           f"{refused:>4} {ms(r.percentile(50)):>6} {ms(r.percentile(95)):>6} "
           f"{ms(r.percentile(99)):>6} {delivered:>7}/{expected:<7} "
-          f"{answered:>4}/{r.drive['sent']:<4} {ms(req_p99):>6} "
+          f"{answered:>4}/{r.drive['sent']:<4} {ms(p99(r.drive['latencies'])):>6} "
+          f"{ms(p99(r.drive['logins'])):>6} "
           f"{r.seen['cpu'] * 100:>4.0f}% {r.drive['cpu'] * 100:>4.0f}% "
           f"{r.server_cpu * 100:>4.0f}% {r.others_cpu * 100:>5.0f}%", flush=True)
     for name, n in other.items():
@@ -783,12 +819,14 @@ def print_header() -> None:
     for setup in SETUPS:
         print(f"  {setup}: {setup_name(setup)}", flush=True)
     print(f"CPUs: {os.cpu_count()}; load average before: "
-          f"{' '.join(f'{x:.2f}' for x in os.getloadavg())}; columns: view/drive/server/"
-          f"others = CPU used by the viewers' process, the driver's, the server's (with "
-          f"redis-server) and everything else on the machine (% of one CPU)", flush=True)
+          f"{' '.join(f'{x:.2f}' for x in os.getloadavg())}; columns: reqp99/login = p99 of "
+          f"the driver's other requests and of its logins (scrypt), in ms; view/drive/"
+          f"server/others = CPU used by the busiest of {VIEWER_PROCESSES} viewer processes, "
+          f"the driver, the server (with redis-server) and everything else on the "
+          f"machine (% of one CPU)", flush=True)
     print(f"\n{'setup':<8} {'viewers':>8} {'connected':>10} {'429':>4} {'p50':>6} "
           f"{'p95':>6} {'p99':>6} {'delivered':>15} {'answered':>9} {'reqp99':>6} "
-          f"{'view':>5} {'drive':>5} {'server':>5} {'others':>6}", flush=True)
+          f"{'login':>6} {'view':>5} {'drive':>5} {'server':>5} {'others':>6}", flush=True)
 
 
 def print_page(page: dict) -> None:
@@ -852,7 +890,8 @@ def main() -> int:
     finally:
         if redis:
             redis.stop()
-    print_page(page_cost())
+    if PAGE:
+        print_page(page_cost())
     print_noise(results, load_before)
     print_last(results)
     return 0

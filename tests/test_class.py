@@ -60,6 +60,7 @@ def test_a_class_of_viewers_on_two_gevent_workers_and_redis(tmp_path):
 def test_with_redis_a_restart_of_the_app_loses_nothing(tmp_path):
     redis = RedisServer(tmp_path, "--save", "", "--appendonly", "no")
     env = {"STATELAB_REDIS_URL": redis.url}
+    app = None
     try:
         app = Gunicorn(tmp_path, env, ("-w", "2"))
         lab = new_lab(app.base)
@@ -76,8 +77,9 @@ def test_with_redis_a_restart_of_the_app_loses_nothing(tmp_path):
         assert settings.json()["short_circuit"] is True
         owned = requests.get(f"{app.base}/api/labs/current", headers=headers, timeout=5)
         assert owned.json()["owner"] is True
-        app.stop()
     finally:
+        if app is not None:
+            app.stop()  # a failed check must not leave the restarted server running
         redis.stop()
 
 

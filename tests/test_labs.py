@@ -59,3 +59,30 @@ def test_a_lab_evicted_while_its_request_runs_answers_unknown_lab(make_app):
         assert res.status_code == 404, path
         assert res.get_json()["error"] == "unknown_lab"
         assert not store.exists(lab)
+
+
+def test_one_address_cannot_keep_everyone_else_out(make_app):
+    """The known DoS: labs used within the keep time are never evicted, so one address
+    making and touching labs kept all of them, and POST /api/labs answered 503
+    labs_full to everyone else. Its own oldest labs now make way instead."""
+    client = make_app(STATELAB_MAX_LABS=25).test_client()
+    mine = {"REMOTE_ADDR": "10.0.0.1"}
+    for _ in range(25):
+        made = client.post("/api/labs", environ_base=mine)
+        assert made.status_code == 201
+        client.get("/api/comments", headers={"X-Lab-Id": made.get_json()["id"]},
+                   environ_base=mine)
+    other = client.post("/api/labs", environ_base={"REMOTE_ADDR": "10.0.0.2"})
+    assert other.status_code == 201
+
+
+def test_an_address_whose_labs_are_all_watched_is_told_how_many(make_app):
+    client = make_app(STATELAB_LABS_PER_ADDRESS=1).test_client()
+    lab = new_lab(client)
+    watching = client.get(f"/api/hooks/stream?lab={lab}")
+    refused = client.post("/api/labs")
+    watching.close()
+    assert refused.status_code == 429
+    body = refused.get_json()
+    assert body["error"] == "too_many_labs" and body["labs"] == 1
+    assert int(refused.headers["Retry-After"]) >= 1

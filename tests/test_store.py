@@ -6,17 +6,17 @@ import time
 
 import pytest
 
-from statelab.store import (DEFAULT_SETTINGS, MAX_COMMENTS, LabsFull, MemoryStore, RedisStore,
-                            UnknownLab)
+from statelab.store import (DEFAULT_SETTINGS, MAX_COMMENTS, CreatorFull, LabsFull, MemoryStore,
+                            RedisStore, UnknownLab)
 
 
 @pytest.fixture(params=["memory", "redis"])
 def make_store(request):
-    def build(max_labs=200, keep_seconds=0):
+    def build(max_labs=200, keep_seconds=0, per_creator=20):
         if request.param == "memory":
-            return MemoryStore(max_labs, keep_seconds=keep_seconds)
+            return MemoryStore(max_labs, keep_seconds=keep_seconds, per_creator=per_creator)
         return RedisStore(request.getfixturevalue("redis_client"), max_labs,
-                          keep_seconds=keep_seconds)
+                          keep_seconds=keep_seconds, per_creator=per_creator)
     return build
 
 
@@ -46,6 +46,38 @@ def test_a_lab_used_recently_is_never_evicted(make_store):
         store.create_lab("c")
     assert 0 < full.value.retry_after <= 60
     assert store.exists("a") and store.exists("b") and not store.exists("c")
+
+
+def test_one_address_cannot_keep_every_lab_alive(make_store):
+    """Labs used within the keep time are never evicted, so before this cap one address
+    touching its labs kept all of them and everyone else was refused (labs_full). Now
+    its own least recently used lab makes way for its next one."""
+    store = make_store(max_labs=5, keep_seconds=60, per_creator=2)
+    store.create_lab("a1", creator="10.0.0.1")
+    store.create_lab("a2", creator="10.0.0.1")
+    store.touch("a1")
+    assert store.create_lab("a3", creator="10.0.0.1") == ["a2"]
+    for n in range(3):  # the rest of the server stays open to everyone else
+        store.create_lab(f"b{n}", creator=f"10.0.0.{2 + n}")
+    assert [store.exists(lab) for lab in ("a1", "a2", "a3", "b0", "b1", "b2")] == \
+        [True, False, True, True, True, True]
+
+
+def test_an_addresss_watched_labs_are_kept_and_it_is_told_so(make_store):
+    store = make_store(max_labs=5, keep_seconds=60, per_creator=2)
+    store.create_lab("a1", creator="10.0.0.1")
+    store.create_lab("a2", creator="10.0.0.1")
+    with pytest.raises(CreatorFull) as full:
+        store.create_lab("a3", busy=lambda lab: True, creator="10.0.0.1")
+    assert full.value.labs == 2 and 0 < full.value.retry_after <= 60
+    assert store.exists("a1") and store.exists("a2") and not store.exists("a3")
+
+
+def test_an_addresss_idle_labs_do_not_count_against_it(make_store):
+    store = make_store(max_labs=5, keep_seconds=0.3, per_creator=1)
+    store.create_lab("a1", creator="10.0.0.1")
+    time.sleep(0.4)
+    assert store.create_lab("a2", creator="10.0.0.1") == []  # a1 idle: not counted
 
 
 def test_a_lab_idle_past_the_keep_time_is_evicted(make_store):

@@ -14,6 +14,7 @@ Environment variables (all optional):
   STATELAB_PASSWORD_CHECKS, STATELAB_PASSWORD_WAIT   concurrent scrypt checks, and how long
                            a login waits for one (seconds) before 503
   STATELAB_LAB_KEEP_SECONDS  a lab used this recently is never evicted
+  STATELAB_LABS_PER_ADDRESS  labs one address may keep alive (used within the keep time)
   STATELAB_MAX_SLOW        /api/slow and demo streams at once per worker (429 busy past it)
   STATELAB_TRUSTED_PROXIES   reverse proxies in front (0: none); their X-Forwarded-* are
                            believed (Werkzeug's ProxyFix)
@@ -58,6 +59,9 @@ DEFAULTS = {
     "STATELAB_PASSWORD_CHECKS": 2,
     "STATELAB_PASSWORD_WAIT": 2.0,
     "STATELAB_LAB_KEEP_SECONDS": 300,
+    # Labs one client address keeps alive at once (store.py says why): a teacher's
+    # groups, not every lab of the server.
+    "STATELAB_LABS_PER_ADDRESS": 20,
     # /api/slow and /demo/<word>/stream at once per worker (slow_routes.py): each holds
     # a thread for seconds.
     "STATELAB_MAX_SLOW": 4,
@@ -69,7 +73,7 @@ DEFAULTS = {
 
 _INTS = ("STATELAB_MAX_LABS", "STATELAB_LAB_EVENTS", "STATELAB_MAX_VIEWERS",
          "STATELAB_PASSWORD_CHECKS", "STATELAB_LAB_KEEP_SECONDS", "STATELAB_MAX_STREAMS",
-         "STATELAB_TRUSTED_PROXIES", "STATELAB_MAX_SLOW")
+         "STATELAB_TRUSTED_PROXIES", "STATELAB_MAX_SLOW", "STATELAB_LABS_PER_ADDRESS")
 _FLOATS = ("STATELAB_HEARTBEAT_SECONDS", "STATELAB_PASSWORD_WAIT")
 _STRINGS = ("STATELAB_REDIS_URL", "STATELAB_FRONTEND", "STATELAB_LOGIN_RATE",
             "STATELAB_LAB_RATE")

@@ -11,7 +11,7 @@ import re
 import secrets
 from urllib.parse import parse_qs
 
-from .store import LabsFull
+from .store import CreatorFull, LabsFull
 
 LAB_ID = re.compile(r"[A-Za-z0-9_-]{22}")
 CLIENT_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
@@ -40,24 +40,29 @@ class Labs:
         self.store = store
         self.bus = bus
 
-    def create(self) -> str:
+    def create(self, creator: str | None = None) -> str:
+        """A new lab made by ``creator`` (an address); LabsFull or CreatorFull (store.py)
+        when it may not be."""
         lab = new_lab_id()
-        for old in self.store.create_lab(lab, busy=lambda old: self.bus.subscribers(old) > 0):
-            self.bus.drop(old)
+        self._add(lab, creator)
         return lab
+
+    def _add(self, lab: str, creator: str | None) -> None:
+        for old in self.store.create_lab(lab, busy=lambda old: self.bus.subscribers(old) > 0,
+                                         creator=creator):
+            self.bus.drop(old)
 
     @staticmethod
     def well_formed(lab: str | None) -> bool:
         return bool(lab) and LAB_ID.fullmatch(lab) is not None
 
-    def recreate(self, lab: str) -> bool:
+    def recreate(self, lab: str, creator: str | None = None) -> bool:
         """Make a lab again under an id browsers still hold (the server restarted, or
-        it was evicted): empty, with no owner until one comes back (owners.py).
-        False when every lab is in use."""
+        it was evicted): empty, and still owned by its maker's token (owners.py derives it).
+        False when every lab is in use, or ``creator`` keeps as many as it may."""
         try:
-            for old in self.store.create_lab(lab, busy=lambda old: self.bus.subscribers(old) > 0):
-                self.bus.drop(old)
-        except LabsFull:
+            self._add(lab, creator)
+        except (LabsFull, CreatorFull):
             return False
         self.bus.publish(lab, {"type": "lab", "lab": lab, "recreated": True, "note":
                                "This lab was made again under the same id: the server "

@@ -39,6 +39,17 @@ class LabsFull(RuntimeError):
         self.retry_after = retry_after
 
 
+class CreatorFull(RuntimeError):
+    """The address creating a lab keeps ``per_creator`` labs alive (each used within
+    ``keep_seconds``), and someone watches every one of them. ``retry_after``: seconds
+    until the least recent may go."""
+
+    def __init__(self, labs: int, retry_after: float) -> None:
+        super().__init__(f"this address keeps {labs} labs alive")
+        self.labs = labs
+        self.retry_after = retry_after
+
+
 def _evictable(used: float, keep_seconds: float, now: float) -> float:
     """Seconds until a lab last used at ``used`` may be evicted (<= 0: now)."""
     return used + keep_seconds - now
@@ -54,14 +65,39 @@ class Store(ABC):
     #: What the health check calls this backend.
     kind = "memory"
 
-    def __init__(self, max_labs: int = 200, keep_seconds: float = 300) -> None:
+    def __init__(self, max_labs: int = 200, keep_seconds: float = 300,
+                 per_creator: int = 20) -> None:
         self.max_labs = max_labs
         self.keep_seconds = keep_seconds
+        # A lab used within keep_seconds is never evicted, so without this one address
+        # touching its labs could keep every one alive: POST /api/labs would answer
+        # 503 labs_full to everyone else.
+        self.per_creator = per_creator
 
     @abstractmethod
-    def create_lab(self, lab: str, busy: Callable[[str], bool] = lambda lab: False) -> list[str]:
-        """Add a lab; answer the ids of the labs evicted to stay within the cap (never
-        one that ``busy`` says is in use)."""
+    def create_lab(self, lab: str, busy: Callable[[str], bool] = lambda lab: False,
+                   creator: str | None = None) -> list[str]:
+        """Add a lab for ``creator`` (an address); answer the ids of the labs evicted to
+        stay within the caps (never one that ``busy`` says is in use): the creator's own
+        least recently used one when it keeps ``per_creator`` alive (CreatorFull when
+        all of those are watched), then the server's oldest idle one (LabsFull when
+        none may go)."""
+
+    def _makes_way(self, own: list[tuple[str, float]], busy: Callable[[str], bool],
+                   now: float) -> str | None:
+        """Which of a creator's labs (``(lab, last used)``, least recent first) goes so
+        that it may make another: none while it keeps fewer than ``per_creator`` alive;
+        else its least recently used one that nobody watches, even a recent one (a
+        browser still holding it gets it back empty: labs.py). CreatorFull when every
+        one is watched."""
+        alive = [(lab, used) for lab, used in own
+                 if _evictable(used, self.keep_seconds, now) > 0]
+        if len(alive) < self.per_creator:
+            return None
+        for lab, _ in alive:
+            if not busy(lab):
+                return lab
+        raise CreatorFull(len(alive), _evictable(alive[0][1], self.keep_seconds, now))
 
     @abstractmethod
     def touch(self, lab: str) -> bool:
@@ -106,14 +142,6 @@ class Store(ABC):
     def set_keys(self, lab: str, keys: dict | None) -> None: ...
 
     @abstractmethod
-    def owner(self, lab: str) -> str | None:
-        """The digest of the lab's owner token (owners.py); None: nobody owns it."""
-
-    @abstractmethod
-    def claim_owner(self, lab: str, digest: str) -> bool:
-        """Make ``digest`` the owner's unless the lab has one; answer whether it did."""
-
-    @abstractmethod
     def client_name(self, lab: str, client: str) -> str | None:
         """The display name a client gave itself in the lab."""
 
@@ -127,18 +155,26 @@ class Store(ABC):
 
 
 class MemoryStore(Store):
-    def __init__(self, max_labs: int = 200, keep_seconds: float = 300) -> None:
-        super().__init__(max_labs, keep_seconds)
+    def __init__(self, max_labs: int = 200, keep_seconds: float = 300,
+                 per_creator: int = 20) -> None:
+        super().__init__(max_labs, keep_seconds, per_creator)
         self._labs: OrderedDict[str, dict] = OrderedDict()  # least recently used first
         self._lock = threading.Lock()
 
-    def create_lab(self, lab: str, busy=lambda lab: False) -> list[str]:
+    def create_lab(self, lab: str, busy=lambda lab: False, creator=None) -> list[str]:
         """Add a lab; answer the ids of the labs evicted to stay within the cap. Only a
         lab nobody watches and nobody used within ``keep_seconds`` is evicted; when
         there is none, raise LabsFull."""
         evicted = []
         now = time.time()
         with self._lock:
+            if creator is not None:
+                own = [(old, r["used"]) for old, r in self._labs.items()
+                       if r["creator"] == creator]
+                gone = self._makes_way(own, busy, now)
+                if gone is not None:
+                    del self._labs[gone]
+                    evicted.append(gone)
             wait = None
             for old in list(self._labs):
                 if len(self._labs) < self.max_labs:
@@ -155,7 +191,7 @@ class MemoryStore(Store):
             self._labs[lab] = {
                 "created": now, "used": now, "comments": deque(maxlen=MAX_COMMENTS),
                 "next_comment": 1, "settings": dict(DEFAULT_SETTINGS), "first_done": False,
-                "keys": None, "owner": None, "names": OrderedDict(),
+                "keys": None, "names": OrderedDict(), "creator": creator,
             }
         return evicted
 
@@ -226,18 +262,6 @@ class MemoryStore(Store):
         with self._lock:
             self._record(lab)["keys"] = keys
 
-    def owner(self, lab: str) -> str | None:
-        record = self._labs.get(lab)
-        return record["owner"] if record else None
-
-    def claim_owner(self, lab: str, digest: str) -> bool:
-        with self._lock:
-            record = self._record(lab)
-            if record["owner"] is not None:
-                return False
-            record["owner"] = digest
-            return True
-
     def client_name(self, lab: str, client: str) -> str | None:
         record = self._labs.get(lab)
         return record["names"].get(client) if record else None
@@ -256,8 +280,9 @@ class RedisStore(Store):
     kind = "redis"
 
     def __init__(self, client, max_labs: int = 200, prefix: str = "statelab:",
-                 idle_ttl: int = 7 * 24 * 3600, keep_seconds: float = 300) -> None:
-        super().__init__(max_labs, keep_seconds)
+                 idle_ttl: int = 7 * 24 * 3600, keep_seconds: float = 300,
+                 per_creator: int = 20) -> None:
+        super().__init__(max_labs, keep_seconds, per_creator)
         self.client = client
         self.prefix = prefix
         self.idle_ttl = idle_ttl
@@ -268,10 +293,16 @@ class RedisStore(Store):
     def _lab_keys(self, lab: str) -> list[str]:
         return [self._k(kind, lab) for kind in ("lab", "comments", "settings", "keys", "names")]
 
-    def create_lab(self, lab: str, busy=lambda lab: False) -> list[str]:
+    def create_lab(self, lab: str, busy=lambda lab: False, creator=None) -> list[str]:
         index = self._k("labs")
         evicted = []
         now = time.time()
+        if creator is not None:
+            gone = self._makes_way(self._used_by(creator, now), busy, now)
+            if gone is not None:
+                self.client.delete(*self._lab_keys(gone))
+                self.client.zrem(index, gone)
+                evicted.append(gone)
         overflow = self.client.zcard(index) - self.max_labs + 1
         wait = None
         # The index's scores are when each lab was last used: least recent first.
@@ -292,13 +323,25 @@ class RedisStore(Store):
             raise LabsFull(wait if wait is not None else self.keep_seconds)
         pipe = self.client.pipeline()
         pipe.hset(self._k("lab", lab), mapping={"created": time.time(), "first_done": 0,
-                                                "next_comment": 0})
+                                                "next_comment": 0, "creator": creator or ""})
         pipe.hset(self._k("settings", lab), mapping={k: json.dumps(v) for k, v in DEFAULT_SETTINGS.items()})
         pipe.zadd(index, {lab: time.time()})
         for key in self._lab_keys(lab):
             pipe.expire(key, self.idle_ttl)
         pipe.execute()
         return evicted
+
+    def _used_by(self, creator: str, now: float) -> list[tuple[str, float]]:
+        """The labs ``creator`` made that were used recently enough to be kept, and
+        when (the index's scores are last uses), least recent first."""
+        recent = self.client.zrange(self._k("labs"), now - self.keep_seconds, "+inf",
+                                    byscore=True, withscores=True)
+        pipe = self.client.pipeline()
+        for lab, _ in recent:
+            pipe.hget(self._k("lab", lab.decode()), "creator")
+        makers = pipe.execute() if recent else []
+        return [(lab.decode(), used) for (lab, used), maker in zip(recent, makers)
+                if maker is not None and maker.decode() == creator]
 
     def touch(self, lab: str) -> bool:
         index = self._k("labs")
@@ -373,15 +416,6 @@ class RedisStore(Store):
         if not self.exists(lab):
             raise UnknownLab(lab)
         self.client.set(self._k("keys", lab), json.dumps(keys), ex=self.idle_ttl)
-
-    def owner(self, lab: str) -> str | None:
-        stored = self.client.hget(self._k("lab", lab), "owner")
-        return stored.decode() if stored else None
-
-    def claim_owner(self, lab: str, digest: str) -> bool:
-        if not self.exists(lab):
-            raise UnknownLab(lab)
-        return bool(self.client.hsetnx(self._k("lab", lab), "owner", digest))
 
     def client_name(self, lab: str, client: str) -> str | None:
         stored = self.client.hget(self._k("names", lab), client)

@@ -7,7 +7,7 @@ import time
 import select
 import socket
 
-from flask import Blueprint, Response, current_app, g, jsonify, request
+from flask import Blueprint, Response, g, jsonify, request
 
 from ..context import client_of, current
 from ..events import BadEventId, TooManySubscribers
@@ -76,7 +76,6 @@ def stream():
     statelab = current()
     bus, slots, lab = statelab.bus, statelab.streams, g.lab
     after = _after(request.headers.get("Last-Event-ID") or request.args.get("after"))
-    heartbeat = current_app.config["STATELAB_HEARTBEAT_SECONDS"]
     try:
         bus.parse_id(after)
     except BadEventId:
@@ -109,8 +108,8 @@ def stream():
             logger.warning("statelab: backend down; lab %s keeps a viewer until its "
                            "lease ends", lab)
 
-    response = Response(_messages(feed, bus.parse_id(after), heartbeat,
-                                  _peer(request.environ), _viewer().client),
+    response = Response(_messages(feed, bus.parse_id(after), _peer(request.environ),
+                                  _viewer().client),
                         mimetype="text/event-stream",
                         headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
     # Called by the server when the connection ends, even when the body is never read
@@ -124,19 +123,19 @@ def stream():
 RETRY_MS = 1000
 
 
-def _messages(feed, last: int, heartbeat: float, peer, client: str | None):
-    """The lab's frames (fanout.py), the same bytes for every viewer but its own
-    requests' events."""
+def _messages(feed, last: int, peer, client: str | None):
+    """The lab's frames (fanout.py): each wake of the feed is one write of every frame
+    pending, the same bytes object for every viewer but the owner of one of them."""
     yield f"retry: {RETRY_MS}\n: following lab {feed.lab}\n\n".encode()
     while True:
-        found = feed.after(last, heartbeat)
-        if found is None:
+        delivery = feed.next_after(last)
+        if delivery is None:
             return  # Redis is down: end the stream; EventSource retries and gets a 503
-        frames, news = found
-        if news:
-            yield sse(news, None, {"after": str(last) if last else None, "note": NEWS[news]})
-        if not frames:
-            if news == "reset":
+        if delivery.news:
+            yield sse(delivery.news, None,
+                      {"after": str(last) if last else None, "note": NEWS[delivery.news]})
+        if not delivery.frames:
+            if delivery.news == "reset":
                 last = 0
             if _hung_up(peer):
                 return
@@ -144,8 +143,8 @@ def _messages(feed, last: int, heartbeat: float, peer, client: str | None):
             # the peer's reset fails, and the server closes the stream.
             yield b": heartbeat\n\n"
             continue
-        yield b"".join(frame.bytes_for(client) for frame in frames)
-        last = frames[-1].number
+        yield delivery.bytes_for(client)
+        last = delivery.frames[-1].number
 
 
 NEWS = {"gap": "older events were pushed out of the bounded log",

@@ -8,7 +8,8 @@ from flask import Blueprint, current_app, g, jsonify
 
 from .. import owners
 from ..context import current
-from ..store import DEFAULT_SETTINGS, LabsFull
+from ..ratelimits import client_address
+from ..store import DEFAULT_SETTINGS, CreatorFull, LabsFull
 from .inputs import ApiError, flag, read_body
 from .people import announce, owns, require_owner
 
@@ -18,7 +19,13 @@ bp = Blueprint("labs", __name__)
 @bp.post("/labs")
 def create_lab():
     try:
-        lab = current().labs.create()
+        lab = current().labs.create(client_address())
+    except CreatorFull as full:
+        wait = max(1, math.ceil(full.retry_after))
+        return ApiError(429, "too_many_labs", f"This address keeps {full.labs} labs alive "
+                        "(each used in the last few minutes); use one of them, or try "
+                        "again later", labs=full.labs, retry_after=wait,
+                        headers={"Retry-After": str(wait)}).response()
     except LabsFull as full:
         wait = max(1, math.ceil(full.retry_after))
         return ApiError(503, "labs_full", "Every lab is in use (watched, or used in the "

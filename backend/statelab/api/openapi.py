@@ -138,7 +138,10 @@ document("get", "/api/health", "Liveness and whether the backend answers", ok=re
                                             "open the request's server-side session)")})
 document("get", "/api/openapi.json", "This document", ok={"type": "object"}, lab=False)
 document("post", "/api/labs", "Create a lab; its maker owns it (owner_token: keep it, "
-         "send it as X-Lab-Owner)", status=201, lab=False,
+         "send it as X-Lab-Owner). An address keeps STATELAB_LABS_PER_ADDRESS labs alive: "
+         "its least recently used unwatched one makes way for the next (429 too_many_labs, "
+         "with labs and Retry-After, when all are watched); 503 labs_full when no lab may "
+         "go", status=201, lab=False,
          ok=obj(id=LAB_ID, url=STRING, owner_token=STRING, teacher_url=STRING))
 document("get", "/api/labs/current", "The named lab: counts, creation time, and whether "
          "this request's X-Lab-Owner owns it", ok=obj(

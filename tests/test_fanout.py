@@ -1,0 +1,105 @@
+"""fanout.py on its own (no Flask): one follower per lab wakes every viewer at once,
+gathers events that come close together into one wake, works out each wake's bytes
+once for all viewers, and never leaves a viewer waiting for a follower that died."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+from statelab import fanout
+from statelab.events import MemoryBus
+from statelab.fanout import GATHER_SECONDS, Feeds
+from statelab.masking import MASK
+
+NAMES = frozenset({"session"})
+LAB = "fanout-lab"
+
+
+def comment(n: int) -> dict:
+    return {"type": "comment", "lab": LAB, "text": f"c{n}", "time": time.time()}
+
+
+def request_of(client: str, trace: str) -> list[dict]:
+    return [{"type": "request", "trace": trace, "client": client, "path": "/",
+             "cookie_header": "session=s3cret-value", "time": time.time()},
+            {"type": "end", "trace": trace, "status": 200, "time": time.time()}]
+
+
+def watch(heartbeat: float = 5.0):
+    bus = MemoryBus(capacity=100, max_subscribers=10)
+    feeds = Feeds(bus, NAMES, heartbeat)
+    bus.subscribe(LAB)  # the stream route counts a viewer in before it joins
+    return bus, feeds, feeds.join(LAB)
+
+
+def test_viewers_at_one_event_share_one_delivery_and_its_bytes():
+    bus, feeds, feed = watch()
+    try:
+        for event in request_of("alice-client", "t1"):
+            bus.publish(LAB, event)
+        first = feed.next_after(0, 5)
+        assert [f.kind for f in first.frames] == ["request", "end"]
+        assert feed.next_after(0, 5) is first  # worked out once for every viewer at 0
+        assert first.bytes_for(None) is first.bytes_for("bob-client")  # one object
+        assert MASK.encode("unicode_escape") in first.bytes_for("bob-client")
+        own = first.bytes_for("alice-client")
+        assert b"s3cret-value" in own and b"s3cret-value" not in first.bytes_for(None)
+    finally:
+        feeds.leave(feed)
+
+
+def test_events_close_after_a_wake_arrive_together_in_the_next_one(monkeypatch):
+    monkeypatch.setattr(fanout, "GATHER_SECONDS", 0.5)  # wide: a noisy machine
+    bus, feeds, feed = watch()
+    try:
+        bus.publish(LAB, comment(1))
+        woken = feed.next_after(0, 5)
+        assert [f.number for f in woken.frames] == [1]
+        bus.publish(LAB, comment(2))
+        time.sleep(0.05)  # long enough for a follower to wake in between
+        bus.publish(LAB, comment(3))
+        assert [f.number for f in feed.next_after(1, 5).frames] == [2, 3]
+    finally:
+        feeds.leave(feed)
+
+
+def test_the_first_event_after_a_quiet_spell_is_not_held():
+    bus, feeds, feed = watch()
+    try:
+        bus.publish(LAB, comment(1))
+        feed.next_after(0, 5)
+        time.sleep(GATHER_SECONDS * 3)
+        sent = time.monotonic()
+        bus.publish(LAB, comment(2))
+        feed.next_after(1, 5)
+        assert time.monotonic() - sent < GATHER_SECONDS + 0.5  # generous: a noisy machine
+    finally:
+        feeds.leave(feed)
+
+
+def test_an_idle_lab_wakes_its_viewers_each_heartbeat_with_nothing():
+    bus, feeds, feed = watch(heartbeat=0.2)
+    try:
+        started = time.monotonic()
+        delivery = feed.next_after(0)  # no timeout of its own: the follower wakes it
+        assert delivery.frames == () and delivery.news is None
+        assert time.monotonic() - started < 3
+    finally:
+        feeds.leave(feed)
+
+
+def test_a_follower_that_fails_ends_every_waiting_viewer(monkeypatch):
+    bus, feeds, feed = watch(heartbeat=0.2)
+    answers = []
+    waiting = threading.Thread(target=lambda: answers.append(feed.next_after(0)))
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("the follower's bug")
+
+    monkeypatch.setattr(bus, "wait", broken)
+    monkeypatch.setattr(threading, "excepthook", lambda args: None)  # expected
+    waiting.start()
+    waiting.join(5)
+    feeds.leave(feed)
+    assert answers == [None]  # told to end its stream, not left waiting
