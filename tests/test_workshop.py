@@ -259,3 +259,19 @@ def test_the_streams_shared_rendering_masks_headers_and_bodies_as_a_read_does(ow
         assert state_end["body"]["text"] not in ("", MASK)  # masked in part, not whole
     finally:
         feeds.leave(feed)
+
+
+def test_the_owner_token_never_reaches_the_log_a_har_or_another_viewer(owner, student, app):
+    """Every viewer reads the lab's log (and exports it, copies rows as curl): the
+    owner's header, a teacher link opened (`/?lab=..&owner=..`) and a Referer carrying
+    one must not put the token there. Before, a student's GET /api/hooks showed
+    ['X-Lab-Owner', '<the token>'] after the owner changed a setting."""
+    token = owner.owner["X-Lab-Owner"]
+    owner.put("/api/lab/settings", json={"short_circuit": False})
+    owner.client.get(f"/?lab={owner.lab}&owner={token}")
+    owner.get("/api/state", headers={"Referer": f"http://x/?lab={owner.lab}&owner={token}"})
+    for viewer in (student, owner):
+        log = viewer.get("/api/hooks").get_data(as_text=True)
+        assert token not in log
+        assert "owner=%5Bnot%20recorded%5D" in log  # the link and the Referer, blanked
+    assert owner.get("/api/labs/current").get_json()["owner"] is True  # still works

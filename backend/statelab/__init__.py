@@ -12,7 +12,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.wrappers import Response
 
 from . import (api, classic, compression, config, context, crosssite, demo_blueprint,
-               demo_hooks, ratelimits, slow_routes)
+               demo_hooks, owners, ratelimits, slow_routes)
 from .accounts import PasswordChecks
 from .api.errors import backend_unavailable
 from .api.logins import MECHANISMS
@@ -200,6 +200,7 @@ def _lab_middleware(wsgi_app, statelab: StateLab, may_recreate):
     ``may_recreate(address)`` rate-limits that like ``POST /api/labs``."""
 
     def resolve(environ: dict, start_response):
+        owners.take_token(environ)  # first: no trace may record it
         lab = lab_from_environ(environ)
         client = client_from_environ(environ)
         recreated = False

@@ -2,9 +2,9 @@
 
 The token is derived, not stored: HMAC-SHA256 of the lab id under the instance's
 secret key (``SECRET_KEY``, never a lab's own lesson key). ``POST /api/labs`` answers
-it once; the page sends it as the ``X-Lab-Owner`` header (never in a URL it requests:
-the teacher link's ``&owner=`` is read by the page and kept in its own storage), and it
-is compared with ``hmac.compare_digest`` so its timing tells nothing.
+it once; the page sends it as the ``X-Lab-Owner`` header (the teacher link's
+``&owner=`` is read by the page, kept in its own storage and taken out of the address
+bar), and it is compared with ``hmac.compare_digest`` so its timing tells nothing.
 
 Why derived: a lab forgotten by a restart of the embedded default (or evicted) is made
 again on demand under the same id (labs.py), and its owner must stay its owner. A
@@ -14,6 +14,13 @@ restart). With a derived token nothing is stored, so a leaked store (a Redis dum
 gives no one the teacher's powers, and the teacher's token keeps working across
 restarts and workers that share the key. Changing the instance key ends every owner
 token; a leaked teacher link is answered by making a new lab.
+
+The token never enters a lab's log: ``take_token`` runs before Flask and the tracer,
+moves the header's value into ``ENVIRON_KEY`` (no ``HTTP_`` key, so the tracer does not
+record it) and blanks an ``owner=`` value in the query and the Referer (a teacher link
+opened, or a request sent from its page before the page took it out of the address
+bar). Every viewer sees the lab's log, its HAR and its curl copies: a token recorded
+there would hand the lab to any participant.
 This module knows nothing of Flask.
 """
 
@@ -23,9 +30,14 @@ import base64
 import hashlib
 import hmac
 import re
+from urllib.parse import quote
 
 HEADER = "X-Lab-Owner"
 TOKEN = re.compile(r"[A-Za-z0-9_-]{43}")
+ENVIRON_KEY = "statelab.owner_token"
+REDACTED = "[not recorded]"
+_IN_URL = re.compile(r"(?<=[?&;]owner=)[^&#;]*")
+_IN_QUERY = re.compile(r"(?:(?<=^owner=)|(?<=[&;]owner=))[^&;]*")
 _PURPOSE = b"statelab lab owner\0"  # no other HMAC of a lab id under this key means this
 
 
@@ -40,3 +52,18 @@ def is_owner(key: str | bytes, lab: str, token: str | None) -> bool:
     if not token or TOKEN.fullmatch(token) is None:
         return False
     return hmac.compare_digest(token, token_for(key, lab))
+
+
+def take_token(environ: dict) -> None:
+    """Take the owner token out of what a request's trace records (see the docstring)."""
+    token = environ.pop("HTTP_X_LAB_OWNER", None)
+    if token is not None:
+        environ[ENVIRON_KEY] = token
+    blank = quote(REDACTED)
+    query = environ.get("QUERY_STRING")
+    if query and "owner=" in query:
+        environ["QUERY_STRING"] = _IN_QUERY.sub(blank, query)
+    for key in ("REQUEST_URI", "RAW_URI", "HTTP_REFERER"):
+        value = environ.get(key)
+        if value and "owner=" in value:
+            environ[key] = _IN_URL.sub(blank, value)

@@ -15,7 +15,7 @@ from flask import Blueprint, current_app, g, jsonify, request
 
 from ..context import client_of, current
 from ..masking import others_view_of
-from ..owners import HEADER, is_owner
+from ..owners import ENVIRON_KEY, HEADER, is_owner
 from .inputs import ApiError, read_body, text
 
 bp = Blueprint("people", __name__)
@@ -28,7 +28,7 @@ def _client() -> str | None:
 
 
 def owns() -> bool:
-    return is_owner(current_app.config["SECRET_KEY"], g.lab, request.headers.get(HEADER))
+    return is_owner(current_app.config["SECRET_KEY"], g.lab, request.environ.get(ENVIRON_KEY))
 
 
 def require_owner() -> None:
