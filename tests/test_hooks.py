@@ -155,8 +155,8 @@ def test_clear_empties_the_log_and_tells_viewers(live_lab):
 
 
 def test_clients_are_tagged(lab_client):
-    lab_client.client_id = "tab-1"
+    lab_client.client_id = "tab-0001"
     lab_client.get("/api/state")
     lab_client.get("/api/state", headers={"X-Client-Id": "bad id!"})
     clients = [t["request"]["client"] for t in lab_client.traces()]
-    assert clients[-2:] == ["tab-1", None]
+    assert clients[-2:] == ["tab-0001", None]

@@ -275,3 +275,12 @@ def test_the_owner_token_never_reaches_the_log_a_har_or_another_viewer(owner, st
         assert token not in log
         assert "owner=%5Bnot%20recorded%5D" in log  # the link and the Referer, blanked
     assert owner.get("/api/labs/current").get_json()["owner"] is True  # still works
+
+
+def test_a_client_id_others_can_read_whole_is_no_client_id(owner, app):
+    """Others see a client's first 4 characters; a 4-character id would be shown whole,
+    and anyone could stream as that client (?client=) and read its cookies unmasked."""
+    short = LabClient(app.test_client(), owner.lab, client_id="abcd", owner=False)
+    short.get("/api/state")
+    [request] = [e for e in owner.events() if e["type"] == "request"][-1:]
+    assert request["client"] is None

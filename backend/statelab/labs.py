@@ -14,7 +14,10 @@ from urllib.parse import parse_qs
 from .store import CreatorFull, LabsFull
 
 LAB_ID = re.compile(r"[A-Za-z0-9_-]{22}")
-CLIENT_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
+# At least 8 characters: other viewers see a client's first 4 (masking.others_view_of),
+# and a client id is the key to its own unmasked cookies on the stream (?client=), so
+# what they see must never be the whole id.
+CLIENT_ID = re.compile(r"[A-Za-z0-9_-]{8,64}")
 
 
 def new_lab_id() -> str:
