@@ -583,7 +583,7 @@ async def _drive(conn, base: str, labs: list[str]) -> dict:
             session = await stack.enter_async_context(aiohttp.ClientSession(
                 # unsafe: keep cookies set by a bare IP (127.0.0.1)
                 cookie_jar=aiohttp.CookieJar(unsafe=True), timeout=timeout,
-                headers={"X-Client-Id": f"bench-{number}"}, trust_env=False))
+                headers={"X-Client-Id": f"bench-{number:04d}"}, trust_env=False))
             students.append(Student(number, session))
         setup: list = []
         for i, student in enumerate(students):
