@@ -1,6 +1,8 @@
 // Issue 10, a restart of the embedded default: open pages reconnect within 2 s to the
 // SAME lab (made again on demand), the owner is still the owner, and the banner says
 // what happened. The spec runs its own server (this test stops and starts it).
+// A page that comes back late, after the class's reads have pushed the new log past its
+// last id, still tells the restart (by the log's epoch) and reads the new log from its start.
 import { spawn, execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -57,9 +59,14 @@ test('after a restart, open pages reconnect within 2 s to the same lab, and say 
       return page;
     }));
     const pages = [owner, ...pupils];
+    const late = await (await browser.newContext()).newPage();
+    await late.goto(`/?lab=${lab}`);
+    await expect(late.locator('#connection')).toHaveAttribute('data-state', 'live');
     await owner.getByRole('button', { name: 'abort(404)' }).click();
-    for (const page of pages) await expect(rows(page, '/api/error/404')).toHaveCount(1);
+    for (const page of [...pages, late]) await expect(rows(page, '/api/error/404')).toHaveCount(1);
+    const lateSeen = Number(await late.evaluate(() => window.statelab.lastEventId));
 
+    await late.context().setOffline(true); // away while the server restarts and the class returns
     await stopServer(server);
     for (const page of pages) await expect(page.locator('#connection')).toHaveAttribute('data-state', 'reconnecting');
     server = await startServer();
@@ -77,6 +84,20 @@ test('after a restart, open pages reconnect within 2 s to the same lab, and say 
       await expect(page.locator('#banner')).toHaveText(/^The server restarted and made this lab again under the same link/);
       await expect(page.locator('#banner')).not.toContainText('evicted');
     }
+    // The class's reads after the restart (here a slow request, then the pages' own state
+    // reads) push the new log past the late page's last id before it comes back.
+    const traced = (route) => fetch(`${base}${route}`, { headers: { 'X-Lab-Id': lab } });
+    await traced('/api/slow?ms=1');
+    for (let i = 0; i < 40; i += 1) await traced('/api/state');
+    const now = await (await traced('/api/hooks')).json();
+    expect(Number(now.last_id)).toBeGreaterThan(lateSeen);
+    await late.context().setOffline(false);
+    await expect(late.locator('#connection')).toHaveAttribute('data-state', 'live', { timeout: 10_000 });
+    await expect(late.locator('#banner')).toHaveText(/^The server restarted and made this lab again under the same link/);
+    await expect(rows(late, '/api/slow')).toHaveCount(1); // the new log's first events
+    await expect(rows(late, '/api/error/404')).toHaveCount(1); // the rows drawn before stay
+    pages.push(late);
+
     // The class is still together: a pupil's new request reaches everyone, after the old rows.
     await pupils[0].getByRole('button', { name: 'abort(403)' }).click();
     for (const page of pages) {

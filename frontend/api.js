@@ -106,15 +106,17 @@ export function createApi({ lab, client, owner = null }) {
     }),
     // EventSource cannot send X-Client-Id: the client names itself in the query, so
     // the server shows it its own cookie values and masks everyone else's.
-    streamUrl: (after) => streamUrl({ lab, client, after }),
+    streamUrl: (after, epoch) => streamUrl({ lab, client, after, epoch }),
     // Asked only when the stream fails to open (workshop.js says why it was refused).
     probeStream: async () => (await import('./workshop.js')).probeStream(streamUrl({ lab, client })),
   };
 }
 
-function streamUrl({ lab, client, after }) {
+function streamUrl({ lab, client, after, epoch }) {
   const params = new URLSearchParams({ lab });
   if (client) params.set('client', client);
   if (after) params.set('after', after);
+  // The log `after` is of (GET /api/hooks): another one now → `reset`, then every event.
+  if (epoch) params.set('epoch', epoch);
   return `/api/hooks/stream?${params}`;
 }

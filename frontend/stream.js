@@ -18,12 +18,22 @@ export function restarted(seen, serverLast) {
   return serverLast === null || serverLast === undefined || Number(serverLast) < Number(seen);
 }
 
+/**
+ * Whether the server's log is another one than the page read (GET /api/hooks `epoch`,
+ * the lab's creation time): the lab was made again. Ids alone cannot tell once the new
+ * log has passed the page's last id, which a class's reconnecting pages do within a second.
+ */
+export function otherLog(known, told) {
+  return known !== null && known !== undefined && told !== null && told !== undefined && told !== known;
+}
+
 export function createStream({ api, lastId, onEvents, onStatus, onDropped, onHistory, onFull, onRestart }) {
   let source = null;
   let timer = null;
   let poller = null;
   let attempt = 0;
   let first = true;
+  let epoch = null; // the log the page's last id belongs to
 
   const status = (name) => onStatus(name);
 
@@ -32,12 +42,14 @@ export function createStream({ api, lastId, onEvents, onStatus, onDropped, onHis
     for (let page = 0; page < 20; page += 1) {
       const res = await api.hooks(lastId(), PAGE).send();
       if (!res.ok || !res.data) throw new Error(`GET /api/hooks: HTTP ${res.status}`);
-      if (restarted(lastId(), res.data.last_id)) {
+      if (restarted(lastId(), res.data.last_id) || otherLog(epoch, res.data.epoch)) {
         // The lab was made again with ids counting from 1: read it from its start.
+        epoch = res.data.epoch ?? null;
         onRestart?.();
         page = -1;
         continue;
       }
+      epoch = res.data.epoch ?? epoch;
       const { events, dropped } = res.data;
       if (first && page === 0 && onHistory) droppedBefore = res.data.dropped_before ?? 0;
       else if (dropped) onDropped();
@@ -57,7 +69,7 @@ export function createStream({ api, lastId, onEvents, onStatus, onDropped, onHis
       retry();
       return;
     }
-    const es = new EventSource(api.streamUrl(lastId()));
+    const es = new EventSource(api.streamUrl(lastId(), epoch));
     source = es;
     let opened = false;
     es.onopen = () => {
@@ -74,6 +86,13 @@ export function createStream({ api, lastId, onEvents, onStatus, onDropped, onHis
       }
     };
     for (const type of TYPES) es.addEventListener(type, handle);
+    // The server's news (no id): its log began again, every event follows; or events
+    // were pushed out of the bounded log before this page got them.
+    es.addEventListener('reset', (e) => {
+      epoch = parsed(e)?.epoch ?? epoch;
+      onRestart?.();
+    });
+    es.addEventListener('gap', () => onDropped());
     es.onerror = async () => {
       if (source !== es) return;
       source = null;
@@ -83,6 +102,14 @@ export function createStream({ api, lastId, onEvents, onStatus, onDropped, onHis
       if (refused?.status === 429 && refused.data?.error === 'lab_full') poll(refused.data.viewers);
       else retry();
     };
+  }
+
+  function parsed(e) {
+    try {
+      return JSON.parse(e.data);
+    } catch {
+      return null;
+    }
   }
 
   /** Read the log every POLL_MS while the lab is full; try the stream again later. */

@@ -75,6 +75,14 @@ class Labs:
     def touch(self, lab: str | None) -> bool:
         return bool(lab) and LAB_ID.fullmatch(lab) is not None and self.store.touch(lab)
 
+    def epoch(self, lab: str) -> str:
+        """Which log of ``lab`` this is: its creation time. A lab made again (the
+        embedded server restarted, or it was evicted) has a new one and a new log whose
+        ids count from 1 again; on Redis a restart of the app keeps both. A page that
+        read another epoch reads the log from its start (api/hooks.py), however far the
+        new log's ids have got."""
+        return f"{self.store.created(lab):.6f}"
+
     def info(self, lab: str) -> dict:
         return {
             "id": lab,

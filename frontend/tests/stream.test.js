@@ -77,3 +77,93 @@ test('a server whose log ends before the last event seen has restarted', async (
   assert.equal(restarted('192', '3'), true); // ids count from 1 again
   assert.equal(restarted('192', null), true); // an empty, new log
 });
+
+test('a log of another epoch is a restart, however far its ids have got', async () => {
+  const { otherLog } = await import('../stream.js');
+  assert.equal(otherLog(null, '100.000000'), false); // the page's first read
+  assert.equal(otherLog('100.000000', '100.000000'), false); // Redis: an app restart keeps it
+  assert.equal(otherLog('100.000000', '200.000000'), true);
+  assert.equal(otherLog('100.000000', undefined), false); // a server that tells none
+});
+
+/** An EventSource the test drives: its listeners, fired by name. */
+class DrivenSource {
+  static made = [];
+  constructor(url) {
+    this.url = url;
+    this.listeners = {};
+    DrivenSource.made.push(this);
+  }
+  addEventListener(type, listener) { (this.listeners[type] ??= []).push(listener); }
+  emit(type, data) { for (const listener of this.listeners[type] ?? []) listener({ data: JSON.stringify(data) }); }
+  close() { this.closed = true; }
+}
+
+/** A page on a stream over answers to GET /api/hooks given in turn; what it did. */
+async function pageOn(answers) {
+  globalThis.EventSource = DrivenSource;
+  DrivenSource.made = [];
+  const seen = { reads: [], urls: [], restarts: 0, dropped: 0, lastId: null };
+  const api = {
+    hooks: (after) => ({
+      send: async () => {
+        seen.reads.push(after);
+        return { ok: true, data: { dropped: false, dropped_before: 0, ...answers.shift() } };
+      },
+    }),
+    streamUrl: (after, epoch) => { seen.urls.push({ after, epoch }); return '/s'; },
+  };
+  const stream = createStream({
+    api,
+    lastId: () => seen.lastId,
+    onEvents(events) { seen.lastId = events.at(-1).id; },
+    onStatus() {},
+    onDropped() { seen.dropped += 1; },
+    onRestart() { seen.restarts += 1; seen.lastId = null; },
+  });
+  await stream.start();
+  return seen;
+}
+
+async function reconnect() {
+  DrivenSource.made.at(-1).onerror();
+  await new Promise((resolve) => setImmediate(resolve));
+  mock.timers.tick(1000); // the backoff
+  for (let i = 0; i < 5; i += 1) await new Promise((resolve) => setImmediate(resolve));
+}
+
+test('after a restart whose new log passed the last id seen, the page reads it from its start', async () => {
+  mock.timers.enable({ apis: ['setTimeout', 'setInterval'] });
+  const seen = await pageOn([
+    { events: [{ id: '5' }], last_id: '5', epoch: '100.000000' },
+    // The class's reads after the restart: the new log is at 300 already.
+    { events: [{ id: '6' }], last_id: '300', epoch: '200.000000' },
+    { events: [{ id: '1' }, { id: '300' }], last_id: '300', epoch: '200.000000' },
+  ]);
+  assert.deepEqual(seen.urls, [{ after: '5', epoch: '100.000000' }]);
+  await reconnect();
+  assert.deepEqual(seen.reads, [null, '5', null]);
+  assert.equal(seen.restarts, 1);
+  assert.deepEqual(seen.urls.at(-1), { after: '300', epoch: '200.000000' });
+  mock.timers.reset();
+});
+
+test('the stream\'s reset restarts the page on the new epoch; its gap says events were dropped', async () => {
+  mock.timers.enable({ apis: ['setTimeout', 'setInterval'] });
+  const seen = await pageOn([
+    { events: [{ id: '5' }], last_id: '5', epoch: '100.000000' },
+    { events: [], last_id: '9', epoch: '300.000000' },
+  ]);
+  const source = DrivenSource.made[0];
+  source.emit('reset', { after: '5', note: 'the server restarted', epoch: '300.000000' });
+  assert.equal(seen.restarts, 1);
+  source.emit('lab', { id: '1', type: 'lab' });
+  source.emit('end', { id: '9', type: 'end' });
+  assert.equal(seen.lastId, '9'); // the new log's events, from its first
+  source.emit('gap', { after: '9', note: 'older events were pushed out' });
+  assert.equal(seen.dropped, 1);
+  await reconnect();
+  assert.equal(seen.restarts, 1); // the page already knows this epoch: no second restart
+  assert.deepEqual(seen.urls.at(-1), { after: '9', epoch: '300.000000' });
+  mock.timers.reset();
+});

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import logging
-import time
+import re
 import select
 import socket
+import time
 
 from flask import Blueprint, Response, g, jsonify, request
 
@@ -21,6 +22,7 @@ from .people import require_owner, who
 bp = Blueprint("hooks", __name__)
 
 RETRY_LATER = {"Retry-After": "10"}
+EPOCH = re.compile(r"[0-9]{1,12}\.[0-9]{6}")  # labs.py: Labs.epoch
 logger = logging.getLogger(__name__)
 
 
@@ -50,7 +52,7 @@ def read_log():
         raise ApiError(400, "bad_field", "'after' is not an event id", field="after") from None
     view = _viewer()
     return jsonify(events=[view(e) for e in page.events], last_id=page.last_id,
-                   dropped=page.dropped,
+                   epoch=current().labs.epoch(g.lab), dropped=page.dropped,
                    dropped_before=_dropped_before(page.events, _bus().parse_id(after)))
 
 
@@ -81,6 +83,10 @@ def stream():
     except BadEventId:
         raise ApiError(400, "bad_field", "'after' / Last-Event-ID is not an event id",
                        field="after") from None
+    told = request.args.get("epoch")
+    if told is not None and EPOCH.fullmatch(told) is None:
+        raise ApiError(400, "bad_field", "'epoch' is not a log epoch (GET /api/hooks "
+                       "answers one)", field="epoch")
     if not slots.take():
         raise ApiError(429, "too_many_streams", "The server holds as many live streams as "
                        "it may; try again later", headers=RETRY_LATER)
@@ -108,8 +114,9 @@ def stream():
             logger.warning("statelab: backend down; lab %s keeps a viewer until its "
                            "lease ends", lab)
 
+    epoch = statelab.labs.epoch(lab)
     response = Response(_messages(feed, bus.parse_id(after), _peer(request.environ),
-                                  _viewer().client),
+                                  _viewer().client, epoch, told not in (None, epoch)),
                         mimetype="text/event-stream",
                         headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
     # Called by the server when the connection ends, even when the body is never read
@@ -123,17 +130,22 @@ def stream():
 RETRY_MS = 1000
 
 
-def _messages(feed, last: int, peer, client: str | None):
+def _messages(feed, last: int, peer, client: str | None, epoch: str, other_log: bool):
     """The lab's frames (fanout.py): each wake of the feed is one write of every frame
-    pending, the same bytes object for every viewer but the owner of one of them."""
+    pending, the same bytes object for every viewer but the owner of one of them.
+    ``other_log``: the viewer's last id is of another epoch of the lab's log (labs.py):
+    it is told ``reset`` and gets the whole log, even when the new log's ids have
+    passed its last one (hundreds of pages reconnecting do that within a second)."""
     yield f"retry: {RETRY_MS}\n: following lab {feed.lab}\n\n".encode()
+    if other_log:
+        yield _news("reset", last, epoch)
+        last = 0
     while True:
         delivery = feed.next_after(last)
         if delivery is None:
             return  # Redis is down: end the stream; EventSource retries and gets a 503
         if delivery.news:
-            yield sse(delivery.news, None,
-                      {"after": str(last) if last else None, "note": NEWS[delivery.news]})
+            yield _news(delivery.news, last, epoch)
         if not delivery.frames:
             if delivery.news == "reset":
                 last = 0
@@ -149,6 +161,11 @@ def _messages(feed, last: int, peer, client: str | None):
 
 NEWS = {"gap": "older events were pushed out of the bounded log",
         "reset": "the server restarted: the lab's log begins again"}
+
+
+def _news(kind: str, last: int, epoch: str) -> bytes:
+    return sse(kind, None, {"after": str(last) if last else None, "note": NEWS[kind],
+                            "epoch": epoch})
 
 
 def _peer(environ: dict) -> socket.socket | None:

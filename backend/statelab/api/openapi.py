@@ -208,6 +208,9 @@ document("get", "/api/hooks", "The lab's hook log", params=[AFTER, {
     "name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1,
                                                "maximum": 5000}}],
     ok=obj(events={"type": "array", "items": ref("Event")}, last_id=NULLABLE_STRING,
+           epoch={"type": "string", "pattern": r"^[0-9]{1,12}\.[0-9]{6}$",
+                  "description": "which log of the lab this is (its creation time): "
+                                 "another one after a restart that forgot the lab"},
            dropped=BOOLEAN, dropped_before={
                "type": "integer", "minimum": 0,
                "description": "events before the first one given that the bounded log "
@@ -222,7 +225,10 @@ document("get", "/api/hooks/stream",
              "description": "Resume after this event id (EventSource sends it on reconnect)"},
              {"name": "client", "in": "query", "schema": STRING,
               "description": "The viewer's client id (EventSource cannot send "
-                             "X-Client-Id): its own cookie values come unmasked"}])
+                             "X-Client-Id): its own cookie values come unmasked"},
+             {"name": "epoch", "in": "query", "schema": STRING,
+              "description": "The log `after` is of (GET /api/hooks answers it); another "
+                             "one now: a `reset` message, then the whole log"}])
 
 # Errors on purpose.
 ON_PURPOSE = {"description": "The error asked for: JSON through the lab's custom handlers, "
