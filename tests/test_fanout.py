@@ -103,3 +103,33 @@ def test_a_follower_that_fails_ends_every_waiting_viewer(monkeypatch):
     waiting.join(5)
     feeds.leave(feed)
     assert answers == [None]  # told to end its stream, not left waiting
+
+
+def test_a_follower_that_crashed_is_replaced_for_the_next_viewer(monkeypatch, caplog):
+    bus = MemoryBus(capacity=100, max_subscribers=10)
+    feeds = Feeds(bus, NAMES, 0.2)
+    real_wait = bus.wait
+    crashes = []
+
+    def broken_once(*args, **kwargs):
+        if not crashes:
+            crashes.append(1)
+            raise RuntimeError("the follower's bug")
+        return real_wait(*args, **kwargs)
+
+    monkeypatch.setattr(bus, "wait", broken_once)
+    monkeypatch.setattr(threading, "excepthook", lambda args: None)
+    feed = feeds.join(LAB)  # its follower's first read of the bus crashes
+    assert feed.next_after(0, 5) is None  # the crashed feed ends its viewers' streams
+    feeds.leave(feed)
+    deadline = time.monotonic() + 5
+    while LAB in feeds._feeds and time.monotonic() < deadline:
+        time.sleep(0.01)
+    fresh = feeds.join(LAB)  # the page reconnects
+    try:
+        assert fresh is not feed and not fresh.broken
+        bus.publish(LAB, comment(1))
+        assert [f.number for f in fresh.next_after(0, 5).frames] == [1]
+    finally:
+        feeds.leave(fresh)
+    assert "the follower's bug" in caplog.text  # logged, with its traceback

@@ -132,7 +132,8 @@ def _backends(app: LabFlask, client) -> StateLab:
     with app.app_context():  # the session cookie's name is the app's setting
         masked = frozenset(mechanism.cookie_name for mechanism in MECHANISMS)
     return StateLab(store, bus, Labs(store, bus), StreamSlots(cfg["STATELAB_MAX_STREAMS"]),
-                    passwords, Feeds(bus, masked, cfg["STATELAB_HEARTBEAT_SECONDS"]))
+                    passwords, Feeds(bus, masked, cfg["STATELAB_HEARTBEAT_SECONDS"],
+                                          store.created))
 
 
 # Connections a worker opens to Redis, per client. redis-py 8's pool refuses the 101st
