@@ -208,7 +208,9 @@ def _lab_middleware(wsgi_app, statelab: StateLab, may_recreate):
             known = bool(lab) and statelab.labs.touch(lab)
             address = environ.get("REMOTE_ADDR") or "unknown"
             if not known and statelab.labs.well_formed(lab) and may_recreate(address):
-                known = recreated = statelab.labs.recreate(lab, address)
+                recreated = statelab.labs.recreate(lab, address)
+                # Not made here: another request may have made it again meanwhile.
+                known = recreated or statelab.labs.touch(lab)
             tags = _tags(environ, statelab, lab, client) if known else None
         except statelab.unavailable:
             error = backend_unavailable()

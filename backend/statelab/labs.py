@@ -11,7 +11,7 @@ import re
 import secrets
 from urllib.parse import parse_qs
 
-from .store import CreatorFull, LabsFull
+from .store import CreatorFull, LabExists, LabsFull
 
 LAB_ID = re.compile(r"[A-Za-z0-9_-]{22}")
 CLIENT_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
@@ -59,10 +59,11 @@ class Labs:
     def recreate(self, lab: str, creator: str | None = None) -> bool:
         """Make a lab again under an id browsers still hold (the server restarted, or
         it was evicted): empty, and still owned by its maker's token (owners.py derives it).
-        False when every lab is in use, or ``creator`` keeps as many as it may."""
+        False when every lab is in use, ``creator`` keeps as many as it may, or another
+        request made it again first (then only that one announces it)."""
         try:
             self._add(lab, creator)
-        except (LabsFull, CreatorFull):
+        except (LabsFull, CreatorFull, LabExists):
             return False
         self.bus.publish(lab, {"type": "lab", "lab": lab, "recreated": True, "note":
                                "This lab was made again under the same id: the server "
