@@ -77,11 +77,16 @@ def test_settings_changes_and_clears_say_who_did_them(owner):
 
 
 def test_reset_restores_flasks_defaults_and_the_instance_key(owner):
+    owner.put("/api/me", json={"name": "Ms Lee"})
     owner.put("/api/lab/settings", json={"custom_error_handlers": False})
     owner.put("/api/lab/secret", json={"key": "tutorial"})
     assert owner.post("/api/lab/reset").get_json()["custom_error_handlers"] is True
     assert owner.get("/api/lab/secret").get_json()["signing"]["source"] == "instance"
-    assert [e["type"] for e in owner.events()][:2] == ["clear", "settings"]
+    clear, settings = owner.events()[:2]
+    assert [clear["type"], settings["type"]] == ["clear", "settings"]
+    # Who emptied everyone's log: before, pages said "someone cleared the log".
+    assert clear["by"] == settings["by"] == {"client": "teac\u2026", "name": "Ms Lee"}
+    assert clear["time"] == pytest.approx(settings["time"], abs=5)
 
 
 def test_labs_current_and_me_tell_a_page_whether_it_owns_the_lab(owner, student):
