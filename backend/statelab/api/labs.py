@@ -79,6 +79,11 @@ def reset_lab():
 
 @bp.post("/lab/first-request")
 def rearm_first_request():
-    """The lab's next request runs the emulated before_first_request again."""
-    current().store.rearm_first_request(g.lab)
+    """The lab's next request runs the emulated before_first_request again: a change to
+    the lab for everyone, so the owner's, and announced (with the switches, so no page
+    re-reads them: that read would be the next request)."""
+    require_owner()
+    store = current().store
+    store.rearm_first_request(g.lab)
+    announce("settings", changes={"first_request": True}, settings=store.settings(g.lab))
     return jsonify(armed=True)

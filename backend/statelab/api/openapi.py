@@ -276,7 +276,8 @@ document("post", "/api/lab/secret/forge",
              "set": BOOLEAN}},
          ok=obj(value=STRING, payload=obj(username=STRING), set=BOOLEAN))
 document("post", "/api/lab/first-request",
-         "Re-arm the emulated before_first_request for the lab's next request",
+         "Re-arm the emulated before_first_request for the lab's next request (owner "
+         "only: 403 owner_only; announced as a settings event)",
          ok=obj(armed={"const": True}))
 document("post", "/api/session/fill",
          "Put this many characters of hex filler in the signed session (0 removes it)",
