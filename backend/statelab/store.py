@@ -286,10 +286,11 @@ class MemoryStore(Store):
 # again at once, one makes it and the other keeps it (before, the second reset the
 # comment counter, so comment ids repeated). Keys left by writes to the lab after it
 # was evicted (they only expire) are removed first. KEYS: the index, then _lab_keys
-# (lab, comments, settings, keys, names); ARGV: lab, now, creator, ttl, settings...
+# (lab, comments, settings, keys, names, names-used); ARGV: lab, now, creator, ttl,
+# settings...
 _CREATE = """
 if redis.call('ZSCORE', KEYS[1], ARGV[1]) then return 0 end
-redis.call('DEL', KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6])
+redis.call('DEL', unpack(KEYS, 2))
 redis.call('HSET', KEYS[2], 'created', ARGV[2], 'first_done', 0, 'next_comment', 0,
            'creator', ARGV[3])
 redis.call('HSET', KEYS[4], unpack(ARGV, 5))
@@ -297,6 +298,22 @@ redis.call('ZADD', KEYS[1], ARGV[2], ARGV[1])
 redis.call('EXPIRE', KEYS[2], ARGV[4])
 redis.call('EXPIRE', KEYS[4], ARGV[4])
 return 1
+"""
+
+
+# Keeps a client's display name and pushes out the least recently set ones past the
+# bound, atomically. A hash keeps no order, so a sorted set beside it does (score: when
+# each was set). KEYS: names, names-used; ARGV: client, name, now, bound, ttl.
+_SET_NAME = """
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+redis.call('ZADD', KEYS[2], ARGV[3], ARGV[1])
+local over = redis.call('ZCARD', KEYS[2]) - tonumber(ARGV[4])
+if over > 0 then
+  local gone = redis.call('ZPOPMIN', KEYS[2], over)
+  for i = 1, #gone, 2 do redis.call('HDEL', KEYS[1], gone[i]) end
+end
+redis.call('EXPIRE', KEYS[1], ARGV[5])
+redis.call('EXPIRE', KEYS[2], ARGV[5])
 """
 
 
@@ -312,12 +329,14 @@ class RedisStore(Store):
         self.prefix = prefix
         self.idle_ttl = idle_ttl
         self._create = client.register_script(_CREATE)
+        self._set_name = client.register_script(_SET_NAME)
 
     def _k(self, kind: str, lab: str = "") -> str:
         return f"{self.prefix}{kind}:{lab}" if lab else f"{self.prefix}{kind}"
 
     def _lab_keys(self, lab: str) -> list[str]:
-        return [self._k(kind, lab) for kind in ("lab", "comments", "settings", "keys", "names")]
+        return [self._k(kind, lab) for kind in ("lab", "comments", "settings", "keys", "names",
+                                                "names-used")]
 
     def create_lab(self, lab: str, busy=lambda lab: False, creator=None) -> list[str]:
         index = self._k("labs")
@@ -449,15 +468,8 @@ class RedisStore(Store):
     def set_client_name(self, lab: str, client: str, name: str) -> None:
         if not self.exists(lab):
             raise UnknownLab(lab)
-        key = self._k("names", lab)
-        pipe = self.client.pipeline()
-        pipe.hset(key, client, name)
-        pipe.hlen(key)
-        pipe.expire(key, self.idle_ttl)
-        _, count, _ = pipe.execute()
-        if count > MAX_NAMES:  # a hash keeps no order: past the bound, start afresh
-            self.client.delete(key)
-            self.client.hset(key, client, name)
+        self._set_name(keys=[self._k("names", lab), self._k("names-used", lab)],
+                       args=[client, name, time.time(), MAX_NAMES, self.idle_ttl])
 
     def _hincr(self, lab: str, field: str) -> tuple[bool, int]:
         """Count ``field`` up in one round trip; answer whether the lab exists and the
