@@ -90,15 +90,18 @@ def test_an_idle_lab_wakes_its_viewers_each_heartbeat_with_nothing():
 
 
 def test_a_follower_that_fails_ends_every_waiting_viewer(monkeypatch):
-    bus, feeds, feed = watch(heartbeat=0.2)
+    bus = MemoryBus(capacity=100, max_subscribers=10)
+    feeds = Feeds(bus, NAMES, 0.2)
     answers = []
-    waiting = threading.Thread(target=lambda: answers.append(feed.next_after(0)))
 
     def broken(*args, **kwargs):
         raise RuntimeError("the follower's bug")
 
+    # Broken before the follower starts: else its first read may be a heartbeat's.
     monkeypatch.setattr(bus, "wait", broken)
     monkeypatch.setattr(threading, "excepthook", lambda args: None)  # expected
+    feed = feeds.join(LAB)
+    waiting = threading.Thread(target=lambda: answers.append(feed.next_after(0)))
     waiting.start()
     waiting.join(5)
     feeds.leave(feed)

@@ -48,9 +48,13 @@ class Labs:
         return lab
 
     def _add(self, lab: str, creator: str | None) -> None:
-        for old in self.store.create_lab(lab, busy=lambda old: self.bus.subscribers(old) > 0,
-                                         creator=creator):
-            self.bus.drop(old)
+        evicted = self.store.create_lab(lab, busy=lambda old: self.bus.subscribers(old) > 0,
+                                        creator=creator)
+        # A lab made again starts an empty log, without what a request of its earlier
+        # life published after that life ended (events/base.py, sweep).
+        for gone in (lab, *evicted):
+            self.bus.drop(gone)
+        self.bus.sweep(self.store.exists)
 
     @staticmethod
     def well_formed(lab: str | None) -> bool:
