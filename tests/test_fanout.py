@@ -136,3 +136,18 @@ def test_a_follower_that_crashed_is_replaced_for_the_next_viewer(monkeypatch, ca
     finally:
         feeds.leave(fresh)
     assert "the follower's bug" in caplog.text  # logged, with its traceback
+
+
+def test_a_lab_lookup_that_fails_does_not_fail_the_join():
+    """The stream route has counted the viewer in when it joins: a lookup of the lab's
+    creation that fails must not raise there (the slot would never be given back)."""
+    bus = MemoryBus(capacity=100, max_subscribers=10)
+    bus.unavailable = (ConnectionError,)
+
+    def down(lab):
+        raise ConnectionError("redis down")
+
+    feeds = Feeds(bus, NAMES, 0.2, created=down)
+    feed = feeds.join(LAB)
+    feeds.leave(feed)
+    assert feed.lab == LAB

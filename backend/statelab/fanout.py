@@ -233,16 +233,19 @@ class Feeds:
         self._lock = threading.Lock()
 
     def join(self, lab: str) -> Feed:
-        made = self.created(lab)
+        try:
+            made = self.created(lab)
+        except self.bus.unavailable:  # the stream has subscribed: never raise here
+            made = None  # keep the feed there is; its follower notices the outage
         with self._lock:
             feed = self._feeds.get(lab)
-            if feed is not None and feed.made != made:
+            if feed is not None and made is not None and feed.made != made:
                 self._forget_locked(feed)
                 feed.fail()  # anyone still on it reconnects to the lab as it is now
                 feed = None
             if feed is None:
                 feed = self._feeds[lab] = Feed(self.bus, lab, self.names,
-                                               self.bus.capacity, made)
+                                               self.bus.capacity, made or 0.0)
                 threading.Thread(target=self._follow, args=(feed,), daemon=True,
                                  name=f"statelab-feed-{lab[:6]}").start()
             feed.viewers += 1
