@@ -16,6 +16,8 @@ async function expectNoAxeViolations(page) {
 const switchOf = (page) => page.getByRole('switch', { name: 'Short-circuit in before_request' });
 const clearAllOf = (page) => page.getByRole('button', { name: 'Clear for all' });
 const resetOf = (page) => page.getByRole('button', { name: 'Reset lab' });
+// In a collapsed explanation: by id, since a role locator skips hidden elements.
+const rearmOf = (page) => page.locator('#rearm-first');
 
 for (const colorScheme of ['light', 'dark']) {
   test(`owner and participant views, ${colorScheme}: roles, disabled controls with the reason, no axe violations`, async ({ browser, lab }) => {
@@ -28,7 +30,7 @@ for (const colorScheme of ['light', 'dark']) {
     await expect(owner.getByRole('button', { name: 'Copy teacher link' })).toBeVisible();
     await expect(participant.locator('#role')).toHaveText('participant');
     await expect(participant.getByRole('button', { name: 'Copy teacher link' })).toBeHidden();
-    for (const control of [switchOf, clearAllOf, resetOf]) {
+    for (const control of [switchOf, clearAllOf, resetOf, rearmOf]) {
       await expect(control(owner)).toBeEnabled();
       await expect(control(participant)).toBeDisabled();
     }
@@ -43,22 +45,23 @@ for (const colorScheme of ['light', 'dark']) {
 
 test('a participant cannot change settings, clear or reset for everyone, and sees why; the owner can, and every page says who', async ({ labPage, otherPage }) => {
   await expect(labPage.locator('#owner-note')).toBeHidden();
-  const why = /Only the lab's owner .* can change settings, the signing key, clear the log for everyone or reset the lab/;
+  const why = /Only the lab's owner .* can change settings, the signing key, clear the log for everyone, reset the lab or make its next request a first request again/;
   await expect(otherPage.locator('#owner-note')).toHaveText(why);
   await expect(clearAllOf(otherPage)).toHaveAccessibleDescription(why);
   await expect(switchOf(otherPage)).toHaveAccessibleDescription(why);
   await expect(resetOf(otherPage)).toHaveAccessibleDescription(why);
+  await expect(rearmOf(otherPage)).toHaveAccessibleDescription(why);
 
   // Around the page, the server refuses too: the participant's own requests, no token.
   const refused = await otherPage.evaluate(async () => {
     const lab = { 'X-Lab-Id': window.statelab.lab, 'Content-Type': 'application/json' };
-    const tries = [['DELETE', '/api/hooks'], ['PUT', '/api/lab/settings', '{"short_circuit": true}'], ['POST', '/api/lab/reset']];
+    const tries = [['DELETE', '/api/hooks'], ['PUT', '/api/lab/settings', '{"short_circuit": true}'], ['POST', '/api/lab/reset'], ['POST', '/api/lab/first-request']];
     return Promise.all(tries.map(async ([method, path, body]) => {
       const res = await fetch(path, { method, headers: lab, body });
       return [res.status, (await res.json()).error];
     }));
   });
-  expect(refused).toEqual([[403, 'owner_only'], [403, 'owner_only'], [403, 'owner_only']]);
+  expect(refused).toEqual([[403, 'owner_only'], [403, 'owner_only'], [403, 'owner_only'], [403, 'owner_only']]);
   await expect(switchOf(labPage)).not.toBeChecked();
 
   // The owner names themself; changes reach the participant saying who made them.

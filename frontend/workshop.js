@@ -27,6 +27,7 @@ export function whoDid(by) {
 function describeChanges(changes = {}) {
   if (changes.reset) return 'reset the lab';
   if (changes.secret) return `changed the signing key (${changes.secret})`;
+  if (changes.first_request) return 'made the lab\'s next request a first request again';
   const parts = Object.entries(changes).map(([key, on]) => `${key} ${on ? 'on' : 'off'}`);
   return parts.length ? `set ${parts.join(', ')}` : 'changed the settings';
 }

@@ -90,16 +90,64 @@ def test_an_idle_lab_wakes_its_viewers_each_heartbeat_with_nothing():
 
 
 def test_a_follower_that_fails_ends_every_waiting_viewer(monkeypatch):
-    bus, feeds, feed = watch(heartbeat=0.2)
+    bus = MemoryBus(capacity=100, max_subscribers=10)
+    feeds = Feeds(bus, NAMES, 0.2)
     answers = []
-    waiting = threading.Thread(target=lambda: answers.append(feed.next_after(0)))
 
     def broken(*args, **kwargs):
         raise RuntimeError("the follower's bug")
 
+    # Broken before the follower starts: else its first read may be a heartbeat's.
     monkeypatch.setattr(bus, "wait", broken)
     monkeypatch.setattr(threading, "excepthook", lambda args: None)  # expected
+    feed = feeds.join(LAB)
+    waiting = threading.Thread(target=lambda: answers.append(feed.next_after(0)))
     waiting.start()
     waiting.join(5)
     feeds.leave(feed)
     assert answers == [None]  # told to end its stream, not left waiting
+
+
+def test_a_follower_that_crashed_is_replaced_for_the_next_viewer(monkeypatch, caplog):
+    bus = MemoryBus(capacity=100, max_subscribers=10)
+    feeds = Feeds(bus, NAMES, 0.2)
+    real_wait = bus.wait
+    crashes = []
+
+    def broken_once(*args, **kwargs):
+        if not crashes:
+            crashes.append(1)
+            raise RuntimeError("the follower's bug")
+        return real_wait(*args, **kwargs)
+
+    monkeypatch.setattr(bus, "wait", broken_once)
+    monkeypatch.setattr(threading, "excepthook", lambda args: None)
+    feed = feeds.join(LAB)  # its follower's first read of the bus crashes
+    assert feed.next_after(0, 5) is None  # the crashed feed ends its viewers' streams
+    feeds.leave(feed)
+    deadline = time.monotonic() + 5
+    while LAB in feeds._feeds and time.monotonic() < deadline:
+        time.sleep(0.01)
+    fresh = feeds.join(LAB)  # the page reconnects
+    try:
+        assert fresh is not feed and not fresh.broken
+        bus.publish(LAB, comment(1))
+        assert [f.number for f in fresh.next_after(0, 5).frames] == [1]
+    finally:
+        feeds.leave(fresh)
+    assert "the follower's bug" in caplog.text  # logged, with its traceback
+
+
+def test_a_lab_lookup_that_fails_does_not_fail_the_join():
+    """The stream route has counted the viewer in when it joins: a lookup of the lab's
+    creation that fails must not raise there (the slot would never be given back)."""
+    bus = MemoryBus(capacity=100, max_subscribers=10)
+    bus.unavailable = (ConnectionError,)
+
+    def down(lab):
+        raise ConnectionError("redis down")
+
+    feeds = Feeds(bus, NAMES, 0.2, created=down)
+    feed = feeds.join(LAB)
+    feeds.leave(feed)
+    assert feed.lab == LAB

@@ -86,3 +86,28 @@ def test_an_address_whose_labs_are_all_watched_is_told_how_many(make_app):
     body = refused.get_json()
     assert body["error"] == "too_many_labs" and body["labs"] == 1
     assert int(refused.headers["Retry-After"]) >= 1
+
+
+def test_a_request_that_outlives_its_evicted_lab_leaves_no_log_behind(make_app):
+    """The request's trace is published after its lab was evicted (and its log dropped):
+    the memory bus made the log again, kept for good, and a lab made again under that id
+    began with the old request's events."""
+    app = make_app(STATELAB_MAX_LABS=1, STATELAB_LAB_KEEP_SECONDS=0)
+    statelab = current(app)
+    doomed = set()
+
+    @app.before_request
+    def evict_now():
+        if doomed & {request.environ.get("HTTP_X_LAB_ID")}:
+            statelab.labs.create()
+
+    client = app.test_client()
+    lab = new_lab(client)
+    doomed.add(lab)
+    client.get("/api/comments", headers={"X-Lab-Id": lab})
+    doomed.clear()
+    assert not statelab.store.exists(lab)
+    new_lab(client)  # the next lab made sweeps what the late request left
+    assert lab not in statelab.bus._logs
+    client.get("/api/comments", headers={"X-Lab-Id": lab})  # made again
+    assert statelab.bus.read(lab).events[0]["type"] == "lab"

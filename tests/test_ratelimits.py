@@ -75,6 +75,35 @@ def test_lab_creation_per_client_is_limited(make_app):
     assert statuses == [201, 201, 201, 201, 429]
 
 
+def test_display_names_per_client_address_and_lab_are_limited(make_app):
+    """Each PUT /api/me with a made-up client id kept a name (pushing a real one out)
+    and put a person on every page; one address is now held to STATELAB_NAME_RATE."""
+    client = make_app(STATELAB_NAME_RATE="3/minute").test_client()
+    lab, other_lab = new_lab(client), new_lab(client)
+
+    def name(lab_id, n, address="10.0.0.1"):
+        return client.put("/api/me", json={"name": f"bot {n}"}, environ_base={
+            "REMOTE_ADDR": address}, headers={"X-Lab-Id": lab_id, "X-Client-Id": f"bot-{n}"})
+
+    assert [name(lab, n).status_code for n in range(4)] == [200, 200, 200, 429]
+    refused = name(lab, 9)
+    assert refused.get_json()["error"] == "rate_limited" and "Retry-After" in refused.headers
+    store = client.application.extensions["statelab"].store
+    assert store.client_name(lab, "bot-9") is None  # refused: nothing stored
+    assert store.client_name(lab, "bot-0") == "bot 0"  # nothing already stored is lost
+    assert name(other_lab, 10).status_code == 200  # another lab counts apart
+    assert name(lab, 11, address="10.0.0.2").status_code == 200  # and another address
+
+
+def test_the_name_rate_lets_a_class_behind_one_address_name_itself(make_app):
+    """The default is above a class of 30 naming itself at once from one NAT address."""
+    client = make_app().test_client()
+    lab = new_lab(client)
+    statuses = {client.put("/api/me", json={"name": f"student {n}"}, headers={
+        "X-Lab-Id": lab, "X-Client-Id": f"student-{n}"}).status_code for n in range(30)}
+    assert statuses == {200}
+
+
 def test_workers_on_one_redis_count_together(make_app, redis_url, redis_client):
     """Two apps (two worker processes, as gunicorn -w 2 would run) share the counter."""
     overrides = {"STATELAB_REDIS_URL": redis_url, "STATELAB_LOGIN_RATE": "2/minute"}

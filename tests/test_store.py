@@ -169,3 +169,19 @@ def test_both_stores_keep_the_declared_contract():
     assert (MemoryStore.kind, RedisStore.kind) == ("memory", "redis")
     with pytest.raises(TypeError):  # a backend that leaves out part of the contract
         type("Partial", (Store,), {"touch": lambda self, lab: True})()
+
+
+def test_past_the_name_bound_only_the_oldest_names_go(make_store, monkeypatch):
+    """A new name pushes out the oldest one, never every name: on Redis the whole hash
+    used to be deleted, so 1001 names set with made-up client ids removed the class's."""
+    from statelab import store as store_module
+
+    monkeypatch.setattr(store_module, "MAX_NAMES", 3)
+    store = make_store()
+    store.create_lab("N" * 22)
+    for n in range(5):
+        store.set_client_name("N" * 22, f"client-{n}", f"name {n}")
+    store.set_client_name("N" * 22, "client-2", "name 2 again")  # used again: newest
+    store.set_client_name("N" * 22, "client-5", "name 5")
+    assert [store.client_name("N" * 22, f"client-{n}") for n in range(6)] == [
+        None, None, "name 2 again", None, "name 4", "name 5"]

@@ -42,6 +42,7 @@ def test_the_lab_maker_gets_an_owner_token_and_a_teacher_link(app):
     lambda c: c.post("/api/lab/secret/rotate", json={}),
     lambda c: c.delete("/api/hooks"),
     lambda c: c.post("/api/lab/reset"),
+    lambda c: c.post("/api/lab/first-request"),
 ])
 def test_only_the_owner_changes_the_lab(owner, student, call):
     refused = call(student)
@@ -77,11 +78,37 @@ def test_settings_changes_and_clears_say_who_did_them(owner):
 
 
 def test_reset_restores_flasks_defaults_and_the_instance_key(owner):
+    owner.put("/api/me", json={"name": "Ms Lee"})
     owner.put("/api/lab/settings", json={"custom_error_handlers": False})
     owner.put("/api/lab/secret", json={"key": "tutorial"})
     assert owner.post("/api/lab/reset").get_json()["custom_error_handlers"] is True
     assert owner.get("/api/lab/secret").get_json()["signing"]["source"] == "instance"
-    assert [e["type"] for e in owner.events()][:2] == ["clear", "settings"]
+    clear, settings = owner.events()[:2]
+    assert [clear["type"], settings["type"]] == ["clear", "settings"]
+    # Who emptied everyone's log: before, pages said "someone cleared the log".
+    assert clear["by"] == settings["by"] == {"client": "teac\u2026", "name": "Ms Lee"}
+    assert clear["time"] == pytest.approx(settings["time"], abs=5)
+
+
+def test_rearming_the_first_request_is_announced_and_changes_nothing_when_refused(owner,
+                                                                                 student):
+    student.get("/api/comments")  # the lab's first request is behind it
+    assert student.post("/api/lab/first-request").status_code == 403
+    assert "before_first_request" not in _steps_of_next_request(student)
+    owner.put("/api/me", json={"name": "Ms Lee"})
+    assert owner.post("/api/lab/first-request").get_json() == {"armed": True}
+    assert "before_first_request" in _steps_of_next_request(student)
+    [announced] = lab_events(owner, "settings")
+    assert announced["changes"] == {"first_request": True}
+    assert announced["by"] == {"client": "teac\u2026", "name": "Ms Lee"}
+    assert announced["settings"] == owner.get("/api/lab/settings").get_json()
+
+
+def _steps_of_next_request(lab_client) -> list[str]:
+    lab_client.get("/api/comments")
+    trace = [e["trace"] for e in lab_client.events() if e["type"] == "request"][-1]
+    return [e["name"] for e in lab_client.events()
+            if e.get("trace") == trace and e["type"] == "step"]
 
 
 def test_labs_current_and_me_tell_a_page_whether_it_owns_the_lab(owner, student):

@@ -132,7 +132,8 @@ def _backends(app: LabFlask, client) -> StateLab:
     with app.app_context():  # the session cookie's name is the app's setting
         masked = frozenset(mechanism.cookie_name for mechanism in MECHANISMS)
     return StateLab(store, bus, Labs(store, bus), StreamSlots(cfg["STATELAB_MAX_STREAMS"]),
-                    passwords, Feeds(bus, masked, cfg["STATELAB_HEARTBEAT_SECONDS"]))
+                    passwords, Feeds(bus, masked, cfg["STATELAB_HEARTBEAT_SECONDS"],
+                                          store.created))
 
 
 # Connections a worker opens to Redis, per client. redis-py 8's pool refuses the 101st
@@ -208,7 +209,9 @@ def _lab_middleware(wsgi_app, statelab: StateLab, may_recreate):
             known = bool(lab) and statelab.labs.touch(lab)
             address = environ.get("REMOTE_ADDR") or "unknown"
             if not known and statelab.labs.well_formed(lab) and may_recreate(address):
-                known = recreated = statelab.labs.recreate(lab, address)
+                recreated = statelab.labs.recreate(lab, address)
+                # Not made here: another request may have made it again meanwhile.
+                known = recreated or statelab.labs.touch(lab)
             tags = _tags(environ, statelab, lab, client) if known else None
         except statelab.unavailable:
             error = backend_unavailable()

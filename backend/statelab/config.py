@@ -10,7 +10,8 @@ Environment variables (all optional):
   STATELAB_TRACING         1 (default) or 0
   STATELAB_MAX_LABS, STATELAB_LAB_EVENTS, STATELAB_MAX_VIEWERS, STATELAB_MAX_STREAMS,
   STATELAB_HEARTBEAT_SECONDS
-  STATELAB_LOGIN_RATE, STATELAB_LAB_RATE   Flask-Limiter rates ("10/minute", "5 per second")
+  STATELAB_LOGIN_RATE, STATELAB_LAB_RATE, STATELAB_NAME_RATE   Flask-Limiter rates
+                           ("10/minute", "5 per second")
   STATELAB_PASSWORD_CHECKS, STATELAB_PASSWORD_WAIT   concurrent scrypt checks, and how long
                            a login waits for one (seconds) before 503
   STATELAB_LAB_KEEP_SECONDS  a lab used this recently is never evicted
@@ -54,6 +55,9 @@ DEFAULTS = {
     # Logins per client address and lab; new labs per client address (ratelimits.py).
     "STATELAB_LOGIN_RATE": "10/minute",
     "STATELAB_LAB_RATE": "60/minute",
+    # Display names per client address and lab: a class of 30 behind one NAT address
+    # names itself at once, with room for second browsers and corrections.
+    "STATELAB_NAME_RATE": "60/minute",
     # scrypt (werkzeug's default hash) takes 32 MiB and ~100 ms of CPU a check: 32 at once
     # raised peak RSS by ~1 GB. Two at a time keep a 2-core server responsive.
     "STATELAB_PASSWORD_CHECKS": 2,
@@ -76,7 +80,7 @@ _INTS = ("STATELAB_MAX_LABS", "STATELAB_LAB_EVENTS", "STATELAB_MAX_VIEWERS",
          "STATELAB_TRUSTED_PROXIES", "STATELAB_MAX_SLOW", "STATELAB_LABS_PER_ADDRESS")
 _FLOATS = ("STATELAB_HEARTBEAT_SECONDS", "STATELAB_PASSWORD_WAIT")
 _STRINGS = ("STATELAB_REDIS_URL", "STATELAB_FRONTEND", "STATELAB_LOGIN_RATE",
-            "STATELAB_LAB_RATE")
+            "STATELAB_LAB_RATE", "STATELAB_NAME_RATE")
 
 
 def _from_env(environ: dict) -> dict:

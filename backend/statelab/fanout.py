@@ -16,9 +16,11 @@ bytes only for its own requests. This module knows nothing of Flask.
 from __future__ import annotations
 
 import json
+import logging
 import threading
 import time
 from collections import OrderedDict, deque
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from .events import Page
@@ -34,6 +36,8 @@ _REMEMBERED_TRACES = 4096  # request events seen; older traces are long finished
 # 20 ms the median went from 4 to 19 ms, and 500 viewers at 20 requests/s were no
 # faster). The first event after a quiet spell is not held.
 GATHER_SECONDS = 0.005
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -83,9 +87,11 @@ class Feed:
     measured with bench/live.py at 500 viewers on gevent, the per-wait timer and lock
     that ``Condition.wait(timeout)`` makes were ~20% of a worker's CPU."""
 
-    def __init__(self, bus, lab: str, names: frozenset[str], capacity: int) -> None:
+    def __init__(self, bus, lab: str, names: frozenset[str], capacity: int,
+                 made: float = 0.0) -> None:
         self.bus = bus
         self.lab = lab
+        self.made = made  # the lab's creation time: a lab made again needs a new feed
         self.names = names
         self.frames: deque[Frame] = deque(maxlen=capacity)
         self.viewers = 0
@@ -209,20 +215,37 @@ class Feed:
 
 class Feeds:
     """Each watched lab's ``Feed`` in this process, followed by one thread (a greenlet
-    under gevent's monkey-patching) while it has viewers."""
+    under gevent's monkey-patching) while it has viewers.
 
-    def __init__(self, bus, names: frozenset[str], heartbeat: float) -> None:
+    A feed outlives its last viewer by up to a heartbeat. ``created(lab)`` (the store's)
+    tells a lab apart from one made again under its id (evicted, or forgotten, then
+    re-created) in that time, here or by another worker: the old feed follows a log
+    that is gone, from an event number the new one has not reached, so it is never
+    reused."""
+
+    def __init__(self, bus, names: frozenset[str], heartbeat: float,
+                 created: Callable[[str], float] = lambda lab: 0.0) -> None:
         self.bus = bus
         self.names = names
         self.heartbeat = heartbeat
+        self.created = created
         self._feeds: dict[str, Feed] = {}
         self._lock = threading.Lock()
 
     def join(self, lab: str) -> Feed:
+        try:
+            made = self.created(lab)
+        except self.bus.unavailable:  # the stream has subscribed: never raise here
+            made = None  # keep the feed there is; its follower notices the outage
         with self._lock:
             feed = self._feeds.get(lab)
+            if feed is not None and made is not None and feed.made != made:
+                self._forget_locked(feed)
+                feed.fail()  # anyone still on it reconnects to the lab as it is now
+                feed = None
             if feed is None:
-                feed = self._feeds[lab] = Feed(self.bus, lab, self.names, self.bus.capacity)
+                feed = self._feeds[lab] = Feed(self.bus, lab, self.names,
+                                               self.bus.capacity, made or 0.0)
                 threading.Thread(target=self._follow, args=(feed,), daemon=True,
                                  name=f"statelab-feed-{lab[:6]}").start()
             feed.viewers += 1
@@ -233,16 +256,33 @@ class Feeds:
             feed.viewers -= 1
 
     def _follow(self, feed: Feed) -> None:
-        while True:
-            try:
+        try:
+            while True:
                 feed.follow_once(self.heartbeat)
-            except BaseException:
-                # Viewers wait for this follower without a timeout: never leave them.
-                feed.fail()
-                raise
-            with self._lock:
-                if feed.viewers <= 0 or feed.broken:
-                    # A viewer joining later starts a new feed (and reads the log anew).
-                    if self._feeds.get(feed.lab) is feed:
-                        del self._feeds[feed.lab]
+                if self._retired(feed):
                     return
+        except Exception:
+            logger.exception("statelab: the feed of lab %s failed; its viewers reconnect "
+                             "to a new one", feed.lab)
+        finally:
+            # On any exit: a viewer joining later starts a new feed (and reads the log
+            # anew), never this one; those waiting for it (without a timeout) are woken.
+            self._forget(feed)
+            feed.fail()
+
+    def _retired(self, feed: Feed) -> bool:
+        """Whether the follower may stop (nobody watches, or the bus failed); if so the
+        feed is forgotten under the same lock, so no viewer joins it afterwards."""
+        with self._lock:
+            if feed.viewers <= 0 or feed.broken:
+                self._forget_locked(feed)
+                return True
+            return False
+
+    def _forget(self, feed: Feed) -> None:
+        with self._lock:
+            self._forget_locked(feed)
+
+    def _forget_locked(self, feed: Feed) -> None:
+        if self._feeds.get(feed.lab) is feed:
+            del self._feeds[feed.lab]

@@ -11,7 +11,7 @@ import re
 import secrets
 from urllib.parse import parse_qs
 
-from .store import CreatorFull, LabsFull
+from .store import CreatorFull, LabExists, LabsFull
 
 LAB_ID = re.compile(r"[A-Za-z0-9_-]{22}")
 # At least 8 characters: other viewers see a client's first 4 (masking.others_view_of),
@@ -51,9 +51,13 @@ class Labs:
         return lab
 
     def _add(self, lab: str, creator: str | None) -> None:
-        for old in self.store.create_lab(lab, busy=lambda old: self.bus.subscribers(old) > 0,
-                                         creator=creator):
-            self.bus.drop(old)
+        evicted = self.store.create_lab(lab, busy=lambda old: self.bus.subscribers(old) > 0,
+                                        creator=creator)
+        # A lab made again starts an empty log, without what a request of its earlier
+        # life published after that life ended (events/base.py, sweep).
+        for gone in (lab, *evicted):
+            self.bus.drop(gone)
+        self.bus.sweep(self.store.exists)
 
     @staticmethod
     def well_formed(lab: str | None) -> bool:
@@ -62,10 +66,11 @@ class Labs:
     def recreate(self, lab: str, creator: str | None = None) -> bool:
         """Make a lab again under an id browsers still hold (the server restarted, or
         it was evicted): empty, and still owned by its maker's token (owners.py derives it).
-        False when every lab is in use, or ``creator`` keeps as many as it may."""
+        False when every lab is in use, ``creator`` keeps as many as it may, or another
+        request made it again first (then only that one announces it)."""
         try:
             self._add(lab, creator)
-        except (LabsFull, CreatorFull):
+        except (LabsFull, CreatorFull, LabExists):
             return False
         self.bus.publish(lab, {"type": "lab", "lab": lab, "recreated": True, "note":
                                "This lab was made again under the same id: the server "

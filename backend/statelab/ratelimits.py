@@ -1,9 +1,13 @@
-"""Rate limits (Flask-Limiter) on what costs the server: logins and new labs.
+"""Rate limits (Flask-Limiter) on what costs the server: logins, new labs and names.
 
 - Logins, per client address and lab (``STATELAB_LOGIN_RATE``, 10/minute): each one
   is a 32 MiB, ~100 ms scrypt check.
 - New labs, per client address (``STATELAB_LAB_RATE``, 60/minute): each one may evict
   an idle lab, with its comments and settings.
+- Display names, per client address and lab (``STATELAB_NAME_RATE``, 60/minute): each
+  ``PUT /api/me`` with a new client id keeps one more name (pushing out the oldest past
+  store.MAX_NAMES) and adds a person to every page of the lab. A class behind one NAT
+  address shares the count, so it stays above the class naming itself at once.
 
 Counters live in memory (one process), or in Redis when STATELAB_REDIS_URL is set, so
 every worker counts together. A breach answers JSON 429 ``rate_limited`` with
@@ -33,6 +37,7 @@ from .labs import lab_from_environ
 
 CLASSIC_LOGIN_VIEWS = ("classic.do_login", "classic.do_session_login")
 LAB_VIEWS = ("api.labs.create_lab",)
+NAME_VIEWS = ("api.people.put_me",)
 
 
 def client_address() -> str:
@@ -44,7 +49,7 @@ def client_and_lab() -> str:
 
 
 def install(app: Flask, login_views: tuple[str, ...], client=None) -> Limiter:
-    """Guard the login views (besides the tutorial's) and the lab-creation view of
+    """Guard the login views (besides the tutorial's), the lab-creation and name views of
     ``app`` (call once they are registered); counters in Redis through ``client``'s
     connection pool when there is one."""
     config = app.config
@@ -58,6 +63,9 @@ def install(app: Flask, login_views: tuple[str, ...], client=None) -> Limiter:
     _guard(app, (*login_views, *CLASSIC_LOGIN_VIEWS), limiter.shared_limit(
         lambda: config["STATELAB_LOGIN_RATE"], scope="login", key_func=client_and_lab,
         error_message="Too many logins from this client in this lab"))
+    _guard(app, NAME_VIEWS, limiter.shared_limit(
+        lambda: config["STATELAB_NAME_RATE"], scope="names", key_func=client_and_lab,
+        error_message="Too many display names set from this client in this lab"))
     _guard(app, LAB_VIEWS, limiter.shared_limit(
         lambda: config["STATELAB_LAB_RATE"], scope="labs",
         error_message="Too many new labs from this client"))

@@ -30,6 +30,11 @@ class UnknownLab(LookupError):
     Reads of such a lab see it empty; the API answers this as 404 unknown_lab."""
 
 
+class LabExists(RuntimeError):
+    """The lab to create is there already: another request made it again first (two
+    first requests after a restart). Nothing of it was changed."""
+
+
 class LabsFull(RuntimeError):
     """Every lab is in use (watched, or used within ``keep_seconds``): none may be
     evicted for a new one. ``retry_after``: seconds until one may."""
@@ -77,8 +82,8 @@ class Store(ABC):
     @abstractmethod
     def create_lab(self, lab: str, busy: Callable[[str], bool] = lambda lab: False,
                    creator: str | None = None) -> list[str]:
-        """Add a lab for ``creator`` (an address); answer the ids of the labs evicted to
-        stay within the caps (never one that ``busy`` says is in use): the creator's own
+        """Add a lab for ``creator`` (an address), unless it exists (LabExists: it is
+        kept as it is); answer the ids of the labs evicted to stay within the caps (never one that ``busy`` says is in use): the creator's own
         least recently used one when it keeps ``per_creator`` alive (CreatorFull when
         all of those are watched), then the server's oldest idle one (LabsFull when
         none may go)."""
@@ -168,6 +173,8 @@ class MemoryStore(Store):
         evicted = []
         now = time.time()
         with self._lock:
+            if lab in self._labs:
+                raise LabExists(lab)
             if creator is not None:
                 own = [(old, r["used"]) for old, r in self._labs.items()
                        if r["creator"] == creator]
@@ -275,6 +282,41 @@ class MemoryStore(Store):
                 names.popitem(last=False)
 
 
+# Makes a lab unless the index has it, atomically: of two requests making the same lab
+# again at once, one makes it and the other keeps it (before, the second reset the
+# comment counter, so comment ids repeated). Keys left by writes to the lab after it
+# was evicted (they only expire) are removed first. KEYS: the index, then _lab_keys
+# (lab, comments, settings, keys, names, names-used); ARGV: lab, now, creator, ttl,
+# settings...
+_CREATE = """
+if redis.call('ZSCORE', KEYS[1], ARGV[1]) then return 0 end
+redis.call('DEL', unpack(KEYS, 2))
+redis.call('HSET', KEYS[2], 'created', ARGV[2], 'first_done', 0, 'next_comment', 0,
+           'creator', ARGV[3])
+redis.call('HSET', KEYS[4], unpack(ARGV, 5))
+redis.call('ZADD', KEYS[1], ARGV[2], ARGV[1])
+redis.call('EXPIRE', KEYS[2], ARGV[4])
+redis.call('EXPIRE', KEYS[4], ARGV[4])
+return 1
+"""
+
+
+# Keeps a client's display name and pushes out the least recently set ones past the
+# bound, atomically. A hash keeps no order, so a sorted set beside it does (score: when
+# each was set). KEYS: names, names-used; ARGV: client, name, now, bound, ttl.
+_SET_NAME = """
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+redis.call('ZADD', KEYS[2], ARGV[3], ARGV[1])
+local over = redis.call('ZCARD', KEYS[2]) - tonumber(ARGV[4])
+if over > 0 then
+  local gone = redis.call('ZPOPMIN', KEYS[2], over)
+  for i = 1, #gone, 2 do redis.call('HDEL', KEYS[1], gone[i]) end
+end
+redis.call('EXPIRE', KEYS[1], ARGV[5])
+redis.call('EXPIRE', KEYS[2], ARGV[5])
+"""
+
+
 class RedisStore(Store):
     unavailable = (redis.ConnectionError, redis.TimeoutError)
     kind = "redis"
@@ -286,15 +328,20 @@ class RedisStore(Store):
         self.client = client
         self.prefix = prefix
         self.idle_ttl = idle_ttl
+        self._create = client.register_script(_CREATE)
+        self._set_name = client.register_script(_SET_NAME)
 
     def _k(self, kind: str, lab: str = "") -> str:
         return f"{self.prefix}{kind}:{lab}" if lab else f"{self.prefix}{kind}"
 
     def _lab_keys(self, lab: str) -> list[str]:
-        return [self._k(kind, lab) for kind in ("lab", "comments", "settings", "keys", "names")]
+        return [self._k(kind, lab) for kind in ("lab", "comments", "settings", "keys", "names",
+                                                "names-used")]
 
     def create_lab(self, lab: str, busy=lambda lab: False, creator=None) -> list[str]:
         index = self._k("labs")
+        if self.exists(lab):  # the common case of a lost race, before evicting anyone
+            raise LabExists(lab)
         evicted = []
         now = time.time()
         if creator is not None:
@@ -321,14 +368,11 @@ class RedisStore(Store):
                 overflow -= 1
         if overflow > 0:
             raise LabsFull(wait if wait is not None else self.keep_seconds)
-        pipe = self.client.pipeline()
-        pipe.hset(self._k("lab", lab), mapping={"created": time.time(), "first_done": 0,
-                                                "next_comment": 0, "creator": creator or ""})
-        pipe.hset(self._k("settings", lab), mapping={k: json.dumps(v) for k, v in DEFAULT_SETTINGS.items()})
-        pipe.zadd(index, {lab: time.time()})
-        for key in self._lab_keys(lab):
-            pipe.expire(key, self.idle_ttl)
-        pipe.execute()
+        settings = [x for k, v in DEFAULT_SETTINGS.items() for x in (k, json.dumps(v))]
+        made = self._create(keys=[index, *self._lab_keys(lab)],
+                            args=[lab, time.time(), creator or "", self.idle_ttl, *settings])
+        if not made:
+            raise LabExists(lab)
         return evicted
 
     def _used_by(self, creator: str, now: float) -> list[tuple[str, float]]:
@@ -424,15 +468,8 @@ class RedisStore(Store):
     def set_client_name(self, lab: str, client: str, name: str) -> None:
         if not self.exists(lab):
             raise UnknownLab(lab)
-        key = self._k("names", lab)
-        pipe = self.client.pipeline()
-        pipe.hset(key, client, name)
-        pipe.hlen(key)
-        pipe.expire(key, self.idle_ttl)
-        _, count, _ = pipe.execute()
-        if count > MAX_NAMES:  # a hash keeps no order: past the bound, start afresh
-            self.client.delete(key)
-            self.client.hset(key, client, name)
+        self._set_name(keys=[self._k("names", lab), self._k("names-used", lab)],
+                       args=[client, name, time.time(), MAX_NAMES, self.idle_ttl])
 
     def _hincr(self, lab: str, field: str) -> tuple[bool, int]:
         """Count ``field`` up in one round trip; answer whether the lab exists and the

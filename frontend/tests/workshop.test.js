@@ -42,6 +42,8 @@ test('lab events say who did what, by name or by the four characters every viewe
   assert.equal(labEventLine({ type: 'settings', by: { client: 'abcd\u2026', name: 'Anna' }, changes: { propagate_exceptions: true } }),
     'Anna set propagate_exceptions on');
   assert.equal(labEventLine({ type: 'settings', by: { client: 'abcd\u2026' }, changes: { reset: true } }), 'client abcd reset the lab');
+  assert.equal(labEventLine({ type: 'settings', by: { name: 'Ms Lee' }, changes: { first_request: true } }),
+    'Ms Lee made the lab\'s next request a first request again');
   assert.equal(labEventLine({ type: 'settings', by: {}, changes: { secret: 'rotated', keep_fallback: true } }), 'someone changed the signing key (rotated)');
   assert.equal(labEventLine({ type: 'clear', by: { client: 'wxyz\u2026', name: null } }), 'client wxyz cleared the log for everyone');
   assert.equal(labEventLine({ type: 'people', by: { client: 'wxyz\u2026' }, name: 'Bo' }), 'client wxyz is now called Bo');

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import time
 
 from flask import Blueprint, current_app, g, jsonify
 
@@ -11,7 +12,7 @@ from ..context import current
 from ..ratelimits import client_address
 from ..store import DEFAULT_SETTINGS, CreatorFull, LabsFull
 from .inputs import ApiError, flag, read_body
-from .people import announce, owns, require_owner
+from .people import announce, owns, require_owner, who
 
 bp = Blueprint("labs", __name__)
 
@@ -71,13 +72,18 @@ def reset_lab():
     statelab = current()
     settings = statelab.store.update_settings(g.lab, dict(DEFAULT_SETTINGS))
     statelab.store.set_keys(g.lab, None)
-    statelab.bus.clear(g.lab)
+    statelab.bus.clear(g.lab, by=who(), time=round(time.time(), 6))
     announce("settings", changes={"reset": True}, settings=settings)
     return jsonify(settings)
 
 
 @bp.post("/lab/first-request")
 def rearm_first_request():
-    """The lab's next request runs the emulated before_first_request again."""
-    current().store.rearm_first_request(g.lab)
+    """The lab's next request runs the emulated before_first_request again: a change to
+    the lab for everyone, so the owner's, and announced (with the switches, so no page
+    re-reads them: that read would be the next request)."""
+    require_owner()
+    store = current().store
+    store.rearm_first_request(g.lab)
+    announce("settings", changes={"first_request": True}, settings=store.settings(g.lab))
     return jsonify(armed=True)

@@ -153,7 +153,9 @@ ME = obj(client=NULLABLE_STRING, name=NULLABLE_STRING, owner=BOOLEAN)
 document("get", "/api/me", "This client (X-Client-Id): its display name, whether it owns "
          "the lab", ok=ME)
 document("put", "/api/me", "Set this client's display name (needs X-Client-Id; 1-32 "
-         "printable characters, trimmed); carried as client_name on its request events",
+         "printable characters, trimmed); carried as client_name on its request events. "
+         "STATELAB_NAME_RATE (60/minute) per client address and lab: past it 429 "
+         "rate_limited; past 1000 names a lab the least recently set goes",
          ok=ME, body=obj(name={"type": "string", "minLength": 1, "maxLength": 32}))
 document("get", "/api/lab/settings", "The lab's switches", ok=ref("Settings"))
 document("put", "/api/lab/settings", "Owner only: change the lab's switches (a settings "
@@ -282,7 +284,8 @@ document("post", "/api/lab/secret/forge",
              "set": BOOLEAN}},
          ok=obj(value=STRING, payload=obj(username=STRING), set=BOOLEAN))
 document("post", "/api/lab/first-request",
-         "Re-arm the emulated before_first_request for the lab's next request",
+         "Re-arm the emulated before_first_request for the lab's next request (owner "
+         "only: 403 owner_only; announced as a settings event)",
          ok=obj(armed={"const": True}))
 document("post", "/api/session/fill",
          "Put this many characters of hex filler in the signed session (0 removes it)",

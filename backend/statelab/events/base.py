@@ -65,6 +65,11 @@ class Bus(ABC):
     def drop(self, lab: str) -> None:
         """Forget the lab altogether (it was evicted)."""
 
+    def sweep(self, known: Callable[[str], bool]) -> None:
+        """Forget the logs of labs that are gone (``known`` says no) and nobody watches:
+        a request still running when its lab was evicted publishes its trace after
+        the log was dropped. Redis's logs expire by themselves (``idle_ttl``)."""
+
     @abstractmethod
     def subscribe(self, lab: str) -> None:
         """Count a live viewer in; TooManySubscribers past ``max_subscribers``."""

@@ -121,6 +121,11 @@ class MemoryBus(Bus):
         with self._lock:
             self._logs.pop(lab, None)
 
+    def sweep(self, known) -> None:
+        for lab in list(self._logs):
+            if not known(lab) and self.subscribers(lab) == 0:
+                self.drop(lab)
+
     def subscribe(self, lab: str) -> None:
         log = self._log(lab)
         with log.lock:
