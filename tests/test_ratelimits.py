@@ -83,14 +83,14 @@ def test_display_names_per_client_address_and_lab_are_limited(make_app):
 
     def name(lab_id, n, address="10.0.0.1"):
         return client.put("/api/me", json={"name": f"bot {n}"}, environ_base={
-            "REMOTE_ADDR": address}, headers={"X-Lab-Id": lab_id, "X-Client-Id": f"bot-{n}"})
+            "REMOTE_ADDR": address}, headers={"X-Lab-Id": lab_id, "X-Client-Id": f"bot-{n:04d}"})
 
     assert [name(lab, n).status_code for n in range(4)] == [200, 200, 200, 429]
     refused = name(lab, 9)
     assert refused.get_json()["error"] == "rate_limited" and "Retry-After" in refused.headers
     store = client.application.extensions["statelab"].store
-    assert store.client_name(lab, "bot-9") is None  # refused: nothing stored
-    assert store.client_name(lab, "bot-0") == "bot 0"  # nothing already stored is lost
+    assert store.client_name(lab, "bot-0009") is None  # refused: nothing stored
+    assert store.client_name(lab, "bot-0000") == "bot 0"  # nothing already stored is lost
     assert name(other_lab, 10).status_code == 200  # another lab counts apart
     assert name(lab, 11, address="10.0.0.2").status_code == 200  # and another address
 
