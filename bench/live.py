@@ -66,13 +66,14 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.error
-import urllib.request
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+from bench.common import BenchError, Timeout, http, stop_group, watchdog  # noqa: E402
+from tests.helpers import free_port  # noqa: E402  (one copy, shared with the tests)
 HOST = "127.0.0.1"
 SECRET = "statelab-bench-fixed-secret-key"
 WORKER_ARGS = os.environ.get("BENCH_LIVE_WORKER_ARGS",
@@ -120,40 +121,7 @@ DEADLINE_SECONDS = int(len(SETUPS) * len(CLASSES) * PER_CLASS_SECONDS + PAGE_SEC
 EXCEPTION_LINE = re.compile(r"^[A-Za-z_][\w.]*(Error|Exception|Exit)\b.*")
 
 
-class BenchError(RuntimeError):
-    pass
-
-
-class Timeout(BaseException):
-    pass
-
-
-def _on_alarm(signum, frame):
-    raise Timeout(f"benchmark exceeded {DEADLINE_SECONDS}s")
-
-
-def _on_term(signum, frame):
-    raise Timeout("terminated (SIGTERM)")
-
-
 # -- servers ---------------------------------------------------------------------------
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind((HOST, 0))
-        return s.getsockname()[1]
-
-
-def http(method: str, url: str, lab: str | None = None, timeout: float = 5) -> tuple:
-    req = urllib.request.Request(url, method=method, headers={"X-Lab-Id": lab} if lab else {})
-    # No proxies: the traffic must stay on loopback.
-    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-    try:
-        with opener.open(req, timeout=timeout) as resp:
-            return resp.status, json.loads(resp.read() or b"null")
-    except urllib.error.HTTPError as exc:
-        return exc.code, exc.read().decode(errors="replace")
-
 
 def group_cpu_seconds(pgid: int) -> float:
     """CPU (user + system) used so far by the live processes of one process group."""
@@ -177,25 +145,6 @@ def machine_busy_seconds() -> float:
     fields = [int(n) for n in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
     idle = fields[3] + fields[4]  # idle, iowait
     return (sum(fields[:8]) - idle) / os.sysconf("SC_CLK_TCK")
-
-
-def stop_group(proc: subprocess.Popen | None) -> None:
-    """SIGTERM, then SIGKILL, the whole process group (gunicorn's workers included)."""
-    if proc is None:
-        return
-    for sig, wait in ((signal.SIGTERM, 3), (signal.SIGKILL, 5)):
-        try:
-            os.killpg(proc.pid, sig)
-        except ProcessLookupError:
-            return
-        try:
-            proc.wait(timeout=wait)
-        except subprocess.TimeoutExpired:
-            continue
-    try:
-        os.killpg(proc.pid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        pass
 
 
 class Redis:
@@ -868,9 +817,7 @@ def print_last(results: list[Result]) -> None:
 
 
 def main() -> int:
-    signal.signal(signal.SIGALRM, _on_alarm)
-    signal.alarm(DEADLINE_SECONDS)
-    signal.signal(signal.SIGTERM, _on_term)
+    watchdog(DEADLINE_SECONDS)
     unknown = set(SETUPS) - {"embedded", "redis"}
     if unknown:
         raise BenchError(f"BENCH_LIVE_SETUPS: unknown setup(s) {sorted(unknown)}; "

@@ -35,22 +35,19 @@ the defaults). Only 127.0.0.1 is contacted.
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import shutil
-import signal
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+from bench.common import BenchError, Timeout, http, stop_group, watchdog  # noqa: E402
 from tests.helpers import free_port  # noqa: E402  (one copy, shared with the tests)
 
 HOST = "127.0.0.1"
@@ -70,22 +67,6 @@ WRK_THREADS, WRK_CONNECTIONS = 1, 8
 SECRET = "statelab-bench-fixed-secret-key"
 # The whole run, servers' startup and shutdown included: the load itself and a minute more.
 DEADLINE_SECONDS = 2 * WARMUP_SECONDS + 2 * ROUNDS * SECONDS + 60
-
-
-class BenchError(RuntimeError):
-    pass
-
-
-class Timeout(BaseException):
-    pass
-
-
-def _on_alarm(signum, frame):
-    raise Timeout(f"benchmark exceeded {DEADLINE_SECONDS}s")
-
-
-def _on_term(signum, frame):
-    raise Timeout("terminated (SIGTERM)")
 
 
 # -- wrk -------------------------------------------------------------------------------
@@ -131,25 +112,6 @@ def run_wrk(wrk: list[str], url: str, lab: str, cookie: str, seconds: int,
 
 
 # -- servers ---------------------------------------------------------------------------
-
-def http(method: str, url: str, lab: str | None = None, timeout: float = 5,
-         body: dict | None = None, cookies: list | None = None) -> tuple:
-    headers = {"X-Lab-Id": lab} if lab else {}
-    data = None
-    if body is not None:
-        headers["Content-Type"] = "application/json"
-        data = json.dumps(body).encode()
-    req = urllib.request.Request(url, method=method, headers=headers, data=data)
-    # No proxies: the traffic must stay on loopback.
-    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-    try:
-        with opener.open(req, timeout=timeout) as resp:
-            if cookies is not None:
-                cookies.extend(v.split(";", 1)[0] for v in resp.headers.get_all("Set-Cookie", []))
-            return resp.status, json.loads(resp.read() or b"null")
-    except urllib.error.HTTPError as exc:
-        return exc.code, exc.read().decode(errors="replace")
-
 
 class Server:
     def __init__(self, name: str, tracing: bool, cpu: int | None) -> None:
@@ -236,24 +198,7 @@ class Server:
             return "(no log)"
 
     def stop(self) -> None:
-        proc = self.proc
-        if proc is not None and proc.poll() is None:
-            for sig, wait in ((signal.SIGTERM, 5), (signal.SIGKILL, 5)):
-                try:
-                    os.killpg(proc.pid, sig)
-                except ProcessLookupError:
-                    break
-                try:
-                    proc.wait(timeout=wait)
-                    break
-                except subprocess.TimeoutExpired:
-                    continue
-        if proc is not None:
-            # The worker may outlive the arbiter briefly; make sure the group is gone.
-            try:
-                os.killpg(proc.pid, signal.SIGKILL)
-            except (ProcessLookupError, PermissionError):
-                pass
+        stop_group(self.proc, term_wait=5)
         shutil.rmtree(self.tmp, ignore_errors=True)
 
 
@@ -348,9 +293,7 @@ def report(results: dict[str, list[float]], sample: dict, cpus: list[int],
 
 
 def main() -> int:
-    signal.signal(signal.SIGALRM, _on_alarm)
-    signal.alarm(DEADLINE_SECONDS)
-    signal.signal(signal.SIGTERM, _on_term)
+    watchdog(DEADLINE_SECONDS)
     server_cpu, wrk, cpus, pin = placement()
     traced = Server("traced", True, server_cpu)
     untraced = Server("untraced", False, server_cpu)
