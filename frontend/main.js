@@ -52,7 +52,7 @@ async function start() {
   // The details panel's Replay is an action like any other (actions is made just below).
   const timeline = createTimelinePanel({ log, client, lab, api, people, toast, onReplay: (call) => actions.act(call) });
 
-  const { refresh, refreshSoon } = createRefresher({
+  const { refresh, refreshSoon, quietly } = createRefresher({
     async load({ comments }) {
       const [s, c] = await Promise.all([api.state().send(), comments ? api.comments().send() : null]);
       if (s.ok && s.data) state.server = s.data;
@@ -94,7 +94,7 @@ async function start() {
     setSetting: (key, value) => act(api.putSettings({ [key]: value })),
   });
   const tamper = createTamper({ api, act, refresh, toast, getState });
-  const lessons = createLessonsLoader({ api, act, traced, refresh, getState });
+  const lessons = createLessonsLoader({ api, act, traced, refresh, quietly, getState });
 
   const stream = createLive({
     api, log, client, people,

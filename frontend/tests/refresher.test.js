@@ -48,3 +48,33 @@ test('an event of my own right after my refresh needs none; another client\'s do
   await new Promise((resolve) => { setTimeout(resolve, 20); });
   assert.equal(loads, 2);
 });
+
+test('quietly(fn): no refresh the stream prompts runs while fn sends, and the one it asked for runs after', async () => {
+  const log = [];
+  const r = createRefresher({ load: async () => { log.push('load'); }, soonMs: 1 });
+  const sleep = (ms) => new Promise((resolve) => { setTimeout(resolve, ms); });
+  await r.quietly(async () => {
+    log.push('put');
+    r.refreshSoon({ mine: false }); // another client's change, told by the stream
+    await sleep(20);
+    await r.refresh(); // the action's own read: the first request after the put
+    log.push('read');
+  });
+  // The only read inside is the action's own; the stream's runs once fn is done.
+  assert.deepEqual(log, ['put', 'load', 'read', 'load']);
+  await sleep(20);
+  assert.equal(log.length, 4);
+});
+
+test('quietly(fn) waits for a refresh already in flight before fn sends', async () => {
+  const log = [];
+  let open;
+  const r = createRefresher({ load: () => { log.push('load'); return new Promise((resolve) => { open = resolve; }); } });
+  r.refresh();
+  const done = r.quietly(async () => { log.push('put'); });
+  await new Promise((resolve) => { setTimeout(resolve, 10); });
+  assert.deepEqual(log, ['load']);
+  open();
+  await done;
+  assert.deepEqual(log, ['load', 'put']);
+});
