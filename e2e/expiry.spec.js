@@ -29,7 +29,7 @@ for (const mechanism of ['cookie', 'session']) {
     expect(left, 'it counts down').toEqual([...left].sort((a, b) => b - a));
     expect(texts.at(-1)).toBe(`${name} cookie expired: the browser no longer sends it.`);
     // The browser dropped the cookie, so the server no longer knows us.
-    await expect(serverUser(page, mechanism)).toHaveText('nobody', { timeout: 4_000 });
+    await expect(serverUser(page, mechanism)).toHaveText('nobody', { timeout: 10_000 });
     await expect(loginStatus(page)).toContainText('Not logged in');
   });
 }

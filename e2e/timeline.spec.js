@@ -8,7 +8,7 @@ test('a slow request visibly progresses, then completes', async ({ labPage: page
   await row.click();
   await expect(page.locator('#details-body .status-badge')).toHaveText('pending…');
   await expect(page.locator('#details-body tr[data-step="before_request"]').first()).toBeVisible();
-  await expect(row).toContainText('200', { timeout: 5_000 });
+  await expect(row).toContainText('200', { timeout: 10_000 });
   await expect(page.locator('#details-body .status-badge')).toContainText('200 OK');
   const took = await page.locator('#details-body tr[data-step="view"] td.num').nth(2).textContent();
   expect(parseFloat(took)).toBeGreaterThanOrEqual(2.9);
