@@ -87,6 +87,8 @@ def stream():
     if told is not None and EPOCH.fullmatch(told) is None:
         raise ApiError(400, "bad_field", "'epoch' is not a log epoch (GET /api/hooks "
                        "answers one)", field="epoch")
+    # Read before anything is taken: a failure here (Redis down) leaks nothing.
+    epoch = statelab.labs.epoch(lab)
     if not slots.take():
         raise ApiError(429, "too_many_streams", "The server holds as many live streams as "
                        "it may; try again later", headers=RETRY_LATER)
@@ -114,7 +116,6 @@ def stream():
             logger.warning("statelab: backend down; lab %s keeps a viewer until its "
                            "lease ends", lab)
 
-    epoch = statelab.labs.epoch(lab)
     response = Response(_messages(feed, bus.parse_id(after), _peer(request.environ),
                                   _viewer().client, epoch, told not in (None, epoch)),
                         mimetype="text/event-stream",
