@@ -134,6 +134,7 @@ class Feed:
                 more = self.bus.read(self.lab, page.last_id)
                 if more.events:
                     page = Page(page.events + more.events, more.last_id)
+            self.bus.renew(self.lab)  # this worker's viewers of the lab still count
         except self.bus.unavailable:
             self.fail()
             return

@@ -112,7 +112,7 @@ def stream():
         try:
             bus.unsubscribe(lab)
         except bus.unavailable:
-            # The count's lease (events/redis.py) ends this viewer within the hour.
+            # Its lease (events/redis.py) ends it within a few heartbeats.
             logger.warning("statelab: backend down; lab %s keeps a viewer until its "
                            "lease ends", lab)
 
