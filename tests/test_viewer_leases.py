@@ -141,3 +141,27 @@ def test_after_sigterm_a_restarted_deployment_is_not_full_of_ghosts(tmp_path):
             stream.close()
         server.stop()
         redis.stop()
+
+
+def test_a_viewer_that_could_not_be_counted_out_stops_counting_within_its_lease(
+        make_app, redis_url, redis_client, monkeypatch):
+    """Redis was unreachable when the viewer left (api/hooks.py logs it): it is no
+    longer renewed, so it stops counting a lease later."""
+    import redis
+
+    bus = current(worker(make_app, redis_url)).bus
+    bus.subscribe("outage-lab")
+    bus.subscribe("outage-lab")
+
+    def down(*args):
+        raise redis.ConnectionError("Redis is down")
+    monkeypatch.setattr(bus.client, "zrem", down)
+    with pytest.raises(redis.ConnectionError):
+        bus.unsubscribe("outage-lab")
+    monkeypatch.undo()
+    left = time.monotonic()
+    while bus.subscribers("outage-lab") == 2:
+        bus.renew("outage-lab")  # the lab's feed still follows for the other viewer
+        assert time.monotonic() - left < 3 * bus.viewer_lease
+        time.sleep(0.1)
+    assert bus.subscribers("outage-lab") == 1
