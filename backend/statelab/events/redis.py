@@ -190,9 +190,10 @@ class RedisBus(Bus):
         self.client.zrem(self._subs_key(lab), member)
 
     def renew(self, lab: str) -> None:
-        """Renew this process's viewers of the lab, when a quarter of their lease has
-        passed since the last time: a lease outlives three of the follower's reads,
-        which come at least each heartbeat."""
+        """Renew this process's viewers of the lab, once a quarter of their lease has
+        passed since the last time (a busy lab's follower reads every few ms): the
+        follower reads at least each heartbeat, so renewals come at most a heartbeat
+        and a quarter lease apart, within the lease of three heartbeats."""
         now = time.monotonic()
         with self._held_lock:
             members, renewed = self._held.get(lab, ([], now))
