@@ -185,3 +185,34 @@ def test_past_the_name_bound_only_the_oldest_names_go(make_store, monkeypatch):
     store.set_client_name("N" * 22, "client-5", "name 5")
     assert [store.client_name("N" * 22, f"client-{n}") for n in range(6)] == [
         None, None, "name 2 again", None, "name 4", "name 5"]
+
+
+def test_a_touch_racing_an_eviction_never_brings_back_a_lab_without_its_hash(redis_client,
+                                                                             redis_url,
+                                                                             monkeypatch):
+    """Another worker evicts the lab right after touch's first Redis command: the lab
+    is gone, not indexed again without its hash (created 0, no creator), which nothing
+    would ever make again."""
+    import redis
+
+    store = RedisStore(redis_client, max_labs=10)
+    store.create_lab("raced", creator="10.0.0.1")
+    other_worker = redis.Redis.from_url(redis_url)
+    real = redis_client.execute_command
+    evicted = []
+
+    def then_evict(*args, **options):
+        answer = real(*args, **options)
+        if not evicted:
+            evicted.append(args[0])
+            other_worker.delete(*store._lab_keys("raced"))
+            other_worker.zrem(store._k("labs"), "raced")
+        return answer
+
+    monkeypatch.setattr(redis_client, "execute_command", then_evict)
+    store.touch("raced")
+    monkeypatch.undo()
+    other_worker.close()
+    assert evicted, "the eviction did land during touch"
+    assert not store.exists("raced") and store.created("raced") == 0
+    assert store.touch("raced") is False and not store.exists("raced")

@@ -17,6 +17,7 @@ from .accounts import PasswordChecks
 from .api.errors import backend_unavailable
 from .api.logins import MECHANISMS
 from .events import Bus, MemoryBus, RedisBus
+from .events.redis import VIEWER_LEASE_HEARTBEATS
 from .fanout import Feeds
 from .lab_flask import LabFlask, answer_propagated
 from .labs import Labs, client_from_environ, lab_from_environ
@@ -122,7 +123,8 @@ def _backends(app: LabFlask, client) -> StateLab:
         store = RedisStore(client, max_labs=cfg["STATELAB_MAX_LABS"],
                            keep_seconds=cfg["STATELAB_LAB_KEEP_SECONDS"],
                            per_creator=cfg["STATELAB_LABS_PER_ADDRESS"])
-        bus = RedisBus(client, cfg["STATELAB_LAB_EVENTS"], cfg["STATELAB_MAX_VIEWERS"])
+        bus = RedisBus(client, cfg["STATELAB_LAB_EVENTS"], cfg["STATELAB_MAX_VIEWERS"],
+                       viewer_lease=VIEWER_LEASE_HEARTBEATS * cfg["STATELAB_HEARTBEAT_SECONDS"])
     else:
         store = MemoryStore(max_labs=cfg["STATELAB_MAX_LABS"],
                             keep_seconds=cfg["STATELAB_LAB_KEEP_SECONDS"],

@@ -74,6 +74,9 @@ class Delivery:
         return b"".join(frame.bytes_for(client) for frame in self.frames)
 
 
+_NOTHING_YET = Delivery((), None, b"", frozenset())  # a heartbeat
+
+
 class Feed:
     """One lab's events in this process, rendered, for every viewer of the lab here.
 
@@ -101,6 +104,8 @@ class Feed:
         self._news = threading.Event()
         self._last: str | None = None
         self._last_number = 0
+        self._reads = 0  # reads of the bus begun
+        self._read = 0  # which of them the frames are from
         self._woken = 0.0  # time.monotonic() of the last wake
         # Since the last read of the bus: the delivery for each number viewers resumed
         # after (all of a lab's viewers are usually at the same one).
@@ -126,6 +131,8 @@ class Feed:
     def follow_once(self, timeout: float) -> None:
         """Wait up to ``timeout`` for the lab's next events on the bus, then wake the
         viewers: with the new frames, or for a heartbeat when there are none."""
+        self._reads += 1  # only the follower writes it
+        reading = self._reads
         try:
             page = self.bus.wait(self.lab, self._last, timeout)
             pause = self._woken + GATHER_SECONDS - time.monotonic()
@@ -134,6 +141,7 @@ class Feed:
                 more = self.bus.read(self.lab, page.last_id)
                 if more.events:
                     page = Page(page.events + more.events, more.last_id)
+            self.bus.renew(self.lab)  # this worker's viewers of the lab still count
         except self.bus.unavailable:
             self.fail()
             return
@@ -145,6 +153,7 @@ class Feed:
                 self.frames.append(frame)
             self._last = page.last_id
             self._last_number = self.bus.parse_id(page.last_id)
+            self._read = reading
             self.ready = True
             self._announce()
 
@@ -169,12 +178,27 @@ class Feed:
         with self._lock:
             if self.broken:
                 return None
-            waiting = self._news
+            waiting, asked = self._news, self._reads
             if self.ready and self._newest() > number:
                 return self._delivery(number)
-        waiting.wait(timeout)
-        with self._lock:
-            return None if self.broken else self._delivery(number)
+        while True:  # twice at most: the second wake's read began after the viewer came
+            woken = waiting.wait(timeout)
+            with self._lock:
+                if self.broken:
+                    return None
+                if not self._unsure(number, asked):
+                    return self._delivery(number)
+                if not woken:
+                    return _NOTHING_YET
+                waiting = self._news
+
+    def _unsure(self, number: int, asked: int) -> bool:
+        """Under the lock: whether a viewer at ``number`` is past every event read,
+        by reads that all began before it asked (``asked``: the reads begun then).
+        Then the bus may well have its event: with two workers, a page that saw event
+        N+1 on one reconnects to the other while that one's follower, having read up
+        to N, renders or gathers. Only a read begun later can tell a restart (reset)."""
+        return self.ready and number > self._last_number and self._read <= asked
 
     def after(self, number: int, timeout: float | None = None
               ) -> tuple[tuple[Frame, ...], str | None] | None:

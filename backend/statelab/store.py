@@ -317,6 +317,18 @@ redis.call('EXPIRE', KEYS[2], ARGV[5])
 """
 
 
+# Marks a lab used and renews its keys' lives, only while the index has it, atomically:
+# a ZSCORE and then a ZADD let another worker evict the lab between them, and the ZADD
+# indexed it again without its hash (created 0, no creator), never to be made again.
+# KEYS: the index, then _lab_keys; ARGV: lab, now, ttl.
+_TOUCH = """
+if not redis.call('ZSCORE', KEYS[1], ARGV[1]) then return 0 end
+redis.call('ZADD', KEYS[1], ARGV[2], ARGV[1])
+for i = 2, #KEYS do redis.call('EXPIRE', KEYS[i], ARGV[3]) end
+return 1
+"""
+
+
 class RedisStore(Store):
     unavailable = (redis.ConnectionError, redis.TimeoutError)
     kind = "redis"
@@ -330,6 +342,7 @@ class RedisStore(Store):
         self.idle_ttl = idle_ttl
         self._create = client.register_script(_CREATE)
         self._set_name = client.register_script(_SET_NAME)
+        self._touch = client.register_script(_TOUCH)
 
     def _k(self, kind: str, lab: str = "") -> str:
         return f"{self.prefix}{kind}:{lab}" if lab else f"{self.prefix}{kind}"
@@ -388,15 +401,8 @@ class RedisStore(Store):
                 if maker is not None and maker.decode() == creator]
 
     def touch(self, lab: str) -> bool:
-        index = self._k("labs")
-        if self.client.zscore(index, lab) is None:
-            return False
-        pipe = self.client.pipeline()
-        pipe.zadd(index, {lab: time.time()})
-        for key in self._lab_keys(lab):
-            pipe.expire(key, self.idle_ttl)
-        pipe.execute()
-        return True
+        return bool(self._touch(keys=[self._k("labs"), *self._lab_keys(lab)],
+                                args=[lab, time.time(), self.idle_ttl]))
 
     def exists(self, lab: str) -> bool:
         return self.client.zscore(self._k("labs"), lab) is not None

@@ -87,6 +87,8 @@ def stream():
     if told is not None and EPOCH.fullmatch(told) is None:
         raise ApiError(400, "bad_field", "'epoch' is not a log epoch (GET /api/hooks "
                        "answers one)", field="epoch")
+    # Read before anything is taken: a failure here (Redis down) leaks nothing.
+    epoch = statelab.labs.epoch(lab)
     if not slots.take():
         raise ApiError(429, "too_many_streams", "The server holds as many live streams as "
                        "it may; try again later", headers=RETRY_LATER)
@@ -110,11 +112,10 @@ def stream():
         try:
             bus.unsubscribe(lab)
         except bus.unavailable:
-            # The count's lease (events/redis.py) ends this viewer within the hour.
+            # Its lease (events/redis.py) ends it within a few heartbeats.
             logger.warning("statelab: backend down; lab %s keeps a viewer until its "
                            "lease ends", lab)
 
-    epoch = statelab.labs.epoch(lab)
     response = Response(_messages(feed, bus.parse_id(after), _peer(request.environ),
                                   _viewer().client, epoch, told not in (None, epoch)),
                         mimetype="text/event-stream",

@@ -78,6 +78,12 @@ class Bus(ABC):
     def unsubscribe(self, lab: str) -> None:
         """Count a live viewer out."""
 
+    def renew(self, lab: str) -> None:
+        """Keep this process's viewers of the lab counted: the lab's feed follower calls
+        it after each read of the bus (fanout.py). A backend shared by workers counts
+        each worker's viewers under a lease this renews (events/redis.py), so those of
+        a worker that died stop counting; one process's count needs none."""
+
     @abstractmethod
     def subscribers(self, lab: str) -> int:
         """Live viewers of the lab now."""

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import json
 import re
+import secrets
+import threading
+import time
 
 import redis
 
@@ -15,7 +18,43 @@ _STREAM_ID = re.compile(r"([0-9]{1,18})(?:-([0-9]{1,18}))?", re.ASCII)
 # so redis-py never gives up on a read that is only waiting (its default: 5 s).
 READ_MARGIN_SECONDS = 1.0
 
-VIEWER_LEASE_SECONDS = 3600
+# A lab's viewers on Redis: one sorted set, a member per viewer, scored with when its
+# lease ends (Redis's clock). The worker that holds a viewer renews it a few times a
+# lease, from the lab's feed follower (fanout.py: it reads the bus at least each
+# heartbeat while the lab has viewers there), so a worker that dies without counting its
+# viewers out (SIGTERM, a crash) stops counting within one lease. Before, one counter a
+# lab lived an hour and every attempt renewed it, refused ones too: after a restart, a
+# class retrying every 10 s got 429 lab_full for good.
+VIEWER_LEASE_HEARTBEATS = 3
+
+# The lapsed leases go, then a viewer is counted in, unless the lab is full; a refused
+# one renews nothing. One script, so two workers never both pass the cap.
+# KEYS: viewers; ARGV: member, cap, lease ms. Answers {admitted (0 or 1), viewers}.
+_SUBSCRIBE = """
+local now = redis.call('TIME')
+now = now[1] * 1000 + math.floor(now[2] / 1000)
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
+local viewers = redis.call('ZCARD', KEYS[1])
+if viewers >= tonumber(ARGV[2]) then return {0, viewers} end
+redis.call('ZADD', KEYS[1], now + ARGV[3], ARGV[1])
+redis.call('PEXPIRE', KEYS[1], ARGV[3])
+return {1, viewers + 1}
+"""
+
+# This worker's viewers of the lab (ARGV after the lease ms) live a lease more; a
+# viewer whose lease lapsed while the worker was too busy to renew it counts again.
+_RENEW = """
+local now = redis.call('TIME')
+local ends = now[1] * 1000 + math.floor(now[2] / 1000) + ARGV[1]
+for i = 2, #ARGV do redis.call('ZADD', KEYS[1], ends, ARGV[i]) end
+redis.call('PEXPIRE', KEYS[1], ARGV[1])
+"""
+
+# Viewers whose lease has not ended (read-only). KEYS: viewers.
+_COUNT = """
+local now = redis.call('TIME')
+return redis.call('ZCOUNT', KEYS[1], '(' .. (now[1] * 1000 + math.floor(now[2] / 1000)), '+inf')
+"""
 
 
 # Numbers a batch of events and appends it, atomically: ids are "N-0" with N counting
@@ -38,12 +77,20 @@ class RedisBus(Bus):
     unavailable = (redis.ConnectionError, redis.TimeoutError)
 
     def __init__(self, client, capacity: int = 2000, max_subscribers: int = 20,
-                 prefix: str = "statelab:", idle_ttl: int = 7 * 24 * 3600) -> None:
+                 prefix: str = "statelab:", idle_ttl: int = 7 * 24 * 3600,
+                 viewer_lease: float = 6.0) -> None:
         super().__init__(capacity, max_subscribers)
         self.client = client
         self.prefix = prefix
         self.idle_ttl = idle_ttl
+        self.viewer_lease = viewer_lease
         self._append = client.register_script(_APPEND)
+        self._subscribe = client.register_script(_SUBSCRIBE)
+        self._renew = client.register_script(_RENEW)
+        self._count = client.register_script(_COUNT)
+        # Per lab: this process's viewers (their members) and when it last renewed them.
+        self._held: dict[str, tuple[list[str], float]] = {}
+        self._held_lock = threading.Lock()
 
     def _key(self, lab: str) -> str:
         return f"{self.prefix}events:{lab}"
@@ -116,22 +163,48 @@ class RedisBus(Bus):
     def drop(self, lab: str) -> None:
         self.client.delete(self._key(lab), self._seq_key(lab), self._subs_key(lab))
 
+    def _lease_ms(self) -> int:
+        return max(1, int(self.viewer_lease * 1000))
+
     def subscribe(self, lab: str) -> None:
-        key = self._subs_key(lab)
-        count = self.client.incr(key)
-        # A lease: a worker that dies holding viewers cannot pin the count for good.
-        self.client.expire(key, VIEWER_LEASE_SECONDS)
-        if count > self.max_subscribers:
-            self.client.decr(key)
+        member = secrets.token_hex(8)  # this viewer, unique across workers
+        admitted, _ = self._subscribe(
+            keys=[self._subs_key(lab)], args=[member, self.max_subscribers, self._lease_ms()])
+        if not admitted:
             raise TooManySubscribers(lab)
+        with self._held_lock:
+            members, renewed = self._held.get(lab, ([], time.monotonic()))
+            members.append(member)
+            self._held[lab] = (members, renewed)
 
     def unsubscribe(self, lab: str) -> None:
-        key = self._subs_key(lab)
-        if self.client.decr(key) < 0:
-            self.client.set(key, 0)
+        with self._held_lock:
+            members, _ = self._held.get(lab, ([], 0.0))
+            if not members:
+                return
+            member = members.pop()
+            if not members:
+                del self._held[lab]
+        # Should this fail (Redis down), the viewer is no longer renewed: it stops
+        # counting when its lease ends.
+        self.client.zrem(self._subs_key(lab), member)
+
+    def renew(self, lab: str) -> None:
+        """Renew this process's viewers of the lab, once a quarter of their lease has
+        passed since the last time (a busy lab's follower reads every few ms): the
+        follower reads at least each heartbeat, so renewals come at most a heartbeat
+        and a quarter lease apart, within the lease of three heartbeats."""
+        now = time.monotonic()
+        with self._held_lock:
+            members, renewed = self._held.get(lab, ([], now))
+            if not members or now - renewed < self.viewer_lease / 4:
+                return
+            self._held[lab] = (members, now)
+            members = list(members)
+        self._renew(keys=[self._subs_key(lab)], args=[self._lease_ms(), *members])
 
     def subscribers(self, lab: str) -> int:
-        return int(self.client.get(self._subs_key(lab)) or 0)
+        return int(self._count(keys=[self._subs_key(lab)]))
 
     def count(self, lab: str) -> int:
         return self.client.xlen(self._key(lab))
