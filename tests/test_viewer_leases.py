@@ -168,3 +168,17 @@ def test_a_viewer_that_could_not_be_counted_out_stops_counting_within_its_lease(
         assert time.monotonic() - left < 3 * bus.viewer_lease
         time.sleep(0.1)
     assert bus.subscribers("outage-lab") == 1
+
+
+def test_a_viewer_count_left_by_the_version_before_leases_is_replaced(make_app, redis_url,
+                                                                       redis_client):
+    """Before leases, `viewers:<lab>` was a counter (a string). One left by that version
+    (deployed while a class watched) must not break the lab's streams for its hour."""
+    app = worker(make_app, redis_url)
+    lab = new_lab(app.test_client())
+    key = f"statelab:viewers:{lab}"
+    redis_client.set(key, 3, ex=3600)
+    assert current(app).bus.subscribers(lab) == 0
+    status, _ = stream_status(app.test_client(), lab)
+    assert status == 200
+    assert redis_client.type(key) in (b"zset", b"none")
