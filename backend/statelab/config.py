@@ -6,6 +6,7 @@ Environment variables (all optional):
   STATELAB_INSTANCE_PATH   where the generated key and the session files live
   STATELAB_REDIS_URL       e.g. redis://127.0.0.1:6379/0: hook log, labs, comments and
                            server-side sessions in Redis, shared by every worker
+  STATELAB_REDIS_CONNECTIONS  connections each worker process may open to Redis
   STATELAB_CORS_ORIGINS    comma-separated origins given credentialed access to /api
   STATELAB_TRACING         1 (default) or 0
   STATELAB_MAX_LABS, STATELAB_LAB_EVENTS, STATELAB_MAX_VIEWERS, STATELAB_MAX_STREAMS,
@@ -37,6 +38,9 @@ DEFAULTS = {
     "SESSION_COOKIE_SAMESITE": "Lax",
     "STATELAB_TRACING": True,
     "STATELAB_REDIS_URL": None,
+    # Each worker's pool of Redis connections (redis-py's BlockingConnectionPool): a
+    # request past it waits up to 5 s for one, then fails 503.
+    "STATELAB_REDIS_CONNECTIONS": 200,
     "STATELAB_CORS_ORIGINS": [],
     "STATELAB_MAX_LABS": 200,
     # About 130 requests of history for a late joiner (live viewers get everything).
@@ -77,7 +81,8 @@ DEFAULTS = {
 
 _INTS = ("STATELAB_MAX_LABS", "STATELAB_LAB_EVENTS", "STATELAB_MAX_VIEWERS",
          "STATELAB_PASSWORD_CHECKS", "STATELAB_LAB_KEEP_SECONDS", "STATELAB_MAX_STREAMS",
-         "STATELAB_TRUSTED_PROXIES", "STATELAB_MAX_SLOW", "STATELAB_LABS_PER_ADDRESS")
+         "STATELAB_TRUSTED_PROXIES", "STATELAB_MAX_SLOW", "STATELAB_LABS_PER_ADDRESS",
+         "STATELAB_REDIS_CONNECTIONS")
 _FLOATS = ("STATELAB_HEARTBEAT_SECONDS", "STATELAB_PASSWORD_WAIT")
 _STRINGS = ("STATELAB_REDIS_URL", "STATELAB_FRONTEND", "STATELAB_LOGIN_RATE",
             "STATELAB_LAB_RATE", "STATELAB_NAME_RATE")
