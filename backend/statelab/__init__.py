@@ -134,7 +134,7 @@ def _backends(app: LabFlask, client) -> StateLab:
         masked = frozenset(mechanism.cookie_name for mechanism in MECHANISMS)
     return StateLab(store, bus, Labs(store, bus), StreamSlots(cfg["STATELAB_MAX_STREAMS"]),
                     passwords, Feeds(bus, masked, cfg["STATELAB_HEARTBEAT_SECONDS"],
-                                          store.created))
+                                     store.created, cfg["STATELAB_MAX_WATCHED_LABS"]))
 
 
 # redis-py 8's pool refuses the 101st connection ("Too many connections"): measured,
