@@ -91,6 +91,11 @@ def test_the_cap_holds_on_the_in_memory_bus_too(make_app):
         refused = client.get(f"/api/hooks/stream?lab={second}")
         assert refused.status_code == 429
         assert refused.get_json()["error"] == "too_many_watched_labs"
+        assert refused.get_json()["labs"] == 1
+        spec = client.get("/api/openapi.json").get_json()
+        documented = spec["paths"]["/api/hooks/stream"]["get"]["responses"]["429"]
+        schema = documented["content"]["application/json"]["schema"]["allOf"][1]
+        assert "too_many_watched_labs" in schema["properties"]["error"]["enum"]
         assert current(app).bus.subscribers(second) == 0
         assert current(app).streams.in_use == 1  # the refused stream's slot came back
     finally:
