@@ -24,6 +24,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -105,9 +106,10 @@ def run(setup: str) -> str:
         codes = [status for status, _ in opened]
         time.sleep(1)  # every follower in its blocking read
         statuses, seconds = state_reads(base, labs[0])
+        others = dict(Counter(c for c in codes if c not in (200, 429)))
         return (f"{setup:>9}: pool {POOL}, {LABS} labs: streams {codes.count(200)} open, "
-                f"{codes.count(429)} refused 429, {len(codes) - codes.count(200) - codes.count(429)}"
-                f" other; GET /api/state x{READS}: {statuses.count(200)} answered 200, "
+                f"{codes.count(429)} refused 429, others {others}; GET /api/state x{READS}: "
+                f"{statuses.count(200)} answered 200, "
                 f"median {statistics.median(seconds) * 1000:.0f} ms, "
                 f"max {max(seconds) * 1000:.0f} ms")
     finally:
