@@ -16,6 +16,8 @@ process.env.STATELAB_E2E_PORT ||= freePort();
 process.env.STATELAB_E2E_INSTANCE ||= mkdtempSync(path.join(os.tmpdir(), 'statelab-e2e-'));
 process.env.STATELAB_E2E_SMALL_PORT ||= freePort();
 process.env.STATELAB_E2E_SMALL_INSTANCE ||= mkdtempSync(path.join(os.tmpdir(), 'statelab-e2e-small-'));
+process.env.STATELAB_E2E_CAPPED_PORT ||= freePort();
+process.env.STATELAB_E2E_CAPPED_INSTANCE ||= mkdtempSync(path.join(os.tmpdir(), 'statelab-e2e-capped-'));
 const port = process.env.STATELAB_E2E_PORT;
 const baseURL = `http://127.0.0.1:${port}`;
 const smallPort = process.env.STATELAB_E2E_SMALL_PORT;
@@ -23,6 +25,10 @@ const smallPort = process.env.STATELAB_E2E_SMALL_PORT;
 // viewer per lab, and a 120-event log that twenty requests overflow (room enough for
 // a poll every 2 s to see whole requests).
 export const SMALL_LIMITS = { STATELAB_MAX_VIEWERS: '1', STATELAB_LAB_EVENTS: '120' };
+// A third that follows one lab live at a time (e2e/watched-labs.spec.js, its only user:
+// another spec's lab beside it would take the one place).
+const cappedPort = process.env.STATELAB_E2E_CAPPED_PORT;
+export const CAPPED_LIMITS = { STATELAB_MAX_WATCHED_LABS: '1' };
 
 const DESKTOP = { browserName: 'chromium', viewport: { width: 1440, height: 900 } };
 
@@ -67,6 +73,14 @@ export default defineConfig({
     command: '.venv/bin/python -m statelab',
     url: `http://127.0.0.1:${smallPort}/api/health`,
     env: { PORT: smallPort, HOST: '127.0.0.1', STATELAB_INSTANCE_PATH: process.env.STATELAB_E2E_SMALL_INSTANCE, ...SMALL_LIMITS },
+    reuseExistingServer: false,
+    timeout: 30_000,
+    stdout: 'ignore',
+    stderr: 'pipe',
+  }, {
+    command: '.venv/bin/python -m statelab',
+    url: `http://127.0.0.1:${cappedPort}/api/health`,
+    env: { PORT: cappedPort, HOST: '127.0.0.1', STATELAB_INSTANCE_PATH: process.env.STATELAB_E2E_CAPPED_INSTANCE, ...CAPPED_LIMITS },
     reuseExistingServer: false,
     timeout: 30_000,
     stdout: 'ignore',

@@ -1,17 +1,22 @@
 // The live connection: the stream of the lab's events into the trace log, routed into
 // a summary for the wiring, and the connection badge; what the first read lost to the
-// bounded log, and a full lab read by polling, said plainly.
+// bounded log, and a lab read by polling when the server refuses its stream, said plainly.
 
 import { $ } from './dom.js';
 import { createStream } from './stream.js';
 import { routeEvents } from './event-router.js';
 import { banner } from './notify.js';
 
-const STATUS_TEXT = { connecting: 'Connecting…', live: 'Live', reconnecting: 'Reconnecting…', polling: 'Polling (lab full)' };
+const STATUS_TEXT = { connecting: 'Connecting…', live: 'Live', reconnecting: 'Reconnecting…' };
+
+/** The connection badge while polling: the lab is full, or the server is. */
+function pollingStatus(refused) {
+  return refused?.error === 'lab_full' ? 'Polling (lab full)' : 'Polling (server busy)';
+}
 
 export function createLive({ api, log, client, people, onRouted, onReconnected }) {
   const connection = $('#connection');
-  let full = false;
+  let refusal = null; // why the stream was refused, while the page polls
   return createStream({
     api,
     lastId: () => log.lastId,
@@ -21,7 +26,7 @@ export function createLive({ api, log, client, people, onRouted, onReconnected }
     onStatus(status) {
       if (status === 'live' && connection.dataset.state === 'reconnecting') onReconnected();
       connection.dataset.state = status;
-      $('#connection-text').textContent = STATUS_TEXT[status] ?? status;
+      $('#connection-text').textContent = status === 'polling' ? pollingStatus(refusal) : STATUS_TEXT[status] ?? status;
     },
     onRestart() {
       // The rows already drawn stay; the lab's new log (ids from 1 again) follows them.
@@ -36,15 +41,15 @@ export function createLive({ api, log, client, people, onRouted, onReconnected }
       $('#history-note').textContent = droppedText(log.size, dropped);
       $('#history-note').hidden = false;
     },
-    async onFull(viewers) {
+    async onFull(refused) {
       // null: the stream opened again after polling.
-      if (viewers === null) {
-        if (full) banner(null);
-        full = false;
+      if (refused === null) {
+        if (refusal) banner(null);
+        refusal = null;
         return;
       }
-      full = true;
-      banner((await import('./workshop.js')).labFullText(viewers));
+      refusal = refused;
+      banner((await import('./workshop.js')).refusedText(refused));
     },
   });
 }

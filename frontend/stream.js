@@ -1,8 +1,9 @@
 // The live hook log: history first, then an EventSource that resumes after the last
 // event seen. On any error the source is closed and reopened with a backoff, first
 // catching up through GET /api/hooks, so a dropped connection loses nothing.
-// A lab that refuses another viewer (429 lab_full) is read by polling instead, and
-// the stream is tried again after the server's Retry-After.
+// A stream the server refuses for want of room (429: lab_full, too_many_streams,
+// too_many_watched_labs) is replaced by polling the log, and tried again after the
+// server's Retry-After.
 
 const TYPES = ['request', 'step', 'end', 'clear', 'settings', 'comments', 'people', 'lab'];
 // Capped at 0.8 s, jittered ±25% so a class does not return in one burst: a restarted
@@ -10,7 +11,13 @@ const TYPES = ['request', 'step', 'end', 'clear', 'settings', 'comments', 'peopl
 const BACKOFF_MS = [300, 800];
 const PAGE = 5000;
 export const POLL_MS = 2000;
-const FULL_RETRY_MS = 10_000; // the stream's Retry-After on lab_full
+const FULL_RETRY_MS = 10_000; // the stream's Retry-After on these refusals
+const POLLED = new Set(['lab_full', 'too_many_streams', 'too_many_watched_labs']);
+
+/** Whether a refused stream's answer (api.probeStream) means: poll the log instead. */
+export function pollsFor(refused) {
+  return refused?.status === 429 && POLLED.has(refused.data?.error);
+}
 
 /** Whether the server's log ends before the last event this page saw: it restarted. */
 export function restarted(seen, serverLast) {
@@ -99,7 +106,7 @@ export function createStream({ api, lastId, onEvents, onStatus, onDropped, onHis
       es.close();
       // EventSource hides a refused stream's answer: ask once what it was.
       const refused = opened || !api.probeStream ? null : await api.probeStream().catch(() => null);
-      if (refused?.status === 429 && refused.data?.error === 'lab_full') poll(refused.data.viewers);
+      if (pollsFor(refused)) poll(refused.data);
       else retry();
     };
   }
@@ -112,9 +119,9 @@ export function createStream({ api, lastId, onEvents, onStatus, onDropped, onHis
     }
   }
 
-  /** Read the log every POLL_MS while the lab is full; try the stream again later. */
-  function poll(viewers) {
-    onFull?.(viewers);
+  /** Read the log every POLL_MS while the stream is refused; try it again later. */
+  function poll(refusal) {
+    onFull?.(refusal);
     status('polling');
     if (!poller) {
       poller = setInterval(() => catchUp().catch(() => {}), POLL_MS);

@@ -10,6 +10,20 @@ export function labFullText(viewers) {
   return `This lab is full (${count}): polling for new requests every few seconds instead of live.`;
 }
 
+/**
+ * What a stream refused for want of room (stream.js `pollsFor`) makes the page say: a
+ * full lab, or a server following as many labs (too_many_watched_labs) or streams as
+ * it may.
+ */
+export function refusedText(refusal) {
+  if (refusal?.error === 'lab_full') return labFullText(refusal.viewers);
+  const what = refusal?.error === 'too_many_watched_labs'
+    ? `as many labs live as it can${Number.isFinite(refusal.labs) ? ` (${refusal.labs} at once)` : ''}`
+    : 'as many live connections as it can';
+  return `The server is already showing ${what}: this page checks for new requests every few `
+    + 'seconds instead, and goes live again by itself when there is room.';
+}
+
 /** What a late joiner is told when the bounded log had already lost older events. */
 export function droppedText(shown, dropped) {
   if (!dropped) return null;

@@ -38,6 +38,19 @@ def test_environment_settings(tmp_path):
     assert app.config["STATELAB_HEARTBEAT_SECONDS"] == 2.5
 
 
+def test_watched_labs_are_capped_at_half_the_redis_pool_unless_configured(tmp_path):
+    from flask import Flask
+
+    def loaded(environ):
+        app = Flask(__name__, instance_path=str(tmp_path))
+        load(app, None, {"STATELAB_SECRET_KEY": "k", **environ})
+        return app.config["STATELAB_REDIS_CONNECTIONS"], app.config["STATELAB_MAX_WATCHED_LABS"]
+    assert loaded({}) == (200, 100)
+    assert loaded({"STATELAB_REDIS_CONNECTIONS": "6"}) == (6, 3)
+    assert loaded({"STATELAB_REDIS_CONNECTIONS": "1"}) == (1, 1)
+    assert loaded({"STATELAB_REDIS_CONNECTIONS": "6", "STATELAB_MAX_WATCHED_LABS": "5"}) == (6, 5)
+
+
 def test_tracing_off_records_nothing(make_app):
     client = make_app(STATELAB_TRACING=False).test_client()
     lab = client.post("/api/labs").get_json()["id"]

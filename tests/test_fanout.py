@@ -7,9 +7,11 @@ from __future__ import annotations
 import threading
 import time
 
+import pytest
+
 from statelab import fanout
 from statelab.events import MemoryBus
-from statelab.fanout import GATHER_SECONDS, Feeds
+from statelab.fanout import GATHER_SECONDS, Feeds, TooManyWatchedLabs
 from statelab.masking import MASK
 
 NAMES = frozenset({"session"})
@@ -151,3 +153,34 @@ def test_a_lab_lookup_that_fails_does_not_fail_the_join():
     feed = feeds.join(LAB)
     feeds.leave(feed)
     assert feed.lab == LAB
+
+
+def retired_to(feeds: Feeds, count: int) -> bool:
+    """Whether the followers running come down to ``count`` (within a few heartbeats)."""
+    deadline = time.monotonic() + 5
+    while feeds.following() > count and time.monotonic() < deadline:
+        time.sleep(0.01)
+    return feeds.following() == count
+
+
+def test_feeds_follow_at_most_max_labs_and_a_retired_follower_makes_room():
+    bus = MemoryBus(capacity=100, max_subscribers=10)
+    feeds = Feeds(bus, NAMES, 0.1, max_labs=2)
+    first, second = feeds.join("lab-1"), feeds.join("lab-2")
+    with pytest.raises(TooManyWatchedLabs) as refused:
+        feeds.join("lab-3")
+    assert refused.value.limit == 2 and feeds.following() == 2
+    again = feeds.join("lab-1")  # followed already: no new follower, so not refused
+    assert again is first and first.viewers == 2
+    feeds.leave(first)
+    with pytest.raises(TooManyWatchedLabs):  # lab-1 still has a viewer
+        feeds.join("lab-3")
+    feeds.leave(first)
+    assert retired_to(feeds, 1)
+    third = feeds.join("lab-3")
+    try:
+        bus.publish("lab-3", comment(1))
+        assert [f.number for f in third.next_after(0, 5).frames] == [1]
+    finally:
+        feeds.leave(second)
+        feeds.leave(third)

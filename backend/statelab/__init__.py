@@ -114,7 +114,8 @@ def _instance_path() -> str | None:
 def _redis_client(app: LabFlask):
     if not app.config["STATELAB_REDIS_URL"]:
         return None
-    return redis_client(app.config["STATELAB_REDIS_URL"])
+    return redis_client(app.config["STATELAB_REDIS_URL"],
+                        app.config["STATELAB_REDIS_CONNECTIONS"])
 
 
 def _backends(app: LabFlask, client) -> StateLab:
@@ -135,25 +136,24 @@ def _backends(app: LabFlask, client) -> StateLab:
         masked = frozenset(mechanism.cookie_name for mechanism in MECHANISMS)
     return StateLab(store, bus, Labs(store, bus), StreamSlots(cfg["STATELAB_MAX_STREAMS"]),
                     passwords, Feeds(bus, masked, cfg["STATELAB_HEARTBEAT_SECONDS"],
-                                          store.created))
+                                     store.created, cfg["STATELAB_MAX_WATCHED_LABS"]))
 
 
-# Connections a worker opens to Redis, per client. redis-py 8's pool refuses the 101st
-# ("Too many connections"): measured, 400 viewers arriving at once on two gevent
-# workers got 200 answers 503. A blocking pool makes a greenlet wait for a free
+# redis-py 8's pool refuses the 101st connection ("Too many connections"): measured,
+# 400 viewers arriving at once on two gevent workers got 200 answers 503. A blocking
+# pool (STATELAB_REDIS_CONNECTIONS a worker) makes a greenlet wait for a free
 # connection instead; each watched lab's feed holds one in its blocking XREAD.
-REDIS_CONNECTIONS = 200
 REDIS_POOL_WAIT_SECONDS = 5
 
 
-def redis_client(url: str):
+def redis_client(url: str, connections: int):
     import redis
     from redis.driver_info import DriverInfo
 
     # One DriverInfo for the pool: redis-py 8 otherwise reads its own version from the
     # package metadata for every new connection (measured 1.1 ms each; 20% of a
     # worker's CPU while 500 viewers arrive at once).
-    pool = redis.BlockingConnectionPool.from_url(url, max_connections=REDIS_CONNECTIONS,
+    pool = redis.BlockingConnectionPool.from_url(url, max_connections=connections,
                                                  timeout=REDIS_POOL_WAIT_SECONDS,
                                                  driver_info=DriverInfo())
     return redis.Redis(connection_pool=pool)

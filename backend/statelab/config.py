@@ -6,6 +6,9 @@ Environment variables (all optional):
   STATELAB_INSTANCE_PATH   where the generated key and the session files live
   STATELAB_REDIS_URL       e.g. redis://127.0.0.1:6379/0: hook log, labs, comments and
                            server-side sessions in Redis, shared by every worker
+  STATELAB_REDIS_CONNECTIONS  connections each worker process may open to Redis
+  STATELAB_MAX_WATCHED_LABS  labs each worker process follows live at once (default: half
+                           of STATELAB_REDIS_CONNECTIONS)
   STATELAB_CORS_ORIGINS    comma-separated origins given credentialed access to /api
   STATELAB_TRACING         1 (default) or 0
   STATELAB_MAX_LABS, STATELAB_LAB_EVENTS, STATELAB_MAX_VIEWERS, STATELAB_MAX_STREAMS,
@@ -37,6 +40,9 @@ DEFAULTS = {
     "SESSION_COOKIE_SAMESITE": "Lax",
     "STATELAB_TRACING": True,
     "STATELAB_REDIS_URL": None,
+    # Each worker's pool of Redis connections (redis-py's BlockingConnectionPool): a
+    # request past it waits up to 5 s for one, then fails 503.
+    "STATELAB_REDIS_CONNECTIONS": 200,
     "STATELAB_CORS_ORIGINS": [],
     "STATELAB_MAX_LABS": 200,
     # About 130 requests of history for a late joiner (live viewers get everything).
@@ -49,6 +55,10 @@ DEFAULTS = {
     # stream out, and each one checks that the viewer is still there (a viewer that
     # left frees its thread within one heartbeat; see api/hooks.py).
     "STATELAB_HEARTBEAT_SECONDS": 2.0,
+    # Labs each worker process follows live at once (fanout.py): on Redis each holds a
+    # pooled connection in a blocking read. None: half of STATELAB_REDIS_CONNECTIONS,
+    # so the other half stays for requests.
+    "STATELAB_MAX_WATCHED_LABS": None,
     # Live streams per worker process; None: fitted to the worker's thread pool when
     # gunicorn says how big it is (deploy/gunicorn.conf.py), else streams.DEFAULT_MAX_STREAMS.
     "STATELAB_MAX_STREAMS": None,
@@ -77,7 +87,8 @@ DEFAULTS = {
 
 _INTS = ("STATELAB_MAX_LABS", "STATELAB_LAB_EVENTS", "STATELAB_MAX_VIEWERS",
          "STATELAB_PASSWORD_CHECKS", "STATELAB_LAB_KEEP_SECONDS", "STATELAB_MAX_STREAMS",
-         "STATELAB_TRUSTED_PROXIES", "STATELAB_MAX_SLOW", "STATELAB_LABS_PER_ADDRESS")
+         "STATELAB_TRUSTED_PROXIES", "STATELAB_MAX_SLOW", "STATELAB_LABS_PER_ADDRESS",
+         "STATELAB_REDIS_CONNECTIONS", "STATELAB_MAX_WATCHED_LABS")
 _FLOATS = ("STATELAB_HEARTBEAT_SECONDS", "STATELAB_PASSWORD_WAIT")
 _STRINGS = ("STATELAB_REDIS_URL", "STATELAB_FRONTEND", "STATELAB_LOGIN_RATE",
             "STATELAB_LAB_RATE", "STATELAB_NAME_RATE")
@@ -107,6 +118,13 @@ def _from_env(environ: dict) -> dict:
     return found
 
 
+def fit_redis_pool(connections: int) -> int:
+    """Labs a worker may follow with a pool of ``connections``: half of them (200: 100),
+    at least one. Each follower holds a connection in its blocking XREAD; the other half
+    serves requests, each of which borrows one or two briefly."""
+    return max(1, connections // 2)
+
+
 def frontend_folder() -> str:
     """The page's files: inside the installed package (a wheel ships them as
     ``statelab/frontend``), else the source checkout's ``frontend/``."""
@@ -124,6 +142,9 @@ def load(app: Flask, config: dict | None, environ: dict | None = None) -> None:
     app.config.update(config or {})
     if not app.config["STATELAB_FRONTEND"]:
         app.config["STATELAB_FRONTEND"] = frontend_folder()
+    if app.config["STATELAB_MAX_WATCHED_LABS"] is None:
+        app.config["STATELAB_MAX_WATCHED_LABS"] = fit_redis_pool(
+            app.config["STATELAB_REDIS_CONNECTIONS"])
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = instance_secret(Path(app.instance_path))
 

@@ -237,9 +237,24 @@ class Feed:
         return self.frames[-1].number if self.frames else 0
 
 
+class TooManyWatchedLabs(Exception):
+    """This process follows as many labs as it may; a viewer of another lab is refused."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(limit)
+        self.limit = limit
+
+
 class Feeds:
     """Each watched lab's ``Feed`` in this process, followed by one thread (a greenlet
     under gevent's monkey-patching) while it has viewers.
+
+    At most ``max_labs`` followers run at once (``None``: no cap). On Redis each one
+    holds a connection of the worker's pool in its blocking XREAD, so the cap keeps the
+    rest of the pool for requests (measured without it: a pool of 6 and 6 watched labs
+    on one gevent worker answered every /api/state 503 after the pool's 5 s wait). A
+    follower counts until it has stopped, not merely until its last viewer left: it
+    holds its connection until its read returns, up to a heartbeat later.
 
     A feed outlives its last viewer by up to a heartbeat. ``created(lab)`` (the store's)
     tells a lab apart from one made again under its id (evicted, or forgotten, then
@@ -248,18 +263,25 @@ class Feeds:
     reused."""
 
     def __init__(self, bus, names: frozenset[str], heartbeat: float,
-                 created: Callable[[str], float] = lambda lab: 0.0) -> None:
+                 created: Callable[[str], float] = lambda lab: 0.0,
+                 max_labs: int | None = None) -> None:
         self.bus = bus
         self.names = names
         self.heartbeat = heartbeat
         self.created = created
+        self.max_labs = max_labs
         self._feeds: dict[str, Feed] = {}
+        self._followers = 0  # running, including those of forgotten feeds
         self._lock = threading.Lock()
 
     def join(self, lab: str) -> Feed:
+        """The lab's feed, with one more viewer: the one this process follows, else a
+        new one and its follower. Raises ``TooManyWatchedLabs`` (and starts nothing)
+        when a new follower would pass ``max_labs``; nothing else: the stream has
+        counted its viewer in, and must give that back."""
         try:
             made = self.created(lab)
-        except self.bus.unavailable:  # the stream has subscribed: never raise here
+        except self.bus.unavailable:
             made = None  # keep the feed there is; its follower notices the outage
         with self._lock:
             feed = self._feeds.get(lab)
@@ -268,12 +290,20 @@ class Feeds:
                 feed.fail()  # anyone still on it reconnects to the lab as it is now
                 feed = None
             if feed is None:
+                if self.max_labs is not None and self._followers >= self.max_labs:
+                    raise TooManyWatchedLabs(self.max_labs)
                 feed = self._feeds[lab] = Feed(self.bus, lab, self.names,
                                                self.bus.capacity, made or 0.0)
+                self._followers += 1
                 threading.Thread(target=self._follow, args=(feed,), daemon=True,
                                  name=f"statelab-feed-{lab[:6]}").start()
             feed.viewers += 1
             return feed
+
+    def following(self) -> int:
+        """Followers running: each holds a thread (a Redis connection on Redis)."""
+        with self._lock:
+            return self._followers
 
     def leave(self, feed: Feed) -> None:
         with self._lock:
@@ -291,7 +321,9 @@ class Feeds:
         finally:
             # On any exit: a viewer joining later starts a new feed (and reads the log
             # anew), never this one; those waiting for it (without a timeout) are woken.
-            self._forget(feed)
+            with self._lock:
+                self._forget_locked(feed)
+                self._followers -= 1
             feed.fail()
 
     def _retired(self, feed: Feed) -> bool:
@@ -302,10 +334,6 @@ class Feeds:
                 self._forget_locked(feed)
                 return True
             return False
-
-    def _forget(self, feed: Feed) -> None:
-        with self._lock:
-            self._forget_locked(feed)
 
     def _forget_locked(self, feed: Feed) -> None:
         if self._feeds.get(feed.lab) is feed:

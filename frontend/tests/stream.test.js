@@ -39,7 +39,7 @@ test('a full lab is read by polling, said with its viewer count; the first read 
   await stream.start();
   mock.timers.tick(0);
   await new Promise((resolve) => setImmediate(resolve));
-  assert.deepEqual(seen.full, [3]);
+  assert.deepEqual(seen.full, [{ error: 'lab_full', viewers: 3 }]);
   assert.equal(seen.status.at(-1), 'polling');
   assert.deepEqual(seen.history, [7]);
   const before = reads.length;
@@ -47,6 +47,50 @@ test('a full lab is read by polling, said with its viewer count; the first read 
   await new Promise((resolve) => setImmediate(resolve));
   assert.equal(reads.length, before + 1); // polled GET /api/hooks
   mock.timers.reset();
+});
+
+test('a server following as many labs as it may is read by polling too, and the stream tried again later', async () => {
+  mock.timers.enable({ apis: ['setTimeout', 'setInterval'] });
+  globalThis.EventSource = RefusedSource;
+  const reads = [];
+  const seen = { status: [], full: [], opened: 0 };
+  const refusal = { error: 'too_many_watched_labs', labs: 100 };
+  const api = fakeApi(reads, { status: 429, data: refusal });
+  const streamUrl = api.streamUrl;
+  api.streamUrl = (...args) => { seen.opened += 1; return streamUrl(...args); };
+  const stream = createStream({
+    api,
+    lastId: () => null,
+    onEvents() {},
+    onStatus: (s) => seen.status.push(s),
+    onDropped() {},
+    onFull: (r) => seen.full.push(r),
+  });
+  await stream.start();
+  mock.timers.tick(0);
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.deepEqual(seen.full, [refusal]);
+  assert.equal(seen.status.at(-1), 'polling');
+  const before = reads.length;
+  mock.timers.tick(POLL_MS);
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.equal(reads.length, before + 1); // polled GET /api/hooks
+  assert.equal(seen.opened, 1);
+  mock.timers.tick(10_000); // the server's Retry-After
+  for (let i = 0; i < 5; i += 1) await new Promise((resolve) => setImmediate(resolve));
+  assert.equal(seen.opened, 2); // the stream tried again, not before
+  mock.timers.reset();
+});
+
+test('the refusals that mean "no room now" are polled; others are retried', async () => {
+  const { pollsFor } = await import('../stream.js');
+  for (const error of ['lab_full', 'too_many_streams', 'too_many_watched_labs']) {
+    assert.equal(pollsFor({ status: 429, data: { error } }), true, error);
+  }
+  assert.equal(pollsFor({ status: 429, data: { error: 'rate_limited' } }), false);
+  assert.equal(pollsFor({ status: 503, data: { error: 'backend_unavailable' } }), false);
+  assert.equal(pollsFor({ status: 429, data: null }), false); // not JSON
+  assert.equal(pollsFor(null), false); // the probe itself failed
 });
 
 test('any other refusal retries the stream with a backoff, without polling', async () => {

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { droppedText, labEventLine, labFullText, whoDid } from '../workshop.js';
+import { droppedText, labEventLine, labFullText, refusedText, whoDid } from '../workshop.js';
 import { keepOwnerToken, ownerToken, takeOwnerLink } from '../lab-session.js';
 
 function memoryStorage() {
@@ -54,4 +54,13 @@ test('lab events say who did what, by name or by the four characters every viewe
 test('a private clear is said as such', () => {
   assert.equal(labEventLine({ type: 'mine', hidden: 12 }), 'You cleared your view: 12 requests hidden on this page only; everyone else still sees them');
   assert.equal(labEventLine({ type: 'mine', hidden: 1 }), 'You cleared your view: 1 request hidden on this page only; everyone else still sees them');
+});
+
+test('a refused stream says why in words: a full lab, or a busy server, and that it polls', () => {
+  assert.match(refusedText({ error: 'lab_full', viewers: 2 }), /^This lab is full \(2 viewers\): polling/);
+  assert.equal(refusedText({ error: 'too_many_watched_labs', labs: 100 }),
+    'The server is already showing as many labs live as it can (100 at once): this page checks '
+    + 'for new requests every few seconds instead, and goes live again by itself when there is room.');
+  assert.match(refusedText({ error: 'too_many_watched_labs' }), /as many labs live as it can: this page checks/);
+  assert.match(refusedText({ error: 'too_many_streams' }), /as many live connections as it can: this page checks/);
 });

@@ -13,7 +13,7 @@ from flask import Blueprint, Response, g, jsonify, request
 from ..context import client_of, current
 from ..events import BadEventId, TooManySubscribers
 from ..labs import CLIENT_ID
-from ..fanout import sse
+from ..fanout import TooManyWatchedLabs, sse
 from ..masking import Viewer
 from .inputs import ApiError, integer
 from .logins import MECHANISMS
@@ -104,17 +104,22 @@ def stream():
         slots.give_back()  # the backend failed (Redis down): no stream, no slot
         raise
 
-    feed = statelab.feeds.join(lab)
+    try:
+        feed = statelab.feeds.join(lab)
+    except TooManyWatchedLabs as full:
+        _give_back(bus, slots, lab)
+        # 429 with Retry-After, like too_many_streams: this worker's capacity, not an
+        # outage. A 503 would tell the page the backend is down, and it reconnects to
+        # those within a second (issue 10); told 429, it polls the log and tries again
+        # after Retry-After.
+        raise ApiError(429, "too_many_watched_labs", f"This server follows as many labs "
+                       f"live as it may ({full.limit} per worker); this lab's log can "
+                       "still be read (GET /api/hooks)", labs=full.limit,
+                       headers=RETRY_LATER) from None
 
     def leave() -> None:
         statelab.feeds.leave(feed)
-        slots.give_back()
-        try:
-            bus.unsubscribe(lab)
-        except bus.unavailable:
-            # Its lease (events/redis.py) ends it within a few heartbeats.
-            logger.warning("statelab: backend down; lab %s keeps a viewer until its "
-                           "lease ends", lab)
+        _give_back(bus, slots, lab)
 
     response = Response(_messages(feed, bus.parse_id(after), _peer(request.environ),
                                   _viewer().client, epoch, told not in (None, epoch)),
@@ -124,6 +129,17 @@ def stream():
     # (a HEAD request): the viewer's slots are always given back.
     response.call_on_close(leave)
     return response
+
+
+def _give_back(bus, slots, lab: str) -> None:
+    """A viewer's stream slot and its place in the lab's count."""
+    slots.give_back()
+    try:
+        bus.unsubscribe(lab)
+    except bus.unavailable:
+        # Its lease (events/redis.py) ends it within a few heartbeats.
+        logger.warning("statelab: backend down; lab %s keeps a viewer until its "
+                       "lease ends", lab)
 
 
 # EventSource waits this long before reconnecting: a restarted server is asked again

@@ -219,10 +219,20 @@ document("get", "/api/hooks", "The lab's hook log", params=[AFTER, {
                               "pushed out"}))
 document("delete", "/api/hooks", "Owner only: clear the lab's hook log for everyone (a "
          "clear event says who)", status=204, ok=None)
+REFUSED_STREAM = _json({"allOf": [ref("Error"), {"properties": {
+    "error": {"enum": ["lab_full", "too_many_streams", "too_many_watched_labs"]},
+    "viewers": {**INTEGER, "description": "lab_full: the lab's live viewers"},
+    "labs": {**INTEGER, "description": "too_many_watched_labs: labs a worker follows "
+                                       "at most"}}}]},
+    "No live stream now (Retry-After says when to try again); the log can still be read "
+    "(GET /api/hooks)")
 document("get", "/api/hooks/stream",
          "The hook log live, as Server-Sent Events (each event's data is an Event); "
-         "429 lab_full (with viewers: N) / too_many_streams (with Retry-After) when full",
-         content="text/event-stream", ok=STRING, params=[AFTER, {
+         "429 (with Retry-After) lab_full (with viewers: N), too_many_streams, or "
+         "too_many_watched_labs (with labs: N, when this worker follows as many labs as "
+         "STATELAB_MAX_WATCHED_LABS allows and this is not one of them)",
+         content="text/event-stream", ok=STRING, responses={"429": REFUSED_STREAM},
+         params=[AFTER, {
              "name": "Last-Event-ID", "in": "header", "schema": STRING,
              "description": "Resume after this event id (EventSource sends it on reconnect)"},
              {"name": "client", "in": "query", "schema": STRING,
