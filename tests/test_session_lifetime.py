@@ -157,3 +157,13 @@ def test_the_lifetime_starts_after_the_password_check(app, lab_client, monkeypat
     monkeypatch.setattr(passwords, "check", lambda *args: time.sleep(1.2) or check(*args))
     assert lab_client.login(mechanism, max_age=1).status_code == 200
     assert lab_client.get("/api/state").get_json()["mechanisms"][mechanism]["user"] == "Tom"
+
+
+def test_a_lifetime_is_never_sent_longer_than_the_login_asked(monkeypatch):
+    """The expiry is kept to the millisecond; rounded up, a save within half a
+    millisecond of the login sent Max-Age=31 for a 30 s login (seen in CI)."""
+    from statelab import sessions
+
+    monkeypatch.setattr(sessions.time, "time", lambda: 1000.0006)
+    session = {sessions.COOKIE_CHOICE: sessions.cookie_choice(30, None, None)}
+    assert sessions._cookie_attributes(session)["max_age"] == 30

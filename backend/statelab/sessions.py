@@ -47,7 +47,9 @@ def cookie_choice(max_age: int | None, samesite: str | None, secure: bool | None
     """What to keep in a session for the cookie a login asked for ({} for the defaults)."""
     choice: dict = {}
     if max_age:
-        choice.update(max_age=max_age, expires=round(time.time() + max_age, 3))
+        # Kept to the millisecond, rounded down: rounded up, a save within half a
+        # millisecond sent Max-Age=31 for a 30 s login (Max-Age is the time left, ceiled).
+        choice.update(max_age=max_age, expires=math.floor((time.time() + max_age) * 1000) / 1000)
     if samesite is not None:
         choice["samesite"] = samesite
     if secure is not None:
