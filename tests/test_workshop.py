@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from statelab.labs import CLIENT_ID
 from statelab.masking import MASK
 
 from .helpers import LabClient, new_lab
@@ -142,6 +143,21 @@ def test_a_name_needs_a_client_id(app, owner):
     response = app.test_client().put("/api/me", json={"name": "Ann"},
                                      headers={"X-Lab-Id": owner.lab})
     assert response.status_code == 400 and response.get_json()["error"] == "client_required"
+
+
+def test_the_client_required_message_gives_the_lengths_a_client_id_may_have(app, owner):
+    """The message's bounds are the ones labs.CLIENT_ID enforces: a 7-character id is
+    no id at all (it would name a client by what other viewers see of it)."""
+    lengths = [n for n in range(1, 100) if CLIENT_ID.fullmatch("a" * n)]
+    shortest, longest = lengths[0], lengths[-1]
+    for bad in ("a" * (shortest - 1), "a" * (longest + 1)):
+        response = app.test_client().put("/api/me", json={"name": "Ann"},
+                                         headers={"X-Lab-Id": owner.lab, "X-Client-Id": bad})
+        assert response.get_json()["error"] == "client_required"
+        assert f"{shortest}-{longest} letters" in response.get_json()["message"]
+    fine = app.test_client().put("/api/me", json={"name": "Ann"},
+                                 headers={"X-Lab-Id": owner.lab, "X-Client-Id": "a" * shortest})
+    assert fine.status_code == 200
 
 
 def test_comments_and_page_reads_are_told_by_the_stream(owner, student):
