@@ -14,6 +14,7 @@ import time
 from flask import Blueprint, current_app, g, jsonify, request
 
 from ..context import client_of, current
+from ..labs import CLIENT_ID_LENGTHS
 from ..masking import others_view_of
 from ..owners import ENVIRON_KEY, HEADER, is_owner
 from .inputs import ApiError, read_body, text
@@ -70,8 +71,9 @@ def get_me():
 def put_me():
     client = _client()
     if client is None:
+        shortest, longest = CLIENT_ID_LENGTHS
         raise ApiError(400, "client_required", "Name yourself with the X-Client-Id header "
-                       "(1-64 letters, digits, - or _)")
+                       f"({shortest}-{longest} letters, digits, - or _)")
     name = display_name(read_body())
     current().store.set_client_name(g.lab, client, name)
     announce("people", name=name)
