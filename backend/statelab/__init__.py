@@ -94,10 +94,12 @@ def create_app(config_overrides: dict | None = None) -> LabFlask:
         HookTracer(app, bus=lab.bus, select=_traced_lab,
                    snapshot=app.session_interface.trace_snapshot,
                    describe=app.session_interface.describe_snapshot)
-    # Outside the tracer: a forged request costs no space in the lab's bounded log.
-    app.wsgi_app = crosssite.guard(app.wsgi_app, app.config["STATELAB_CORS_ORIGINS"])
     app.wsgi_app = answer_propagated(_lab_middleware(app.wsgi_app, lab,
                                                      ratelimits.recreations(app.config)))
+    # Outside the lab middleware and the tracer: a forged request makes no lab again
+    # (no ``lab`` event) and costs no space in the lab's bounded log.
+    app.wsgi_app = crosssite.guard(app.wsgi_app, app.config["STATELAB_CORS_ORIGINS"])
+    app.wsgi_app = _without_owner_token(app.wsgi_app)
     proxies = app.config["STATELAB_TRUSTED_PROXIES"]
     if proxies:  # outermost: everything inside sees the visitor's address, scheme and host
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
@@ -192,6 +194,17 @@ def _traced_lab(environ: dict) -> str | None:
 PAGE_READS = frozenset(("/", "/api/state", "/api/comments", "/api/labs/current", "/api/me"))
 
 
+def _without_owner_token(wsgi_app):
+    """Outermost but for ProxyFix: whatever runs inside, accepted or refused, never
+    sees the owner token where a trace could record it (owners.py)."""
+
+    def scrubbed(environ: dict, start_response):
+        owners.take_token(environ)
+        return wsgi_app(environ, start_response)
+
+    return scrubbed
+
+
 def _lab_middleware(wsgi_app, statelab: StateLab, may_recreate):
     """Resolve the lab and client a request names, before Flask (and the tracer) run.
     Outside Flask no error handler runs, so a backend outage is answered here.
@@ -201,7 +214,6 @@ def _lab_middleware(wsgi_app, statelab: StateLab, may_recreate):
     ``may_recreate(address)`` rate-limits that like ``POST /api/labs``."""
 
     def resolve(environ: dict, start_response):
-        owners.take_token(environ)  # first: no trace may record it
         lab = lab_from_environ(environ)
         client = client_from_environ(environ)
         recreated = False
