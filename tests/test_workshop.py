@@ -70,12 +70,12 @@ def test_settings_changes_and_clears_say_who_did_them(owner):
     owner.put("/api/me", json={"name": "Ms Lee"})
     owner.put("/api/lab/settings", json={"short_circuit": True})
     [settings] = lab_events(owner, "settings")
-    assert settings["by"] == {"client": "teac\u2026", "name": "Ms Lee"}
+    assert settings["by"] == {"client": owner.person(), "name": "Ms Lee"}
     assert settings["changes"] == {"short_circuit": True}
     assert settings["settings"]["short_circuit"] is True
     owner.delete("/api/hooks")
     [clear] = owner.events()
-    assert clear["type"] == "clear" and clear["by"] == {"client": "teac\u2026", "name": "Ms Lee"}
+    assert clear["type"] == "clear" and clear["by"] == {"client": owner.person(), "name": "Ms Lee"}
 
 
 def test_reset_restores_flasks_defaults_and_the_instance_key(owner):
@@ -87,7 +87,7 @@ def test_reset_restores_flasks_defaults_and_the_instance_key(owner):
     clear, settings = owner.events()[:2]
     assert [clear["type"], settings["type"]] == ["clear", "settings"]
     # Who emptied everyone's log: before, pages said "someone cleared the log".
-    assert clear["by"] == settings["by"] == {"client": "teac\u2026", "name": "Ms Lee"}
+    assert clear["by"] == settings["by"] == {"client": owner.person(), "name": "Ms Lee"}
     assert clear["time"] == pytest.approx(settings["time"], abs=5)
 
 
@@ -101,7 +101,7 @@ def test_rearming_the_first_request_is_announced_and_changes_nothing_when_refuse
     assert "before_first_request" in _steps_of_next_request(student)
     [announced] = lab_events(owner, "settings")
     assert announced["changes"] == {"first_request": True}
-    assert announced["by"] == {"client": "teac\u2026", "name": "Ms Lee"}
+    assert announced["by"] == {"client": owner.person(), "name": "Ms Lee"}
     assert announced["settings"] == owner.get("/api/lab/settings").get_json()
 
 
@@ -116,7 +116,7 @@ def test_labs_current_and_me_tell_a_page_whether_it_owns_the_lab(owner, student)
     assert owner.get("/api/labs/current").get_json()["owner"] is True
     assert student.get("/api/labs/current").get_json()["owner"] is False
     assert student.get("/api/me").get_json() == {"client": "student-0002", "name": None,
-                                                  "owner": False}
+                                                  "owner": False, "person": student.person()}
 
 
 def test_a_display_name_is_carried_on_that_clients_request_events(owner, student):
@@ -124,10 +124,10 @@ def test_a_display_name_is_carried_on_that_clients_request_events(owner, student
     student.get("/api/comments")
     request = [e for e in owner.events() if e["type"] == "request"][-1]
     assert request["client_name"] == "Ada 李"
-    assert request["client"] == "stud\u2026"
+    assert request["client"] == request["person"] == student.person()
     assert "user_agent" in request
     [people] = lab_events(owner, "people")
-    assert people["name"] == "Ada 李" and people["by"]["client"] == "stud\u2026"
+    assert people["name"] == "Ada 李" and people["by"]["client"] == student.person()
 
 
 @pytest.mark.parametrize("name", ["", "   ", "x" * 33, "tab\there", "bell\x07", 42, None,

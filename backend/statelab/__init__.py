@@ -18,6 +18,7 @@ from .api.errors import backend_unavailable
 from .api.logins import MECHANISMS
 from .events import Bus, MemoryBus, RedisBus
 from .fanout import Feeds
+from .identity import public_id
 from .lab_flask import LabFlask, answer_propagated
 from .labs import Labs, client_from_environ, lab_from_environ
 from .sessions import LabCacheLibSessions, LabRedisSessions, LabSessionInterface
@@ -94,7 +95,7 @@ def create_app(config_overrides: dict | None = None) -> LabFlask:
         HookTracer(app, bus=lab.bus, select=_traced_lab,
                    snapshot=app.session_interface.trace_snapshot,
                    describe=app.session_interface.describe_snapshot)
-    app.wsgi_app = answer_propagated(_lab_middleware(app.wsgi_app, lab,
+    app.wsgi_app = answer_propagated(_lab_middleware(app.wsgi_app, lab, app.config,
                                                      ratelimits.recreations(app.config)))
     # Outside the lab middleware and the tracer: a forged request makes no lab again
     # (no ``lab`` event) and costs no space in the lab's bounded log.
@@ -205,7 +206,7 @@ def _without_owner_token(wsgi_app):
     return scrubbed
 
 
-def _lab_middleware(wsgi_app, statelab: StateLab, may_recreate):
+def _lab_middleware(wsgi_app, statelab: StateLab, settings, may_recreate):
     """Resolve the lab and client a request names, before Flask (and the tracer) run.
     Outside Flask no error handler runs, so a backend outage is answered here.
 
@@ -224,7 +225,8 @@ def _lab_middleware(wsgi_app, statelab: StateLab, may_recreate):
                 recreated = statelab.labs.recreate(lab, address)
                 # Not made here: another request may have made it again meanwhile.
                 known = recreated or statelab.labs.touch(lab)
-            tags = _tags(environ, statelab, lab, client) if known else None
+            tags = _tags(environ, statelab, lab, client, settings["SECRET_KEY"]) if known \
+                else None
         except statelab.unavailable:
             error = backend_unavailable()
             return Response(json.dumps(error.body()), error.status, error.headers,
@@ -243,9 +245,11 @@ def _lab_middleware(wsgi_app, statelab: StateLab, may_recreate):
     return resolve
 
 
-def _tags(environ: dict, statelab: StateLab, lab: str, client: str | None) -> dict:
-    """What the request event says besides the tracer's own fields."""
-    tags = {}
+def _tags(environ: dict, statelab: StateLab, lab: str, client: str | None, key) -> dict:
+    """What the request event says besides the tracer's own fields: the client's public
+    id (``person``, identity.py: what every viewer knows it by), its display name, and
+    whether it is one of the page's own reads."""
+    tags = {"person": public_id(key, lab, client)} if client else {}
     name = statelab.store.client_name(lab, client) if client else None
     if name:
         tags["client_name"] = name

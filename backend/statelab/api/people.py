@@ -15,7 +15,7 @@ from flask import Blueprint, current_app, g, jsonify, request
 
 from ..context import client_of, current
 from ..labs import CLIENT_ID_LENGTHS
-from ..masking import others_view_of
+from ..identity import public_id
 from ..owners import ENVIRON_KEY, HEADER, is_owner
 from .inputs import ApiError, read_body, text
 
@@ -38,11 +38,16 @@ def require_owner() -> None:
                        f"do this; the owner's page sends its token as {HEADER}")
 
 
+def person() -> str | None:
+    """The acting client's public id in this lab (identity.py): what others know it by."""
+    return public_id(current_app.config["SECRET_KEY"], g.lab, _client())
+
+
 def who() -> dict:
-    """The acting client as every viewer may see it (masking.py: never the whole id)."""
+    """The acting client as every viewer may see it: its public id, never its own id."""
     client = _client()
     name = current().store.client_name(g.lab, client) if client else None
-    return {"client": others_view_of(client), "name": name}
+    return {"client": person(), "name": name}
 
 
 def announce(kind: str, **detail) -> None:
@@ -64,7 +69,7 @@ def display_name(body: dict) -> str:
 def get_me():
     client = _client()
     name = current().store.client_name(g.lab, client) if client else None
-    return jsonify(client=client, name=name, owner=owns())
+    return jsonify(client=client, person=person(), name=name, owner=owns())
 
 
 @bp.put("/me")
@@ -77,4 +82,4 @@ def put_me():
     name = display_name(read_body())
     current().store.set_client_name(g.lab, client, name)
     announce("people", name=name)
-    return jsonify(client=client, name=name, owner=owns())
+    return jsonify(client=client, person=person(), name=name, owner=owns())
