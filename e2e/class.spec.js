@@ -22,7 +22,7 @@ const colours = (page) => page.evaluate(async () => {
       rowsBy[who.slice(0, 4)] = { swatch: swatch(row), stripe: getComputedStyle(row).boxShadow };
     }
   }
-  return { me: window.statelab.client.slice(0, 4), chip: swatch(document.querySelector('#me-chip')), rowsBy };
+  return { me: window.statelab.person.slice(0, 4), chip: swatch(document.querySelector('#me-chip')), rowsBy };
 });
 
 test('30 browsers in one lab: each sees the others\' requests, in their colours', async ({ browser, lab }) => {

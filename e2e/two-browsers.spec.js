@@ -1,9 +1,12 @@
 import { test, expect, logIn, serverUser, rows } from './fixtures.js';
 
 test('two browsers in one lab: both requests shown, tagged by client, separate sessions', async ({ labPage: alice, otherPage: bob }) => {
-  const aliceId = await alice.evaluate(() => window.statelab.client);
-  const bobId = await bob.evaluate(() => window.statelab.client);
+  // Each page knows itself by its public id (what the other page sees), not its client id.
+  const aliceId = await alice.evaluate(() => window.statelab.person);
+  const bobId = await bob.evaluate(() => window.statelab.person);
+  expect(aliceId).toMatch(/^[A-Za-z0-9_-]{8}$/);
   expect(aliceId).not.toBe(bobId);
+  expect(aliceId).not.toBe(await alice.evaluate(() => window.statelab.client));
 
   await logIn(alice, { mechanism: 'session', username: 'Tom' });
   await expect(serverUser(alice, 'session')).toHaveText('Tom');

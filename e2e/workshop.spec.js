@@ -128,7 +128,7 @@ test('display names: validated by the server, shown on the chip, the rows and th
 
   // Filters: mine, everyone, one person.
   const who = labPage.getByLabel('Client');
-  const adaKey = (await otherPage.evaluate(() => window.statelab.client)).slice(0, 4);
+  const adaKey = await otherPage.evaluate(() => window.statelab.person);
   await who.selectOption(`person:${adaKey}`);
   await expect(rows(labPage, '/api/error/403')).toHaveCount(1);
   await expect(rows(labPage, 'PUT /api/me')).toHaveCount(2); // her refused name, then the saved one
@@ -138,6 +138,38 @@ test('display names: validated by the server, shown on the chip, the rows and th
   await expect(rows(labPage, '/api/error/404')).toHaveCount(1);
   await who.selectOption('all');
   await expect(rows(labPage, '/api/error/')).toHaveCount(2);
+});
+
+test('a student who sends the teacher\'s first four characters and name is another person, in another colour', async ({ labPage, request, lab }) => {
+  const teacher = await labPage.evaluate(() => window.statelab);
+  const spoofer = { 'X-Lab-Id': lab.id, 'X-Client-Id': `${teacher.client.slice(0, 4)}spoofed` };
+  const named = (headers) => request.put('/api/me', { headers, data: { name: 'Teacher' } });
+  expect((await named({ 'X-Lab-Id': lab.id, 'X-Client-Id': teacher.client })).status()).toBe(200);
+  await expect(labPage.locator('#me-chip')).toHaveText('Teacher');
+  expect((await named(spoofer)).status()).toBe(200);
+  expect((await request.get('/api/error/404', { headers: spoofer })).status()).toBe(404);
+  await labPage.getByRole('button', { name: 'abort(403)' }).click();
+
+  const theirs = rows(labPage, '/api/error/404');
+  const mine = rows(labPage, '/api/error/403');
+  await expect(theirs.locator('.client')).toHaveText('Teacher'); // the name is theirs to pick...
+  await expect(mine.locator('.client')).toHaveText('you');
+  // ...but not the teacher's identity: another public id, colour and filter entry.
+  const spooferKey = await theirs.locator('.client').getAttribute('title');
+  expect(spooferKey.slice(0, 8)).not.toBe(teacher.person);
+  const colour = (locator) => locator.evaluate((el) => getComputedStyle(el.querySelector('.swatch')).backgroundColor);
+  expect(await colour(theirs)).not.toBe(await colour(labPage.locator('#me-chip')));
+  expect(await colour(mine)).toBe(await colour(labPage.locator('#me-chip')));
+  await expect(labPage.locator('#me-chip')).toHaveText('Teacher'); // the chip is still the teacher's
+  const who = labPage.getByLabel('Client');
+  // One entry (the teacher's own page lists everyone but itself): the spoofer, apart.
+  await expect(labPage.locator('#filter-people option')).toHaveText([new RegExp(`^Teacher \\(${spooferKey.slice(0, 4)}\\), `)]);
+  await who.selectOption('me');
+  await expect(rows(labPage, '/api/error/404')).toHaveCount(0);
+  await expect(rows(labPage, '/api/error/403')).toHaveCount(1);
+  await who.selectOption('others');
+  await expect(rows(labPage, '/api/error/403')).toHaveCount(0);
+  await expect(rows(labPage, '/api/error/404')).toHaveCount(1);
 });
 
 test('comments and switches reach other pages as stream events: they re-read nothing, and draw no reads', async ({ labPage, otherPage }) => {

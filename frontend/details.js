@@ -92,7 +92,7 @@ export function renderDetails(root, trace, { me, now, readOnly = false, wire = n
       h('code', { class: 'path' }, requestLine(trace.request)),
       h('span', { class: `status-badge ${statusClass(end?.status)}` },
         end ? `${end.status} ${statusText(end.status)}` : 'pending…'),
-      h('span', { class: 'meta' }, trace.client === me ? 'you' : clientName(trace.client)),
+      h('span', { class: 'meta' }, trace.person === me ? 'you' : clientName(trace.person)),
       h('span', { class: 'meta' }, formatDuration(total)),
       trace.time ? h('span', { class: 'meta' }, formatClock(trace.time)) : null,
       end?.endpoint ? h('span', { class: 'meta' }, 'endpoint ', h('code', {}, end.endpoint)) : null),

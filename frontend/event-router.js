@@ -24,7 +24,8 @@ export function routeEvents(log, events, { client, live, now = null, people = nu
       continue;
     }
     if (!trace) continue;
-    if (event.type === 'request') people?.note(event.client, event.client_name, event.user_agent);
+    // By public id: the page's own requests too (their client is its own id, whole).
+    if (event.type === 'request') people?.note(event.person, event.client_name, event.user_agent);
     const mine = trace.client === client;
     if (event.type === 'request' && mine && live) out.started.push(trace);
     if (event.type !== 'end') continue;

@@ -43,7 +43,7 @@ export function haystack(trace) {
   const e = trace.end ?? {};
   const headers = (list) => (list ?? []).map(([name, value]) => `${name}: ${value}`);
   return [
-    `${r.method} ${r.path}`, r.query, trace.client, e.status, e.endpoint, r.cookie_header,
+    `${r.method} ${r.path}`, r.query, trace.client, trace.person, e.status, e.endpoint, r.cookie_header,
     ...headers(r.headers), ...headers(e.headers), ...(e.set_cookie ?? []),
     r.body?.text, e.body?.text, e.error?.type, e.error?.message,
     ...trace.steps.map((s) => `${s.name} ${s.function}`),
@@ -64,7 +64,7 @@ function termMatches(trace, term, text) {
     case 'method': return (trace.request?.method ?? '').toLowerCase() === want;
     case 'hook': return trace.steps.some((s) => s.name.toLowerCase() === want || (term.regex && term.regex.test(s.name)));
     case 'path': return like(trace.request?.path);
-    case 'client': return like(trace.client);
+    case 'client': return like(trace.person) || like(trace.client); // the public id shown, or this page's own id
     case 'endpoint': return like(trace.end?.endpoint);
     default: return term.regex ? term.regex.test(text()) : text().toLowerCase().includes(want);
   }
@@ -78,7 +78,7 @@ export function matchesQuery(trace, query) {
 }
 
 const SORT_VALUE = {
-  client: (t) => t.client ?? '',
+  client: (t) => t.person ?? '', // the public id: the same order on every page
   request: (t) => `${t.request?.path ?? ''} ${t.request?.method ?? ''}`,
   status: (t) => t.end?.status ?? Infinity, // pending ones last, ascending
   time: (t) => t.end?.duration_ms ?? Infinity,

@@ -53,15 +53,15 @@ export async function resolveLab(client) {
   if (requested) {
     const owner = ownerToken(localStorage, requested);
     const res = await createApi({ lab: requested, client, owner }).currentLab().send();
-    if (res.ok) return { lab: requested, owner, isOwner: Boolean(res.data?.owner), notice: null };
+    if (res.ok) return { lab: requested, owner, isOwner: Boolean(res.data?.owner), notice: null, person: res.data?.person ?? null };
   }
-  const created = await createLab();
+  const created = await createLab(client);
   keepOwnerToken(localStorage, created.id, created.owner_token);
   history.replaceState(null, '', created.url ?? `/?lab=${created.id}`);
   const notice = requested
     ? 'That lab no longer exists (idle labs are evicted), so this is a fresh one. Share the new link.'
     : null;
-  return { lab: created.id, owner: created.owner_token ?? null, isOwner: Boolean(created.owner_token), notice };
+  return { lab: created.id, owner: created.owner_token ?? null, isOwner: Boolean(created.owner_token), notice, person: created.person ?? null };
 }
 
 /** Leave this lab for a new one (this browser owns it). */

@@ -33,7 +33,7 @@ document.addEventListener('toggle', (e) => {
 
 async function start() {
   const client = clientId();
-  const { lab, owner, isOwner, notice } = await resolveLab(client);
+  const { lab, owner, isOwner, notice, person } = await resolveLab(client);
   banner(notice);
   // A participant's owner-only controls are disabled, with the reason (loaded only then).
   if (!isOwner) (await import('./ownership.js')).showParticipant();
@@ -48,9 +48,9 @@ async function start() {
   const getState = () => state;
   const people = new People(); // in the lab log's order: the same colours on every page
   let peopleSeen = people.version;
-  const topbar = createTopbar({ lab, client, owner, isOwner, people, api, toast });
+  const topbar = createTopbar({ lab, client, person, owner, isOwner, people, api, toast });
   // The details panel's Replay is an action like any other (actions is made just below).
-  const timeline = createTimelinePanel({ log, client, lab, api, people, toast, onReplay: (call) => actions.act(call) });
+  const timeline = createTimelinePanel({ log, person, lab, api, people, toast, onReplay: (call) => actions.act(call) });
 
   const { refresh, refreshSoon, quietly } = createRefresher({
     async load({ comments }) {
@@ -144,7 +144,7 @@ async function start() {
   });
 
   // A small debug hook for tests and the curious: drop the stream as a network would.
-  window.statelab = { lab, client, isOwner, dropStream: () => stream.drop(), get lastEventId() { return log.lastId; } };
+  window.statelab = { lab, client, person, isOwner, dropStream: () => stream.drop(), get lastEventId() { return log.lastId; } };
 
   render();
   await Promise.all([refresh({ comments: true }), stream.start()]);

@@ -1,15 +1,14 @@
 // Who is in the lab (issue 10): each client a colour of its own, on its rows and chip,
-// and its display name. Pure. A client is known by the first four characters of its id:
-// all that other viewers receive (masking.py sends "abcd…").
+// and its display name. Pure. A client is known by its public id (`person`, 8
+// characters the server derives from its client id: identity.py), which every viewer
+// receives whole, so no one can pose as another by choosing a client id; the page shows
+// its first four.
 
 const HUES = 12; // 30° apart
 const TONES = [44, 60, 36]; // lightness, %: a class of 30 still gets 30 distinct swatches
 export const SLOTS = HUES * TONES.length;
 
-/** The four characters every viewer knows a client by, or null. */
-export function personKey(client) {
-  return client ? client.replace('\u2026', '').slice(0, 4) : null;
-}
+export const SHOWN = 4; // characters of a public id shown: "client abcd"
 
 /** A slot's colour; consecutive slots are 150° apart, so a pushed-on client looks different. */
 export function slotColour(slot) {
@@ -23,13 +22,12 @@ export function slotColour(slot) {
  */
 export class People {
   constructor() {
-    this.byKey = new Map(); // key -> { key, slot, name }
+    this.byKey = new Map(); // public id -> { key, slot, name, browser }
     this.version = 0;
   }
 
-  /** Note a client (its display name and User-Agent, when known); returns its entry. */
-  note(client, name = null, agent = null) {
-    const key = personKey(client);
+  /** Note a person by public id (its display name and User-Agent, when known); returns its entry. */
+  note(key, name = null, agent = null) {
     if (!key) return null;
     let person = this.byKey.get(key);
     if (!person) {
@@ -48,17 +46,17 @@ export class People {
     return person;
   }
 
-  /** A client's colour: its slot once seen, else the one it would take next. */
-  colour(client) {
-    return slotColour(this.byKey.get(personKey(client))?.slot ?? this.byKey.size);
+  /** A person's colour: its slot once seen, else the one it would take next. */
+  colour(key) {
+    return slotColour(this.byKey.get(key)?.slot ?? this.byKey.size);
   }
 
-  name(client) {
-    return this.byKey.get(personKey(client))?.name ?? null;
+  name(key) {
+    return this.byKey.get(key)?.name ?? null;
   }
 
-  browser(client) {
-    return this.byKey.get(personKey(client))?.browser ?? null;
+  browser(key) {
+    return this.byKey.get(key)?.browser ?? null;
   }
 
   /** Everyone seen, in order of arrival. */
@@ -72,17 +70,18 @@ export function colourStyle({ hue, lightness }) {
   return { '--hue': String(hue), '--lit': `${lightness}%` };
 }
 
-/** The client filter: 'all', 'me', 'others', or 'person:<key>' (one person). */
+/** The client filter: 'all', 'me', 'others', or 'person:<public id>' (one person); `me`: this page's public id. */
 export function matchesPerson(trace, choice, me) {
-  if (choice === 'me') return trace.client === me;
-  if (choice === 'others') return trace.client !== me;
-  if (choice?.startsWith('person:')) return personKey(trace.client) === choice.slice(7);
+  if (choice === 'me') return trace.person === me;
+  if (choice === 'others') return trace.person !== me;
+  if (choice?.startsWith('person:')) return trace.person === choice.slice(7);
   return true;
 }
 
 /** How a person is labelled to others: the display name, else `client abcd`; and the browser. */
 export function personLabel(person) {
-  const who = person.name ? `${person.name} (${person.key})` : `client ${person.key}`;
+  const shown = person.key.slice(0, SHOWN);
+  const who = person.name ? `${person.name} (${shown})` : `client ${shown}`;
   return person.browser ? `${who}, ${person.browser}` : who;
 }
 

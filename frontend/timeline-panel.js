@@ -3,14 +3,14 @@
 
 import { $, $$, fill, h } from './dom.js';
 import { formatClock } from './format.js';
-import { personKey, personLabel } from './people.js';
+import { personLabel } from './people.js';
 import { matchesFilter } from './trace-log.js';
 import { createTimeline } from './timeline.js';
 import { createSplitter } from './splitter.js';
 
 const MAX_ACTIVITY = 4;
 
-export function createTimelinePanel({ log, client, lab, api, people, toast, onReplay }) {
+export function createTimelinePanel({ log, person, lab, api, people, toast, onReplay }) {
   const activity = []; // the lab's last few changes (settings, clear, names), with who
   const filter = {
     text: '', status: 'all', client: 'all', hideReads: $('#filter-reads').checked, sort: { key: null, dir: 'asc' },
@@ -31,7 +31,7 @@ export function createTimelinePanel({ log, client, lab, api, people, toast, onRe
     spacer: $('#timeline-spacer'),
     empty: $('#timeline-empty'),
     count: $('#timeline-count'),
-    me: client,
+    me: person,
     people,
     onSelect: () => {
       detailsVersion = null;
@@ -52,7 +52,7 @@ export function createTimelinePanel({ log, client, lab, api, people, toast, onRe
     const version = trace ? `${trace.id}:${trace.version}` : 'none';
     if (version === detailsVersion && (!trace || trace.end)) return;
     detailsVersion = version;
-    view.render($('#details-body'), trace, { me: client, now: performance.now(), readOnly: shown !== log, wire: view.wire });
+    view.render($('#details-body'), trace, { me: person, now: performance.now(), readOnly: shown !== log, wire: view.wire });
   }
 
   const drawWaterfall = () => waterfall?.draw(timeline.selectedId ? shown.get(timeline.selectedId) : null);
@@ -111,7 +111,7 @@ export function createTimelinePanel({ log, client, lab, api, people, toast, onRe
   });
   // DevTools' Clear: the rows so far are hidden here; nobody else's timeline changes.
   $('#clear-mine').addEventListener('click', () => {
-    const shownBefore = log.order.filter((t) => matchesFilter(t, { ...filter, me: client })).length;
+    const shownBefore = log.order.filter((t) => matchesFilter(t, { ...filter, me: person })).length;
     filter.hidden = new Set(log.order.map((t) => t.id)); // every row so far: bounded by the log
     filter.cleared += 1;
     timeline.reset();
@@ -166,7 +166,7 @@ export function createTimelinePanel({ log, client, lab, api, people, toast, onRe
     noteLabEvents: noteActivity,
     /** Someone new, or a new name: the one-person filter lists everyone but this page. */
     peopleChanged() {
-      const others = people.list().filter((p) => p.key !== personKey(client));
+      const others = people.list().filter((p) => p.key !== person);
       const select = $('#filter-client');
       const chosen = select.value;
       fill($('#filter-people'), others.map((p) => h('option', { value: `person:${p.key}` }, personLabel(p))));

@@ -128,15 +128,15 @@ export function createTimeline({ list, spacer, empty, count, me, people, onSelec
   function renderRow(el, trace, selected, now) {
     const r = trace.request;
     const status = trace.end?.status;
-    const isMe = trace.client === me;
+    const isMe = trace.person === me;
     el.setAttribute('aria-selected', String(selected));
     el.className = `row ${statusClass(status)}${traceHasError(trace) ? ' has-error' : ''}${selected ? ' selected' : ''}`;
-    const colour = colourStyle(people.colour(trace.client));
+    const colour = colourStyle(people.colour(trace.person));
     for (const [name, value] of Object.entries(colour)) el.style.setProperty(name, value);
     const total = traceTotal(trace, now);
     fill(el,
-      h('span', { class: 'cell client', title: `${trace.client ?? 'no X-Client-Id'}${people.browser(trace.client) ? `, ${people.browser(trace.client)}` : ''}` },
-        h('span', { class: 'swatch', 'aria-hidden': 'true' }), isMe ? 'you' : people.name(trace.client) ?? clientName(trace.client)),
+      h('span', { class: 'cell client', title: `${trace.person ?? 'no X-Client-Id'}${people.browser(trace.person) ? `, ${people.browser(trace.person)}` : ''}` },
+        h('span', { class: 'swatch', 'aria-hidden': 'true' }), isMe ? 'you' : people.name(trace.person) ?? clientName(trace.person)),
       h('span', { class: 'cell req' }, errorMark(trace), h('span', { class: 'method' }, r?.method ?? '…'), ' ', h('span', { class: 'path' }, requestLine(r))),
       h('span', { class: `cell status ${statusClass(status)}` }, status ?? (trace.end ? '–' : 'pending')),
       h('span', { class: 'cell dur' }, formatDuration(total)),

@@ -6,7 +6,8 @@ import { clientName } from './format.js';
 import { colourStyle } from './people.js';
 import { newLab } from './lab-session.js';
 
-export function createTopbar({ lab, client, owner, isOwner, people, api, toast }) {
+// `person`: this page's public id (identity.py), what every page knows it by.
+export function createTopbar({ lab, client, person, owner, isOwner, people, api, toast }) {
   const tools = (use) => async () => use(await import('./lab-tools.js'));
   $('#lab-id').textContent = lab;
   $('#role').textContent = isOwner ? 'owner' : 'participant';
@@ -17,17 +18,17 @@ export function createTopbar({ lab, client, owner, isOwner, people, api, toast }
   $('#reset-lab').addEventListener('click', tools((t) => t.resetLab(api, toast)));
   $('#new-lab').addEventListener('click', newLab);
   $('#set-name').addEventListener('click', tools((t) => t.askName({
-    api, current: people.name(client), onNamed: (name) => {
-      people.note(client, name);
+    api, current: people.name(person), onNamed: (name) => {
+      people.note(person, name);
       drawMe();
     },
   })));
 
   function drawMe() {
     const me = $('#me-chip');
-    for (const [name, value] of Object.entries(colourStyle(people.colour(client)))) me.style.setProperty(name, value);
-    fill(me, h('span', { class: 'swatch', 'aria-hidden': 'true' }), people.name(client) ?? clientName(client));
-    me.title = `X-Client-Id: ${client}`;
+    for (const [name, value] of Object.entries(colourStyle(people.colour(person)))) me.style.setProperty(name, value);
+    fill(me, h('span', { class: 'swatch', 'aria-hidden': 'true' }), people.name(person) ?? clientName(person));
+    me.title = `Others see you as ${person ?? 'no one'} (your X-Client-Id, ${client}, is never shown to them)`;
   }
   drawMe();
 

@@ -18,7 +18,7 @@ export function isPageRead(trace) {
 function newTrace(id, event) {
   return {
     id, lab: event.lab, time: event.time, request: null, steps: [], end: null,
-    client: null, version: 0, receivedAt: null,
+    client: null, person: null, version: 0, receivedAt: null,
   };
 }
 
@@ -67,6 +67,7 @@ export class TraceLog {
     if (event.type === 'request') {
       trace.request = event;
       trace.client = event.client ?? null;
+      trace.person = event.person ?? null; // public id (identity.py): who, to every page
       trace.time = event.time;
       trace.receivedAt = receivedAt;
     } else if (event.type === 'step') {

@@ -32,10 +32,10 @@ export function droppedText(shown, dropped) {
   return `Showing the last ${requests}; ${events} dropped from the lab's bounded log.`;
 }
 
-/** Who did it, as every viewer may see them: the display name, or `client abcd`. */
+/** Who did it, as every viewer may see them: the display name, or `client abcd` (its public id's start). */
 export function whoDid(by) {
   if (by?.name) return by.name;
-  return by?.client ? clientName(by.client.replace('\u2026', '')) : 'someone';
+  return by?.client ? clientName(by.client) : 'someone';
 }
 
 function describeChanges(changes = {}) {
@@ -54,7 +54,7 @@ export function labEventLine(event) {
   switch (event.type) {
     case 'settings': return `${whoDid(event.by)} ${describeChanges(event.changes)}`;
     case 'clear': return `${whoDid(event.by)} cleared the log for everyone`;
-    case 'people': return `${event.by?.client ? clientName(event.by.client.replace('\u2026', '')) : 'someone'} is now called ${event.name}`;
+    case 'people': return `${event.by?.client ? clientName(event.by.client) : 'someone'} is now called ${event.name}`;
     case 'lab': return event.note ?? 'The server made this lab again';
     case 'mine': return `You cleared your view: ${event.hidden} request${event.hidden === 1 ? '' : 's'} hidden on this page only; everyone else still sees them`;
     default: return null;

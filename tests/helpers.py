@@ -7,6 +7,8 @@ import socket
 import subprocess
 import time
 
+from statelab.identity import public_id
+
 
 def free_port() -> int:
     with socket.socket() as s:
@@ -66,6 +68,10 @@ class LabClient:
                        **(headers or {})}
             return getattr(self.client, method)(path, headers=headers, **kwargs)
         return call
+
+    def person(self) -> str:
+        """This client's public id in its lab (identity.py), as other viewers see it."""
+        return public_id(self.client.application.config["SECRET_KEY"], self.lab, self.client_id)
 
     def events(self, after=None):
         query = f"?after={after}" if after else ""

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
-from .helpers import new_lab
+from statelab.context import current
+
+from .helpers import OWNERS, new_lab
 
 EVIL = "http://localhost:9999"
 ACTIONS = [("/api/cookie/comment", {"text": "as the victim"}),
@@ -152,3 +156,28 @@ def test_no_get_route_writes_a_session_or_a_cookie(app, lab_client):
                                   buffered=False)
         response.close()
         assert response.headers.getlist("Set-Cookie") == [], url
+
+
+def test_a_refused_request_makes_no_lab_and_logs_nothing(app):
+    """The guard runs before the lab middleware: a forged POST naming a lab the server
+    does not know does not make it again (which would write a ``lab`` event)."""
+    statelab = current(app)
+    unknown = "A" * 22
+    response = app.test_client().post(f"/api/cookie/login?lab={unknown}",
+                                      json={"username": "Tom", "password": "123"},
+                                      headers={"Origin": "https://evil.example"})
+    assert response.status_code == 403 and response.get_json()["error"] == "cross_site"
+    assert not statelab.store.exists(unknown)
+    assert statelab.bus.count(unknown) == 0
+
+
+def test_a_refused_request_to_a_known_lab_logs_nothing_not_even_its_owner_token(lab_client):
+    before = lab_client.events()
+    token = OWNERS[lab_client.lab]
+    response = lab_client.post(f"/api/cookie/login?owner={token}",
+                               json={"username": "Tom", "password": "123"},
+                               headers={"Origin": EVIL, "Referer": f"{EVIL}/?owner={token}"})
+    assert response.status_code == 403
+    after = lab_client.events()
+    assert after == before
+    assert token not in json.dumps(after)

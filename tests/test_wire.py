@@ -307,7 +307,7 @@ def test_other_viewers_get_the_new_fields_masked(app, lab_client):
     assert header(login["end"]["headers"], "Set-Cookie")[0].startswith(
         "server_session=\u2039masked\u203a; ")
     state = next(t for t in bob.traces() if t["request"]["path"] == "/api/state")
-    assert header(state["request"]["headers"], "X-Client-Id") == ["alic\u2026"]
+    assert header(state["request"]["headers"], "X-Client-Id") == [alice.person()]
     assert "username=\u2039masked\u203a" in header(state["request"]["headers"], "Cookie")[0]
     assert json.loads(state["end"]["body"]["text"])["lab"] == lab_client.lab  # still JSON
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from statelab.labs import CLIENT_ID
 from statelab.masking import MASK
 
 from .helpers import LabClient, new_lab
@@ -69,12 +70,12 @@ def test_settings_changes_and_clears_say_who_did_them(owner):
     owner.put("/api/me", json={"name": "Ms Lee"})
     owner.put("/api/lab/settings", json={"short_circuit": True})
     [settings] = lab_events(owner, "settings")
-    assert settings["by"] == {"client": "teac\u2026", "name": "Ms Lee"}
+    assert settings["by"] == {"client": owner.person(), "name": "Ms Lee"}
     assert settings["changes"] == {"short_circuit": True}
     assert settings["settings"]["short_circuit"] is True
     owner.delete("/api/hooks")
     [clear] = owner.events()
-    assert clear["type"] == "clear" and clear["by"] == {"client": "teac\u2026", "name": "Ms Lee"}
+    assert clear["type"] == "clear" and clear["by"] == {"client": owner.person(), "name": "Ms Lee"}
 
 
 def test_reset_restores_flasks_defaults_and_the_instance_key(owner):
@@ -86,7 +87,7 @@ def test_reset_restores_flasks_defaults_and_the_instance_key(owner):
     clear, settings = owner.events()[:2]
     assert [clear["type"], settings["type"]] == ["clear", "settings"]
     # Who emptied everyone's log: before, pages said "someone cleared the log".
-    assert clear["by"] == settings["by"] == {"client": "teac\u2026", "name": "Ms Lee"}
+    assert clear["by"] == settings["by"] == {"client": owner.person(), "name": "Ms Lee"}
     assert clear["time"] == pytest.approx(settings["time"], abs=5)
 
 
@@ -100,7 +101,7 @@ def test_rearming_the_first_request_is_announced_and_changes_nothing_when_refuse
     assert "before_first_request" in _steps_of_next_request(student)
     [announced] = lab_events(owner, "settings")
     assert announced["changes"] == {"first_request": True}
-    assert announced["by"] == {"client": "teac\u2026", "name": "Ms Lee"}
+    assert announced["by"] == {"client": owner.person(), "name": "Ms Lee"}
     assert announced["settings"] == owner.get("/api/lab/settings").get_json()
 
 
@@ -115,7 +116,7 @@ def test_labs_current_and_me_tell_a_page_whether_it_owns_the_lab(owner, student)
     assert owner.get("/api/labs/current").get_json()["owner"] is True
     assert student.get("/api/labs/current").get_json()["owner"] is False
     assert student.get("/api/me").get_json() == {"client": "student-0002", "name": None,
-                                                  "owner": False}
+                                                  "owner": False, "person": student.person()}
 
 
 def test_a_display_name_is_carried_on_that_clients_request_events(owner, student):
@@ -123,10 +124,10 @@ def test_a_display_name_is_carried_on_that_clients_request_events(owner, student
     student.get("/api/comments")
     request = [e for e in owner.events() if e["type"] == "request"][-1]
     assert request["client_name"] == "Ada 李"
-    assert request["client"] == "stud\u2026"
+    assert request["client"] == request["person"] == student.person()
     assert "user_agent" in request
     [people] = lab_events(owner, "people")
-    assert people["name"] == "Ada 李" and people["by"]["client"] == "stud\u2026"
+    assert people["name"] == "Ada 李" and people["by"]["client"] == student.person()
 
 
 @pytest.mark.parametrize("name", ["", "   ", "x" * 33, "tab\there", "bell\x07", 42, None,
@@ -142,6 +143,21 @@ def test_a_name_needs_a_client_id(app, owner):
     response = app.test_client().put("/api/me", json={"name": "Ann"},
                                      headers={"X-Lab-Id": owner.lab})
     assert response.status_code == 400 and response.get_json()["error"] == "client_required"
+
+
+def test_the_client_required_message_gives_the_lengths_a_client_id_may_have(app, owner):
+    """The message's bounds are the ones labs.CLIENT_ID enforces: a 7-character id is
+    no id at all (it would name a client by what other viewers see of it)."""
+    lengths = [n for n in range(1, 100) if CLIENT_ID.fullmatch("a" * n)]
+    shortest, longest = lengths[0], lengths[-1]
+    for bad in ("a" * (shortest - 1), "a" * (longest + 1)):
+        response = app.test_client().put("/api/me", json={"name": "Ann"},
+                                         headers={"X-Lab-Id": owner.lab, "X-Client-Id": bad})
+        assert response.get_json()["error"] == "client_required"
+        assert f"{shortest}-{longest} letters" in response.get_json()["message"]
+    fine = app.test_client().put("/api/me", json={"name": "Ann"},
+                                 headers={"X-Lab-Id": owner.lab, "X-Client-Id": "a" * shortest})
+    assert fine.status_code == 200
 
 
 def test_comments_and_page_reads_are_told_by_the_stream(owner, student):

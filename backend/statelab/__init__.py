@@ -19,6 +19,7 @@ from .api.logins import MECHANISMS
 from .events import Bus, MemoryBus, RedisBus
 from .events.redis import VIEWER_LEASE_HEARTBEATS
 from .fanout import Feeds
+from .identity import public_id
 from .lab_flask import LabFlask, answer_propagated
 from .labs import Labs, client_from_environ, lab_from_environ
 from .sessions import LabCacheLibSessions, LabRedisSessions, LabSessionInterface
@@ -95,10 +96,12 @@ def create_app(config_overrides: dict | None = None) -> LabFlask:
         HookTracer(app, bus=lab.bus, select=_traced_lab,
                    snapshot=app.session_interface.trace_snapshot,
                    describe=app.session_interface.describe_snapshot)
-    # Outside the tracer: a forged request costs no space in the lab's bounded log.
-    app.wsgi_app = crosssite.guard(app.wsgi_app, app.config["STATELAB_CORS_ORIGINS"])
-    app.wsgi_app = answer_propagated(_lab_middleware(app.wsgi_app, lab,
+    app.wsgi_app = answer_propagated(_lab_middleware(app.wsgi_app, lab, app.config,
                                                      ratelimits.recreations(app.config)))
+    # Outside the lab middleware and the tracer: a forged request makes no lab again
+    # (no ``lab`` event) and costs no space in the lab's bounded log.
+    app.wsgi_app = crosssite.guard(app.wsgi_app, app.config["STATELAB_CORS_ORIGINS"])
+    app.wsgi_app = _without_owner_token(app.wsgi_app)
     proxies = app.config["STATELAB_TRUSTED_PROXIES"]
     if proxies:  # outermost: everything inside sees the visitor's address, scheme and host
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
@@ -194,7 +197,18 @@ def _traced_lab(environ: dict) -> str | None:
 PAGE_READS = frozenset(("/", "/api/state", "/api/comments", "/api/labs/current", "/api/me"))
 
 
-def _lab_middleware(wsgi_app, statelab: StateLab, may_recreate):
+def _without_owner_token(wsgi_app):
+    """Outermost but for ProxyFix: whatever runs inside, accepted or refused, never
+    sees the owner token where a trace could record it (owners.py)."""
+
+    def scrubbed(environ: dict, start_response):
+        owners.take_token(environ)
+        return wsgi_app(environ, start_response)
+
+    return scrubbed
+
+
+def _lab_middleware(wsgi_app, statelab: StateLab, settings, may_recreate):
     """Resolve the lab and client a request names, before Flask (and the tracer) run.
     Outside Flask no error handler runs, so a backend outage is answered here.
 
@@ -203,7 +217,6 @@ def _lab_middleware(wsgi_app, statelab: StateLab, may_recreate):
     ``may_recreate(address)`` rate-limits that like ``POST /api/labs``."""
 
     def resolve(environ: dict, start_response):
-        owners.take_token(environ)  # first: no trace may record it
         lab = lab_from_environ(environ)
         client = client_from_environ(environ)
         recreated = False
@@ -214,7 +227,8 @@ def _lab_middleware(wsgi_app, statelab: StateLab, may_recreate):
                 recreated = statelab.labs.recreate(lab, address)
                 # Not made here: another request may have made it again meanwhile.
                 known = recreated or statelab.labs.touch(lab)
-            tags = _tags(environ, statelab, lab, client) if known else None
+            tags = _tags(environ, statelab, lab, client, settings["SECRET_KEY"]) if known \
+                else None
         except statelab.unavailable:
             error = backend_unavailable()
             return Response(json.dumps(error.body()), error.status, error.headers,
@@ -233,9 +247,11 @@ def _lab_middleware(wsgi_app, statelab: StateLab, may_recreate):
     return resolve
 
 
-def _tags(environ: dict, statelab: StateLab, lab: str, client: str | None) -> dict:
-    """What the request event says besides the tracer's own fields."""
-    tags = {}
+def _tags(environ: dict, statelab: StateLab, lab: str, client: str | None, key) -> dict:
+    """What the request event says besides the tracer's own fields: the client's public
+    id (``person``, identity.py: what every viewer knows it by), its display name, and
+    whether it is one of the page's own reads."""
+    tags = {"person": public_id(key, lab, client)} if client else {}
     name = statelab.store.client_name(lab, client) if client else None
     if name:
         tags["client_name"] = name

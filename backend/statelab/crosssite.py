@@ -11,9 +11,10 @@ examples, a script) is not a browser acting for someone, and passes.
 behind a proxy that terminates TLS, set STATELAB_TRUSTED_PROXIES (Werkzeug's ``ProxyFix``)
 so the scheme and host are the visitor's.
 
-This is WSGI middleware, outside Flask and outside the tracer, so a refused request
-runs no hook, no view and no session save: nothing it carries (a cookie, a form)
-touches the lab, and it takes no room in the lab's log.
+This is WSGI middleware, outside Flask, the tracer and the lab middleware, so a refused
+request runs no hook, no view and no session save: nothing it carries (a cookie, a form)
+touches the lab, it makes no unknown lab again, and it takes no room in the lab's log
+(tests/test_crosssite.py).
 """
 
 from __future__ import annotations

@@ -14,10 +14,11 @@ from urllib.parse import parse_qs
 from .store import CreatorFull, LabExists, LabsFull
 
 LAB_ID = re.compile(r"[A-Za-z0-9_-]{22}")
-# At least 8 characters: other viewers see a client's first 4 (masking.others_view_of),
-# and a client id is the key to its own unmasked cookies on the stream (?client=), so
-# what they see must never be the whole id.
-CLIENT_ID = re.compile(r"[A-Za-z0-9_-]{8,64}")
+# At least 8 characters: a client id is the key to its own unmasked cookies on the
+# stream (?client=), so a short one would be guessed. Other viewers never see any of it
+# (they see its public id, identity.py).
+CLIENT_ID_LENGTHS = (8, 64)
+CLIENT_ID = re.compile(r"[A-Za-z0-9_-]{%d,%d}" % CLIENT_ID_LENGTHS)
 
 
 def new_lab_id() -> str:

@@ -11,10 +11,10 @@ lessons need (watch your own id rotate at login).
 
 The viewer names itself with its client id: ``X-Client-Id`` on ``/api/hooks``, and
 ``?client=`` on the stream (EventSource cannot send headers). A client id is thus a
-key to that client's cookie values, so other viewers never receive it whole: they get
-its first four characters and ``…``, enough to tell clients apart (the page shows
-``client abcd``). The page's id is 12 random characters (~62 bits): the 8 withheld
-cannot be guessed.
+key to that client's cookie values, so other viewers never receive any of it: the
+request event's ``client`` (and an ``X-Client-Id`` header) is replaced by its
+``person``, the public id the server derived from it (identity.py), which every viewer
+receives and the page tells people apart by (``client abcd``: its first four).
 
 The headers and bodies (tracing/wire.py) are masked the same way: the ``Cookie``,
 ``Set-Cookie``, ``Authorization`` and client id headers; in a JSON or form request
@@ -38,7 +38,6 @@ from collections import OrderedDict
 from werkzeug.http import parse_cookie
 
 MASK = "\u2039masked\u203a"  # ‹masked›
-SHOWN_ID = 4
 _REMEMBERED_TRACES = 4096  # request events seen; older traces are long finished
 SECRET_FIELDS = ("password", "value")
 # A cookie value this short is guessed as fast as read; masking it wherever it appears
@@ -48,10 +47,6 @@ _JSON_FIELD = re.compile(r'("(?:%s)"\s*:\s*)("(?:[^"\\]|\\.)*"?|[^\s,}\]]+)'
                          % "|".join(SECRET_FIELDS))
 _FORM_FIELD = re.compile(r"((?:^|&)(?:%s)=)[^&]*" % "|".join(SECRET_FIELDS))
 _CREDENTIAL_HEADERS = frozenset(("authorization", "proxy-authorization"))
-
-
-def others_view_of(client: str | None) -> str | None:
-    return None if client is None else client[:SHOWN_ID] + "\u2026"
 
 
 def mask_cookie_header(header: str | None, names: frozenset[str]) -> str | None:
@@ -74,8 +69,10 @@ def mask_set_cookie(line: str, names: frozenset[str]) -> str:
     return f"{name}={MASK}{sep}{attributes}"
 
 
-def mask_headers(headers: list | None, names: frozenset[str]) -> list | None:
-    """``[[name, value], ...]`` with cookie values, credentials and the client id masked."""
+def mask_headers(headers: list | None, names: frozenset[str],
+                 person: str | None = None) -> list | None:
+    """``[[name, value], ...]`` with cookie values and credentials masked, and the client
+    id replaced by ``person``, its public id (masked when not known)."""
     if not headers:
         return headers
     masked = []
@@ -86,7 +83,7 @@ def mask_headers(headers: list | None, names: frozenset[str]) -> list | None:
         elif lower == "set-cookie":
             value = mask_set_cookie(value, names)
         elif lower == "x-client-id":
-            value = others_view_of(value)
+            value = person or MASK
         elif lower in _CREDENTIAL_HEADERS:
             value = MASK
         masked.append([name, value])
@@ -147,9 +144,10 @@ def mask_event(event: dict, names: frozenset[str], secrets: set[str] | None = No
     kind = event.get("type")
     if kind == "request":
         own = request_secrets(event, names)
-        return {**event, "client": others_view_of(event.get("client")),
+        person = event.get("person")
+        return {**event, "client": person if event.get("client") else None,
                 "cookie_header": mask_cookie_header(event.get("cookie_header"), names),
-                "headers": mask_headers(event.get("headers"), names),
+                "headers": mask_headers(event.get("headers"), names, person),
                 "body": mask_body(event.get("body"), own)}
     if kind == "end":
         set_cookie = event.get("set_cookie") or []

@@ -15,7 +15,8 @@ gives no one the teacher's powers, and the teacher's token keeps working across
 restarts and workers that share the key. Changing the instance key ends every owner
 token; a leaked teacher link is answered by making a new lab.
 
-The token never enters a lab's log: ``take_token`` runs before Flask and the tracer,
+The token never enters a lab's log: ``take_token`` runs first, outside the cross-site
+guard, the lab middleware, Flask and the tracer (create_app),
 moves the header's value into ``ENVIRON_KEY`` (no ``HTTP_`` key, so the tracer does not
 record it) and blanks an ``owner=`` value in the query and the Referer (a teacher link
 opened, or a request sent from its page before the page took it out of the address

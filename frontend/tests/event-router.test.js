@@ -17,7 +17,7 @@ test('my login: started, ended with cookies, and state re-read as mine', () => {
 test('another client\'s comment arrives as an event: nothing is re-read; the page\'s own reads re-read nothing', () => {
   const log = new TraceLog();
   const comment = { id: 7, author: 'Tom', text: 'hi', mechanism: 'session', time: 1 };
-  const out = routeEvents(log, [req('1', 'a', '/api/session/comment', 'other'), { id: '2', type: 'comments', lab: 'L', comment, by: { client: 'othe\u2026' } }, end('3', 'a')], { client: 'me', live: true });
+  const out = routeEvents(log, [req('1', 'a', '/api/session/comment', 'other'), { id: '2', type: 'comments', lab: 'L', comment, by: { client: 'othe5678' } }, end('3', 'a')], { client: 'me', live: true });
   assert.equal(out.refresh, null);
   assert.deepEqual(out.comments, [comment]);
   assert.deepEqual(out.started, []);
@@ -28,7 +28,7 @@ test('another client\'s comment arrives as an event: nothing is re-read; the pag
 test('a settings event carries the settings; a key change without them asks for one re-read', () => {
   const log = new TraceLog();
   const settings = { short_circuit: true };
-  const out = routeEvents(log, [{ id: '1', type: 'settings', lab: 'L', changes: { short_circuit: true }, settings, by: { client: 'abcd\u2026' } }], { client: 'me', live: true });
+  const out = routeEvents(log, [{ id: '1', type: 'settings', lab: 'L', changes: { short_circuit: true }, settings, by: { client: 'abcd5678' } }], { client: 'me', live: true });
   assert.deepEqual(out.settings, settings);
   assert.equal(out.refresh, null);
   assert.deepEqual(out.labEvents.map((e) => e.type), ['settings']);
@@ -36,14 +36,21 @@ test('a settings event carries the settings; a key change without them asks for 
   assert.deepEqual(key.refresh, { comments: false, mine: false });
 });
 
-test('who is in the lab: request events and name changes feed People, in log order', () => {
-  const people = new People();
-  routeEvents(new TraceLog(), [
-    req('1', 'a', '/api/state', 'zzzz\u2026', 'GET', { client_name: 'Zoe' }),
-    req('2', 'b', '/api/state', 'me', 'GET'),
-    { id: '3', type: 'people', lab: 'L', name: 'Me!', by: { client: 'me' } },
-  ], { client: 'me', live: false, people });
-  assert.deepEqual(people.list().map((p) => [p.key, p.name]), [['zzzz', 'Zoe'], ['me', 'Me!']]);
+test('who is in the lab: request events and name changes feed People by public id, in log order', () => {
+  const log = [
+    req('1', 'a', '/api/state', 'zzzz1234', 'GET', { person: 'zzzz1234', client_name: 'Zoe' }),
+    // This page's own request arrives whole (its own id), with its public id.
+    req('2', 'b', '/api/state', 'me', 'GET', { person: 'mePublic' }),
+    { id: '3', type: 'people', lab: 'L', name: 'Me!', by: { client: 'mePublic' } },
+  ];
+  const mine = new People();
+  routeEvents(new TraceLog(), log, { client: 'me', live: false, people: mine });
+  assert.deepEqual(mine.list().map((p) => [p.key, p.name]), [['zzzz1234', 'Zoe'], ['mePublic', 'Me!']]);
+  // Zoe's page receives this page's request as everyone else does: the same people, the same slots.
+  const theirs = new People();
+  const seenByZoe = log.map((e) => (e.trace === 'b' ? { ...e, client: 'mePublic' } : e));
+  routeEvents(new TraceLog(), seenByZoe, { client: 'zoe-raw-id', live: false, people: theirs });
+  assert.deepEqual(theirs.list(), mine.list());
 });
 
 test('history replayed on connect re-reads nothing and selects nothing; a clear is reported', () => {
@@ -65,7 +72,7 @@ test('comments merge once each, by id, bounded', () => {
 
 test('lab events are handed on once, saying who', () => {
   const log = new TraceLog();
-  const by = { client: 'abcd\u2026', name: 'Anna' };
+  const by = { client: 'abcd5678', name: 'Anna' };
   const settings = { id: '1', type: 'settings', lab: 'L', time: 1, by, changes: { short_circuit: true }, settings: { short_circuit: true } };
   const clear = { id: '2', type: 'clear', lab: 'L', time: 2, by };
   const out = routeEvents(log, [settings, clear], { client: 'me', live: true });

@@ -67,3 +67,13 @@ test('sorting by a column keeps arrival order among ties; no key keeps arrival o
   assert.equal(ids(sortTraces(list, { key: 'request', dir: 'desc' })), 'dcba');
   assert.equal(ids(sortTraces(list, {})), 'abcd');
 });
+
+test('client: matches the public id every page shows, on this page\'s own rows too', () => {
+  // Own rows carry the page's own client id whole, and its public id; others' only the public id.
+  const mine = { ...read, client: 'my-raw-client-id', person: 'Mine5678' };
+  const theirs = { ...crash, client: 'Them1234', person: 'Them1234' };
+  const found = (text) => [mine, theirs].filter((t) => matchesQuery(t, parseFilter(text))).map((t) => t.person);
+  assert.deepEqual(found('client:mine'), ['Mine5678']);
+  assert.deepEqual(found('client:them'), ['Them1234']);
+  assert.deepEqual(found('Mine5678'), ['Mine5678']);
+});

@@ -2,7 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { People, SLOTS, slotColour, matchesPerson, personLabel, browserOf } from '../people.js';
 
-const ids = (n) => Array.from({ length: n }, (_, i) => `c${String(i).padStart(3, '0')}xyz`);
+// Public ids (identity.py): 8 characters the server derives; every page gets them whole.
+const ids = (n) => Array.from({ length: n }, (_, i) => `c${String(i).padStart(3, '0')}wxyz`);
 const same = (a, b) => a.hue === b.hue && a.lightness === b.lightness;
 
 test('every slot is its own colour, and neighbouring slots are far apart in hue', () => {
@@ -20,13 +21,24 @@ test('a class of 30 gets 30 distinct colours, the same on every page that read t
   const a = new People();
   const b = new People();
   for (const id of ids(30)) a.note(id);
-  // Another viewer sees the same clients masked ("c000…"), in the same log order.
-  for (const id of ids(30)) b.note(`${id.slice(0, 4)}\u2026`);
+  for (const id of ids(30)) b.note(id); // another page, the same log: the same public ids
   const colours = ids(30).map((id) => a.colour(id));
   for (let i = 0; i < 30; i += 1) {
     for (let j = i + 1; j < 30; j += 1) assert.ok(!same(colours[i], colours[j]), `clients ${i} and ${j}`);
-    assert.deepEqual(b.colour(`${ids(30)[i].slice(0, 4)}\u2026`), colours[i]);
+    assert.deepEqual(b.colour(ids(30)[i]), colours[i]);
   }
+});
+
+test('two public ids sharing their first four characters are two people: colours and names apart', () => {
+  const people = new People();
+  people.note('teacAAAA', 'Teacher');
+  people.note('teacBBBB', 'Teacher'); // a spoofer: the teacher's shown characters and name
+  assert.equal(people.list().length, 2);
+  assert.ok(!same(people.colour('teacAAAA'), people.colour('teacBBBB')));
+  people.note('teacBBBB', 'Not the teacher');
+  assert.equal(people.name('teacAAAA'), 'Teacher');
+  assert.ok(matchesPerson({ person: 'teacAAAA' }, 'person:teacAAAA', 'meme1234'));
+  assert.ok(!matchesPerson({ person: 'teacBBBB' }, 'person:teacAAAA', 'meme1234'));
 });
 
 test('the n-th person takes slot n; one not yet seen shows the colour it would take next', () => {
@@ -35,7 +47,7 @@ test('the n-th person takes slot n; one not yet seen shows the colour it would t
   people.note('asdf1234');
   assert.deepEqual(people.colour('qwertyuiop'), slotColour(1));
   people.note('qwertyuiop');
-  people.note('qwer\u2026'); // the same person, as others see them
+  people.note('qwertyuiop', 'Q'); // seen again: the same slot
   assert.deepEqual(people.colour('qwertyuiop'), slotColour(1));
   assert.deepEqual(people.list().map((p) => p.slot), [0, 1]);
 });
@@ -51,24 +63,26 @@ test('names: noted with the client, changed later, and bumping the version only 
   const people = new People();
   people.note('abcd1234');
   const v = people.version;
-  people.note('abcd\u2026', 'Ada');
+  people.note('abcd1234', 'Ada');
   assert.equal(people.name('abcd1234'), 'Ada');
   assert.equal(people.version, v + 1);
   people.note('abcd1234', 'Ada');
   assert.equal(people.version, v + 1);
-  assert.equal(personLabel(people.byKey.get('abcd')), 'Ada (abcd)');
-  assert.equal(personLabel({ key: 'wxyz', name: null }), 'client wxyz');
+  // Shown by its first four characters, keyed by all eight.
+  assert.equal(personLabel(people.byKey.get('abcd1234')), 'Ada (abcd)');
+  assert.equal(personLabel({ key: 'wxyz5678', name: null }), 'client wxyz');
   assert.equal(people.note(null), null);
 });
 
-test('the client filter: everyone, mine, others, one person', () => {
-  const mine = { client: 'meme1234' };
-  const theirs = { client: 'abcd\u2026' };
+test('the client filter: everyone, mine, others, one person, all by public id', () => {
+  // The page's own requests arrive whole (client: its own id), with its public id.
+  const mine = { client: 'my-own-raw-id', person: 'meme1234' };
+  const theirs = { client: 'abcd5678', person: 'abcd5678' };
   assert.ok(matchesPerson(mine, 'all', 'meme1234') && matchesPerson(theirs, 'all', 'meme1234'));
   assert.ok(matchesPerson(mine, 'me', 'meme1234') && !matchesPerson(theirs, 'me', 'meme1234'));
   assert.ok(!matchesPerson(mine, 'others', 'meme1234') && matchesPerson(theirs, 'others', 'meme1234'));
-  assert.ok(matchesPerson(theirs, 'person:abcd', 'meme1234') && !matchesPerson(mine, 'person:abcd', 'meme1234'));
-  assert.ok(!matchesPerson({ client: null }, 'person:abcd', 'meme1234'));
+  assert.ok(matchesPerson(theirs, 'person:abcd5678', 'meme1234') && !matchesPerson(mine, 'person:abcd5678', 'meme1234'));
+  assert.ok(!matchesPerson({ client: null, person: null }, 'person:abcd5678', 'meme1234'));
 });
 
 test('browsers in two words, noted once per person and shown in the label', () => {
@@ -82,6 +96,6 @@ test('browsers in two words, noted once per person and shown in the label', () =
   const people = new People();
   people.note('abcd1234', 'Ada', linuxChrome);
   people.note('abcd1234', null, iphone); // the first one seen stays
-  assert.equal(people.browser('abcd\u2026'), 'Chrome on Linux');
-  assert.equal(personLabel(people.byKey.get('abcd')), 'Ada (abcd), Chrome on Linux');
+  assert.equal(people.browser('abcd1234'), 'Chrome on Linux');
+  assert.equal(personLabel(people.byKey.get('abcd1234')), 'Ada (abcd), Chrome on Linux');
 });

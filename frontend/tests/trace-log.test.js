@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { TraceLog, compareIds, matchesFilter, isPageRead, traceHasError } from '../trace-log.js';
 import { matchesQuery, parseFilter } from '../filter.js';
 
-const req = (id, trace, extra = {}) => ({ id, type: 'request', trace, lab: 'L', time: 1, method: 'GET', path: '/api/state', query: '', client: 'me', ...extra });
+const req = (id, trace, extra = {}) => ({ id, type: 'request', trace, lab: 'L', time: 1, method: 'GET', path: '/api/state', query: '', client: 'me', person: 'mePublic', ...extra });
 const step = (id, trace, index, name) => ({ id, type: 'step', trace, lab: 'L', time: 1, index, name, function: `f.${name}`, kind: 'hook', offset_ms: index, duration_ms: 1, error: null, detail: {} });
 const end = (id, trace, status) => ({ id, type: 'end', trace, lab: 'L', time: 1, status, duration_ms: 5, set_cookie: [], error: null, endpoint: null });
 
@@ -54,7 +54,7 @@ test('filters by text, status, client and page reads', () => {
   const log = new TraceLog();
   log.apply(req('1', 'a', { method: 'POST', path: '/api/cookie/login' }));
   log.apply(end('2', 'a', 200));
-  log.apply(req('3', 'b', { client: 'other', path: '/api/error/exception' }));
+  log.apply(req('3', 'b', { client: 'otherPub', person: 'otherPub', path: '/api/error/exception' }));
   log.apply(step('4', 'b', 0, 'got_request_exception'));
   log.apply(end('5', 'b', 500));
   log.apply(req('6', 'c'));
@@ -65,8 +65,10 @@ test('filters by text, status, client and page reads', () => {
   assert.ok(matchesFilter(b, text('got_request')));
   assert.ok(matchesFilter(b, { status: '5xx' }) && !matchesFilter(a, { status: '5xx' }));
   assert.ok(matchesFilter(c, { status: 'pending' }));
-  assert.ok(matchesFilter(a, { client: 'me', me: 'me' }) && !matchesFilter(b, { client: 'me', me: 'me' }));
-  assert.ok(matchesFilter(b, { client: 'others', me: 'me' }));
+  // "Mine" is by public id (trace.person), which the page's own requests carry too.
+  assert.ok(matchesFilter(a, { client: 'me', me: 'mePublic' }) && !matchesFilter(b, { client: 'me', me: 'mePublic' }));
+  assert.ok(matchesFilter(b, { client: 'others', me: 'mePublic' }) && !matchesFilter(a, { client: 'others', me: 'mePublic' }));
+  assert.ok(matchesFilter(b, { client: 'person:otherPub', me: 'mePublic' }));
   assert.ok(isPageRead(c) && !matchesFilter(c, { hideReads: true }));
   assert.ok(traceHasError(b) && !traceHasError(a));
 });

@@ -36,17 +36,17 @@ test('a late joiner is told what the bounded log dropped, and nothing when it dr
   assert.equal(droppedText(1, 1), 'Showing the last 1 request; 1 older event was dropped from the lab\'s bounded log.');
 });
 
-test('lab events say who did what, by name or by the four characters every viewer gets', () => {
-  assert.equal(whoDid({ client: 'abcd\u2026', name: null }), 'client abcd');
-  assert.equal(whoDid({ client: 'abcd\u2026', name: 'Anna' }), 'Anna');
-  assert.equal(labEventLine({ type: 'settings', by: { client: 'abcd\u2026', name: 'Anna' }, changes: { propagate_exceptions: true } }),
+test('lab events say who did what, by name or by the first four characters of the public id', () => {
+  assert.equal(whoDid({ client: 'abcd5678', name: null }), 'client abcd');
+  assert.equal(whoDid({ client: 'abcd5678', name: 'Anna' }), 'Anna');
+  assert.equal(labEventLine({ type: 'settings', by: { client: 'abcd5678', name: 'Anna' }, changes: { propagate_exceptions: true } }),
     'Anna set propagate_exceptions on');
-  assert.equal(labEventLine({ type: 'settings', by: { client: 'abcd\u2026' }, changes: { reset: true } }), 'client abcd reset the lab');
+  assert.equal(labEventLine({ type: 'settings', by: { client: 'abcd5678' }, changes: { reset: true } }), 'client abcd reset the lab');
   assert.equal(labEventLine({ type: 'settings', by: { name: 'Ms Lee' }, changes: { first_request: true } }),
     'Ms Lee made the lab\'s next request a first request again');
   assert.equal(labEventLine({ type: 'settings', by: {}, changes: { secret: 'rotated', keep_fallback: true } }), 'someone changed the signing key (rotated)');
-  assert.equal(labEventLine({ type: 'clear', by: { client: 'wxyz\u2026', name: null } }), 'client wxyz cleared the log for everyone');
-  assert.equal(labEventLine({ type: 'people', by: { client: 'wxyz\u2026' }, name: 'Bo' }), 'client wxyz is now called Bo');
+  assert.equal(labEventLine({ type: 'clear', by: { client: 'wxyz5678', name: null } }), 'client wxyz cleared the log for everyone');
+  assert.equal(labEventLine({ type: 'people', by: { client: 'wxyz5678' }, name: 'Bo' }), 'client wxyz is now called Bo');
   assert.equal(labEventLine({ type: 'comments' }), null);
   assert.equal(labEventLine({ type: 'clear' }), 'someone cleared the log for everyone');
 });

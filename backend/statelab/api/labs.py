@@ -5,14 +5,15 @@ from __future__ import annotations
 import math
 import time
 
-from flask import Blueprint, current_app, g, jsonify
+from flask import Blueprint, current_app, g, jsonify, request
 
 from .. import owners
-from ..context import current
+from ..context import client_of, current
+from ..identity import public_id
 from ..ratelimits import client_address
 from ..store import DEFAULT_SETTINGS, CreatorFull, LabsFull
 from .inputs import ApiError, flag, read_body
-from .people import announce, owns, require_owner, who
+from .people import announce, owns, person, require_owner, who
 
 bp = Blueprint("labs", __name__)
 
@@ -32,15 +33,17 @@ def create_lab():
         return ApiError(503, "labs_full", "Every lab is in use (watched, or used in the "
                         "last few minutes); try again later", retry_after=wait,
                         headers={"Retry-After": str(wait)}).response()
-    token = owners.token_for(current_app.config["SECRET_KEY"], lab)
+    key = current_app.config["SECRET_KEY"]
+    token = owners.token_for(key, lab)
     # The teacher link carries the token: the page keeps it and drops it from the URL.
     return jsonify(id=lab, url=f"/?lab={lab}", owner_token=token,
-                   teacher_url=f"/?lab={lab}&owner={token}"), 201
+                   teacher_url=f"/?lab={lab}&owner={token}",
+                   person=public_id(key, lab, client_of(request.environ))), 201
 
 
 @bp.get("/labs/current")
 def current_lab():
-    return jsonify({**current().labs.info(g.lab), "owner": owns()})
+    return jsonify({**current().labs.info(g.lab), "owner": owns(), "person": person()})
 
 
 @bp.get("/lab/settings")

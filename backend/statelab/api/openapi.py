@@ -11,6 +11,7 @@ from __future__ import annotations
 from flask import Blueprint, jsonify
 
 from .. import demo_hooks
+from ..labs import CLIENT_ID
 from .errors import KINDS, POST_ONLY
 from .logins import NAMES
 from ..context import current
@@ -75,6 +76,9 @@ def obj(**properties: dict) -> dict:
 
 STRING, INTEGER, BOOLEAN = {"type": "string"}, {"type": "integer"}, {"type": "boolean"}
 NULLABLE_STRING = {"type": ["string", "null"]}
+PERSON = {"type": ["string", "null"], "pattern": "^[A-Za-z0-9_-]{8}$", "description":
+          "This client's public id in the lab (X-Client-Id's HMAC under the instance "
+          "key): what other viewers see as its client; null without X-Client-Id"}
 
 LAB_ID = {"type": "string", "pattern": "^[A-Za-z0-9_-]{22}$"}
 LAB_PARAMS = [
@@ -84,7 +88,7 @@ LAB_PARAMS = [
     {"name": "lab", "in": "query", "schema": LAB_ID,
      "description": "The lab, for clients that cannot send headers (EventSource)"},
     {"name": "X-Client-Id", "in": "header", "required": False, "schema": {
-        "type": "string", "pattern": "^[A-Za-z0-9_-]{1,64}$"},
+        "type": "string", "pattern": f"^{CLIENT_ID.pattern}$"},
      "description": "Tags this client's requests in the lab's log; anything else is ignored"},
     {"name": "X-Lab-Owner", "in": "header", "required": False, "schema": {"type": "string"},
      "description": "The owner token POST /api/labs answered: owner-only routes answer "
@@ -142,14 +146,14 @@ document("post", "/api/labs", "Create a lab; its maker owns it (owner_token: kee
          "its least recently used unwatched one makes way for the next (429 too_many_labs, "
          "with labs and Retry-After, when all are watched); 503 labs_full when no lab may "
          "go", status=201, lab=False,
-         ok=obj(id=LAB_ID, url=STRING, owner_token=STRING, teacher_url=STRING))
+         ok=obj(id=LAB_ID, url=STRING, owner_token=STRING, teacher_url=STRING, person=PERSON))
 document("get", "/api/labs/current", "The named lab: counts, creation time, and whether "
          "this request's X-Lab-Owner owns it", ok=obj(
              id=LAB_ID, created={"type": "number"}, events=INTEGER, comments=INTEGER,
-             subscribers=INTEGER, owner=BOOLEAN))
+             subscribers=INTEGER, owner=BOOLEAN, person=PERSON))
 document("post", "/api/lab/reset", "Owner only: Flask's default switches, the instance "
          "key, an empty log (a settings event says who)", ok=ref("Settings"))
-ME = obj(client=NULLABLE_STRING, name=NULLABLE_STRING, owner=BOOLEAN)
+ME = obj(client=NULLABLE_STRING, person=PERSON, name=NULLABLE_STRING, owner=BOOLEAN)
 document("get", "/api/me", "This client (X-Client-Id): its display name, whether it owns "
          "the lab", ok=ME)
 document("put", "/api/me", "Set this client's display name (needs X-Client-Id; 1-32 "

@@ -14,7 +14,8 @@ import time
 from flask import Blueprint, current_app, g, jsonify, request
 
 from ..context import client_of, current
-from ..masking import others_view_of
+from ..labs import CLIENT_ID_LENGTHS
+from ..identity import public_id
 from ..owners import ENVIRON_KEY, HEADER, is_owner
 from .inputs import ApiError, read_body, text
 
@@ -37,11 +38,16 @@ def require_owner() -> None:
                        f"do this; the owner's page sends its token as {HEADER}")
 
 
+def person() -> str | None:
+    """The acting client's public id in this lab (identity.py): what others know it by."""
+    return public_id(current_app.config["SECRET_KEY"], g.lab, _client())
+
+
 def who() -> dict:
-    """The acting client as every viewer may see it (masking.py: never the whole id)."""
+    """The acting client as every viewer may see it: its public id, never its own id."""
     client = _client()
     name = current().store.client_name(g.lab, client) if client else None
-    return {"client": others_view_of(client), "name": name}
+    return {"client": person(), "name": name}
 
 
 def announce(kind: str, **detail) -> None:
@@ -63,16 +69,17 @@ def display_name(body: dict) -> str:
 def get_me():
     client = _client()
     name = current().store.client_name(g.lab, client) if client else None
-    return jsonify(client=client, name=name, owner=owns())
+    return jsonify(client=client, person=person(), name=name, owner=owns())
 
 
 @bp.put("/me")
 def put_me():
     client = _client()
     if client is None:
+        shortest, longest = CLIENT_ID_LENGTHS
         raise ApiError(400, "client_required", "Name yourself with the X-Client-Id header "
-                       "(1-64 letters, digits, - or _)")
+                       f"({shortest}-{longest} letters, digits, - or _)")
     name = display_name(read_body())
     current().store.set_client_name(g.lab, client, name)
     announce("people", name=name)
-    return jsonify(client=client, name=name, owner=owns())
+    return jsonify(client=client, person=person(), name=name, owner=owns())
