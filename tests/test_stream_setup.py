@@ -38,3 +38,44 @@ def test_a_backend_failure_while_a_stream_starts_leaks_nothing(make_app, redis_u
     assert (statelab.streams.in_use, statelab.bus.subscribers(lab)) == (1, 1)
     answer.close()
     assert (statelab.streams.in_use, statelab.bus.subscribers(lab)) == (0, 0)
+
+
+def test_a_join_that_fails_unexpectedly_gives_back_the_slot_and_the_lease(
+        make_app, redis_url, redis_client, monkeypatch):
+    """Any failure of feeds.join (not only TooManyWatchedLabs) gives back the stream
+    slot and the lab's viewer lease, which this worker would otherwise keep renewing."""
+    app = make_app(STATELAB_REDIS_URL=redis_url)
+    statelab, client = current(app), app.test_client()
+    lab = new_lab(client)
+
+    def broken_join(lab_id):
+        raise RuntimeError("a bug in the feed")
+
+    monkeypatch.setattr(statelab.feeds, "join", broken_join)
+    answer = client.get(f"/api/hooks/stream?lab={lab}")
+    assert answer.status_code == 500 and answer.is_json
+    assert statelab.streams.in_use == 0
+    assert statelab.bus.subscribers(lab) == 0
+    assert lab not in statelab.bus._held  # no lease left for renew to extend
+
+
+def test_a_follower_that_cannot_start_is_undone_and_the_stream_answers_5xx(
+        make_app, monkeypatch):
+    """Thread.start failing (no threads left) leaves no follower counted and no
+    follower-less feed that later viewers would wait on forever."""
+    app = make_app()
+    statelab, client = current(app), app.test_client()
+    lab = new_lab(client)
+
+    def no_thread(self):
+        raise RuntimeError("can't start new thread")
+
+    monkeypatch.setattr("threading.Thread.start", no_thread)
+    answer = client.get(f"/api/hooks/stream?lab={lab}")
+    monkeypatch.undo()
+    assert answer.status_code == 500 and answer.is_json
+    assert statelab.feeds.following() == 0 and lab not in statelab.feeds._feeds
+    assert (statelab.streams.in_use, statelab.bus.subscribers(lab)) == (0, 0)
+    answer = client.get(f"/api/hooks/stream?lab={lab}", buffered=False)
+    assert answer.status_code == 200
+    answer.close()
