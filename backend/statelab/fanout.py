@@ -277,8 +277,9 @@ class Feeds:
     def join(self, lab: str) -> Feed:
         """The lab's feed, with one more viewer: the one this process follows, else a
         new one and its follower. Raises ``TooManyWatchedLabs`` (and starts nothing)
-        when a new follower would pass ``max_labs``; nothing else: the stream has
-        counted its viewer in, and must give that back."""
+        when a new follower would pass ``max_labs``; anything else it raises (a
+        follower that cannot start) leaves nothing registered. Either way the stream
+        has counted its viewer in, and must give that back."""
         try:
             made = self.created(lab)
         except self.bus.unavailable:
@@ -295,8 +296,15 @@ class Feeds:
                 feed = self._feeds[lab] = Feed(self.bus, lab, self.names,
                                                self.bus.capacity, made or 0.0)
                 self._followers += 1
-                threading.Thread(target=self._follow, args=(feed,), daemon=True,
-                                 name=f"statelab-feed-{lab[:6]}").start()
+                try:
+                    threading.Thread(target=self._follow, args=(feed,), daemon=True,
+                                     name=f"statelab-feed-{lab[:6]}").start()
+                except BaseException:
+                    # No follower runs: undone, or later viewers would wait on this
+                    # feed (next_after without a timeout) for ever, and it would count.
+                    self._forget_locked(feed)
+                    self._followers -= 1
+                    raise
             feed.viewers += 1
             return feed
 

@@ -116,6 +116,11 @@ def stream():
                        f"live as it may ({full.limit} per worker); this lab's log can "
                        "still be read (GET /api/hooks)", labs=full.limit,
                        headers=RETRY_LATER) from None
+    except BaseException:
+        # Anything else (a bug, no thread to follow with): the viewer counted in above
+        # is counted out, or its slot stays taken and its lease renewed for good.
+        _give_back(bus, slots, lab)
+        raise
 
     def leave() -> None:
         statelab.feeds.leave(feed)
