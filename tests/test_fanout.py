@@ -187,3 +187,33 @@ def test_feeds_follow_at_most_max_labs_and_a_retired_follower_makes_room():
     finally:
         feeds.leave(second)
         feeds.leave(third)
+
+
+
+def test_a_lab_made_again_rejoins_at_the_cap_and_its_old_follower_stops():
+    """max_labs=1: the lab is followed, then made again under its id. Its new feed takes
+    the old one's place (the old follower, still in its read, exits within a
+    heartbeat): not refused. A second remake while that old follower still reads is
+    held to the cap, and fails nothing."""
+    bus = MemoryBus(capacity=100, max_subscribers=10)
+    made = {LAB: 1.0}
+    feeds = Feeds(bus, NAMES, 5.0, created=lambda lab: made[lab], max_labs=1)
+    old = feeds.join(LAB)
+    made[LAB] = 2.0
+    new = feeds.join(LAB)
+    try:
+        assert new is not old and old.broken and not new.broken
+        assert feeds.following() == 2  # the old follower waits in its read
+        with pytest.raises(TooManyWatchedLabs):  # the cap holds for other labs
+            feeds.join("other-lab")
+        made[LAB] = 3.0
+        with pytest.raises(TooManyWatchedLabs):  # one place, one replacement at a time
+            feeds.join(LAB)
+        assert not new.broken
+        bus.publish(LAB, comment(1))  # wakes both followers: the old one stops
+        assert retired_to(feeds, 1)
+        newest = feeds.join(LAB)  # now it takes the place
+        assert newest is not new and new.broken
+        feeds.leave(newest)
+    finally:
+        feeds.leave(new)
