@@ -197,7 +197,7 @@ def test_a_lab_made_again_rejoins_at_the_cap_and_its_old_follower_stops():
     held to the cap, and fails nothing."""
     bus = MemoryBus(capacity=100, max_subscribers=10)
     made = {LAB: 1.0}
-    feeds = Feeds(bus, NAMES, 5.0, created=lambda lab: made[lab], max_labs=1)
+    feeds = Feeds(bus, NAMES, 5.0, created=lambda lab: made.get(lab, 0.0), max_labs=1)
     old = feeds.join(LAB)
     made[LAB] = 2.0
     new = feeds.join(LAB)

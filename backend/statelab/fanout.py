@@ -249,7 +249,8 @@ class Feeds:
     """Each watched lab's ``Feed`` in this process, followed by one thread (a greenlet
     under gevent's monkey-patching) while it has viewers.
 
-    At most ``max_labs`` followers run at once (``None``: no cap). On Redis each one
+    At most ``max_labs`` followers run at once (``None``: no cap), but for the old
+    follower of a lab made again, for up to a heartbeat (``join``). On Redis each one
     holds a connection of the worker's pool in its blocking XREAD, so the cap keeps the
     rest of the pool for requests (measured without it: a pool of 6 and 6 watched labs
     on one gevent worker answered every /api/state 503 after the pool's 5 s wait). A
@@ -272,6 +273,7 @@ class Feeds:
         self.max_labs = max_labs
         self._feeds: dict[str, Feed] = {}
         self._followers = 0  # running, including those of forgotten feeds
+        self._replaced: set[Feed] = set()  # forgotten for a lab made again, following
         self._lock = threading.Lock()
 
     def join(self, lab: str) -> Feed:
@@ -286,13 +288,22 @@ class Feeds:
             made = None  # keep the feed there is; its follower notices the outage
         with self._lock:
             feed = self._feeds.get(lab)
-            if feed is not None and made is not None and feed.made != made:
-                self._forget_locked(feed)
-                feed.fail()  # anyone still on it reconnects to the lab as it is now
-                feed = None
-            if feed is None:
-                if self.max_labs is not None and self._followers >= self.max_labs:
+            stale = feed is not None and made is not None and feed.made != made
+            if feed is None or stale:
+                # A lab made again: its new feed takes the old one's place, whose
+                # follower still counts until its read returns (up to a heartbeat).
+                # Exempt from the cap, once per lab at a time, so past max_labs run at
+                # most one such follower per lab (2 * max_labs, the pool's other half at
+                # the default) and none beyond a heartbeat. The cap is checked before
+                # the old feed is failed: a refused join breaks nobody's stream.
+                exempt = stale and not any(old.lab == lab for old in self._replaced)
+                if (self.max_labs is not None and self._followers >= self.max_labs
+                        and not exempt):
                     raise TooManyWatchedLabs(self.max_labs)
+                if stale:
+                    self._forget_locked(feed)
+                    self._replaced.add(feed)
+                    feed.fail()  # anyone still on it reconnects to the lab as it is now
                 feed = self._feeds[lab] = Feed(self.bus, lab, self.names,
                                                self.bus.capacity, made or 0.0)
                 self._followers += 1
@@ -331,6 +342,7 @@ class Feeds:
             # anew), never this one; those waiting for it (without a timeout) are woken.
             with self._lock:
                 self._forget_locked(feed)
+                self._replaced.discard(feed)
                 self._followers -= 1
             feed.fail()
 
