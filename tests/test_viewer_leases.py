@@ -182,3 +182,54 @@ def test_a_viewer_count_left_by_the_version_before_leases_is_replaced(make_app, 
     status, _ = stream_status(app.test_client(), lab)
     assert status == 200
     assert redis_client.type(key) in (b"zset", b"none")
+
+
+def _renew_due(bus, lab: str) -> None:
+    """Make the next renew(lab) run its script (it runs at most each quarter lease)."""
+    members, _ = bus._held[lab]
+    bus._held[lab] = (members, time.monotonic() - bus.viewer_lease)
+
+
+def test_a_viewer_counted_out_while_its_lease_is_renewed_is_no_ghost(make_app, redis_url,
+                                                                     redis_client):
+    """renew copies the members, then runs its script; an unsubscribe whose ZREM lands
+    in between must not be undone by the script (a ghost counting toward lab_full)."""
+    bus = current(worker(make_app, redis_url)).bus
+    lab = new_lab(worker(make_app, redis_url).test_client())
+    bus.subscribe(lab)
+    bus.subscribe(lab)
+    real_renew, raced = bus._renew, []
+
+    def unsubscribe_first(*args, **kwargs):
+        if not raced:
+            raced.append(True)
+            bus.unsubscribe(lab)  # lands after the copy, before the script
+        return real_renew(*args, **kwargs)
+
+    bus._renew = unsubscribe_first
+    _renew_due(bus, lab)
+    bus.renew(lab)
+    assert raced and bus.subscribers(lab) == 1
+    bus.unsubscribe(lab)
+    assert bus.subscribers(lab) == 0
+
+
+def test_a_held_viewer_whose_lease_lapsed_counts_again_when_renewed(make_app, redis_url,
+                                                                    redis_client):
+    """A worker too busy to renew in time lets its viewer's lease lapse, and another
+    viewer's subscribe drops it; the viewer still watches, so the next renew counts it
+    again (else the lab could hold more viewers than the cap)."""
+    bus = current(worker(make_app, redis_url)).bus
+    other = current(worker(make_app, redis_url)).bus
+    lab = new_lab(worker(make_app, redis_url).test_client())
+    bus.subscribe(lab)
+    (member,) = bus._held[lab][0]
+    redis_client.zadd(bus._subs_key(lab), {member: 1})  # its lease ended long ago
+    other.subscribe(lab)  # drops the lapsed lease
+    assert redis_client.zscore(bus._subs_key(lab), member) is None
+    assert bus.subscribers(lab) == 1
+    _renew_due(bus, lab)
+    bus.renew(lab)
+    assert bus.subscribers(lab) == 2
+    bus.unsubscribe(lab)
+    other.unsubscribe(lab)
