@@ -209,6 +209,15 @@ class RedisBus(Bus):
             self._held[lab] = (members, now)
             members = list(members)
         self._renew(keys=[self._subs_key(lab)], args=[self._lease_ms(), *members])
+        # A viewer counted out since the copy had its ZREM undone by the script: it
+        # goes again, else it would count for a lease (toward lab_full). Checked after
+        # the script, so either this sees it gone or its own ZREM comes later. Not
+        # ZADD XX: a held viewer whose lease lapsed (and was dropped) counts again.
+        with self._held_lock:
+            held = set(self._held.get(lab, ([], now))[0])
+        gone = [member for member in members if member not in held]
+        if gone:
+            self.client.zrem(self._subs_key(lab), *gone)
 
     def subscribers(self, lab: str) -> int:
         return int(self._count(keys=[self._subs_key(lab)]))
