@@ -181,3 +181,67 @@ def test_a_refused_request_to_a_known_lab_logs_nothing_not_even_its_owner_token(
     after = lab_client.events()
     assert after == before
     assert token not in json.dumps(after)
+
+
+UNKNOWN = "A" * 22  # a well-formed lab id the server does not know (it restarted)
+CROSS_SITE = [{"Sec-Fetch-Site": "cross-site"}, {"Sec-Fetch-Site": "same-site"},
+              {"Origin": EVIL}, {"Origin": EVIL, "Sec-Fetch-Site": "cross-site",
+                                 "Sec-Fetch-Mode": "cors", "Sec-Fetch-Dest": "empty"},
+              {"Sec-Fetch-Site": "cross-site", "Sec-Fetch-Mode": "no-cors",
+               "Sec-Fetch-Dest": "image"},
+              {"Sec-Fetch-Site": "cross-site", "Sec-Fetch-Mode": "navigate",
+               "Sec-Fetch-Dest": "iframe"}]
+
+
+@pytest.mark.parametrize("headers", CROSS_SITE)
+@pytest.mark.parametrize("path", ["/api/hooks/stream", "/api/state", "/api/hooks"])
+def test_another_sites_get_does_not_make_a_lab_again(app, path, headers):
+    """An <img src> or a cross-origin EventSource on another site must not re-create
+    labs by the visitors' browsers (each fills STATELAB_MAX_LABS)."""
+    statelab = current(app)
+    answer = app.test_client().get(f"{path}?lab={UNKNOWN}", headers=headers)
+    assert "X-Lab-Recreated" not in answer.headers
+    assert answer.status_code in (403, 404) and answer.is_json
+    assert not statelab.store.exists(UNKNOWN)
+    assert statelab.bus.count(UNKNOWN) == 0
+
+
+def test_a_link_on_another_site_still_brings_the_lab_back(app):
+    """A teacher's link posted elsewhere is a top-level navigation: after a restart it
+    makes the class's lab again, as typing it would."""
+    answer = app.test_client().get(f"/?lab={UNKNOWN}", headers={
+        "Sec-Fetch-Site": "cross-site", "Sec-Fetch-Mode": "navigate",
+        "Sec-Fetch-Dest": "document", "Sec-Fetch-User": "?1"})
+    assert answer.status_code == 200 and answer.headers["X-Lab-Recreated"] == "true"
+    assert current(app).store.exists(UNKNOWN)
+
+
+@pytest.mark.parametrize("headers", CROSS_SITE + [
+    {"Sec-Fetch-Site": "cross-site", "Sec-Fetch-Mode": "navigate",
+     "Sec-Fetch-Dest": "document"}])
+def test_another_sites_page_is_refused_a_live_stream_and_takes_nothing(lab_client,
+                                                                         headers):
+    statelab = current(lab_client.client.application)
+    answer = lab_client.get("/api/hooks/stream", headers=headers, buffered=False)
+    answer.close()
+    assert answer.status_code == 403 and answer.get_json()["error"] == "cross_site"
+    assert statelab.streams.in_use == 0
+    assert statelab.bus.subscribers(lab_client.lab) == 0
+    assert statelab.feeds.following() == 0
+
+
+@pytest.mark.parametrize("headers", [
+    {}, {"Sec-Fetch-Site": "same-origin", "Sec-Fetch-Mode": "cors",
+         "Sec-Fetch-Dest": "empty"}, {"Origin": "http://localhost"}])
+def test_the_pages_own_stream_and_header_less_clients_still_stream(lab_client, headers):
+    answer = lab_client.get("/api/hooks/stream", headers=headers, buffered=False)
+    assert answer.status_code == 200
+    answer.close()
+
+
+def test_a_configured_cors_origin_may_stream_and_make_a_lab_again(make_app):
+    app = make_app(STATELAB_CORS_ORIGINS=[EVIL])
+    answer = app.test_client().get(f"/api/hooks/stream?lab={UNKNOWN}", buffered=False,
+                                   headers={"Origin": EVIL, "Sec-Fetch-Site": "cross-site"})
+    assert answer.status_code == 200 and answer.headers["X-Lab-Recreated"] == "true"
+    answer.close()
