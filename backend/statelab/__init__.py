@@ -214,7 +214,9 @@ def _lab_middleware(wsgi_app, statelab: StateLab, settings, may_recreate):
 
     A well-formed lab id the server does not know (it restarted, or the lab was
     evicted) is made again on demand, so a class holding its link stays together;
-    ``may_recreate(address)`` rate-limits that like ``POST /api/labs``."""
+    ``may_recreate(address)`` rate-limits that like ``POST /api/labs``. Not for another
+    site's page, but for a link followed from it (crosssite.may_make_labs)."""
+    origins = frozenset(settings["STATELAB_CORS_ORIGINS"])
 
     def resolve(environ: dict, start_response):
         lab = lab_from_environ(environ)
@@ -223,7 +225,9 @@ def _lab_middleware(wsgi_app, statelab: StateLab, settings, may_recreate):
         try:
             known = bool(lab) and statelab.labs.touch(lab)
             address = environ.get("REMOTE_ADDR") or "unknown"
-            if not known and statelab.labs.well_formed(lab) and may_recreate(address):
+            if (not known and statelab.labs.well_formed(lab)
+                    and crosssite.may_make_labs(environ, origins)
+                    and may_recreate(address)):
                 recreated = statelab.labs.recreate(lab, address)
                 # Not made here: another request may have made it again meanwhile.
                 known = recreated or statelab.labs.touch(lab)

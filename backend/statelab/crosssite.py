@@ -15,6 +15,12 @@ This is WSGI middleware, outside Flask, the tracer and the lab middleware, so a 
 request runs no hook, no view and no session save: nothing it carries (a cookie, a form)
 touches the lab, it makes no unknown lab again, and it takes no room in the lab's log
 (tests/test_crosssite.py).
+
+A GET passes the guard, but one that another site's page made (an ``<img src>``, a
+cross-origin EventSource) makes no unknown lab again unless it is a top-level
+navigation (``may_make_labs``, used by the lab middleware), and is refused a live stream
+(api/hooks.py): else any site could have its visitors' browsers re-create labs and hold
+streams on them, filling STATELAB_MAX_LABS and STATELAB_MAX_WATCHED_LABS.
 """
 
 from __future__ import annotations
@@ -38,6 +44,12 @@ def refusal(environ: dict, allowed: Iterable[str]) -> str | None:
     """Why this request is refused as cross-site, or None when it may go on."""
     if environ.get("REQUEST_METHOD", "GET") not in UNSAFE:
         return None
+    return foreign(environ, allowed)
+
+
+def foreign(environ: dict, allowed: Iterable[str]) -> str | None:
+    """Why the browser says another site's page made this request (of any method), or
+    None: it did not, or no browser said anything."""
     site = environ.get("HTTP_SEC_FETCH_SITE")
     if site in TRUSTED_SITES:
         return None
@@ -49,6 +61,20 @@ def refusal(environ: dict, allowed: Iterable[str]) -> str | None:
     if site is None:
         return None  # no browser said anything: curl, a script, the tutorial's examples
     return f"Sec-Fetch-Site: {site[:50]}"
+
+
+def navigation(environ: dict) -> bool:
+    """Whether this is a top-level navigation (a link followed, an address typed): the
+    visitor sees where it goes, unlike an <img>, an iframe or a script's request."""
+    return (environ.get("HTTP_SEC_FETCH_MODE") == "navigate"
+            and environ.get("HTTP_SEC_FETCH_DEST") == "document")
+
+
+def may_make_labs(environ: dict, allowed: Iterable[str]) -> bool:
+    """Whether this request may make an unknown lab again. Not another site's <img> or
+    EventSource, which would have its visitors' browsers fill STATELAB_MAX_LABS; but a
+    teacher's link posted on another site still brings the class back after a restart."""
+    return navigation(environ) or foreign(environ, allowed) is None
 
 
 def guard(wsgi_app: Callable, allowed: Iterable[str]) -> Callable:

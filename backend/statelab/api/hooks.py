@@ -8,9 +8,10 @@ import select
 import socket
 import time
 
-from flask import Blueprint, Response, g, jsonify, request
+from flask import Blueprint, Response, current_app, g, jsonify, request
 
 from ..context import client_of, current
+from ..crosssite import foreign
 from ..events import BadEventId, TooManySubscribers
 from ..labs import CLIENT_ID
 from ..fanout import TooManyWatchedLabs, sse
@@ -75,6 +76,15 @@ def clear_log():
 
 @bp.get("/hooks/stream")
 def stream():
+    # First, before any slot, lease or feed is taken: another site's page (an <img>, a
+    # cross-origin EventSource) would hold streams on the class's server by its
+    # visitors' browsers. The page's own EventSource is same-origin.
+    reason = foreign(request.environ, current_app.config["STATELAB_CORS_ORIGINS"])
+    if reason is not None:
+        raise ApiError(403, "cross_site", f"Refused: a live stream opened by another "
+                       f"site's page ({reason}). Open the playground's own page; the log "
+                       "can still be read (GET /api/hooks)",
+                       headers={"Vary": "Origin, Sec-Fetch-Site"})
     statelab = current()
     bus, slots, lab = statelab.bus, statelab.streams, g.lab
     after = _after(request.headers.get("Last-Event-ID") or request.args.get("after"))
