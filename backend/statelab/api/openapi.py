@@ -234,8 +234,11 @@ document("get", "/api/hooks/stream",
          "The hook log live, as Server-Sent Events (each event's data is an Event); "
          "429 (with Retry-After) lab_full (with viewers: N), too_many_streams, or "
          "too_many_watched_labs (with labs: N, when this worker follows as many labs as "
-         "STATELAB_MAX_WATCHED_LABS allows and this is not one of them)",
-         content="text/event-stream", ok=STRING, responses={"429": REFUSED_STREAM},
+         "STATELAB_MAX_WATCHED_LABS allows and this is not one of them); 403 "
+         "cross_site when another site's page opened it (Sec-Fetch-Site, Origin)",
+         content="text/event-stream", ok=STRING,
+         responses={"429": REFUSED_STREAM, "403": _json(ref("Error"), "cross_site: "
+                    "another site's page opened it; nothing was taken")},
          params=[AFTER, {
              "name": "Last-Event-ID", "in": "header", "schema": STRING,
              "description": "Resume after this event id (EventSource sends it on reconnect)"},
