@@ -6,7 +6,7 @@
 // `person`, which every other viewer already sees. Pure.
 
 const HIDDEN = '(client id not shared)'; // no public id known (a server before identity.py)
-const MIN_CLIENT = 8; // the server takes no shorter id (labs.py CLIENT_ID), so none is recorded
+const MIN_CLIENT = 8; // the server records no shorter id (labs.py CLIENT_ID); replacing one would mangle other text
 
 function replaceAll(value, raw, stand) {
   if (typeof value === 'string') return value.split(raw).join(stand);

@@ -59,3 +59,13 @@ test('exporting leaves the live log whole (the page still knows its own requests
   assert.equal(log.get('s').client, RAW);
   assert.deepEqual(log.get('s').request.headers[1], ['X-Client-Id', RAW]);
 });
+
+test('a trace with a client id but no public id (a server before identity.py) exports neither', () => {
+  const log = new TraceLog();
+  log.apply(ev('1', 'request', 'x', { method: 'GET', path: '/', query: '', client: RAW, headers: [['X-Client-Id', RAW]] }));
+  const text = exportTraces(log, 'L');
+  assert.equal(text.includes(RAW), false);
+  const [t] = JSON.parse(text).traces;
+  assert.equal(t.client, null);
+  assert.deepEqual(t.request.headers, [['X-Client-Id', '(client id not shared)']]);
+});
