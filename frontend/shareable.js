@@ -21,5 +21,6 @@ function replaceAll(value, raw, stand) {
 export function shareable(trace) {
   const raw = trace.client;
   const copy = typeof raw === 'string' && raw.length >= MIN_CLIENT ? replaceAll(trace, raw, trace.person ?? HIDDEN) : trace;
-  return { ...copy, client: trace.person ?? null };
+  const client = trace.person ?? null; // as the server shows it to others (masking.py mask_event)
+  return { ...copy, client, request: copy.request && { ...copy.request, client } };
 }

@@ -67,5 +67,6 @@ test('a trace with a client id but no public id (a server before identity.py) ex
   assert.equal(text.includes(RAW), false);
   const [t] = JSON.parse(text).traces;
   assert.equal(t.client, null);
+  assert.equal(t.request.client, null);
   assert.deepEqual(t.request.headers, [['X-Client-Id', '(client id not shared)']]);
 });
