@@ -22,6 +22,9 @@ test('copy as curl: the command, run with curl, reproduces the status', async ({
   expect(command).toMatch(/^curl .* -X GET '.*\/api\/error\/403'/);
   expect(command).toContain('X-Lab-Id: ');
   expect(command).toContain('Cookie: session=');
+  // The raw client id is a bearer credential (frontend/shareable.js): never copied.
+  expect(command).not.toContain(await page.evaluate(() => window.statelab.client));
+  expect(command).not.toMatch(/X-Client-Id/i);
   const { stdout } = await run('sh', ['-c', `${command} -o /dev/null -w '%{http_code}'`], { timeout: 10_000 });
   expect(stdout).toBe('403');
   // The curl request is in the lab's timeline too: it carried the lab header.
@@ -63,6 +66,11 @@ test('export HAR 1.2 with every request of the lab, and JSON', async ({ labPage:
   const exported = JSON.parse(await readFile(await json.path(), 'utf8'));
   expect(exported.format).toBe('statelab-trace');
   expect(exported.traces.length).toBe(har.log.entries.length);
+  // Shared files name this page by its public id, never its raw client id (a bearer credential).
+  const { client, person } = await page.evaluate(() => window.statelab);
+  for (const file of [har, exported]) expect(JSON.stringify(file)).not.toContain(client);
+  expect(exported.traces.filter((t) => t.client === person).length).toBeGreaterThan(0);
+  expect(har.log.entries.filter((e) => e._client === person).length).toBeGreaterThan(0);
 });
 
 test('replay re-sends the selected request', async ({ labPage: page }) => {

@@ -1,4 +1,4 @@
-import { test, expect, logIn, serverUser, rows } from './fixtures.js';
+import { test, expect, logIn, openLab, serverUser, rows } from './fixtures.js';
 
 test('two browsers in one lab: both requests shown, tagged by client, separate sessions', async ({ labPage: alice, otherPage: bob }) => {
   // Each page knows itself by its public id (what the other page sees), not its client id.
@@ -33,4 +33,22 @@ test('two browsers in one lab: both requests shown, tagged by client, separate s
   await alice.getByLabel('Client').selectOption('others');
   await expect(rows(alice).filter({ hasText: 'you' })).toHaveCount(0);
   await expect(rows(alice, 'POST /api/session/login')).toHaveCount(1);
+});
+
+test('a stored client id the server refuses (too short) is replaced: the page has a public id, and a request from no client is not "you"', async ({ browser, lab, request }) => {
+  const context = await browser.newContext();
+  // The first visit finds "abc" stored (as an older page version let it keep): 3 characters, the server takes 8-64.
+  await context.addInitScript(() => { if (localStorage.getItem('statelab.client') === null) localStorage.setItem('statelab.client', 'abc'); });
+  const page = await context.newPage();
+  await openLab(page, lab);
+  const { client, person } = await page.evaluate(() => window.statelab);
+  expect(client).toMatch(/^[A-Za-z0-9_-]{8,64}$/);
+  expect(person).toMatch(/^[A-Za-z0-9_-]{8}$/);
+  // A request with no X-Client-Id (as a copied curl sends): nobody's, so not this page's.
+  expect((await request.get('/api/error/404', { headers: { 'X-Lab-Id': lab.id } })).status()).toBe(404);
+  await expect(rows(page, 'GET /api/error/404')).toHaveCount(1);
+  await expect(rows(page, 'GET /api/error/404').filter({ hasText: 'you' })).toHaveCount(0);
+  await page.getByLabel('Client').selectOption('me');
+  await expect(rows(page, 'GET /api/error/404')).toHaveCount(0);
+  await context.close();
 });

@@ -4,6 +4,7 @@ import { h, fill } from './dom.js';
 import { parseCookies } from './cookies.js';
 import { clientName, formatClock, formatDuration, prettyJson, requestLine, statusClass, statusText } from './format.js';
 import { traceTotal, waterfall } from './layout.js';
+import { isMine } from './people.js';
 import { boundOutput, errorText, stepNote } from './step-notes.js';
 
 // Its styles come with it: the page's first load has no request to detail (e2e/page-weight).
@@ -92,7 +93,7 @@ export function renderDetails(root, trace, { me, now, readOnly = false, wire = n
       h('code', { class: 'path' }, requestLine(trace.request)),
       h('span', { class: `status-badge ${statusClass(end?.status)}` },
         end ? `${end.status} ${statusText(end.status)}` : 'pending…'),
-      h('span', { class: 'meta' }, trace.person === me ? 'you' : clientName(trace.person)),
+      h('span', { class: 'meta' }, isMine(trace, me) ? 'you' : clientName(trace.person)),
       h('span', { class: 'meta' }, formatDuration(total)),
       trace.time ? h('span', { class: 'meta' }, formatClock(trace.time)) : null,
       end?.endpoint ? h('span', { class: 'meta' }, 'endpoint ', h('code', {}, end.endpoint)) : null),

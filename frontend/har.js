@@ -4,6 +4,7 @@
 
 import { parseCookies, parseSetCookie } from './cookies.js';
 import { statusText } from './format.js';
+import { shareable } from './shareable.js';
 
 const pairs = (list) => (list ?? []).filter(([name]) => name !== '…').map(([name, value]) => ({ name, value: String(value) }));
 
@@ -52,7 +53,7 @@ function entry(trace, origin) {
     cache: {},
     timings: { send: 0, wait: duration, receive: 0 },
     _trace: trace.id,
-    _client: trace.client ?? null,
+    _client: trace.person ?? null, // the public id, never the raw client id (shareable.js)
     _steps: trace.steps.map((s) => ({
       index: s.index, name: s.name, kind: s.kind, function: s.function, offset_ms: s.offset_ms,
       duration_ms: s.duration_ms, error: s.error ?? null, output: s.output ?? [],
@@ -68,7 +69,7 @@ export function buildHar(traces, { origin, version = '' }) {
       version: '1.2',
       creator: { name: 'Flask State Lab', version },
       pages: [],
-      entries: traces.filter((t) => t.request).map((t) => entry(t, origin)),
+      entries: traces.filter((t) => t.request).map((t) => entry(shareable(t), origin)),
     },
   };
 }

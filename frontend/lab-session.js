@@ -31,11 +31,12 @@ export function takeOwnerLink(storage, href) {
   return `${url.pathname}${url.search}${url.hash}`;
 }
 
-export function clientId() {
-  let id = localStorage.getItem(CLIENT_KEY);
-  if (!id || !/^[A-Za-z0-9_-]{1,64}$/.test(id)) {
+/** This browser's client id; a stored one the server would ignore (labs.py CLIENT_ID: 8-64) is replaced. */
+export function clientId(storage = localStorage) {
+  let id = storage.getItem(CLIENT_KEY);
+  if (!id || !/^[A-Za-z0-9_-]{8,64}$/.test(id)) {
     id = randomId(12);
-    localStorage.setItem(CLIENT_KEY, id);
+    storage.setItem(CLIENT_KEY, id);
   }
   return id;
 }

@@ -70,10 +70,13 @@ export function colourStyle({ hue, lightness }) {
   return { '--hue': String(hue), '--lit': `${lightness}%` };
 }
 
+/** Whether `trace` is this page's: never when it has no public id (its requests' person is null too). */
+export const isMine = (trace, me) => me != null && trace.person === me;
+
 /** The client filter: 'all', 'me', 'others', or 'person:<public id>' (one person); `me`: this page's public id. */
 export function matchesPerson(trace, choice, me) {
-  if (choice === 'me') return trace.person === me;
-  if (choice === 'others') return trace.person !== me;
+  if (choice === 'me') return isMine(trace, me);
+  if (choice === 'others') return !isMine(trace, me);
   if (choice?.startsWith('person:')) return trace.person === choice.slice(7);
   return true;
 }

@@ -3,7 +3,7 @@
 
 import { h, fill } from './dom.js';
 import { clientName, formatDuration, requestLine, statusClass } from './format.js';
-import { colourStyle } from './people.js';
+import { colourStyle, isMine } from './people.js';
 import { atBottom, scrollToRow, traceTotal, visibleRange, waterfall } from './layout.js';
 import { errorKind, matchesFilter, traceHasError } from './trace-log.js';
 
@@ -128,7 +128,7 @@ export function createTimeline({ list, spacer, empty, count, me, people, onSelec
   function renderRow(el, trace, selected, now) {
     const r = trace.request;
     const status = trace.end?.status;
-    const isMe = trace.person === me;
+    const isMe = isMine(trace, me);
     el.setAttribute('aria-selected', String(selected));
     el.className = `row ${statusClass(status)}${traceHasError(trace) ? ' has-error' : ''}${selected ? ' selected' : ''}`;
     const colour = colourStyle(people.colour(trace.person));

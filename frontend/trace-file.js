@@ -3,12 +3,14 @@
 // Pure.
 
 import { TraceLog } from './trace-log.js';
+import { shareable } from './shareable.js';
 
 export const FORMAT = 'statelab-trace';
 const MAX_TRACES = 4000; // the live log's own bound
 
+/** The file's text; each trace by its public id, never the raw client id (shareable.js). */
 export function exportTraces(log, lab) {
-  return JSON.stringify({ format: FORMAT, version: 1, lab, traces: log.order }, null, 1);
+  return JSON.stringify({ format: FORMAT, version: 1, lab, traces: log.order.map(shareable) }, null, 1);
 }
 
 const isObject = (x) => x !== null && typeof x === 'object' && !Array.isArray(x);

@@ -51,8 +51,35 @@ test('the HAR 1.2 JSON schema (har-validator) accepts it: a finished, a pending 
 
 test('curl: method, URL, every header but hop-by-hop ones, and the body, shell-quoted', () => {
   const cmd = curlCommand(login, { origin: 'http://h:1', lab: 'L' });
-  assert.equal(cmd, "curl -sS -X POST 'http://h:1/api/cookie/login' -H 'Content-Type: application/json' -H 'Cookie: a=1; b=2' -H 'X-Lab-Id: L' -H 'X-Client-Id: me' --data-raw '{\"username\": \"Tom\", \"password\": \"123\"}'");
+  assert.equal(cmd, "curl -sS -X POST 'http://h:1/api/cookie/login' -H 'Content-Type: application/json' -H 'Cookie: a=1; b=2' -H 'X-Lab-Id: L' --data-raw '{\"username\": \"Tom\", \"password\": \"123\"}'");
   const bare = curlCommand({ ...old, request: { ...old.request, cookie_header: 'x=1' } }, { origin: 'http://h:1', lab: 'L' });
-  assert.equal(bare, "curl -sS -X GET 'http://h:1/api/slow?ms=5' -H 'X-Lab-Id: L' -H 'X-Client-Id: me' -H 'Cookie: x=1'");
+  assert.equal(bare, "curl -sS -X GET 'http://h:1/api/slow?ms=5' -H 'X-Lab-Id: L' -H 'Cookie: x=1'");
   assert.equal(shellQuote("it's"), "'it'\\''s'");
+});
+
+// The raw client id is a bearer credential (shareable.js): exports and copies carry the public id.
+const RAW = 'rawClient123456';
+const mine = {
+  ...login, client: RAW, person: 'pub12345',
+  request: { ...login.request, client: RAW, person: 'pub12345', headers: [...login.request.headers, ['X-Client-Id', RAW]] },
+  end: { ...login.end, body: { type: 'application/json', size: 30, text: `{"client": "${RAW}"}`, truncated: false } },
+};
+
+test('HAR of my own request: no raw client id anywhere, the public id in _client and X-Client-Id', () => {
+  const har = buildHar([mine], { origin: 'http://h:1' });
+  assert.equal(JSON.stringify(har).includes(RAW), false);
+  const [e] = har.log.entries;
+  assert.equal(e._client, 'pub12345');
+  assert.deepEqual(e.request.headers.find((x) => x.name === 'X-Client-Id'), { name: 'X-Client-Id', value: 'pub12345' });
+  assert.equal(e.response.content.text, '{"client": "pub12345"}');
+});
+
+test('curl of my own request: no X-Client-Id and no raw client id (a request without one is valid)', () => {
+  const cmd = curlCommand(mine, { origin: 'http://h:1', lab: 'L' });
+  assert.equal(cmd.includes(RAW), false);
+  assert.equal(/x-client-id/i.test(cmd), false);
+  assert.match(cmd, /-H 'X-Lab-Id: L' -H 'Cookie: a=1; b=2'|-H 'Cookie: a=1; b=2' -H 'X-Lab-Id: L'/);
+  // A server before the DevTools fields sent no header list: no client header is added either.
+  const bare = curlCommand({ ...mine, request: { method: 'GET', path: '/', query: '', cookie_header: 'x=1' } }, { origin: 'http://h:1', lab: 'L' });
+  assert.equal(bare, "curl -sS -X GET 'http://h:1/' -H 'X-Lab-Id: L' -H 'Cookie: x=1'");
 });

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { People, SLOTS, slotColour, matchesPerson, personLabel, browserOf } from '../people.js';
+import { People, SLOTS, slotColour, isMine, matchesPerson, personLabel, browserOf } from '../people.js';
 
 // Public ids (identity.py): 8 characters the server derives; every page gets them whole.
 const ids = (n) => Array.from({ length: n }, (_, i) => `c${String(i).padStart(3, '0')}wxyz`);
@@ -98,4 +98,15 @@ test('browsers in two words, noted once per person and shown in the label', () =
   people.note('abcd1234', null, iphone); // the first one seen stays
   assert.equal(people.browser('abcd1234'), 'Chrome on Linux');
   assert.equal(personLabel(people.byKey.get('abcd1234')), 'Ada (abcd), Chrome on Linux');
+});
+
+test('with no public id of its own (the server refused its client id), a page owns no row', () => {
+  const anonymous = { client: null, person: null };
+  const theirs = { client: 'abcd5678', person: 'abcd5678' };
+  for (const me of [null, undefined]) {
+    assert.equal(isMine(anonymous, me), false);
+    assert.ok(!matchesPerson(anonymous, 'me', me) && !matchesPerson(theirs, 'me', me));
+    assert.ok(matchesPerson(anonymous, 'others', me) && matchesPerson(theirs, 'others', me));
+  }
+  assert.ok(isMine({ person: 'meme1234' }, 'meme1234') && !isMine(anonymous, 'meme1234'));
 });

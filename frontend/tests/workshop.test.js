@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { droppedText, labEventLine, labFullText, refusedText, whoDid } from '../workshop.js';
-import { keepOwnerToken, ownerToken, takeOwnerLink } from '../lab-session.js';
+import { clientId, keepOwnerToken, ownerToken, takeOwnerLink } from '../lab-session.js';
 
 function memoryStorage() {
   const items = new Map();
@@ -63,4 +63,16 @@ test('a refused stream says why in words: a full lab, or a busy server, and that
     + 'for new requests every few seconds instead, and goes live again by itself when there is room.');
   assert.match(refusedText({ error: 'too_many_watched_labs' }), /as many labs live as it can: this page checks/);
   assert.match(refusedText({ error: 'too_many_streams' }), /as many live connections as it can: this page checks/);
+});
+
+test('a stored client id the server would refuse (not 8-64 letters, digits, - or _) is replaced', () => {
+  const store = memoryStorage();
+  for (const bad of ['abc', 'a'.repeat(65), 'has space1', '']) {
+    store.setItem('statelab.client', bad);
+    const id = clientId(store);
+    assert.match(id, /^[A-Za-z0-9_-]{8,64}$/);
+    assert.equal(store.getItem('statelab.client'), id);
+  }
+  store.setItem('statelab.client', 'kept_id8');
+  assert.equal(clientId(store), 'kept_id8');
 });
