@@ -6,6 +6,7 @@ for (const colorScheme of ['light', 'dark']) {
     test.use({ colorScheme });
 
     test('no serious or critical axe violations', async ({ labPage: page }) => {
+      test.setTimeout(60_000); // a login, every explanation opened and an axe pass: 30 s ran out at a load average of 40
       await logIn(page, { mechanism: 'session' });
       await page.getByRole('button', { name: 'Raise ZeroDivisionError' }).click();
       await openRequest(page, 'GET /api/error/exception');
