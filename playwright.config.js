@@ -30,6 +30,19 @@ export const SMALL_LIMITS = { STATELAB_MAX_VIEWERS: '1', STATELAB_LAB_EVENTS: '1
 const cappedPort = process.env.STATELAB_E2E_CAPPED_PORT;
 export const CAPPED_LIMITS = { STATELAB_MAX_WATCHED_LABS: '1' };
 
+/** `python -m statelab` on `serverPort` with its own instance folder and `limits`. */
+function labServer(serverPort, instance, limits = {}) {
+  return {
+    command: '.venv/bin/python -m statelab',
+    url: `http://127.0.0.1:${serverPort}/api/health`,
+    env: { PORT: serverPort, HOST: '127.0.0.1', STATELAB_INSTANCE_PATH: instance, ...limits },
+    reuseExistingServer: false,
+    timeout: 30_000,
+    stdout: 'ignore',
+    stderr: 'pipe',
+  };
+}
+
 const DESKTOP = { browserName: 'chromium', viewport: { width: 1440, height: 900 } };
 
 export default defineConfig({
@@ -61,29 +74,9 @@ export default defineConfig({
     { name: 'class', testMatch: /class\.spec\.js/, dependencies: ['chromium'], use: DESKTOP },
     { name: 'timing', testMatch: /restart\.spec\.js/, dependencies: ['class'], use: DESKTOP },
   ],
-  webServer: [{
-    command: '.venv/bin/python -m statelab',
-    url: `${baseURL}/api/health`,
-    env: { PORT: port, HOST: '127.0.0.1', STATELAB_INSTANCE_PATH: process.env.STATELAB_E2E_INSTANCE },
-    reuseExistingServer: false,
-    timeout: 30_000,
-    stdout: 'ignore',
-    stderr: 'pipe',
-  }, {
-    command: '.venv/bin/python -m statelab',
-    url: `http://127.0.0.1:${smallPort}/api/health`,
-    env: { PORT: smallPort, HOST: '127.0.0.1', STATELAB_INSTANCE_PATH: process.env.STATELAB_E2E_SMALL_INSTANCE, ...SMALL_LIMITS },
-    reuseExistingServer: false,
-    timeout: 30_000,
-    stdout: 'ignore',
-    stderr: 'pipe',
-  }, {
-    command: '.venv/bin/python -m statelab',
-    url: `http://127.0.0.1:${cappedPort}/api/health`,
-    env: { PORT: cappedPort, HOST: '127.0.0.1', STATELAB_INSTANCE_PATH: process.env.STATELAB_E2E_CAPPED_INSTANCE, ...CAPPED_LIMITS },
-    reuseExistingServer: false,
-    timeout: 30_000,
-    stdout: 'ignore',
-    stderr: 'pipe',
-  }],
+  webServer: [
+    labServer(port, process.env.STATELAB_E2E_INSTANCE),
+    labServer(smallPort, process.env.STATELAB_E2E_SMALL_INSTANCE, SMALL_LIMITS),
+    labServer(cappedPort, process.env.STATELAB_E2E_CAPPED_INSTANCE, CAPPED_LIMITS),
+  ],
 });

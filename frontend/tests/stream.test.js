@@ -22,20 +22,26 @@ function fakeApi(reads, refusal) {
   };
 }
 
+/** A stream whose every open is refused, noting its statuses and refusals in `seen`. */
+function refusedStream(api, seen, more = {}) {
+  return createStream({
+    api,
+    lastId: () => null,
+    onEvents() {},
+    onStatus: (s) => seen.status.push(s),
+    onDropped() {},
+    onFull: (r) => seen.full.push(r),
+    ...more,
+  });
+}
+
 test('a full lab is read by polling, said with its viewer count; the first read tells what was dropped', async () => {
   mock.timers.enable({ apis: ['setTimeout', 'setInterval'] });
   globalThis.EventSource = RefusedSource;
   const reads = [];
   const seen = { status: [], full: [], history: [] };
-  const stream = createStream({
-    api: fakeApi(reads, { status: 429, data: { error: 'lab_full', viewers: 3 } }),
-    lastId: () => null,
-    onEvents() {},
-    onStatus: (s) => seen.status.push(s),
-    onDropped() {},
-    onHistory: (n) => seen.history.push(n),
-    onFull: (n) => seen.full.push(n),
-  });
+  const stream = refusedStream(fakeApi(reads, { status: 429, data: { error: 'lab_full', viewers: 3 } }), seen,
+    { onHistory: (n) => seen.history.push(n) });
   await stream.start();
   mock.timers.tick(0);
   await new Promise((resolve) => setImmediate(resolve));
@@ -58,14 +64,7 @@ test('a server following as many labs as it may is read by polling too, and the 
   const api = fakeApi(reads, { status: 429, data: refusal });
   const streamUrl = api.streamUrl;
   api.streamUrl = (...args) => { seen.opened += 1; return streamUrl(...args); };
-  const stream = createStream({
-    api,
-    lastId: () => null,
-    onEvents() {},
-    onStatus: (s) => seen.status.push(s),
-    onDropped() {},
-    onFull: (r) => seen.full.push(r),
-  });
+  const stream = refusedStream(api, seen);
   await stream.start();
   mock.timers.tick(0);
   await new Promise((resolve) => setImmediate(resolve));
@@ -97,14 +96,7 @@ test('any other refusal retries the stream with a backoff, without polling', asy
   mock.timers.enable({ apis: ['setTimeout', 'setInterval'] });
   globalThis.EventSource = RefusedSource;
   const seen = { status: [], full: [] };
-  const stream = createStream({
-    api: fakeApi([], { status: 503, data: { error: 'backend_unavailable' } }),
-    lastId: () => null,
-    onEvents() {},
-    onStatus: (s) => seen.status.push(s),
-    onDropped() {},
-    onFull: (n) => seen.full.push(n),
-  });
+  const stream = refusedStream(fakeApi([], { status: 503, data: { error: 'backend_unavailable' } }), seen);
   await stream.start();
   mock.timers.tick(0);
   await new Promise((resolve) => setImmediate(resolve));
