@@ -9,8 +9,11 @@ pyproject.toml's ``packages.find`` cannot add a folder from outside ``backend/``
 from setuptools import find_packages, setup
 
 setup(
-    package_dir={"": "backend", "statelab.frontend": "frontend"},
-    packages=[*find_packages("backend"), "statelab.frontend"],
+    package_dir={"": "backend", "statelab.frontend": "frontend",
+                 "statelab_trace.static": "frontend"},
+    packages=[*find_packages("backend"), "statelab.frontend", "statelab_trace.static"],
     # Top-level files only: frontend/tests/ stays out of the wheel.
-    package_data={"statelab": ["py.typed", "wordlists/*.txt"], "statelab.frontend": ["*.html", "*.js", "*.css"]},
+    package_data={"statelab": ["py.typed", "wordlists/*.txt"],
+                  "statelab.frontend": ["*.html", "*.js", "*.css"],
+                  "statelab_trace.static": ["trace.html", "*.js", "*.css"]},
 )

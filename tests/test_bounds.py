@@ -8,7 +8,7 @@ import pytest
 from flask.sessions import SecureCookieSessionInterface
 from itsdangerous import URLSafeTimedSerializer
 
-from statelab.jsonable import (MAX_HEADER_KEPT, MAX_MESSAGE_KEPT, MAX_SESSION_KEPT,
+from statelab_trace.jsonable import (MAX_HEADER_KEPT, MAX_MESSAGE_KEPT, MAX_SESSION_KEPT,
                                MAX_URL_PART_KEPT)
 from statelab.secret_keys import TUTORIAL_KEY
 

@@ -8,7 +8,7 @@ import pytest
 import requests
 from flask import Flask, session
 
-from statelab.trace import StateLabTrace
+from statelab_trace import StateLabTrace
 
 
 def make_app(**config):
@@ -47,7 +47,7 @@ def test_off_by_default_and_on_with_debug_or_the_flag():
 def test_a_session_step_keeps_a_bounded_session():
     """Any app's session steps use the lab's bound (jsonable.bounded_items): a session of
     megabytes in an app's own store must not reach the log whole."""
-    from statelab.jsonable import MAX_SESSION_KEPT
+    from statelab_trace.jsonable import MAX_SESSION_KEPT
 
     app = make_app(STATELAB_TRACE_ENABLED=True)
 
@@ -171,7 +171,7 @@ def test_two_traced_apps_in_one_process_do_not_disturb_each_other():
 
 def test_the_opentelemetry_switch_reaches_the_tracer():
     pytest.importorskip("opentelemetry.sdk")
-    from statelab.tracing import otel
+    from statelab_trace import otel
 
     on = make_app(STATELAB_TRACE_ENABLED=True, STATELAB_TRACE_OTEL=True)
     assert on.extensions["statelab_trace"].tracer.otel is otel

@@ -6,7 +6,7 @@ import pytest
 from flask import Blueprint, Flask, abort
 
 from statelab.events import MemoryBus
-from statelab.tracing import HookTracer
+from statelab_trace import HookTracer
 
 from .helpers import step_names
 
@@ -285,7 +285,7 @@ def test_session_steps_show_the_session_before_and_after(lab_client):
 def test_a_forked_worker_numbers_its_traces_apart_from_its_parent():
     import os
 
-    from statelab.tracing.record import Trace, process_tag
+    from statelab_trace.record import Trace, process_tag
 
     read, write = os.pipe()
     pid = os.fork()
@@ -318,7 +318,7 @@ def test_a_session_step_that_raised_is_still_readable():
 
 
 def test_async_hooks_keep_what_they_say_and_what_they_return():
-    from statelab.tracing import annotate
+    from statelab_trace import annotate
 
     app, bus = traced_app()
 
@@ -439,7 +439,7 @@ def test_a_warning_after_many_requests_is_captured_once():
 def test_output_is_bounded_and_output_outside_steps_goes_on_the_end_event():
     from flask import request_started
 
-    from statelab.tracing.output import MAX_LINE_CHARS, MAX_LINES
+    from statelab_trace.output import MAX_LINE_CHARS, MAX_LINES
 
     app, bus = traced_app()
 
@@ -643,12 +643,12 @@ def test_steps_become_opentelemetry_child_spans_of_the_request():
     from opentelemetry.sdk.trace.export import SimpleSpanProcessor
     from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
-    from statelab.tracing import otel
+    from statelab_trace import otel
 
     exporter = InMemorySpanExporter()
     provider = TracerProvider()
     provider.add_span_processor(SimpleSpanProcessor(exporter))
-    otel._tracer = provider.get_tracer("statelab.tracing")  # not the global provider
+    otel._tracer = provider.get_tracer("statelab_trace")  # not the global provider
 
     app = Flask(__name__)
     bus = MemoryBus()

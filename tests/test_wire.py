@@ -1,5 +1,5 @@
 """Every header both ways, the bodies and a raised request's traceback, in the hook log
-(tracing/wire.py), bounded; over a real server where the wire matters."""
+(statelab_trace/wire.py), bounded; over a real server where the wire matters."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ import requests
 from flask import Flask, Response, abort, stream_with_context
 
 from statelab.events import MemoryBus
-from statelab.tracing import HookTracer
-from statelab.tracing.wire import (MAX_HEADER_VALUE, MAX_HEADERS, MAX_REQUEST_TEXT,
+from statelab_trace import HookTracer
+from statelab_trace.wire import (MAX_HEADER_VALUE, MAX_HEADERS, MAX_REQUEST_TEXT,
                                    MAX_RESPONSE_TEXT, MAX_TRACEBACK_CHARS,
                                    MAX_TRACEBACK_LINES)
 

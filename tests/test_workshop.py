@@ -280,7 +280,7 @@ def test_the_stream_masks_others_cookies_and_shares_one_rendering(owner, student
 def test_the_streams_shared_rendering_masks_headers_and_bodies_as_a_read_does(owner, student,
                                                                                app):
     """The fan-out renders other viewers' bytes once; they must be what GET /api/hooks
-    gives the same viewer: headers and bodies (tracing/wire.py) masked alike."""
+    gives the same viewer: headers and bodies (statelab_trace/wire.py) masked alike."""
     import json
 
     student.login(password="s3cret-pw")

@@ -25,7 +25,7 @@ from .labs import Labs, client_from_environ, lab_from_environ
 from .sessions import LabCacheLibSessions, LabRedisSessions, LabSessionInterface
 from .store import MemoryStore, RedisStore, Store
 from .streams import StreamSlots
-from .tracing import HookTracer
+from statelab_trace import HookTracer
 
 UNTRACED = ("/static/", "/api/hooks", "/favicon.ico")
 PAGE_HEADERS = {

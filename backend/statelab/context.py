@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from flask import Flask, current_app
 
-from .tracing.wsgi import CLIENT_KEY, TAGS_KEY
+from statelab_trace.wsgi import CLIENT_KEY, TAGS_KEY
 
 if TYPE_CHECKING:
     from . import StateLab

@@ -27,7 +27,7 @@ from flask import (Blueprint, Response, after_this_request, g, jsonify, request,
                    stream_with_context)
 
 from .api.inputs import integer
-from .tracing import annotate
+from statelab_trace import annotate
 
 bp = Blueprint("demo", __name__, url_prefix="/demo/<word>")
 

@@ -13,7 +13,7 @@ from flask import jsonify, request
 
 from .context import current, lab_of
 from .lab_flask import LabFlask
-from .tracing import annotate
+from statelab_trace import annotate
 
 NOTE = ("Emulated: Flask removed before_first_request in 2.3 (pallets/flask#4605: it was "
         "mostly misused to run setup code, which belongs in create_app). Flask 2.2 ran it "

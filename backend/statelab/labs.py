@@ -55,7 +55,7 @@ class Labs:
         evicted = self.store.create_lab(lab, busy=lambda old: self.bus.subscribers(old) > 0,
                                         creator=creator)
         # A lab made again starts an empty log, without what a request of its earlier
-        # life published after that life ended (events/base.py, sweep).
+        # life published after that life ended (statelab_trace/bus/base.py, sweep).
         for gone in (lab, *evicted):
             self.bus.drop(gone)
         self.bus.sweep(self.store.exists)

@@ -16,7 +16,7 @@ request event's ``client`` (and an ``X-Client-Id`` header) is replaced by its
 ``person``, the public id the server derived from it (identity.py), which every viewer
 receives and the page tells people apart by (``client abcd``: its first four).
 
-The headers and bodies (tracing/wire.py) are masked the same way: the ``Cookie``,
+The headers and bodies (statelab_trace/wire.py) are masked the same way: the ``Cookie``,
 ``Set-Cookie``, ``Authorization`` and client id headers; in a JSON or form request
 body, the fields named ``password`` (a login) and ``value`` (the cookie editor's new
 value); and in both bodies, every value of the three cookies that the request carried

@@ -27,8 +27,8 @@ from itsdangerous.encoding import base64_decode, bytes_to_int
 from itsdangerous.url_safe import URLSafeSerializerMixin
 
 from . import secret_keys
-from .jsonable import bounded_items, jsonable
-from .tracing import annotate
+from statelab_trace.jsonable import bounded_items, jsonable
+from statelab_trace import annotate
 
 SERVER_COOKIE = "server_session"
 # The tutorial's plain cookie: not a session, the view sets it (api/cookie.py, classic.py).

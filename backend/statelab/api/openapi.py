@@ -41,7 +41,7 @@ SCHEMAS: dict[str, dict] = {
                                 "propagate_exceptions": {"type": "boolean"}}},
     "Event": {"type": "object", "required": ["id", "type"], "properties": {
         "id": {"type": "string"}, "type": {"type": "string"},
-        # request and end events: what went over the wire (tracing/wire.py)
+        # request and end events: what went over the wire (statelab_trace/wire.py)
         "headers": {"type": "array", "maxItems": 101, "items": {
             "type": "array", "minItems": 2, "maxItems": 2, "items": {"type": "string"}}},
         "body": {"oneOf": [{"type": "null"}, {

@@ -7,7 +7,7 @@ from importlib.metadata import version
 from flask import Blueprint, current_app, g, jsonify, request
 
 from ..context import client_of, current
-from ..jsonable import capped
+from statelab_trace.jsonable import capped
 from .logins import MECHANISMS
 
 bp = Blueprint("state", __name__)

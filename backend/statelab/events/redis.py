@@ -10,7 +10,7 @@ import time
 
 import redis
 
-from .base import BadEventId, Bus, Page, TooManySubscribers
+from statelab_trace.bus.base import BadEventId, Bus, Page, TooManySubscribers
 
 _STREAM_ID = re.compile(r"([0-9]{1,18})(?:-([0-9]{1,18}))?", re.ASCII)
 

@@ -9,7 +9,7 @@ and open http://127.0.0.1:5000/_statelab/ beside it.
 
 from flask import Flask, jsonify
 
-from statelab.trace import StateLabTrace
+from statelab_trace import StateLabTrace
 
 
 def create_app(test_config=None):

@@ -15,7 +15,7 @@ import time
 from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any, Callable, Protocol
 
-from ..jsonable import capped, describe_error, jsonable
+from .jsonable import capped, describe_error, jsonable
 from .output import Output
 from .wire import (MAX_REQUEST_TEXT, render_body, render_request_headers,
                    render_response_body, render_response_headers)
@@ -23,7 +23,7 @@ from .wire import (MAX_REQUEST_TEXT, render_body, render_request_headers,
 if TYPE_CHECKING:
     from .wsgi import HookTracer
 
-logger = logging.getLogger("statelab.tracing")
+logger = logging.getLogger("statelab_trace")
 
 current: ContextVar["Trace | None"] = ContextVar("statelab_trace", default=None)
 perf = time.perf_counter

@@ -16,7 +16,7 @@ from opentelemetry import trace as otel_trace
 
 from .record import STEP, Trace
 
-_tracer = otel_trace.get_tracer("statelab.tracing")
+_tracer = otel_trace.get_tracer("statelab_trace")
 
 
 def _ns(trace: Trace, t: float) -> int:

@@ -23,7 +23,7 @@ from flask.sessions import SecureCookieSessionInterface
 from itsdangerous import BadSignature, SignatureExpired
 from werkzeug.exceptions import HTTPException
 
-from ..jsonable import describe_error
+from .jsonable import describe_error
 from .record import StepSpec, Trace, annotate, current, perf, qualified_name
 
 MARK = "__statelab_traced__"

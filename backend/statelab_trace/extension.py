@@ -1,12 +1,12 @@
 """``StateLabTrace``: trace any Flask app's request lifecycle and watch it live.
 
-    from statelab.trace import StateLabTrace
+    from statelab_trace import StateLabTrace
 
     app = Flask(__name__)
     StateLabTrace(app)          # or: trace = StateLabTrace(); trace.init_app(app)
 
 Every hook, view, error handler, signal, session step and ``after_this_request``
-callback of that app is recorded (see ``statelab.tracing``) into a bounded log in this
+callback of that app is recorded (see the package docstring) into a bounded log in this
 process, and a live timeline page is mounted under ``STATELAB_TRACE_PREFIX``
 (``/_statelab/``): each request's Cookie header and Set-Cookie, the session as Flask
 opened and saved it, and every step with what it printed, logged or warned.
@@ -25,14 +25,14 @@ from __future__ import annotations
 import hmac
 import ipaddress
 import json
+from pathlib import Path
 from typing import Any
 
 from flask import Blueprint, Flask, Response, abort, current_app, jsonify, request, \
     send_from_directory
 
-from .config import frontend_folder
-from .events import BadEventId, MemoryBus, TooManySubscribers
-from .tracing import HookTracer
+from .bus import BadEventId, MemoryBus, TooManySubscribers
+from .wsgi import HookTracer
 
 DEFAULTS = {
     "STATELAB_TRACE_ENABLED": None,  # None: on when app.debug
@@ -54,6 +54,15 @@ PAGE_HEADERS = {
     "Referrer-Policy": "no-referrer",
     "Cache-Control": "no-store",
 }
+
+
+def page_folder() -> str:
+    """The page's files: inside the installed package (a wheel ships them as
+    ``statelab_trace/static``), else the source checkout's ``frontend/``."""
+    packaged = Path(__file__).resolve().parent / "static"
+    if packaged.is_dir():
+        return str(packaged)
+    return str(Path(__file__).resolve().parents[2] / "frontend")
 
 
 def _flag(value: Any) -> bool | None:
@@ -107,7 +116,7 @@ def _blueprint() -> Blueprint:
 
     @bp.get("/")
     def page():
-        response = send_from_directory(frontend_folder(), "trace.html")
+        response = send_from_directory(page_folder(), "trace.html")
         response.headers.update(PAGE_HEADERS)
         return response
 
@@ -116,7 +125,7 @@ def _blueprint() -> Blueprint:
         # Only the page's own modules and styles, never the tests or the lab's HTML.
         if "/" in name or not name.endswith((".js", ".css")):
             abort(404)
-        response = send_from_directory(frontend_folder(), name)
+        response = send_from_directory(page_folder(), name)
         response.headers["X-Content-Type-Options"] = "nosniff"
         return response
 

@@ -17,7 +17,7 @@ from typing import Any, Callable
 from flask import request, signals
 from flask.globals import _cv_app
 
-from ..jsonable import describe_error
+from .jsonable import describe_error
 from .instrument import TRACE_ATTR, late_trace, run_step, watch_after_this_request
 from .record import StepSpec, Trace, current, logger
 from .wire import format_traceback, keep_response_body

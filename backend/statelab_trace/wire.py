@@ -18,7 +18,7 @@ import io
 import logging
 from typing import Any
 
-from ..jsonable import capped
+from .jsonable import capped
 
 MAX_HEADERS = 100
 MAX_HEADER_VALUE = 2048

@@ -10,7 +10,7 @@ from typing import Any, Callable
 
 from flask import Flask
 
-from ..jsonable import (MAX_MESSAGE_KEPT, MAX_URL_PART_KEPT, bounded_items, capped,
+from .jsonable import (MAX_MESSAGE_KEPT, MAX_URL_PART_KEPT, bounded_items, capped,
                         describe_error)
 from .flusher import flusher
 from .instrument import TracedSessions, instrument_app
