@@ -8,16 +8,21 @@ PY     := $(VENV)/bin/python
 PORT   ?= 5000
 HOST   ?= 127.0.0.1
 
-.PHONY: run test test-py test-js test-e2e bench bench-tools bench-live bench-venv setup venv node system clean
+.PHONY: run test test-py test-flask-suite test-js test-e2e bench bench-tools bench-live bench-venv setup venv node system clean
 
 run: venv
 	PORT=$(PORT) HOST=$(HOST) $(PY) -m statelab
 
 test: setup
-	$(MAKE) test-py test-js test-e2e
+	$(MAKE) test-py test-flask-suite test-js test-e2e
 
 test-py: venv
 	$(PY) -m pytest -q tests examples/notes/tests
+
+# Flask's own test suite (the installed Flask's sdist) with StateLabTrace on every app
+# it builds: fails when a test passing without the tracer fails with it.
+test-flask-suite: venv
+	$(PY) tests/flask_suite/run.py
 
 test-js: node
 	node --test frontend/tests/
