@@ -1,33 +1,42 @@
-"""Instrumentation: wrap, in place, whatever an app has registered.
+"""Instrumentation: every function Flask calls for a request, seen where Flask calls it.
 
-Before/after/teardown request functions, teardown appcontext functions, url value
-preprocessors, error handlers and views are wrapped in the app's own registries (a
-blueprint's hooks live there too once it is registered). The session interface gets a
-subclass of its own class, on an instance of its own (``traced_session_interface``),
-so Flask's default interface, shared by every app, is never changed.
-``after_this_request`` callbacks are wrapped as they are registered. The app's
-``make_response`` is watched (an attribute on the app instance) for the page Werkzeug
-makes from an HTTPException no handler took.
+Flask runs each view, hook, error handler and ``after_this_request`` callback through
+``app.ensure_sync(func)``. The tracer sets ``ensure_sync`` on the app instance (the one
+attribute it adds: ``Flask.ensure_sync`` still does the work, and answers the same
+callable when no request is traced) and answers a recording call for the functions it
+finds in the app's registries. What the app registered stays where it put it:
+``app.view_functions``, the hook lists and the error handlers are never changed, and
+nothing is wrapped when the app is built (building a traced app costs one attribute).
+
+Which step a function is follows from where Flask called it (``preprocess_request``:
+a before_request function, ``dispatch_request``: the view...) and from the registry
+that holds it (its blueprint; for an app-wide hook, the blueprint that registered it).
+Flask calls url value preprocessors directly: those few are wrapped in their registry.
+
+The session interface the app installed stays its own object: its ``open_session`` and
+``save_session`` are recorded through instance attributes that call its own methods.
 """
 
 from __future__ import annotations
 
-import copy
 import functools
 import inspect
+import logging
+import sys
+import weakref
 from typing import Any, Callable
 
 from flask import Flask
 from flask.globals import _cv_app, request_ctx
 from flask.sessions import SecureCookieSessionInterface
 from itsdangerous import BadSignature, SignatureExpired
-from werkzeug.exceptions import HTTPException
 
 from .jsonable import describe_error
-from .record import StepSpec, Trace, annotate, current, perf, qualified_name
+from .record import STEP, StepSpec, Trace, annotate, current, perf, qualified_name
 
 MARK = "__statelab_traced__"
 TRACE_ATTR = "_statelab_trace"  # on the request's app context, for late_trace
+logger = logging.getLogger("statelab_trace")
 
 
 def late_trace() -> Trace | None:
@@ -39,125 +48,223 @@ def late_trace() -> Trace | None:
     return None if ctx is None else getattr(ctx, TRACE_ATTR, None)
 
 
-# Registries on the app (a Scaffold) that map a blueprint name (None: the app) to a
-# list of functions, and the step name each one's functions get.
-SCOPED_REGISTRIES = (
-    ("url_value_preprocessors", "url_value_preprocessor"),
-    ("before_request_funcs", "before_request"),
-    ("after_request_funcs", "after_request"),
-    ("teardown_request_funcs", "teardown_request"),
-)
+def not_recorded(what: str, exc: BaseException) -> None:
+    """A capture that failed: the step says so, and the app goes on."""
+    annotate(**{what: f"not recorded: {type(exc).__name__}: {exc}"})
 
 
 def run_step(spec: StepSpec, func: Callable, args: tuple, kwargs: dict) -> Any:
-    """Call ``func`` as the step ``spec`` of the request traced in this context."""
+    """Call ``func`` as the step ``spec`` of the request traced in this context. A
+    failure of the tracer costs the trace its step, never the app its call."""
     trace = current.get() or late_trace()
     if trace is None:
         return func(*args, **kwargs)
-    outer = trace.begin(spec, args)
+    try:
+        outer = trace.begin(spec, args)
+    except Exception:
+        logger.exception("statelab_trace: could not begin step %s", spec.name)
+        return func(*args, **kwargs)
     start = perf()
     try:
         result = func(*args, **kwargs)
     except BaseException as exc:
-        trace.add_step(spec, args, kwargs, outer, start, raised=exc)
+        _end_step(trace, spec, args, kwargs, outer, start, None, exc)
         raise
-    trace.add_step(spec, args, kwargs, outer, start, result)
+    _end_step(trace, spec, args, kwargs, outer, start, result, None)
     return result
 
 
-def wrap(func: Callable, spec: StepSpec) -> Callable:
-    """``func`` recording itself as ``spec``; an ``async def`` stays one, so Flask
-    still awaits it."""
-    if getattr(func, MARK, False):
-        return func
-    if inspect.iscoroutinefunction(func):
-        @functools.wraps(func)
-        async def traced(*args: Any, **kwargs: Any) -> Any:
-            trace = current.get() or late_trace()
-            if trace is None:
-                return await func(*args, **kwargs)
-            outer = trace.begin(spec, args)
-            start = perf()
-            try:
-                result = await func(*args, **kwargs)
-            except BaseException as exc:
-                trace.add_step(spec, args, kwargs, outer, start, raised=exc)
-                raise
-            trace.add_step(spec, args, kwargs, outer, start, result)
-            return result
-    else:
-        @functools.wraps(func)
-        def traced(*args: Any, **kwargs: Any) -> Any:  # run_step, inlined: the hot path
-            trace = current.get() or late_trace()
-            if trace is None:
-                return func(*args, **kwargs)
-            outer = trace.begin(spec, args)
-            start = perf()
-            try:
-                result = func(*args, **kwargs)
-            except BaseException as exc:
-                trace.add_step(spec, args, kwargs, outer, start, raised=exc)
-                raise
-            trace.add_step(spec, args, kwargs, outer, start, result)
-            return result
-    setattr(traced, MARK, True)
-    return traced
+def _end_step(trace: Trace, spec: StepSpec, args: tuple, kwargs: dict, outer: tuple,
+              start: float, result: Any, raised: BaseException | None) -> None:
+    try:
+        trace.add_step(spec, args, kwargs, outer, start, result, raised)
+    except Exception as exc:
+        trace.current, trace.out = outer
+        end = perf()
+        trace.steps.extend((spec.kind, spec.name, spec.function, spec.blueprint, start, end,
+                            None, {"step": f"not recorded: {type(exc).__name__}: {exc}"},
+                            None))
 
 
-def hook(func: Callable, name: str, blueprint: str | None) -> Callable:
+# -- ensure_sync: where Flask calls the app's functions --------------------------
+
+# Flask's method that called ensure_sync -> the step its function is.
+_CALLERS = {
+    "preprocess_request": "before_request",
+    "process_response": "after_request",
+    "dispatch_request": "view",
+    "do_teardown_request": "teardown_request",
+    "do_teardown_appcontext": "teardown_appcontext",
+    "handle_http_exception": "errorhandler",
+    "handle_user_exception": "errorhandler",
+    "handle_exception": "errorhandler",
+    # Flask 2.2's before_first_request, which an app may still emulate (the
+    # playground's lab_flask.py) in its full_dispatch_request.
+    "full_dispatch_request": "before_first_request",
+}
+_REGISTRIES = {
+    "before_request": "before_request_funcs",
+    "after_request": "after_request_funcs",
+    "teardown_request": "teardown_request_funcs",
+}
+
+
+def install(app: Flask, tracer: Any) -> None:
+    """Record, from now on, each function Flask calls for a traced request of ``app``.
+    Holds the app weakly: no cycle keeps it alive."""
+    app_ref = weakref.ref(app)
+    specs: dict = {}  # (caller, function) -> StepSpec | None, for registered functions
+
+    def ensure_sync(func: Callable) -> Callable:
+        app = app_ref()
+        synced = type(app).ensure_sync(app, func)
+        trace = current.get() or late_trace()
+        if trace is None or trace.tracer.app is not app:
+            return synced
+        try:
+            caller = sys._getframe(1).f_code.co_name
+            key = (caller, func)
+            spec = specs.get(key, False)
+            if spec is False:
+                spec = _spec(app, _CALLERS.get(caller), func)
+                if spec is not None and spec.kind != "after_this_request":
+                    specs[key] = spec
+        except Exception:
+            logger.exception("statelab_trace: could not name the step for %r", func)
+            return synced
+        if spec is None:
+            return synced
+        if spec.unwrapped is not None:
+            return functools.partial(_run_wrapped_view, spec, synced)
+        return functools.partial(_call_step, spec, synced)
+
+    ensure_sync.__wrapped__ = type(app).ensure_sync  # type: ignore[attr-defined]
+    app.ensure_sync = ensure_sync  # type: ignore[method-assign]
+
+
+def _call_step(spec: StepSpec, func: Callable, *args: Any, **kwargs: Any) -> Any:
+    return run_step(spec, func, args, kwargs)
+
+
+def _spec(app: Flask, name: str | None, func: Callable) -> StepSpec | None:
+    if name is None:
+        return None
+    if name == "view":
+        rule = request_ctx.request.url_rule if request_ctx else None
+        endpoint = rule.endpoint if rule is not None else None
+        if endpoint is None or app.view_functions.get(endpoint) is not func:
+            return None
+        return _view_spec(func, endpoint)
+    if name == "errorhandler":
+        return _handler_spec(app, func)
+    if name == "after_request" and request_ctx and any(
+            f is func for f in request_ctx._get_current_object()._after_request_functions):
+        return StepSpec("after_this_request", "after_this_request", qualified_name(func))
+    if name in _REGISTRIES:
+        for scope, funcs in getattr(app, _REGISTRIES[name]).items():
+            if any(f is func for f in funcs):
+                return _hook(app, func, name, scope)
+        return None
+    funcs = getattr(app, f"{name}_funcs", ())
+    return _hook(app, func, name, None) if any(f is func for f in funcs) else None
+
+
+def _hook(app: Flask, func: Callable, name: str, scope: str | None) -> StepSpec:
     error_arg = 0 if name in ("teardown_request", "teardown_appcontext") else None
-    return wrap(func, StepSpec("hook", name, qualified_name(func), blueprint,
-                               error_arg=error_arg))
+    registered_by = _registered_by(app, func) if scope is None else None
+    detail = (lambda args: {"registered_by_blueprint": registered_by}) if registered_by \
+        else None
+    return StepSpec("hook", name, qualified_name(func), scope, error_arg=error_arg,
+                    detail=detail)
 
 
-def instrument_app(app: Flask) -> None:
-    """Wrap everything registered on ``app`` that is not wrapped yet (idempotent)."""
-    for attr, name in SCOPED_REGISTRIES:
-        for scope, funcs in getattr(app, attr).items():
-            for i, func in enumerate(funcs):
-                if not getattr(func, MARK, False):
-                    funcs[i] = hook(func, name, scope)
-    for attr, name in (("teardown_appcontext_funcs", "teardown_appcontext"),
-                       # Flask <= 2.2's registry, which an app may still keep (ours
-                       # emulates it: lab_flask.py).
-                       ("before_first_request_funcs", "before_first_request")):
-        funcs = getattr(app, attr, ())
-        for i, func in enumerate(funcs):
-            if not getattr(func, MARK, False):
-                funcs[i] = hook(func, name, None)
-    for endpoint, view in app.view_functions.items():
-        if not getattr(view, MARK, False):
-            app.view_functions[endpoint] = wrap(view, StepSpec(
-                "view", "view", qualified_name(view), endpoint.rpartition(".")[0] or None))
+def _registered_by(app: Flask, func: Callable) -> str | None:
+    """The blueprint whose ``before_app_request`` (or any ``*_app_*`` hook) put ``func``
+    among the app's own hooks: its deferred registration holds ``func``."""
+    for name, blueprint in app.blueprints.items():
+        for deferred in blueprint.deferred_functions:
+            if _holds(deferred, func, 3):
+                return name
+    return None
+
+
+def _holds(closure_owner: Any, func: Callable, depth: int) -> bool:
+    for cell in getattr(closure_owner, "__closure__", None) or ():
+        try:
+            value = cell.cell_contents
+        except ValueError:  # an empty cell
+            continue
+        if value is func or (depth > 1 and callable(value) and _holds(value, func, depth - 1)):
+            return True
+    return False
+
+
+def _view_spec(func: Callable, endpoint: str) -> StepSpec:
+    blueprint = endpoint.rpartition(".")[0] or None
+    spec = StepSpec("view", "view", qualified_name(func), blueprint)
+    inner = inspect.unwrap(func) if hasattr(func, "__wrapped__") else None
+    if inner is not None and inner is not func and hasattr(inner, "__code__"):
+        code = getattr(func, "__code__", None)
+        spec.unwrapped = inner
+        # What ran when the decorator answered itself: the wrapper's own code.
+        spec.answered_by = functools.partial(_wrapper_name, code)
+    return spec
+
+
+def _wrapper_name(code: Any, func: Callable) -> str:
+    if code is None:
+        return qualified_name(func)
+    return f"{func.__module__}.{code.co_qualname}"
+
+
+def _run_wrapped_view(spec: StepSpec, func: Callable, *args: Any, **kwargs: Any) -> Any:
+    """A view behind a decorator (``functools.wraps``): whether the view itself ran, or
+    the decorator answered instead (a login wall's redirect), is seen with a profile
+    hook on this thread that removes itself as soon as the view's code is entered."""
+    if sys.getprofile() is not None:  # a profiler runs: it keeps its hook
+        return run_step(spec, func, args, kwargs)
+    inner_code = spec.unwrapped.__code__
+    entered: list = []
+
+    def profile(frame: Any, event: str, arg: Any) -> None:
+        if event == "call" and frame.f_code is inner_code:
+            entered.append(True)
+            sys.setprofile(None)
+
+    sys.setprofile(profile)
+    try:
+        return run_step(spec, func, args, kwargs)
+    finally:
+        if not entered:
+            if sys.getprofile() is profile:
+                sys.setprofile(None)
+            _note_wrapper_answered(spec, func)
+
+
+def _note_wrapper_answered(spec: StepSpec, func: Callable) -> None:
+    trace = current.get() or late_trace()
+    if trace is None:
+        return
+    steps = trace.steps
+    at = len(steps) - STEP
+    if at < 0 or steps[at + 2] is not spec.function:
+        return
+    steps[at + 2] = spec.answered_by(func)
+    detail = steps[at + 7]
+    note = {"view_not_run": qualified_name(spec.unwrapped),
+            "note": "the view's decorator answered; the view itself did not run"}
+    steps[at + 7] = {**detail, **note} if isinstance(detail, dict) else note
+
+
+def _handler_spec(app: Flask, func: Callable) -> StepSpec | None:
     for scope, by_code in app.error_handler_spec.items():
         for code, handlers in by_code.items():
             for exc_class, handler in handlers.items():
-                if not getattr(handler, MARK, False):
-                    handlers[exc_class] = wrap(handler, StepSpec(
-                        "handler", "errorhandler", qualified_name(handler), scope,
-                        detail=functools.partial(_handler_detail, code, exc_class)))
-    if not getattr(app.make_response, MARK, False):
-        app.make_response = _watch_exception_pages(app.make_response)
-    if not isinstance(app.session_interface, TracedSessions):
-        app.session_interface = traced_session_interface(app.session_interface)
-
-
-def _watch_exception_pages(make_response: Callable) -> Callable:
-    """Flask answers an HTTPException no handler took (``abort(500)`` or a 404 in an app
-    without handlers, the ``InternalServerError`` of a raise) by passing the exception
-    itself to ``make_response``, which runs it as a WSGI app: the response's body is a
-    lazy iterator over Werkzeug's own HTML page. The trace notes that response, so the
-    page can be kept (``keep_response_body``). An exception carrying a response of its
-    own (``abort(response)``, which may stream) is left alone."""
-    @functools.wraps(make_response)
-    def watched(rv: Any) -> Any:
-        response = make_response(rv)
-        trace = current.get()
-        if trace is not None and isinstance(rv, HTTPException) and rv.response is None:
-            trace.exception_page = response
-        return response
-    setattr(watched, MARK, True)
-    return watched
+                if handler is func:
+                    return StepSpec("handler", "errorhandler", qualified_name(func), scope,
+                                    detail=functools.partial(_handler_detail, code,
+                                                             exc_class))
+    return None
 
 
 def _handler_detail(code: int | None, exc_class: type, args: tuple) -> dict:
@@ -170,47 +277,87 @@ def _handler_detail(code: int | None, exc_class: type, args: tuple) -> dict:
     }
 
 
+# -- url value preprocessors: called directly, so wrapped in their registry ---------
+
+def wrap(func: Callable, spec: StepSpec) -> Callable:
+    if getattr(func, MARK, False):
+        return func
+
+    @functools.wraps(func)
+    def traced(*args: Any, **kwargs: Any) -> Any:
+        return run_step(spec, func, args, kwargs)
+    setattr(traced, MARK, True)
+    return traced
+
+
+def wrap_url_value_preprocessors(app: Flask) -> None:
+    """The one registry wrapped in place (idempotent): Flask calls these directly."""
+    for scope, funcs in app.url_value_preprocessors.items():
+        for i, func in enumerate(funcs):
+            if not getattr(func, MARK, False):
+                funcs[i] = wrap(func, StepSpec("hook", "url_value_preprocessor",
+                                               qualified_name(func), scope))
+
+
 # -- sessions ----------------------------------------------------------------------
 
-_OPEN = StepSpec("session", "open_session", "", keep=lambda args, session: session)
-_SAVE = StepSpec("session", "save_session", "", keep=lambda args, result: args[1])
+def watch_sessions(iface: Any) -> str | None:
+    """Record ``iface``'s open and save as steps, through attributes on ``iface`` itself
+    that call its own methods (idempotent). Answers why not, when it cannot be."""
+    if getattr(iface, MARK, False):
+        return None
+    cls = type(iface)
+    base = f"{cls.__module__}.{cls.__qualname__}"
+    open_spec = StepSpec("session", "open_session", f"{base}.open_session",
+                         keep=lambda args, session: session)
+    save_spec = StepSpec("session", "save_session", f"{base}.save_session",
+                         keep=lambda args, result: args[1])
+    open_session, save_session = iface.open_session, iface.save_session
+    signed = isinstance(iface, SecureCookieSessionInterface)
 
-
-class TracedSessions:
-    """Mixed in before an app's session interface class: its open and save are steps."""
-
-    _open_spec: StepSpec
-    _save_spec: StepSpec
-
-    def open_session(self, app: Flask, request: Any) -> Any:
-        return run_step(self._open_spec, super().open_session, (app, request), {})
-
-    def save_session(self, app: Flask, session: Any, response: Any) -> None:
-        return run_step(self._save_spec, super().save_session, (app, session, response), {})
-
-
-class _TracedSignedSessions(TracedSessions):
-    """For Flask's signed cookie (and any subclass): the signing serializer Flask builds
-    for ``open_session`` is watched, so the trace says why Flask itself refused a cookie
-    (``signed_cookie_rejected``: ``bad_signature`` or ``expired``) instead of checking
-    it again outside Flask."""
-
-    def open_session(self, app: Flask, request: Any) -> Any:
+    def traced_open(app: Flask, request: Any) -> Any:
         trace = current.get()
-        if trace is None:
-            return super().open_session(app, request)
-        trace.opening = True
+        if trace is None or trace.tracer.app is not app:
+            return open_session(app, request)
+        trace.opening = signed
         try:
-            return super().open_session(app, request)
+            return run_step(open_spec, open_session, (app, request), {})
         finally:
             trace.opening = False
 
-    def get_signing_serializer(self, app: Flask) -> Any:
-        serializer = super().get_signing_serializer(app)
+    def traced_save(app: Flask, session: Any, response: Any) -> Any:
+        trace = current.get() or late_trace()
+        if trace is None or trace.tracer.app is not app:
+            return save_session(app, session, response)
+        return run_step(save_spec, save_session, (app, session, response), {})
+
+    try:
+        iface.open_session = traced_open
+        iface.save_session = traced_save
+        if signed:
+            iface.get_signing_serializer = _watched_serializer(iface.get_signing_serializer)
+        setattr(iface, MARK, True)
+    except (AttributeError, TypeError) as exc:
+        for name in ("open_session", "save_session", "get_signing_serializer"):
+            getattr(iface, "__dict__", {}).pop(name, None)
+        return f"not recorded: {type(exc).__name__}: {exc}"
+    return None
+
+
+def _watched_serializer(get_signing_serializer: Callable) -> Callable:
+    """The signing serializer Flask builds for ``open_session`` is watched, so the trace
+    says why Flask itself refused a cookie (``signed_cookie_rejected``: ``bad_signature``
+    or ``expired``) instead of checking it again outside Flask."""
+    def watched(app: Flask) -> Any:
+        serializer = get_signing_serializer(app)
         trace = current.get()
         if serializer is not None and trace is not None and trace.opening:
-            serializer.loads = _watched_loads(serializer.loads)  # this instance, this call
+            try:
+                serializer.loads = _watched_loads(serializer.loads)  # this instance
+            except Exception as exc:  # __slots__, a read-only attribute
+                not_recorded("signed_cookie_check", exc)
         return serializer
+    return watched
 
 
 def _watched_loads(loads: Callable) -> Callable:
@@ -224,47 +371,3 @@ def _watched_loads(loads: Callable) -> Callable:
             annotate(signed_cookie_rejected="bad_signature")
             raise
     return watched
-
-
-_traced_classes: dict[type, type] = {}
-
-
-def traced_session_interface(iface: Any) -> Any:
-    """A copy of ``iface`` whose class is a subclass tracing its open and save steps.
-    The copy is the app's own: Flask's default interface is one object shared by every
-    app, and another app (traced or not) must see it unchanged."""
-    cls = type(iface)
-    traced = _traced_classes.get(cls)
-    if traced is None:
-        base = cls.__qualname__
-        mixin = _TracedSignedSessions if issubclass(cls, SecureCookieSessionInterface) \
-            else TracedSessions
-        traced = type(f"Traced{cls.__name__}", (mixin, cls), {
-            "_open_spec": _spec_for(_OPEN, f"{cls.__module__}.{base}.open_session"),
-            "_save_spec": _spec_for(_SAVE, f"{cls.__module__}.{base}.save_session"),
-        })
-        _traced_classes[cls] = traced
-    own = copy.copy(iface)
-    own.__class__ = traced
-    return own
-
-
-def _spec_for(spec: StepSpec, function: str) -> StepSpec:
-    return StepSpec(spec.kind, spec.name, function, keep=spec.keep)
-
-
-# -- after_this_request ------------------------------------------------------------
-
-class _Callbacks(list):
-    """The request's ``after_this_request`` list: each callback becomes a step where
-    Flask runs it (after the view or error handler, before ``after_request``)."""
-
-    def append(self, func: Callable) -> None:
-        super().append(wrap(func, StepSpec("after_this_request", "after_this_request",
-                                           qualified_name(func))))
-
-
-def watch_after_this_request() -> None:
-    """Called as the request starts (its context is pushed by then)."""
-    ctx = request_ctx._get_current_object()
-    ctx._after_request_functions = _Callbacks(ctx._after_request_functions)

@@ -19,9 +19,12 @@ MAX_SESSION_KEPT = 8192  # per session, per session step: a real one is under 4 
 
 
 def capped(value: str | None, limit: int = MAX_HEADER_KEPT) -> str | None:
+    """``value`` cut to ``limit`` characters, saying how many more there were. The cut
+    marker is ASCII: a non-ASCII one would make Python store the whole string at two
+    bytes a character."""
     if value is None or len(value) <= limit:
         return value
-    return value[:limit] + f"… ({len(value) - limit} more characters)"
+    return value[:limit] + f"... ({len(value) - limit} more characters)"
 
 
 def describe_error(exc: BaseException | None) -> dict | None:

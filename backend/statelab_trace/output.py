@@ -1,9 +1,9 @@
 """What a step printed, logged or warned, captured per request.
 
-Three process-wide hooks are installed once (and again if someone replaced them, as
-pytest does around each test), each a tee that still passes everything on:
-``sys.stdout``/``sys.stderr`` (``print``), the logging record factory (every logger,
-whether or not its records propagate), and ``warnings.showwarning``. Each hands its
+Three hooks, each a tee that still passes everything on: ``sys.stdout``/``sys.stderr``
+(``print``), only while a traced request runs (the process's own streams are back when
+none does); the logging record factory (every logger, whether or not its records
+propagate) and ``warnings.showwarning``, installed once. Each hands its
 text to the request traced in the *current context* (a ContextVar), so under a
 threaded server one request's prints never land on another's step; outside a traced
 request they cost one ContextVar read.
@@ -98,11 +98,15 @@ class _Tee:
 
 
 class Capture:
-    """Installs the three tees for traces found in ``current``."""
+    """Installs the three tees for traces found in ``current``. ``sys.stdout`` and
+    ``sys.stderr`` are tees only while a traced request runs (``enter``/``leave``,
+    counted across threads); the process's own streams are back as the last one ends."""
 
     def __init__(self, current: ContextVar) -> None:
         self.current = current
         self._lock = threading.Lock()
+        self._running = 0
+        self._tees: tuple = ()
         self._previous_factory: Callable | None = None
         self._previous_showwarning: Callable | None = None
         # One bound method, kept: each ``self._showwarning`` makes a new one, so an
@@ -110,43 +114,70 @@ class Capture:
         # the hook its own "previous" (endless recursion on the next warning).
         self._warning_hook = self._showwarning
 
-    def ensure_installed(self) -> None:
-        """Cheap when installed: called on every traced request."""
-        if (type(sys.stdout) is _Tee and type(sys.stderr) is _Tee
-                and self._previous_factory is not None
-                and warnings.showwarning is self._warning_hook):
-            return
+    def enter(self) -> None:
+        """A traced request starts."""
         with self._lock:
-            if type(sys.stdout) is not _Tee:
-                sys.stdout = _Tee(sys.stdout, self.current)
-            if type(sys.stderr) is not _Tee:
-                sys.stderr = _Tee(sys.stderr, self.current)
-            # Once: a factory set later may wrap ours, and wrapping it again would
-            # capture each record twice.
-            if self._previous_factory is None:
-                self._previous_factory = logging.getLogRecordFactory()
-                logging.setLogRecordFactory(self._make_record)
-            if warnings.showwarning is not self._warning_hook:
-                self._previous_showwarning = warnings.showwarning
-                warnings.showwarning = self._warning_hook
+            self._running += 1
+            if self._running == 1 or type(sys.stdout) is not _Tee:
+                self._install()
+
+    def leave(self) -> None:
+        """A traced request ends: the last one puts the process's streams back (unless
+        someone replaced them meanwhile: theirs stay)."""
+        with self._lock:
+            self._running -= 1
+            if self._running:
+                return
+            out, err = self._tees or (None, None)
+            if out is not None and sys.stdout is out:
+                sys.stdout = out._stream
+            if err is not None and sys.stderr is err:
+                sys.stderr = err._stream
+            self._tees = ()
+
+    def _install(self) -> None:
+        out = sys.stdout if type(sys.stdout) is _Tee else _Tee(sys.stdout, self.current)
+        err = sys.stderr if type(sys.stderr) is _Tee else _Tee(sys.stderr, self.current)
+        sys.stdout, sys.stderr = out, err
+        self._tees = (out, err)
+        # Once: a factory set later may wrap ours, and wrapping it again would
+        # capture each record twice.
+        if self._previous_factory is None:
+            self._previous_factory = logging.getLogRecordFactory()
+            logging.setLogRecordFactory(self._make_record)
+        if warnings.showwarning is not self._warning_hook:
+            self._previous_showwarning = warnings.showwarning
+            warnings.showwarning = self._warning_hook
 
     def _make_record(self, *args: Any, **kwargs: Any) -> logging.LogRecord:
         record = self._previous_factory(*args, **kwargs)
         trace = self.current.get()
         if trace is not None:
-            message = record.getMessage()
-            shown = message
-            if record.exc_info and record.exc_info[0] is not None:
-                # What a handler prints below the message ("Exception on / [GET]").
-                shown = f"{message}\n{format_traceback(record.exc_info)}"
-            trace.write(f"{record.levelname} {record.name}: {shown}\n")
-            trace.echo = message
+            try:
+                self._keep_record(trace, record)
+            except Exception as exc:  # a bad format ("%s %s" % 1): logging's own
+                # handlers report it when they format; the step says it was not kept
+                trace.write(f"{record.levelname} {record.name}: not recorded: "
+                            f"{type(exc).__name__}: {exc}\n")
         return record
+
+    @staticmethod
+    def _keep_record(trace: Any, record: logging.LogRecord) -> None:
+        message = record.getMessage()
+        shown = message
+        if record.exc_info and record.exc_info[0] is not None:
+            # What a handler prints below the message ("Exception on / [GET]").
+            shown = f"{message}\n{format_traceback(record.exc_info)}"
+        trace.write(f"{record.levelname} {record.name}: {shown}\n")
+        trace.echo = message
 
     def _showwarning(self, message: Any, category: type, filename: str, lineno: int,
                      file: Any = None, line: str | None = None) -> None:
         trace = self.current.get()
         if trace is not None:
-            trace.write(f"{category.__name__}: {message} ({filename}:{lineno})\n")
-            trace.echo = str(message)
+            try:
+                trace.write(f"{category.__name__}: {message} ({filename}:{lineno})\n")
+                trace.echo = str(message)
+            except Exception:
+                pass  # a warning whose str() fails: Python shows it as it can
         self._previous_showwarning(message, category, filename, lineno, file, line)

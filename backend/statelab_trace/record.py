@@ -46,7 +46,7 @@ class StepSpec:
     """
 
     __slots__ = ("kind", "name", "function", "blueprint", "error_arg", "detail", "keep",
-                 "after", "answers", "ignored_return", "plain")
+                 "after", "answers", "ignored_return", "plain", "unwrapped", "answered_by")
 
     def __init__(self, kind: str, name: str, function: str, blueprint: str | None = None, *,
                  error_arg: int | str | None = None, detail: Callable | None = None,
@@ -65,6 +65,10 @@ class StepSpec:
         # Most steps: nothing to work out when they end unless they raised or returned.
         self.plain = error_arg is None and keep is None and after is None and not (
             self.answers or self.ignored_return)
+        # A view behind a decorator: the view itself, and the wrapper's name for when
+        # the decorator answered without calling it (instrument._run_wrapped_view).
+        self.unwrapped: Callable | None = None
+        self.answered_by: Callable | None = None
 
 
 def qualified_name(func: Callable) -> str:
@@ -108,7 +112,7 @@ class Trace:
 
     __slots__ = ("id", "lab", "tracer", "t0", "wall0", "fields", "steps", "sent", "current",
                  "out", "echo", "opening", "endpoint", "ending", "end_at", "lock",
-                 "response_body", "traceback", "exception_page")
+                 "response_body", "traceback")
 
     def __init__(self, lab: str, tracer: HookTracer, fields: tuple) -> None:
         self.id = f"{_process_tag}{next(_trace_ids):x}"
@@ -129,7 +133,6 @@ class Trace:
         self.lock = threading.Lock()  # the flusher and the request both hand over
         self.response_body: tuple | None = None  # wire.keep_response_body's
         self.traceback: str | None = None  # the request raised: as Flask logged it
-        self.exception_page: Any = None  # the response Werkzeug made from an HTTPException
 
     # -- recording (the request's thread) ------------------------------------------
 

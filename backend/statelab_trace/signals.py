@@ -18,15 +18,18 @@ from flask import request, signals
 from flask.globals import _cv_app
 
 from .jsonable import describe_error
-from .instrument import TRACE_ATTR, late_trace, run_step, watch_after_this_request
-from .record import StepSpec, Trace, current, logger
+from werkzeug.wsgi import ClosingIterator
+
+from .instrument import TRACE_ATTR, late_trace, run_step
+from .jsonable import MAX_MESSAGE_KEPT, capped
+from .record import StepSpec, Trace, annotate, current, logger, perf
 from .wire import format_traceback, keep_response_body
 
+MAX_PAGE_KEPT = 16384
 ROUTING_NOTE = "URL matching failed; Flask stored the error and raises it after before_request"
 
 
 def _request_started(trace: Trace) -> dict:
-    watch_after_this_request()
     setattr(_cv_app.get(), TRACE_ATTR, trace)  # for steps after the response: late_trace
     req = request._get_current_object()
     rule = req.url_rule
@@ -56,7 +59,28 @@ _SIGNALS = (
                                                error_arg="exc")),
     (signals.appcontext_popped, StepSpec("signal", "appcontext_popped",
                                          "flask.signals.appcontext_popped")),
+    (signals.before_render_template, StepSpec("signal", "before_render_template",
+                                              "flask.signals.before_render_template")),
+    (signals.template_rendered, StepSpec("signal", "template_rendered",
+                                         "flask.signals.template_rendered")),
+    (signals.message_flashed, StepSpec("signal", "message_flashed",
+                                       "flask.signals.message_flashed")),
 )
+
+
+def _template(kwargs: dict) -> dict:
+    template = kwargs.get("template")
+    return {"template": getattr(template, "name", None)}
+
+
+def _flashed(kwargs: dict) -> dict:
+    return {"message": capped(str(kwargs.get("message")), MAX_MESSAGE_KEPT),
+            "category": str(kwargs.get("category"))}
+
+
+# What a signal's own arguments say, for its step.
+_DETAIL = {"before_render_template": _template, "template_rendered": _template,
+           "message_flashed": _flashed}
 
 _lock = threading.Lock()
 _watched = False
@@ -70,15 +94,15 @@ def watch_signals() -> None:
             return
         _watched = True
         for signal, spec in _SIGNALS:
-            signal.send = _traced_send(signal.send, spec)
+            signal.send = _traced_send(signal, signal.send, spec)
 
 
 def _keep_response(trace: Trace, kwargs: dict) -> None:
     # The response exactly as Flask hands it to the server: after every after_request
     # function and the session's save.
     response = kwargs["response"]
-    trace.response_body = keep_response_body(response, trace.fields[0],
-                                             exception_page=response is trace.exception_page)
+    page = _in_memory_page(response)
+    trace.response_body = keep_response_body(response, trace.fields[0], exception_page=page)
 
 
 def _keep_traceback(trace: Trace, kwargs: dict) -> None:
@@ -88,21 +112,53 @@ def _keep_traceback(trace: Trace, kwargs: dict) -> None:
         trace.traceback = format_traceback((type(exc), exc, exc.__traceback__))
 
 
+def _in_memory_page(response: Any) -> bool:
+    """An HTTPException no handler took: Flask's make_response ran it as a WSGI app, so
+    the body is a ClosingIterator over Werkzeug's page, a short error answer of known
+    length (an ``abort(response)`` that streams has no Content-Length, and a long body
+    is never buffered here)."""
+    if response.status_code < 400 or type(response.response) is not ClosingIterator:
+        return False
+    length = response.headers.get("Content-Length")
+    return length is not None and length.isdigit() and int(length) <= MAX_PAGE_KEPT
+
+
 _KEEP = {"request_finished": _keep_response, "got_request_exception": _keep_traceback}
 
 
-def _traced_send(send: Callable, spec: StepSpec) -> Callable:
+def _traced_send(signal: Any, send: Callable, spec: StepSpec) -> Callable:
     keep = _KEEP.get(spec.name)
+    detail = _DETAIL.get(spec.name)
+    # Nothing to run but the receivers, when there are none: one timestamp, no step.
+    bare = keep is None and spec.after is None and spec.error_arg is None
 
     @functools.wraps(send)
     def traced_send(*args: Any, **kwargs: Any) -> Any:
         trace = current.get() or late_trace()
         if trace is None or not args or args[0] is not trace.tracer.app:
             return send(*args, **kwargs)
-        if keep is not None:
-            try:
+        try:
+            info = detail(kwargs) if detail is not None else None
+            if bare and not signal.receivers:
+                at = perf()
+                trace.steps.extend((spec.kind, spec.name, spec.function, None, at, at, None,
+                                    info, None))
+                return []
+            if keep is not None:
                 keep(trace, kwargs)
-            except Exception:  # an odd response costs the trace a field, never the request
-                logger.exception("statelab: could not keep %s of trace %s", spec.name, trace.id)
-        return run_step(spec, send, args, kwargs)
+        except Exception:  # an odd response costs the trace a field, never the request
+            logger.exception("statelab: could not keep %s of trace %s", spec.name, trace.id)
+            info = None
+        if info is None:
+            return run_step(spec, send, args, kwargs)
+        return run_step(spec, _with_detail(send, info), args, kwargs)
     return traced_send
+
+
+def _with_detail(send: Callable, info: dict) -> Callable:
+    def sending(*args: Any, **kwargs: Any) -> Any:
+        trace = current.get() or late_trace()
+        if trace is not None and trace.current is not None:
+            annotate(**info)
+        return send(*args, **kwargs)
+    return sending

@@ -2,10 +2,10 @@
 traceback. Kept raw while the request runs (a tuple, a bytes reference), made into
 bounded JSON only when an event is read, like the steps (record.py).
 
-A request body is read before the app runs only when its length is known, small
-(``READ_LIMIT`` and the app's ``MAX_CONTENT_LENGTH``) and its type is text; the app then
-reads the same bytes from a ``BytesIO`` put back as ``wsgi.input``. A streamed request
-body (chunked, unknown length) is never touched. A response body is kept only when it
+A request body is never read ahead of the app: when its type is text, the stream the
+app reads is a tee (``BodyTee``) that keeps the first bytes the app reads, and the
+original stream is put back in the environ when the app returns, for the layers outside
+(which read on where the app stopped). A response body is kept only when it
 is already in memory (``response.is_sequence``, and not ``direct_passthrough``: files):
 a streamed response is sent as it is made, never buffered here. The one lazy body read
 ahead is Werkzeug's own error page (an HTTPException no handler took): one string,
@@ -14,7 +14,6 @@ already made, that Flask's ``make_response`` wrapped in an iterator.
 
 from __future__ import annotations
 
-import io
 import logging
 from typing import Any
 
@@ -26,8 +25,6 @@ MAX_REQUEST_TEXT = 4096
 MAX_RESPONSE_TEXT = 16384
 MAX_TRACEBACK_LINES = 100
 MAX_TRACEBACK_CHARS = 8192
-# Never more is read ahead of the app than this, whatever MAX_CONTENT_LENGTH allows.
-READ_LIMIT = 1024 * 1024
 _MAX_UTF8 = 4  # bytes per character: the bytes kept to show ``limit`` characters
 
 _TEXT_TYPES = ("application/x-www-form-urlencoded", "application/javascript",
@@ -46,40 +43,113 @@ def is_text(mimetype: str) -> bool:
 
 def request_headers(environ: dict) -> list:
     """The request's headers as the server received them (in order; Content-Type and
-    Content-Length, which WSGI keeps apart, first), environ keys unchanged: ~2 µs for
-    a browser's 15 headers, the naming is left to ``render_request_headers``."""
+    Content-Length, which WSGI keeps apart, first), environ keys unchanged, each value
+    capped and at most ``MAX_HEADERS`` of them as they are recorded: what the log holds
+    is bounded whatever a client sends. The naming is left to ``render_request_headers``."""
     kept = [(key, environ[key]) for key in _HEADER_KEYS if environ.get(key)]
-    kept += [(key, environ[key]) for key in environ if key[:5] == "HTTP_"]
+    for key in environ:
+        if key[:5] == "HTTP_":
+            value = environ[key]
+            kept.append((key, value if len(value) <= MAX_HEADER_VALUE
+                         else capped(value, MAX_HEADER_VALUE)))
+    if len(kept) > MAX_HEADERS:
+        more = len(kept) - MAX_HEADERS
+        kept[MAX_HEADERS:] = [("\u2026", f"({more} more headers)")]
     return kept
 
 
-def read_request_body(environ: dict, app_limit: int | None) -> tuple | None:
-    """``(type, size, kept bytes | None)``, or None when there is no body. The bytes are
-    None when the body was not read (not text, too large, length unknown)."""
+class BodyTee:
+    """``wsgi.input`` as the app reads it: every read passes through unchanged, and the
+    first ``room`` bytes read are kept. Nothing is read that the app does not read."""
+
+    __slots__ = ("stream", "kept", "room", "seen")
+
+    def __init__(self, stream: Any, room: int) -> None:
+        self.stream = stream
+        self.kept: list[bytes] = []
+        self.room = room
+        self.seen = 0
+
+    def _keep(self, data: bytes) -> bytes:
+        if data:
+            self.seen += len(data)
+            if self.room > 0:
+                part = data[:self.room]
+                self.kept.append(part)
+                self.room -= len(part)
+        return data
+
+    def read(self, *args: Any) -> bytes:
+        return self._keep(self.stream.read(*args))
+
+    def readline(self, *args: Any) -> bytes:
+        return self._keep(self.stream.readline(*args))
+
+    def readlines(self, *args: Any) -> list:
+        return [self._keep(line) for line in self.stream.readlines(*args)]
+
+    def readinto(self, buffer: Any) -> int | None:
+        readinto = getattr(self.stream, "readinto", None)
+        if readinto is None:
+            data = self.stream.read(len(buffer))
+            buffer[:len(data)] = data
+            size: int | None = len(data)
+        else:
+            size = readinto(buffer)
+        if size:
+            keep = min(size, max(self.room, 0))
+            if keep:
+                self.kept.append(bytes(memoryview(buffer)[:keep]))
+                self.room -= keep
+            self.seen += size
+        return size
+
+    def __iter__(self) -> Any:
+        for line in self.stream:
+            yield self._keep(line)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.stream, name)
+
+    def data(self) -> bytes:
+        return b"".join(self.kept)
+
+
+def tee_request_body(environ: dict) -> tuple | None:
+    """``(type, size, kept)`` for a request with a body, else None; ``kept`` is None
+    when the body is not text (its size and type only), else a ``BodyTee`` now put in
+    ``environ["wsgi.input"]`` (the caller puts the original back when the app returns)."""
     length = environ.get("CONTENT_LENGTH")
-    if not length:
-        return None
     try:
-        size = int(length)
+        size = int(length) if length else None
     except ValueError:
-        return None
-    if size <= 0:
+        size = None
+    chunked = bool(environ.get("HTTP_TRANSFER_ENCODING"))
+    if not (size and size > 0) and not chunked:
         return None
     mimetype = environ.get("CONTENT_TYPE", "")
-    limit = min(app_limit or READ_LIMIT, READ_LIMIT)
-    if size > limit or not is_text(mimetype) or environ.get("HTTP_TRANSFER_ENCODING"):
+    if not is_text(mimetype) or "wsgi.input" not in environ:
         return (mimetype, size, None)
-    try:
-        data = environ["wsgi.input"].read(size)
-    except OSError:  # the client went away: the app finds the body short, as it would
-        data = b""
-    environ["wsgi.input"] = io.BytesIO(data)
-    return (mimetype, size, data[:MAX_REQUEST_TEXT * _MAX_UTF8])
+    tee = BodyTee(environ["wsgi.input"], MAX_REQUEST_TEXT * _MAX_UTF8)
+    environ["wsgi.input"] = tee
+    return (mimetype, size, tee)
 
 
-def render_request_headers(kept: tuple) -> list:
-    return _bounded([[_HEADER_KEYS.get(key) or key[5:].replace("_", "-").title(), value]
-                     for key, value in kept])
+def untee_request_body(environ: dict, body: tuple | None) -> tuple | None:
+    """The original stream back in ``environ`` for the layers outside; the kept bytes."""
+    if body is None or not isinstance(body[2], BodyTee):
+        return body
+    tee = body[2]
+    if environ.get("wsgi.input") is tee:
+        environ["wsgi.input"] = tee.stream
+    return (body[0], body[1] if body[1] is not None else tee.seen, tee.data())
+
+
+def render_request_headers(kept: list) -> list:
+    """Named as sent; already capped when recorded (``request_headers``)."""
+    return [[_HEADER_KEYS.get(key) or (key[5:].replace("_", "-").title()
+                                       if key[:5] == "HTTP_" else key), value]
+            for key, value in kept]
 
 
 # -- response --------------------------------------------------------------------
@@ -134,7 +204,9 @@ def render_body(kept: tuple | None, limit: int) -> dict | None:
     if kept is None:
         return None
     mimetype, size, data = kept
-    if data is None:  # not text, or not read: its size and type only
+    if isinstance(data, BodyTee):  # the request still runs: what the app read so far
+        size, data = size if size is not None else data.seen, data.data()
+    if not data:  # not text, or the app read none of it: its size and type only
         return {"type": mimetype, "size": size, "text": "", "truncated": True}
     text = data.decode("utf-8", errors="replace")
     if len(text) > limit:

@@ -4,8 +4,9 @@ it is told to."""
 from __future__ import annotations
 
 import functools
+import logging
 import sys
-import threading
+import weakref
 from typing import Any, Callable
 
 from flask import Flask
@@ -13,11 +14,11 @@ from flask import Flask
 from .jsonable import (MAX_MESSAGE_KEPT, MAX_URL_PART_KEPT, bounded_items, capped,
                         describe_error)
 from .flusher import flusher
-from .instrument import TracedSessions, instrument_app
+from .instrument import MARK, install, watch_sessions, wrap_url_value_preprocessors
 from .output import Capture
 from .record import Bus, Trace, current
 from .signals import watch_signals
-from .wire import format_traceback, read_request_body, request_headers
+from .wire import format_traceback, request_headers, tee_request_body, untee_request_body
 
 Selector = Callable[[dict], "str | None"]
 # A host app's WSGI middleware may tag a request with its client id here; it is kept
@@ -26,6 +27,7 @@ CLIENT_KEY = "statelab.client"
 # ... and add fields (a dict) to the request's ``request`` event here.
 TAGS_KEY = "statelab.tags"
 _capture = Capture(current)
+logger = logging.getLogger("statelab_trace")
 
 
 class HookTracer:
@@ -50,29 +52,48 @@ class HookTracer:
         self.select = select
         self.snapshot = snapshot or bounded_items
         self.describe = describe or _as_session
-        self._lock = threading.Lock()
+        self._app: Callable[[], Flask | None] = lambda: None
         self._settled = False
-        self.app: Flask | None = None
+        self._unwatched: Any = None  # a session interface that cannot be watched
+        self.sessions_note: str | None = None
         if app is not None:
             self.init_app(app)
 
+    @property
+    def app(self) -> Flask | None:
+        """The traced app, held weakly: the tracer never keeps it alive."""
+        return self._app()
+
     def init_app(self, app: Flask) -> None:
-        self.app = app
-        app.wsgi_app = self._middleware(app.wsgi_app)
+        self._app = weakref.ref(app)
+        install(app, self)
+        app.wsgi_app = self._middleware(app)
         watch_signals()
 
-    def _ensure_instrumented(self) -> None:
-        # Flask refuses new hooks, views and handlers once it has handled a request
-        # (its setup methods check _got_first_request), so a pass after that one is
-        # the last needed; only a replaced session interface is looked for after it.
-        app = self.app
-        if self._settled and isinstance(app.session_interface, TracedSessions):
-            return
-        with self._lock:
+    def _prepare(self, app: Flask) -> None:
+        # Flask refuses new url value preprocessors once it has handled a request, so
+        # a pass after that one is the last needed; a replaced session interface is
+        # looked for on every request.
+        if not self._settled:
             self._settled = app._got_first_request
-            instrument_app(app)
+            wrap_url_value_preprocessors(app)
+        iface = app.session_interface
+        if iface is not self._unwatched and not getattr(iface, MARK, False):
+            self.sessions_note = watch_sessions(iface)
+            if self.sessions_note:  # no session steps for this one (logged once)
+                self._unwatched = iface
+                logger.warning("statelab_trace: session steps %s", self.sessions_note)
 
-    def _middleware(self, wsgi_app: Callable) -> Callable:
+    def _middleware(self, app: Flask) -> Callable:
+        """The traced ``wsgi_app``: around the one the app has, or around Flask's own
+        method called on the weakly held app (no cycle through the app's attribute)."""
+        if "wsgi_app" in vars(app):
+            wsgi_app = app.wsgi_app
+        else:
+            app_ref, method = weakref.ref(app), type(app).wsgi_app
+
+            def wsgi_app(environ: dict, start_response: Callable) -> Any:
+                return method(app_ref(), environ, start_response)
         running = flusher.running
 
         @functools.wraps(wsgi_app)
@@ -80,17 +101,11 @@ class HookTracer:
             lab = self.select(environ)
             if lab is None:
                 return wsgi_app(environ, start_response)
-            self._ensure_instrumented()
-            flusher.ensure_started()
-            _capture.ensure_installed()
-            get = environ.get
-            trace = Trace(lab, self, (
-                get("REQUEST_METHOD"), capped(get("PATH_INFO"), MAX_URL_PART_KEPT),
-                capped(get("QUERY_STRING") or "", MAX_URL_PART_KEPT),
-                get(CLIENT_KEY), capped(get("HTTP_COOKIE")),
-                capped(get("HTTP_USER_AGENT"), MAX_MESSAGE_KEPT), request_headers(environ),
-                read_request_body(environ, self.app.config["MAX_CONTENT_LENGTH"]),
-                get(TAGS_KEY)))
+            try:
+                trace, body = self._begin(lab, environ)
+            except Exception:  # the tracer's failure never reaches the app
+                logger.exception("statelab_trace: could not trace a request")
+                return wsgi_app(environ, start_response)
             sent: list = []
 
             def capture(status: str, headers: list, exc_info: Any = None) -> Callable:
@@ -110,8 +125,25 @@ class HookTracer:
                 raise
             finally:
                 current.reset(token)
+                _capture.leave()
+                trace.fields = trace.fields[:7] + (untee_request_body(environ, body),
+                                                   trace.fields[8])
                 self._end(trace, sent, error, parent)
         return traced_wsgi_app
+
+    def _begin(self, lab: str, environ: dict) -> tuple:
+        self._prepare(self.app)
+        flusher.ensure_started()
+        get = environ.get
+        body = tee_request_body(environ)
+        trace = Trace(lab, self, (
+            get("REQUEST_METHOD"), capped(get("PATH_INFO"), MAX_URL_PART_KEPT),
+            capped(get("QUERY_STRING") or "", MAX_URL_PART_KEPT),
+            get(CLIENT_KEY), capped(get("HTTP_COOKIE")),
+            capped(get("HTTP_USER_AGENT"), MAX_MESSAGE_KEPT), request_headers(environ),
+            body, get(TAGS_KEY)))
+        _capture.enter()
+        return trace, body
 
     def _end(self, trace: Trace, sent: list, error: dict | None, parent: Any) -> None:
         del flusher.running[trace.id]
