@@ -1,6 +1,7 @@
 // The request on the wire, as DevTools shows it: every header both ways, each
 // Set-Cookie's attributes, both bodies, and the traceback of a request that raised.
-// Values the server cut end "… (N more characters)"; the page marks them.
+// Values the server cut end "... (N more characters)" (or "…" for lines and headers);
+// the page marks them.
 
 import { h } from './dom.js';
 import { parseSetCookie } from './cookies.js';
@@ -11,7 +12,7 @@ if (typeof document !== 'undefined') {
   document.head.append(Object.assign(document.createElement('link'), { rel: 'stylesheet', href: new URL('./wire.css', import.meta.url).href }));
 }
 
-const CUT = /… \((\d+) more (characters|lines|headers)\)$/;
+const CUT = /(?:…|\.\.\.) \((\d+) more (characters|lines|headers)\)$/;
 const open = new Set(); // which sections the learner opened, kept across re-renders
 
 /** A collapsible section whose open state survives the panel's re-render. */

@@ -64,7 +64,7 @@ def test_a_repeated_name_is_listed_each_time_and_the_list_is_bounded(live_server
     big = next(c for c in cookies(state) if c["name"] == "big")
     assert big["size"] == 5003
     assert big["value"] == "b" * MAX_COOKIE_VALUE_SHOWN + (
-        f"\u2026 ({5000 - MAX_COOKIE_VALUE_SHOWN} more characters)")
+        f"... ({5000 - MAX_COOKIE_VALUE_SHOWN} more characters)")
 
 
 def test_state_without_cookies_lists_none(live_server):

@@ -47,19 +47,39 @@ def jsonable(value: Any) -> Any:
     return str(value)
 
 
+def _size_bound(shown: Any) -> int | None:
+    """An upper bound of ``shown``'s JSON size without making it (None: not known
+    cheaply). A string's JSON is at most 6 characters a character (``\\uXXXX``)."""
+    if type(shown) is str:
+        return 6 * len(shown) + 2
+    if shown is None or type(shown) in (bool, int, float):
+        return 32 if type(shown) is not int else len(str(shown)) + 1
+    return None
+
+
 def bounded_items(session: Any) -> tuple:
     """A session's items for a trace step, copied as JSON shapes (a later change to a
     value does not reach the log) and at most MAX_SESSION_KEPT characters of them: an
-    item that does not fit is left out, and one last item says how many were."""
+    item that does not fit is left out, and one last item says how many were. Items
+    are measured as JSON only when a cheap bound says the session might not fit."""
+    items = [(key, jsonable(value)) for key, value in session.items()]
+    total = 0
+    for key, shown in items:
+        bound = _size_bound(shown)
+        if bound is None:
+            break
+        total += len(str(key)) + bound
+    else:
+        if total <= MAX_SESSION_KEPT:
+            return tuple(items)
     kept: list = []
     room = MAX_SESSION_KEPT
-    for key, value in session.items():
-        shown = jsonable(value)
+    for key, shown in items:
         size = len(str(key)) + len(json.dumps(shown, default=str))
         if size <= room:
             kept.append((key, shown))
             room -= size
-    left = len(session) - len(kept)
+    left = len(items) - len(kept)
     if left:
         kept.append(("…", f"{left} more item{'s' if left != 1 else ''} cut (a trace step "
                           f"keeps {MAX_SESSION_KEPT} characters of a session)"))

@@ -15,7 +15,7 @@ import time
 from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any, Callable, Protocol
 
-from .jsonable import capped, describe_error, jsonable
+from .jsonable import bounded_items, describe_error, jsonable
 from .output import Output
 from .wire import (MAX_REQUEST_TEXT, render_body, render_request_headers,
                    render_response_body, render_response_headers)
@@ -112,7 +112,7 @@ class Trace:
 
     __slots__ = ("id", "lab", "tracer", "t0", "wall0", "fields", "steps", "sent", "current",
                  "out", "echo", "opening", "endpoint", "ending", "end_at", "lock",
-                 "response_body", "traceback")
+                 "response_body", "traceback", "opened")
 
     def __init__(self, lab: str, tracer: HookTracer, fields: tuple) -> None:
         self.id = f"{_process_tag}{next(_trace_ids):x}"
@@ -133,6 +133,7 @@ class Trace:
         self.lock = threading.Lock()  # the flusher and the request both hand over
         self.response_body: tuple | None = None  # wire.keep_response_body's
         self.traceback: str | None = None  # the request raised: as Flask logged it
+        self.opened: tuple | None = None  # (session, kept) of open_session, until the end
 
     # -- recording (the request's thread) ------------------------------------------
 
@@ -187,7 +188,16 @@ class Trace:
 
     def _keep(self, spec: StepSpec, args: tuple, result: Any) -> Any:
         session = spec.keep(args, result)
-        return self.tracer.snapshot(session) if session is not None else ()
+        if session is None:
+            return ()
+        opened = self.opened
+        if (opened is not None and opened[0] is session and self.tracer.snapshot is
+                bounded_items and getattr(session, "modified", True) is False):
+            return opened[1]  # saved as opened: Flask's session says nothing changed
+        kept = self.tracer.snapshot(session)
+        if spec.name == "open_session":
+            self.opened = (session, kept)
+        return kept
 
     def write(self, text: str) -> None:
         """Output printed, logged or warned now: the running step's, else the request's."""
@@ -262,6 +272,7 @@ class Trace:
         """``headers``: the response's, as sent to ``start_response``."""
         out = self.out
         self.out = None
+        self.opened = None  # the log keeps no session object
         self.end_at = self.count()
         self.ending = (status, headers, error, perf(), out.lines() if out else None)
 
