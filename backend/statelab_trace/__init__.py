@@ -12,8 +12,8 @@ depends on it, never the reverse). Parts, one concern each:
 - ``record``: ``Trace``, one request's steps (``add_step`` writes the layout, ``render``
   reads it) and ``annotate`` for a step to add facts about itself;
 - ``output``: what a step printed, logged or warned, captured per request;
-- ``instrument``: wrapping the app's registries, its session interface and
-  ``after_this_request`` callbacks;
+- ``instrument``: every function Flask calls for a request (through ``ensure_sync``) and
+  the session interface's open and save, without replacing what the app registered;
 - ``signals``: Flask's signals as steps;
 - ``flusher``: live hand-over of requests that run long;
 - ``wire``: what went over the wire (headers, bodies, tracebacks);

@@ -203,7 +203,10 @@ def _view_spec(func: Callable, endpoint: str) -> StepSpec:
     blueprint = endpoint.rpartition(".")[0] or None
     spec = StepSpec("view", "view", qualified_name(func), blueprint)
     inner = inspect.unwrap(func) if hasattr(func, "__wrapped__") else None
-    if inner is not None and inner is not func and hasattr(inner, "__code__"):
+    # An async view runs on another thread (asgiref): its entry is not seen here.
+    if (inner is not None and inner is not func and hasattr(inner, "__code__")
+            and not inspect.iscoroutinefunction(inner)
+            and not inspect.iscoroutinefunction(func)):
         code = getattr(func, "__code__", None)
         spec.unwrapped = inner
         # What ran when the decorator answered itself: the wrapper's own code.
