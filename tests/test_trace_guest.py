@@ -93,6 +93,24 @@ def test_a_307_redirect_resends_the_body_through_the_test_client():
     assert request_event(app, "/new")["body"]["text"] == "a=kept"
 
 
+def test_url_variables_named_like_the_tracers_own_arguments_reach_the_view():
+    def build(app):
+        @app.route("/<spec>/<func>")
+        def view(spec, func):
+            return f"{spec} {func}"
+
+        @app.route("/wrapped/<spec>")
+        @login_required
+        def wrapped(spec):
+            return spec
+        return app
+
+    for app in both(build):
+        client = app.test_client()
+        assert client.get("/a/b").data == b"a b"
+        assert client.get("/wrapped/c?user=1").data == b"c"
+
+
 # -- 3. no cycle keeps the app alive ---------------------------------------------
 
 def test_a_traced_app_is_freed_when_its_last_reference_goes():

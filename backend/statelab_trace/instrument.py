@@ -53,7 +53,7 @@ def not_recorded(what: str, exc: BaseException) -> None:
     annotate(**{what: f"not recorded: {type(exc).__name__}: {exc}"})
 
 
-def run_step(spec: StepSpec, func: Callable, args: tuple, kwargs: dict) -> Any:
+def run_step(spec: StepSpec, func: Callable, /, *args: Any, **kwargs: Any) -> Any:
     """Call ``func`` as the step ``spec`` of the request traced in this context. A
     failure of the tracer costs the trace its step, never the app its call."""
     trace = current.get() or late_trace()
@@ -136,14 +136,10 @@ def install(app: Flask, tracer: Any) -> None:
             return synced
         if spec.unwrapped is not None:
             return functools.partial(_run_wrapped_view, spec, synced)
-        return functools.partial(_call_step, spec, synced)
+        return functools.partial(run_step, spec, synced)
 
     ensure_sync.__wrapped__ = type(app).ensure_sync  # type: ignore[attr-defined]
     app.ensure_sync = ensure_sync  # type: ignore[method-assign]
-
-
-def _call_step(spec: StepSpec, func: Callable, *args: Any, **kwargs: Any) -> Any:
-    return run_step(spec, func, args, kwargs)
 
 
 def _spec(app: Flask, name: str | None, func: Callable) -> StepSpec | None:
@@ -220,12 +216,12 @@ def _wrapper_name(code: Any, func: Callable) -> str:
     return f"{func.__module__}.{code.co_qualname}"
 
 
-def _run_wrapped_view(spec: StepSpec, func: Callable, *args: Any, **kwargs: Any) -> Any:
+def _run_wrapped_view(spec: StepSpec, func: Callable, /, *args: Any, **kwargs: Any) -> Any:
     """A view behind a decorator (``functools.wraps``): whether the view itself ran, or
     the decorator answered instead (a login wall's redirect), is seen with a profile
     hook on this thread that removes itself as soon as the view's code is entered."""
     if sys.getprofile() is not None:  # a profiler runs: it keeps its hook
-        return run_step(spec, func, args, kwargs)
+        return run_step(spec, func, *args, **kwargs)
     inner_code = spec.unwrapped.__code__
     entered: list = []
 
@@ -236,7 +232,7 @@ def _run_wrapped_view(spec: StepSpec, func: Callable, *args: Any, **kwargs: Any)
 
     sys.setprofile(profile)
     try:
-        return run_step(spec, func, args, kwargs)
+        return run_step(spec, func, *args, **kwargs)
     finally:
         if not entered:
             if sys.getprofile() is profile:
@@ -288,7 +284,7 @@ def wrap(func: Callable, spec: StepSpec) -> Callable:
 
     @functools.wraps(func)
     def traced(*args: Any, **kwargs: Any) -> Any:
-        return run_step(spec, func, args, kwargs)
+        return run_step(spec, func, *args, **kwargs)
     setattr(traced, MARK, True)
     return traced
 
@@ -324,7 +320,7 @@ def watch_sessions(iface: Any) -> str | None:
             return open_session(app, request)
         trace.opening = signed
         try:
-            return run_step(open_spec, open_session, (app, request), {})
+            return run_step(open_spec, open_session, app, request)
         finally:
             trace.opening = False
 
@@ -332,7 +328,7 @@ def watch_sessions(iface: Any) -> str | None:
         trace = current.get() or late_trace()
         if trace is None or trace.tracer.app is not app:
             return save_session(app, session, response)
-        return run_step(save_spec, save_session, (app, session, response), {})
+        return run_step(save_spec, save_session, app, session, response)
 
     try:
         iface.open_session = traced_open

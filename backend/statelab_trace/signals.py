@@ -150,8 +150,8 @@ def _traced_send(signal: Any, send: Callable, spec: StepSpec) -> Callable:
             logger.exception("statelab: could not keep %s of trace %s", spec.name, trace.id)
             info = None
         if info is None:
-            return run_step(spec, send, args, kwargs)
-        return run_step(spec, _with_detail(send, info), args, kwargs)
+            return run_step(spec, send, *args, **kwargs)
+        return run_step(spec, _with_detail(send, info), *args, **kwargs)
     return traced_send
 
 
