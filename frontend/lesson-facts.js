@@ -1,7 +1,7 @@
 // What a lesson reads off measured traces and state, in the page's words. Pure: no DOM.
 
 import { MECHANISMS } from './mechanisms.js';
-import { receivedValue } from './cookies.js';
+import { parseCookies, receivedValue } from './cookies.js';
 
 const has = (trace, name) => trace.steps.some((s) => s.name === name);
 
@@ -30,6 +30,38 @@ export const OUTCOME_ROWS = [
   ['teardown', 'teardown received'],
   ['propagated', 'Flask re-raised it'],
 ];
+
+const SKIPPABLE = [['errorhandler', 'the 500 handler'], ['after_request', 'after_request'],
+  ['save_session', 'the session save'], ['request_finished', 'request_finished']];
+
+const listed = (words) => (words.length < 2 ? words.join('') : `${words.slice(0, -1).join(', ')} and ${words.at(-1)}`);
+
+/**
+ * Lesson b's caption, from the four measured outcomes (errorOutcome): abortOff, abortOn,
+ * raiseOff, raiseOn. Said from the table, so it holds with the custom handlers on or off.
+ */
+export function propagateCaption({ abortOff, abortOn, raiseOff, raiseOn }) {
+  const handlers = [abortOff, abortOn, raiseOff, raiseOn].map((o) => o?.errorhandler);
+  let abort = 'abort(500) is an HTTP exception, never propagated: ';
+  if (handlers.every((ran) => !ran)) abort += 'no 500 handler ran in any column: Custom error handlers are off in this lab, so none is registered and Werkzeug\'s default page answered.';
+  else if (abortOff?.errorhandler && abortOn?.errorhandler) abort += 'its 500 handler ran with the switch off and on.';
+  else abort += `its 500 handler ran with the switch ${abortOff?.errorhandler ? 'off' : 'on'} only.`;
+  const skipped = SKIPPABLE.filter(([key]) => raiseOff?.[key] && raiseOn && !raiseOn[key]).map(([, words]) => words);
+  const raise = raiseOn?.propagated
+    ? `A propagated raise ${skipped.length ? `skipped ${listed(skipped)}` : 'skipped nothing the unpropagated one ran'}; ${raiseOn.teardown === 'not run' ? 'teardown did not run' : 'teardown still received it'}.`
+    : 'With the switch on, Flask did not re-raise the raise (see the last row).';
+  return `${abort} ${raise}`;
+}
+
+/** The value of cookie `name` a traced request carried, or undefined. */
+export function cookieSent(trace, name) {
+  return parseCookies(trace?.request?.cookie_header ?? '').find((c) => c.name === name)?.value;
+}
+
+/** The lab switches a lesson needs ({key: value}) that the lab's `settings` do not have. */
+export function switchesToSet(needs, settings) {
+  return Object.fromEntries(Object.entries(needs).filter(([key, value]) => settings?.[key] !== value));
+}
 
 const HOOKS = new Set(['url_value_preprocessor', 'before_request', 'after_this_request', 'after_request', 'teardown_request']);
 

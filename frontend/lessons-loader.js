@@ -4,8 +4,13 @@
 
 import { $$ } from './dom.js';
 
-/** Links to a lesson (#lesson-...) open it. */
+/** Links to a lesson (#lesson-...) open it; so does an address ending in one ("try this in a lab of my own"). */
 function openLinkedLessons() {
+  const target = location.hash.startsWith('#lesson-') ? document.getElementById(location.hash.slice(1)) : null;
+  if (target?.matches('details')) {
+    target.open = true;
+    target.scrollIntoView({ block: 'start' });
+  }
   document.addEventListener('click', (e) => {
     const link = e.target.closest?.('a[href^="#lesson-"]');
     const lesson = link && document.getElementById(link.getAttribute('href').slice(1));

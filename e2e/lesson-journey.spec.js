@@ -1,0 +1,137 @@
+// A learner alone with the page: each lesson from a fresh lab, in the page's order, each
+// ending with what it promises; then the same as a participant, who meets no silent 403.
+import { test, expect, openLesson, rows } from './fixtures.js';
+
+const tutorial = (page, route) => page.getByRole('button', { name: route }).click();
+const startClean = (lesson) => lesson.getByRole('button', { name: 'Start clean' }).click();
+const selectedRow = (page) => page.locator('#timeline-list [role="option"][aria-selected="true"]');
+
+test('the tutorial: an old username cookie is named, and after Start clean /comment misses a session login', async ({ labPage: page }) => {
+  const lesson = await openLesson(page, 'The tutorial\'s app');
+  const result = lesson.locator('#tutorial-result');
+  // The natural order that used to contradict the lesson: cookie login, session login, /comment.
+  await tutorial(page, 'POST /login (cookie)');
+  await expect(result).toContainText('Login succeeded!');
+  await tutorial(page, 'POST /session/login');
+  await expect(result).toContainText('Login succeeded!');
+  await tutorial(page, 'GET /comment');
+  await expect(result).toContainText('Comment succeeded:Tom');
+  await expect(result.getByTestId('comment-finding')).toContainText('This request carried the plain cookie username=Tom (set by POST /login (cookie))');
+  await expect(result.getByTestId('comment-finding')).toContainText('The session login (Tom) played no part');
+
+  await startClean(lesson);
+  await expect(lesson.getByTestId('clean-result')).toContainText('Cleared this lab\'s cookies');
+  await tutorial(page, 'POST /session/login');
+  await expect(result).toContainText('Login succeeded!');
+  await tutorial(page, 'GET /comment');
+  await expect(result).toContainText('No login, login in comments first');
+  await expect(result.getByTestId('comment-finding')).toContainText('The signed session says Tom, but the tutorial\'s /comment reads only the username cookie');
+});
+
+test('before_first_request: the first request\'s row is never hidden, and re-arming shows and selects the next one', async ({ labPage: page }) => {
+  await expect(page.getByLabel('Hide page reads')).toBeChecked();
+  // A fresh lab: its first request ran the emulated hook, and "Hide page reads" keeps that row.
+  const first = rows(page).filter({ has: page.locator('.bar[title^="before_first_request"]') });
+  await expect(first).toHaveCount(1);
+  await expect(page.locator('#timeline-empty')).toBeHidden();
+
+  const explain = page.locator('details', { has: page.locator('summary', { hasText: 'Where did before_first_request go?' }) });
+  await explain.locator('summary').click();
+  await page.getByRole('button', { name: 'Make the lab\'s next request a first request again' }).click();
+  await expect(page.getByTestId('rearm-finding')).toContainText('before_first_request ran on GET /api/state');
+  await expect(first).toHaveCount(2);
+  await expect(selectedRow(page)).toContainText('GET /api/state');
+  await expect(page.locator('#details-body tr[data-step="before_first_request"]')).toHaveCount(1);
+});
+
+test('an empty timeline says whether it is filtered or cleared, and shows the rows again', async ({ labPage: page }) => {
+  await page.locator('#filter-text').fill('hook:after_this_request');
+  await expect(page.locator('#timeline-empty')).toHaveAttribute('data-reason', 'filtered');
+  await expect(page.locator('#timeline-empty')).toContainText(/\d+ requests? hidden by filters/);
+  await expect(page.locator('#timeline-empty')).not.toContainText('Nothing yet');
+  await page.locator('#timeline-empty').getByRole('button', { name: 'Show all' }).click();
+  await expect(rows(page).first()).toBeVisible();
+
+  await page.getByRole('button', { name: 'Clear my view' }).click();
+  await expect(page.locator('#timeline-empty')).toHaveAttribute('data-reason', 'cleared');
+  await expect(page.locator('#timeline-empty')).toContainText('You cleared your view');
+  await page.locator('#timeline-empty').getByRole('button', { name: 'Show again' }).click();
+  await expect(rows(page).first()).toBeVisible();
+});
+
+test('lesson b: the caption agrees with the table with the custom handlers off, then on after Start clean', async ({ labPage: page }) => {
+  const handlers = page.getByRole('switch', { name: 'Custom error handlers' });
+  await handlers.uncheck();
+  await expect(handlers).not.toBeChecked();
+  const lesson = await openLesson(page, 'The propagate switch');
+  const compare = lesson.getByRole('button', { name: /^Compare/ });
+  const cell = (row, col) => page.locator(`#propagate-table tr[data-row="${row}"] td[data-col="${col}"]`);
+
+  await compare.click();
+  await expect(page.getByTestId('propagate-caption')).toBeVisible({ timeout: 20_000 });
+  for (const col of ['500-off', '500-on', 'exception-off', 'exception-on']) await expect(cell('errorhandler', col)).toHaveText('no');
+  await expect(page.getByTestId('propagate-caption')).toContainText('no 500 handler ran in any column: Custom error handlers are off');
+  await expect(page.getByTestId('propagate-caption')).not.toContainText('its 500 handler ran');
+
+  await startClean(lesson);
+  await expect(lesson.getByTestId('clean-result')).toContainText('Switched custom_error_handlers on');
+  await expect(handlers).toBeChecked();
+  await compare.click();
+  await expect(cell('errorhandler', '500-on')).toHaveText('yes', { timeout: 20_000 });
+  await expect(cell('errorhandler', '500-off')).toHaveText('yes');
+  await expect(page.getByTestId('propagate-caption')).toContainText('its 500 handler ran with the switch off and on');
+  await expect(page.getByTestId('propagate-caption')).toContainText('A propagated raise skipped the 500 handler, after_request, the session save and request_finished');
+});
+
+test('a participant: owner-gated steps are disabled with the reason, and "a lab of my own" opens the lesson as its owner', async ({ labPage: owner, otherPage: page }) => {
+  expect(owner).toBeTruthy();
+  const refused = [];
+  page.on('response', (res) => res.status() === 403 && refused.push(`${res.request().method()} ${new URL(res.url()).pathname}`));
+  const lesson = await openLesson(page, 'The propagate switch');
+  await expect(lesson.getByRole('button', { name: /^Compare/ })).toBeDisabled();
+  await expect(lesson.locator('.owner-lesson-note')).toContainText('only its owner can press them');
+  await page.locator('#setting-handlers').evaluate((el) => el.closest('section').scrollIntoView());
+
+  const secret = await openLesson(page, 'The secret key');
+  await expect(secret.getByRole('button', { name: 'Use the tutorial\'s key' })).toBeDisabled();
+  await expect(secret.getByRole('button', { name: 'Try this in a lab of my own' })).toBeVisible();
+  expect(refused, 'no request was refused').toEqual([]);
+
+  const [own] = await Promise.all([
+    page.context().waitForEvent('page'),
+    lesson.getByRole('button', { name: 'Try this in a lab of my own' }).click(),
+  ]);
+  await expect(own.locator('html')).toHaveAttribute('data-ready', 'true');
+  await expect(own.locator('#lesson-propagate')).toHaveJSProperty('open', true);
+  await expect(own.locator('#propagate-compare')).toBeEnabled();
+  expect(await own.evaluate(() => window.statelab.isOwner)).toBe(true);
+  expect(new URL(own.url()).searchParams.get('owner'), 'the owner token left the address bar').toBeNull();
+});
+
+test('request details: the steps come first, and a long cookie is cut with "show all"', async ({ labPage: page }) => {
+  await page.getByRole('radio', { name: 'Signed session' }).check();
+  await page.locator('#fill-bytes').evaluate((el) => { el.value = '3000'; });
+  const lesson = await openLesson(page, 'Replay a copied cookie');
+  await lesson.getByRole('button', { name: 'Fill', exact: true }).click();
+  await expect(lesson.getByTestId('fill-facts')).toBeVisible();
+  await page.getByRole('button', { name: 'abort(404)' }).click();
+  await rows(page, 'GET /api/error/404').last().click();
+  const details = page.locator('#details-body');
+  const steps = details.getByRole('heading', { name: /^Steps/ });
+  const cookies = details.getByRole('heading', { name: 'Cookie header sent' });
+  expect((await steps.boundingBox()).y).toBeLessThan((await cookies.boundingBox()).y);
+  const sent = details.locator('section[aria-label="Cookie header sent"]');
+  await expect(sent.getByTestId('show-all').first()).toContainText(/show all \([\d,]+ B\)/);
+  await sent.getByTestId('show-all').first().click();
+  await expect(sent.getByTestId('show-all')).toHaveCount(0);
+});
+
+test('a tampered signed session: its timeline row says Flask rejected the cookie', async ({ labPage: page }) => {
+  await page.getByRole('radio', { name: 'Signed session' }).check();
+  await page.getByRole('button', { name: 'Log in', exact: true }).click();
+  await expect(page.locator('#tamper-session-payload')).not.toHaveValue('');
+  await page.locator('#tamper-session-payload').fill('{"username": "Liu Bei"}');
+  await page.getByRole('button', { name: 'Re-encode and send' }).click();
+  await expect(page.getByTestId('cookie-rejected').first()).toBeVisible();
+  await expect(page.getByTestId('cookie-rejected').first()).toHaveText('cookie rejected');
+});
