@@ -6,6 +6,32 @@ const tutorial = (page, route) => page.getByRole('button', { name: route }).clic
 const startClean = (lesson) => lesson.getByRole('button', { name: 'Start clean' }).click();
 const selectedRow = (page) => page.locator('#timeline-list [role="option"][aria-selected="true"]');
 
+test('lesson 0, HTTP is stateless: a login and a comment without cookies, the second knows nothing of the first', async ({ labPage: page }) => {
+  const lesson = await openLesson(page, 'HTTP is stateless');
+  await startClean(lesson);
+  await expect(lesson.getByTestId('clean-result')).toContainText('Cleared this lab\'s cookies');
+  await lesson.getByRole('button', { name: 'Log in, then GET /comment, no cookies' }).click();
+  const finding = lesson.getByTestId('stateless-finding');
+  await expect(finding).toContainText('The login answered with Set-Cookie: username=Tom, but the browser was told to keep none.');
+  await expect(finding).toContainText('GET /comment carried no Cookie header');
+  await expect(lesson.locator('#stateless-result')).toContainText('No login, login in comments first');
+  expect((await page.context().cookies()).map((c) => c.name)).not.toContain('username');
+});
+
+test('lesson a reaches the tutorial\'s 404 page and its app with no secret key, and names its wrong claims', async ({ labPage: page }) => {
+  const lesson = await openLesson(page, 'The tutorial\'s app');
+  const result = lesson.locator('#tutorial-result');
+  await tutorial(page, 'GET /nowhere (its 404 page)');
+  await expect(result.locator('.status-badge')).toHaveText('404');
+  await expect(result).toContainText('I can\'t find my way home');
+  await tutorial(page, 'Session login, no SECRET_KEY');
+  await expect(result).toContainText('its app (no SECRET_KEY) answered 500: Flask raised RuntimeError: The session is unavailable because no secret key was set');
+  const diff = lesson.locator('details.explain', { has: page.locator('summary', { hasText: 'Where the tutorial is wrong' }) });
+  await diff.locator('summary').click();
+  await expect(diff).toContainText('a handler that returns only a string answers 200');
+  await expect(diff).toContainText('the session cookie holds the data itself');
+});
+
 test('the tutorial: an old username cookie is named, and after Start clean /comment misses a session login', async ({ labPage: page }) => {
   const lesson = await openLesson(page, 'The tutorial\'s app');
   const result = lesson.locator('#tutorial-result');
@@ -60,6 +86,7 @@ test('an empty timeline says whether it is filtered or cleared, and shows the ro
 });
 
 test('lesson b: the caption agrees with the table with the custom handlers off, then on after Start clean', async ({ labPage: page }) => {
+  test.setTimeout(120_000); // two comparisons of four traced requests each, on a busy machine
   const handlers = page.getByRole('switch', { name: 'Custom error handlers' });
   await handlers.uncheck();
   await expect(handlers).not.toBeChecked();
@@ -68,7 +95,7 @@ test('lesson b: the caption agrees with the table with the custom handlers off, 
   const cell = (row, col) => page.locator(`#propagate-table tr[data-row="${row}"] td[data-col="${col}"]`);
 
   await compare.click();
-  await expect(page.getByTestId('propagate-caption')).toBeVisible({ timeout: 20_000 });
+  await expect(page.getByTestId('propagate-caption')).toBeVisible({ timeout: 45_000 });
   for (const col of ['500-off', '500-on', 'exception-off', 'exception-on']) await expect(cell('errorhandler', col)).toHaveText('no');
   await expect(page.getByTestId('propagate-caption')).toContainText('no 500 handler ran in any column: Custom error handlers are off');
   await expect(page.getByTestId('propagate-caption')).not.toContainText('its 500 handler ran');
@@ -77,7 +104,7 @@ test('lesson b: the caption agrees with the table with the custom handlers off, 
   await expect(lesson.getByTestId('clean-result')).toContainText('Switched custom_error_handlers on');
   await expect(handlers).toBeChecked();
   await compare.click();
-  await expect(cell('errorhandler', '500-on')).toHaveText('yes', { timeout: 20_000 });
+  await expect(cell('errorhandler', '500-on')).toHaveText('yes', { timeout: 45_000 });
   await expect(cell('errorhandler', '500-off')).toHaveText('yes');
   await expect(page.getByTestId('propagate-caption')).toContainText('its 500 handler ran with the switch off and on');
   await expect(page.getByTestId('propagate-caption')).toContainText('A propagated raise skipped the 500 handler, after_request, the session save and request_finished');

@@ -123,7 +123,7 @@ export function copyCookies(server) {
 }
 
 /** After a replay, per mechanism: replayed? received as copied? whom the server believes, and why not. */
-export function replayVerdicts(copy, server) {
+export function replayVerdicts(copy, server, nowSeconds = Date.now() / 1000) {
   return COPYABLE.map(({ mechanism, cookie }) => {
     const replayed = copy[cookie] !== undefined;
     const received = receivedValue(server, cookie);
@@ -131,15 +131,27 @@ export function replayVerdicts(copy, server) {
       mechanism, cookie, replayed,
       received: replayed && received === copy[cookie],
       user: server?.mechanisms?.[mechanism]?.user ?? null,
-      problem: replayed ? replayProblem(mechanism, server?.mechanisms?.[mechanism]) : null,
+      problem: replayed ? replayProblem(mechanism, server?.mechanisms?.[mechanism], nowSeconds) : null,
     };
   });
 }
 
-function replayProblem(mechanism, mech) {
+function replayProblem(mechanism, mech, nowSeconds) {
+  const chosen = mech?.decoded?.payload?._cookie; // what the login chose, kept in the session
+  if (mechanism === 'session' && !mech?.decoded?.problem && !mech?.user && chosen?.expires < nowSeconds) {
+    return `the ${chosen.max_age} s lifetime this login chose (_cookie.expires) has passed: this lab refuses it; plain Flask would believe the copy: it checks only the signature's age against PERMANENT_SESSION_LIFETIME (31 days); set that short (with session.permanent = True, so the browser drops it too) for Flask's own refusal`;
+  }
   if (mechanism === 'session') return mech?.decoded?.problem ?? null;
   if (mechanism === 'server-session' && mech?.stored === false) return 'no data stored for this id';
   return null;
+}
+
+function secureNote(where) {
+  const rule = 'Secure: sent only over HTTPS or to a host Chromium counts as secure (localhost and 127.0.0.1 as secure over HTTP too)';
+  if (!where) return `${rule}.`;
+  return where.secureContext
+    ? `${rule}: this page's host (${where.host}) is one, so it works here.`
+    : `${rule}: this page is served over plain HTTP from ${where.host}, which is not one, so Chromium refuses to store the cookie.`;
 }
 
 /**
@@ -151,8 +163,12 @@ export function carried(setCookie, server) {
   return receivedValue(server, setCookie.name) === setCookie.value;
 }
 
-/** Set-Cookie attributes as the lab explains them, for one cookie's last Set-Cookie. */
-export function cookieAttributeNotes(attributes = {}) {
+/**
+ * Set-Cookie attributes as the lab explains them, for one cookie's last Set-Cookie.
+ * `where`: the page's host and whether the browser counts it as a secure context
+ * (HTTPS, localhost, 127.0.0.1): what Secure does depends on it.
+ */
+export function cookieAttributeNotes(attributes = {}, where = null) {
   const sameSite = typeof attributes.samesite === 'string' ? attributes.samesite : null;
   const secure = attributes.secure === true;
   const notes = [];
@@ -167,6 +183,6 @@ export function cookieAttributeNotes(attributes = {}) {
       ? 'SameSite=None; Secure: sent on cross-site requests too.'
       : 'SameSite=None without Secure: Chromium refuses to store the cookie at all.');
   }
-  if (secure) notes.push('Secure: sent only over HTTPS, and Chromium counts localhost and 127.0.0.1 as secure, so it works here over HTTP.');
+  if (secure) notes.push(secureNote(where));
   return notes;
 }

@@ -48,6 +48,31 @@ function commentFinding(res, trace, session) {
     session ? ` The session login (${session}) played no part: press "Start clean", then POST /session/login and GET /comment to see /comment miss it.` : '');
 }
 
+/** The tutorial's session login in its own app with no SECRET_KEY: what Flask raised there. */
+function noKeyLine(res) {
+  const d = res?.data;
+  if (!d) return null;
+  return d.error
+    ? `its app (no SECRET_KEY) answered ${d.status}: Flask raised ${d.error.type}: ${d.error.message}`
+    : `its app (no SECRET_KEY) answered ${d.status}: ${d.body.replace(/<[^>]*>/g, ' ').trim()}`;
+}
+
+/** Lesson 0: a login and a comment sent with no cookies at all; the second knows nothing of the first. */
+function statelessLesson({ api, traced }) {
+  const result = $('#stateless-result');
+  $('#stateless-run').addEventListener('click', async () => {
+    const login = await traced(api.tutorial('POST', '/login', { username: 'Tom', password: '123' }, { omit: true }));
+    const comment = await traced(api.tutorial('GET', '/comment', undefined, { omit: true }));
+    const set = (login.trace?.end?.set_cookie ?? []).find((line) => line.startsWith('username='));
+    fill(result, answerLine(login.res), answerLine(comment.res),
+      h('p', { class: 'finding', 'data-testid': 'stateless-finding' },
+        `The login answered with ${set ? `Set-Cookie: ${set.split(';')[0]}` : 'no cookie'}, but the browser was told to keep none. `,
+        comment.trace && !comment.trace.request.cookie_header
+          ? 'GET /comment carried no Cookie header, and the server kept nothing from the login: it answered as to a stranger. A cookie is how a request carries state; lesson a keeps it.'
+          : 'GET /comment carried a Cookie header: see its row.'));
+  });
+}
+
 function tutorialLesson({ api, traced, getState }) {
   const result = $('#tutorial-result');
   async function run(spec) {
@@ -59,7 +84,7 @@ function tutorialLesson({ api, traced, getState }) {
     const session = getState().server?.mechanisms?.session?.user;
     const lines = outputCount(trace);
     fill(result,
-      answerLine(res),
+      answerLine(res, path === '/no-key/login' ? noKeyLine(res) : null),
       path === '/comment' ? commentFinding(res, trace, session) : null,
       h('p', { class: 'hint' }, lines
         ? `${lines} printed or logged line${lines === 1 ? '' : 's'} captured: see them under the steps in Request details.`
@@ -348,7 +373,7 @@ function renderSameSite(state) {
     ? h('dl', { class: 'facts' }, entries.map((c) => [
       h('dt', {}, h('code', {}, c.name), ` ${cookieFlags(c.attributes).join('; ') || 'no SameSite, not Secure'}`,
         ' · next request carried it: ', yesNo(carried(c, state.server))),
-      cookieAttributeNotes(c.attributes).map((note) => h('dd', {}, note))]))
+      cookieAttributeNotes(c.attributes, { host: location.hostname, secureContext: window.isSecureContext }).map((note) => h('dd', {}, note))]))
     : h('p', { class: 'empty' }, 'Log in to see the cookie the server set.'));
 }
 
@@ -444,6 +469,7 @@ function startCleanLesson({ api, act, getState }) {
 
 export function createLessons(ctx) {
   startCleanLesson(ctx);
+  statelessLesson(ctx);
   firstRequestLesson(ctx);
   tutorialLesson(ctx);
   propagateLesson(ctx);

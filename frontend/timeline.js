@@ -85,6 +85,7 @@ export function createTimeline({ list, spacer, empty, count, me, people, onSelec
     if (changed) drawEmpty();
     const { start, end } = visibleRange(list.scrollTop, list.clientHeight || 300, ROW_HEIGHT, rows.length);
     const keep = new Set();
+    let added = false;
     const now = performance.now();
     const axisKey = axis?.measure(rows, now) ?? null;
     for (let i = start; i < end; i += 1) {
@@ -94,7 +95,7 @@ export function createTimeline({ list, spacer, empty, count, me, people, onSelec
       if (!entry) {
         entry = { el: h('div', { role: 'option', class: 'row', id: `trace-${trace.id}`, dataset: { trace: trace.id } }), version: -1 };
         rendered.set(trace.id, entry);
-        spacer.append(entry.el);
+        added = true;
       }
       const selected = trace.id === selectedId;
       entry.el.style.transform = `translateY(${i * ROW_HEIGHT}px)`;
@@ -114,6 +115,8 @@ export function createTimeline({ list, spacer, empty, count, me, people, onSelec
         rendered.delete(id);
       }
     }
+    // The rows' DOM order is the list's order (screen readers and tests read it), not arrival's.
+    if (added) spacer.append(...rows.slice(start, end).map((t) => rendered.get(t.id).el));
     if (selectedId && keep.has(selectedId)) list.setAttribute('aria-activedescendant', `trace-${selectedId}`);
     else list.removeAttribute('aria-activedescendant');
   }

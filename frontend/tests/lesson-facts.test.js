@@ -86,6 +86,11 @@ test('cookie attributes explained as Chromium treats them', () => {
   const secure = cookieAttributeNotes({ samesite: 'None', secure: true });
   assert.match(secure[0], /cross-site requests too/);
   assert.match(secure[1], /localhost and 127\.0\.0\.1 as secure/);
+  // Which holds for the host the page is served from: over HTTP elsewhere Chromium refuses it.
+  const here = (host, secureContext) => cookieAttributeNotes({ secure: true }, { host, secureContext }).at(-1);
+  assert.match(here('127.0.0.1', true), /this page's host \(127\.0\.0\.1\) is one, so it works here/);
+  assert.match(here('192.168.1.20', false), /served over plain HTTP from 192\.168\.1\.20.*refuses to store/);
+  assert.match(here('lab.example.org', true), /works here/);
   assert.match(cookieAttributeNotes({ samesite: 'Strict' })[0], /never sent/);
 });
 
@@ -122,4 +127,16 @@ test('start clean: the switches a lesson needs that differ from the lab\'s', asy
   assert.deepEqual(switchesToSet({ custom_error_handlers: true, short_circuit: false }, settings), { custom_error_handlers: true });
   assert.deepEqual(switchesToSet({}, settings), {});
   assert.deepEqual(switchesToSet({ short_circuit: false }, null), { short_circuit: false }, 'unknown settings: set them');
+});
+
+test('a replayed signed session past the lifetime its login chose says why nobody is believed', async () => {
+  const copy = { session: 'abc' };
+  const server = (payload) => ({ cookies: { session: 'abc' },
+    mechanisms: { session: { user: null, decoded: { problem: null, signature_valid: true, payload } } } });
+  const [, expired] = replayVerdicts(copy, server({ username: 'Tom', _cookie: { max_age: 3, expires: 1000 } }), 2000);
+  assert.match(expired.problem, /the 3 s lifetime this login chose \(_cookie\.expires\) has passed: this lab refuses it/);
+  assert.match(expired.problem, /plain Flask would believe the copy/);
+  assert.match(expired.problem, /session\.permanent = True/);
+  const [, fresh] = replayVerdicts(copy, server({ username: 'Tom', _cookie: { max_age: 3, expires: 3000 } }), 2000);
+  assert.equal(fresh.problem, null);
 });
