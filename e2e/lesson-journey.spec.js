@@ -162,3 +162,30 @@ test('a tampered signed session: its timeline row says Flask rejected the cookie
   await expect(page.getByTestId('cookie-rejected').first()).toBeVisible();
   await expect(page.getByTestId('cookie-rejected').first()).toHaveText('cookie rejected');
 });
+
+test('at 1440x900 a selected login shows its steps above the fold, and every open lesson fits its column', async ({ labPage: page }) => {
+  await page.setViewportSize({ width: 1440, height: 900 });
+  await page.getByRole('radio', { name: 'Signed session' }).check();
+  await page.getByRole('button', { name: 'Log in', exact: true }).click();
+  await rows(page, 'POST /api/session/login').last().click();
+  const fourth = page.locator('#details-body tr[data-step]').nth(3);
+  await expect(fourth).toBeVisible();
+  await page.screenshot({ path: 'test-results/shots/lessons-desktop-login-steps.png' });
+  const box = await fourth.boundingBox();
+  expect(box.y + box.height, 'the first four steps are above the fold').toBeLessThan(900);
+  await page.screenshot({ path: 'test-results/shots/lessons-desktop-login-steps.png' });
+
+  const column = await page.locator('.panel.controls').evaluate((el) => el.clientHeight);
+  for (const id of ['stateless', 'tutorial', 'propagate', 'blueprint', 'secret', 'replay', 'samesite']) {
+    const lesson = page.locator(`#lesson-${id}`);
+    await lesson.evaluate((el) => { el.open = true; el.scrollIntoView(); });
+    const height = await lesson.evaluate((el) => el.getBoundingClientRect().height);
+    expect(height, `lesson ${id} (${height} px) fits the column (${column} px)`).toBeLessThan(column);
+    if (id === 'tutorial') await page.screenshot({ path: 'test-results/shots/lessons-desktop-tutorial.png' });
+    await lesson.evaluate((el) => { el.open = false; });
+  }
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.locator('#lesson-tutorial').evaluate((el) => { el.open = true; el.scrollIntoView(); });
+  await page.screenshot({ path: 'test-results/shots/lessons-phone-tutorial.png' });
+  expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+});
