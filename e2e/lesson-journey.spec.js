@@ -33,6 +33,7 @@ test('lesson a reaches the tutorial\'s 404 page and its app with no secret key, 
 });
 
 test('the tutorial: an old username cookie is named, and after Start clean /comment misses a session login', async ({ labPage: page }) => {
+  test.setTimeout(60_000); // six traced requests
   const lesson = await openLesson(page, 'The tutorial\'s app');
   const result = lesson.locator('#tutorial-result');
   // The natural order that used to contradict the lesson: cookie login, session login, /comment.
@@ -111,6 +112,7 @@ test('lesson b: the caption agrees with the table with the custom handlers off, 
 });
 
 test('a participant: owner-gated steps are disabled with the reason, and "a lab of my own" opens the lesson as its owner', async ({ labPage: owner, otherPage: page }) => {
+  test.setTimeout(60_000); // a third page, a new lab's, loads
   expect(owner).toBeTruthy();
   const refused = [];
   page.on('response', (res) => res.status() === 403 && refused.push(`${res.request().method()} ${new URL(res.url()).pathname}`));
@@ -137,8 +139,8 @@ test('a participant: owner-gated steps are disabled with the reason, and "a lab 
 
 test('request details: the steps come first, and a long cookie is cut with "show all"', async ({ labPage: page }) => {
   await page.getByRole('radio', { name: 'Signed session' }).check();
-  await page.locator('#fill-bytes').evaluate((el) => { el.value = '3000'; });
   const lesson = await openLesson(page, 'Replay a copied cookie');
+  await page.locator('#fill-bytes').fill('3000');
   await lesson.getByRole('button', { name: 'Fill', exact: true }).click();
   await expect(lesson.getByTestId('fill-facts')).toBeVisible();
   await page.getByRole('button', { name: 'abort(404)' }).click();

@@ -12,6 +12,11 @@ import { MECHANISMS } from './mechanisms.js';
 import { cookieFlags, parseSetCookie, receivedValue } from './cookies.js';
 import { formatDuration, responseMessage, statusClass } from './format.js';
 
+// Its styles come with it: the page's first load opens no lesson (e2e/page-weight).
+if (typeof document !== 'undefined') {
+  document.head.append(Object.assign(document.createElement('link'), { rel: 'stylesheet', href: new URL('./lessons.css', import.meta.url).href }));
+}
+
 const yesNo = (value) => h('span', { class: `badge ${value ? 'on' : 'off'}` }, value ? 'yes' : 'no');
 
 function answerLine(res, summary = null) {
@@ -406,7 +411,6 @@ function firstRequestLesson({ api, traced, quietly }) {
 const CLEAN = {
   stateless: { cookies: true, switches: { short_circuit: false } },
   tutorial: { cookies: true, switches: { short_circuit: false } },
-  errors: { cookies: true, switches: { custom_error_handlers: true, short_circuit: false } },
   propagate: { cookies: true, switches: { custom_error_handlers: true, short_circuit: false } },
   blueprint: { cookies: false, switches: { short_circuit: false } },
   secret: { cookies: true, switches: {} },
@@ -449,10 +453,11 @@ function startCleanLesson({ api, act, getState }) {
     }
     fill(out, lines.map((line) => (typeof line === 'string' ? `${line} ` : line)));
   }
-  for (const button of $$('[data-start-clean]')) {
+  // Each lesson's first step, under its title.
+  for (const name of Object.keys(CLEAN)) {
     const out = h('p', { class: 'hint clean-result', 'data-testid': 'clean-result', 'aria-live': 'polite' });
-    button.after(out);
-    button.addEventListener('click', () => startClean(button.dataset.startClean, out));
+    const button = h('button', { type: 'button', class: 'btn small', onclick: () => startClean(name, out) }, 'Start clean');
+    $(`#lesson-${name} > summary`)?.after(h('div', { class: 'start-clean' }, button, out));
   }
   document.addEventListener('click', (e) => {
     const button = e.target.closest?.('[data-own-lab]');
