@@ -10,7 +10,7 @@ for (const colorScheme of ['light', 'dark']) {
       await logIn(page, { mechanism: 'session' });
       await page.getByRole('button', { name: 'Raise ZeroDivisionError' }).click();
       await openRequest(page, 'GET /api/error/exception');
-      for (const summary of await page.locator('details.explain summary').all()) await summary.click();
+      for (const summary of await page.locator('details.explain summary:visible').all()) await summary.click();
 
       const results = await new AxeBuilder({ page }).analyze();
       const bad = results.violations
@@ -29,7 +29,7 @@ for (const colorScheme of ['light', 'dark']) {
       test.setTimeout(60_000);
       await logIn(page, { mechanism: 'session' });
       for (const summary of await page.locator('details.lesson > summary').all()) await summary.click();
-      await page.getByRole('button', { name: 'GET /comment' }).click();
+      await page.getByRole('button', { name: 'GET /comment', exact: true }).click();
       await expect(page.locator('#tutorial-result')).toContainText('login in comments first');
       await page.getByRole('button', { name: 'Compare: abort(500) and a raise, switch off and on' }).click();
       await expect(page.locator('#propagate-table')).toBeVisible({ timeout: 20_000 });

@@ -113,7 +113,7 @@ export function stepNote(page, step) {
 /** Open a lesson by the words of its title; returns the lesson's element. */
 export async function openLesson(page, title) {
   const lesson = page.locator('details.lesson').filter({ has: page.locator('summary', { hasText: title }) });
-  if (!(await lesson.evaluate((el) => el.open))) await lesson.locator('summary').click();
+  if (!(await lesson.evaluate((el) => el.open))) await lesson.locator(':scope > summary').click();
   return lesson;
 }
 

@@ -31,7 +31,7 @@ test.describe('after the merge', () => {
   const cases = [
     { label: 'the session default', samesite: '', flag: 'SameSite=Lax', note: LAX, carried: 'yes' },
     { label: 'the plain cookie default', mechanism: 'cookie', samesite: '', flag: 'no SameSite', note: 'Lax+POST', carried: 'yes' },
-    { label: 'Strict + Secure', samesite: 'Strict', secure: true, flag: 'SameSite=Strict Secure', note: 'localhost and 127.0.0.1 as secure', carried: 'yes' },
+    { label: 'Strict + Secure', samesite: 'Strict', secure: true, flag: 'SameSite=Strict Secure', note: 'this page\'s host (127.0.0.1) is one, so it works here', carried: 'yes' },
     { label: 'no attribute', samesite: 'omit', flag: 'no SameSite', note: 'Lax+POST', carried: 'yes' },
     { label: 'None without Secure', samesite: 'None', flag: 'SameSite=None', note: 'Chromium refuses to store the cookie at all', carried: 'no' },
   ];

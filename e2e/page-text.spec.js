@@ -68,7 +68,7 @@ test('how each fact is obtained; before_first_request emulated where Flask 2.2 r
 
   // Re-armed, the lab's next request runs it again; the one after does not.
   await first.getByRole('button', { name: 'Make the lab\'s next request a first request again' }).click();
-  await expect(first.locator('#rearm-result')).toContainText('Armed');
+  await expect(first.locator('#rearm-result')).toContainText('before_first_request ran on GET /api/state');
   const texts = await rows(page).allTextContents();
   const armed = texts.findIndex((t) => t.includes('POST /api/lab/first-request'));
   expect(armed).toBeGreaterThan(0);

@@ -29,10 +29,12 @@ test('filter by text and status, hide page reads, then clear the log for every v
   await expect(rows(page, '/api/error/')).toHaveCount(2);
   await page.getByLabel('Status').selectOption('all');
 
-  // Hidden by default (issue 10): the page's own reads, its GET / load among them.
+  // Hidden by default: the page's own reads, but for the lab's first request (its GET /
+  // load), on which the emulated before_first_request ran.
   await expect(page.getByLabel('Hide page reads')).toBeChecked();
   await expect(rows(page, 'GET /api/state')).toHaveCount(0);
-  await expect(rows(page, 'GET /?lab=')).toHaveCount(0);
+  await expect(rows(page, 'GET /?lab=')).toHaveCount(1);
+  await expect(rows(page, 'GET /?lab=').locator('.bar[title^="before_first_request"]')).toHaveCount(1);
   await page.getByLabel('Hide page reads').uncheck();
   await expect(rows(page, 'GET /api/state').first()).toBeVisible();
   await expect(rows(page, 'GET /?lab=').first()).toBeVisible();

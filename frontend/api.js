@@ -14,9 +14,10 @@ function headersFor({ lab, client, owner }) {
   return headers;
 }
 
-async function send(method, path, { lab, client, owner, body, form, raw } = {}) {
+async function send(method, path, { lab, client, owner, body, form, raw, omit = false } = {}) {
   const headers = headersFor({ lab, client, owner });
-  const init = { method, headers, credentials: 'same-origin', cache: 'no-store' };
+  // omit: the browser neither sends nor stores cookies (the stateless lesson).
+  const init = { method, headers, credentials: omit ? 'omit' : 'same-origin', cache: 'no-store' };
   if (form !== undefined) {
     // A form post, as the tutorial's HTML form would send it.
     headers['Content-Type'] = 'application/x-www-form-urlencoded';
@@ -92,7 +93,7 @@ export function createApi({ lab, client, owner = null }) {
     resetLab: () => request('POST', '/api/lab/reset'),
     putMe: (name) => request('PUT', '/api/me', { name }),
     // The tutorial's literal routes (form bodies, HTML answers): the page's buttons name them.
-    tutorial: (method, path, form) => call(method, path, { lab, client, owner, form }),
+    tutorial: (method, path, form, { omit = false } = {}) => call(method, path, { lab, client, owner, form, omit }),
     demo: (word, route, query = '') => request('GET', `/demo/${q(word)}/${route}${query}`),
     secret: () => request('GET', '/api/lab/secret'),
     useKey: (key) => request('PUT', '/api/lab/secret', { key }),

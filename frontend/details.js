@@ -6,6 +6,7 @@ import { clientName, formatClock, formatDuration, prettyJson, requestLine, statu
 import { traceTotal, waterfall } from './layout.js';
 import { isMine } from './people.js';
 import { boundOutput, errorText, stepNote } from './step-notes.js';
+import { longValue } from './wire.js';
 
 // Its styles come with it: the page's first load has no request to detail (e2e/page-weight).
 if (typeof document !== 'undefined') {
@@ -71,6 +72,44 @@ function notStored(after, end) {
     && !(end.set_cookie ?? []).some((line) => line.startsWith('server_session='));
 }
 
+function stepsTable(trace, total) {
+  const end = trace.end;
+  const bars = waterfall(trace.steps, total, 0.8);
+  return [
+    h('h3', {}, `Steps (${trace.steps.length})`),
+    h('div', { class: 'table-wrap', role: 'region', 'aria-label': 'Steps of this request', tabindex: '0' },
+      h('table', { class: 'steps' },
+        h('thead', {}, h('tr', {},
+          h('th', { scope: 'col' }, '#'),
+          h('th', { scope: 'col' }, 'Step'),
+          h('th', { scope: 'col', class: 'fn' }, 'Function'),
+          h('th', { scope: 'col', class: 'num' }, 'Start'),
+          h('th', { scope: 'col', class: 'num' }, 'Took'),
+          h('th', { scope: 'col', class: 'axis' }, h('span', { class: 'ticks', 'aria-hidden': 'true' },
+            h('span', {}, '0'), h('span', {}, formatDuration(total))),
+          h('span', { class: 'visually-hidden' }, 'Time axis')),
+          )),
+        h('tbody', {}, trace.steps.map((s, i) => stepRows(s, bars[i])),
+        end ? null : h('tr', { class: 'running-row' }, h('td', { colspan: '6' }, 'Running… steps appear as they finish.'))))),
+  ];
+}
+
+function cookiesGrid(r, end) {
+  const sent = parseCookies(r.cookie_header ?? '');
+  return (
+    h('div', { class: 'details-grid' },
+      h('section', { 'aria-label': 'Cookie header sent' },
+        h('h3', {}, 'Cookie header sent'),
+        r.cookie_header
+          ? cookieList(sent.map((c) => h('li', {}, h('code', { class: 'name' }, c.name), ' = ', longValue(c.value, { class: 'value' }))), '')
+          : h('p', { class: 'empty' }, 'No Cookie header.')),
+      h('section', { 'aria-label': 'Set-Cookie received' },
+        h('h3', {}, 'Set-Cookie received'),
+        end
+          ? cookieList((end.set_cookie ?? []).map((header) => h('li', {}, longValue(header, { class: 'raw' }))), 'None: the browser keeps its cookies as they were.')
+          : h('p', { class: 'empty' }, 'Waiting for the response…'))));
+}
+
 /** `wire`: wire.js's wireSections once loaded (the panel loads it on first use); null shows none yet. */
 export function renderDetails(root, trace, { me, now, readOnly = false, wire = null }) {
   if (!trace) {
@@ -80,8 +119,6 @@ export function renderDetails(root, trace, { me, now, readOnly = false, wire = n
   const r = trace.request ?? {};
   const end = trace.end;
   const total = traceTotal(trace, now);
-  const bars = waterfall(trace.steps, total, 0.8);
-  const sent = parseCookies(r.cookie_header ?? '');
   const before = sessionStep(trace, 'open_session');
   const after = sessionStep(trace, 'save_session');
   // Why Flask ignored the signed cookie (bad_signature, expired, malformed), as the server saw it.
@@ -104,36 +141,12 @@ export function renderDetails(root, trace, { me, now, readOnly = false, wire = n
     rejected ? h('p', { class: 'alert', 'data-testid': 'rejected-session' },
       `A session cookie was sent, but Flask silently opened an empty session: its signing serializer said ${rejected}.`) : null,
 
-    h('div', { class: 'details-grid' },
-      h('section', { 'aria-label': 'Cookie header sent' },
-        h('h3', {}, 'Cookie header sent'),
-        r.cookie_header
-          ? cookieList(sent.map((c) => h('li', {}, h('code', { class: 'name' }, c.name), ' = ', h('code', { class: 'value' }, c.value))), '')
-          : h('p', { class: 'empty' }, 'No Cookie header.')),
-      h('section', { 'aria-label': 'Set-Cookie received' },
-        h('h3', {}, 'Set-Cookie received'),
-        end
-          ? cookieList((end.set_cookie ?? []).map((header) => h('li', {}, h('code', { class: 'raw' }, header))), 'None: the browser keeps its cookies as they were.')
-          : h('p', { class: 'empty' }, 'Waiting for the response…'))),
-    wire ? wire(trace) : null,
-
-    h('h3', {}, `Steps (${trace.steps.length})`),
-    h('div', { class: 'table-wrap', role: 'region', 'aria-label': 'Steps of this request', tabindex: '0' },
-      h('table', { class: 'steps' },
-        h('thead', {}, h('tr', {},
-          h('th', { scope: 'col' }, '#'),
-          h('th', { scope: 'col' }, 'Step'),
-          h('th', { scope: 'col', class: 'fn' }, 'Function'),
-          h('th', { scope: 'col', class: 'num' }, 'Start'),
-          h('th', { scope: 'col', class: 'num' }, 'Took'),
-          h('th', { scope: 'col', class: 'axis' }, h('span', { class: 'ticks', 'aria-hidden': 'true' },
-            h('span', {}, '0'), h('span', {}, formatDuration(total))),
-          h('span', { class: 'visually-hidden' }, 'Time axis')),
-          )),
-        h('tbody', {}, trace.steps.map((s, i) => stepRows(s, bars[i])),
-        end ? null : h('tr', { class: 'running-row' }, h('td', { colspan: '6' }, 'Running… steps appear as they finish.'))))),
+    stepsTable(trace, total),
     end?.output?.length ? h('section', { 'aria-label': 'Output outside any step' },
       h('h3', {}, 'Output outside any step'), outputLines(end.output, 'Output outside any step')) : null,
+
+    cookiesGrid(r, end),
+    wire ? wire(trace) : null,
 
     h('div', { class: 'details-grid' },
       h('section', { 'aria-label': 'Session before' },

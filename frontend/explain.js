@@ -7,7 +7,8 @@ export function fillExplanations() {
   loading ??= fetch(new URL('./explain.html', import.meta.url)).then((res) => res.text()).then((html) => {
     const doc = new DOMParser().parseFromString(html, 'text/html');
     for (const part of doc.querySelectorAll('[data-explain]')) {
-      document.querySelector(`details[data-explain="${part.dataset.explain}"]`)?.append(...part.childNodes);
+      // Right under the summary: a box may hold controls of its own after it.
+      document.querySelector(`details[data-explain="${part.dataset.explain}"] > summary`)?.after(...part.childNodes);
     }
   });
   return loading;

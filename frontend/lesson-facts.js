@@ -1,7 +1,7 @@
 // What a lesson reads off measured traces and state, in the page's words. Pure: no DOM.
 
 import { MECHANISMS } from './mechanisms.js';
-import { receivedValue } from './cookies.js';
+import { parseCookies, receivedValue } from './cookies.js';
 
 const has = (trace, name) => trace.steps.some((s) => s.name === name);
 
@@ -30,6 +30,38 @@ export const OUTCOME_ROWS = [
   ['teardown', 'teardown received'],
   ['propagated', 'Flask re-raised it'],
 ];
+
+const SKIPPABLE = [['errorhandler', 'the 500 handler'], ['after_request', 'after_request'],
+  ['save_session', 'the session save'], ['request_finished', 'request_finished']];
+
+const listed = (words) => (words.length < 2 ? words.join('') : `${words.slice(0, -1).join(', ')} and ${words.at(-1)}`);
+
+/**
+ * Lesson b's caption, from the four measured outcomes (errorOutcome): abortOff, abortOn,
+ * raiseOff, raiseOn. Said from the table, so it holds with the custom handlers on or off.
+ */
+export function propagateCaption({ abortOff, abortOn, raiseOff, raiseOn }) {
+  const handlers = [abortOff, abortOn, raiseOff, raiseOn].map((o) => o?.errorhandler);
+  let abort = 'abort(500) is an HTTP exception, never propagated: ';
+  if (handlers.every((ran) => !ran)) abort += 'no 500 handler ran in any column: Custom error handlers are off in this lab, so none is registered and Werkzeug\'s default page answered.';
+  else if (abortOff?.errorhandler && abortOn?.errorhandler) abort += 'its 500 handler ran with the switch off and on.';
+  else abort += `its 500 handler ran with the switch ${abortOff?.errorhandler ? 'off' : 'on'} only.`;
+  const skipped = SKIPPABLE.filter(([key]) => raiseOff?.[key] && raiseOn && !raiseOn[key]).map(([, words]) => words);
+  const raise = raiseOn?.propagated
+    ? `A propagated raise ${skipped.length ? `skipped ${listed(skipped)}` : 'skipped nothing the unpropagated one ran'}; ${raiseOn.teardown === 'not run' ? 'teardown did not run' : 'teardown still received it'}.`
+    : 'With the switch on, Flask did not re-raise the raise (see the last row).';
+  return `${abort} ${raise}`;
+}
+
+/** The value of cookie `name` a traced request carried, or undefined. */
+export function cookieSent(trace, name) {
+  return parseCookies(trace?.request?.cookie_header ?? '').find((c) => c.name === name)?.value;
+}
+
+/** The lab switches a lesson needs ({key: value}) that the lab's `settings` do not have. */
+export function switchesToSet(needs, settings) {
+  return Object.fromEntries(Object.entries(needs).filter(([key, value]) => settings?.[key] !== value));
+}
 
 const HOOKS = new Set(['url_value_preprocessor', 'before_request', 'after_this_request', 'after_request', 'teardown_request']);
 
@@ -91,7 +123,7 @@ export function copyCookies(server) {
 }
 
 /** After a replay, per mechanism: replayed? received as copied? whom the server believes, and why not. */
-export function replayVerdicts(copy, server) {
+export function replayVerdicts(copy, server, nowSeconds = Date.now() / 1000) {
   return COPYABLE.map(({ mechanism, cookie }) => {
     const replayed = copy[cookie] !== undefined;
     const received = receivedValue(server, cookie);
@@ -99,15 +131,27 @@ export function replayVerdicts(copy, server) {
       mechanism, cookie, replayed,
       received: replayed && received === copy[cookie],
       user: server?.mechanisms?.[mechanism]?.user ?? null,
-      problem: replayed ? replayProblem(mechanism, server?.mechanisms?.[mechanism]) : null,
+      problem: replayed ? replayProblem(mechanism, server?.mechanisms?.[mechanism], nowSeconds) : null,
     };
   });
 }
 
-function replayProblem(mechanism, mech) {
+function replayProblem(mechanism, mech, nowSeconds) {
+  const chosen = mech?.decoded?.payload?._cookie; // what the login chose, kept in the session
+  if (mechanism === 'session' && !mech?.decoded?.problem && !mech?.user && chosen?.expires < nowSeconds) {
+    return `the ${chosen.max_age} s lifetime this login chose (_cookie.expires) has passed: this lab refuses it; plain Flask would believe the copy: it checks only the signature's age against PERMANENT_SESSION_LIFETIME (31 days); set that short (with session.permanent = True, so the browser drops it too) for Flask's own refusal`;
+  }
   if (mechanism === 'session') return mech?.decoded?.problem ?? null;
   if (mechanism === 'server-session' && mech?.stored === false) return 'no data stored for this id';
   return null;
+}
+
+function secureNote(where) {
+  const rule = 'Secure: sent only over HTTPS or to a host Chromium counts as secure (localhost and 127.0.0.1 as secure over HTTP too)';
+  if (!where) return `${rule}.`;
+  return where.secureContext
+    ? `${rule}: this page's host (${where.host}) is one, so it works here.`
+    : `${rule}: this page is served over plain HTTP from ${where.host}, which is not one, so Chromium refuses to store the cookie.`;
 }
 
 /**
@@ -119,8 +163,12 @@ export function carried(setCookie, server) {
   return receivedValue(server, setCookie.name) === setCookie.value;
 }
 
-/** Set-Cookie attributes as the lab explains them, for one cookie's last Set-Cookie. */
-export function cookieAttributeNotes(attributes = {}) {
+/**
+ * Set-Cookie attributes as the lab explains them, for one cookie's last Set-Cookie.
+ * `where`: the page's host and whether the browser counts it as a secure context
+ * (HTTPS, localhost, 127.0.0.1): what Secure does depends on it.
+ */
+export function cookieAttributeNotes(attributes = {}, where = null) {
   const sameSite = typeof attributes.samesite === 'string' ? attributes.samesite : null;
   const secure = attributes.secure === true;
   const notes = [];
@@ -135,6 +183,6 @@ export function cookieAttributeNotes(attributes = {}) {
       ? 'SameSite=None; Secure: sent on cross-site requests too.'
       : 'SameSite=None without Secure: Chromium refuses to store the cookie at all.');
   }
-  if (secure) notes.push('Secure: sent only over HTTPS, and Chromium counts localhost and 127.0.0.1 as secure, so it works here over HTTP.');
+  if (secure) notes.push(secureNote(where));
   return notes;
 }

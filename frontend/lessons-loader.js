@@ -4,13 +4,32 @@
 
 import { $$ } from './dom.js';
 
-/** Links to a lesson (#lesson-...) open it. */
+/** Links to a lesson (#lesson-...) open it; so does an address ending in one ("try this in a lab of my own"). */
 function openLinkedLessons() {
+  const target = location.hash.startsWith('#lesson-') ? document.getElementById(location.hash.slice(1)) : null;
+  if (target?.matches('details')) {
+    target.open = true;
+    target.scrollIntoView({ block: 'start' });
+  }
   document.addEventListener('click', (e) => {
     const link = e.target.closest?.('a[href^="#lesson-"]');
     const lesson = link && document.getElementById(link.getAttribute('href').slice(1));
     if (lesson) lesson.open = true;
   });
+}
+
+/**
+ * The lessons' bodies (lessons.html, static text of our own) into their details
+ * (`data-body`); a participant's owner-only buttons among them are disabled as the
+ * page's own are (ownership.js).
+ */
+async function fillBodies() {
+  const html = await (await fetch(new URL('./lessons.html', import.meta.url))).text();
+  const doc = new DOMParser().parseFromString(html, 'text/html');
+  for (const part of doc.querySelectorAll('[data-body]')) {
+    document.querySelector(`details[data-body="${part.dataset.body}"]`)?.append(...part.childNodes);
+  }
+  if (document.documentElement.dataset.owner === 'false') (await import('./ownership.js')).showParticipant();
 }
 
 /** The parts of the page whose buttons lessons.js binds are marked `data-lessons`. */
@@ -21,7 +40,7 @@ export function createLessonsLoader(ctx) {
   let held = null;
 
   function load() {
-    loading ??= import('./lessons.js').then(({ createLessons }) => {
+    loading ??= fillBodies().then(() => import('./lessons.js')).then(({ createLessons }) => {
       lessons = createLessons(ctx);
       for (const root of roots) root.dataset.loaded = 'true';
       lessons.update(ctx.getState());

@@ -3,12 +3,19 @@
 
 import { $, $$, h, fill } from './dom.js';
 import {
-  OUTCOME_ROWS, carried, cookieAttributeNotes, copyCookies, errorOutcome, hookSteps, parseChunks,
-  replayVerdicts, scopeOrder, streamTiming, teardownAfterBody, teardownBeforeBody,
+  OUTCOME_ROWS, carried, cookieAttributeNotes, cookieSent, copyCookies, errorOutcome, hookSteps, parseChunks,
+  propagateCaption, replayVerdicts, scopeOrder, streamTiming, switchesToSet, teardownAfterBody, teardownBeforeBody,
 } from './lesson-facts.js';
+import { isFirstRequest } from './trace-log.js';
+import { createLab } from './api.js';
 import { MECHANISMS } from './mechanisms.js';
 import { cookieFlags, parseSetCookie, receivedValue } from './cookies.js';
 import { formatDuration, responseMessage, statusClass } from './format.js';
+
+// Its styles come with it: the page's first load opens no lesson (e2e/page-weight).
+if (typeof document !== 'undefined') {
+  document.head.append(Object.assign(document.createElement('link'), { rel: 'stylesheet', href: new URL('./lessons.css', import.meta.url).href }));
+}
 
 const yesNo = (value) => h('span', { class: `badge ${value ? 'on' : 'off'}` }, value ? 'yes' : 'no');
 
@@ -32,6 +39,45 @@ async function until(check, ms = 1500) {
   }
 }
 
+/** Why the tutorial's /comment answered as it did: the one cookie it reads, as this request carried it. */
+function commentFinding(res, trace, session) {
+  if (!res || !trace) return null;
+  const sent = cookieSent(trace, 'username');
+  if (sent === undefined) {
+    return h('p', { class: 'finding', 'data-testid': 'comment-finding' }, session
+      ? `The signed session says ${session}, but the tutorial's /comment reads only the username cookie, and this request carried none: it sees nobody.`
+      : 'This request carried no username cookie, the one cookie /comment reads: it sees nobody.');
+  }
+  return h('p', { class: 'finding', 'data-testid': 'comment-finding' },
+    `This request carried the plain cookie username=${sent} (set by POST /login (cookie)), and that is all /comment reads.`,
+    session ? ` The session login (${session}) played no part: press "Start clean", then POST /session/login and GET /comment to see /comment miss it.` : '');
+}
+
+/** The tutorial's session login in its own app with no SECRET_KEY: what Flask raised there. */
+function noKeyLine(res) {
+  const d = res?.data;
+  if (!d) return null;
+  return d.error
+    ? `its app (no SECRET_KEY) answered ${d.status}: Flask raised ${d.error.type}: ${d.error.message}`
+    : `its app (no SECRET_KEY) answered ${d.status}: ${d.body.replace(/<[^>]*>/g, ' ').trim()}`;
+}
+
+/** Lesson 0: a login and a comment sent with no cookies at all; the second knows nothing of the first. */
+function statelessLesson({ api, traced }) {
+  const result = $('#stateless-result');
+  $('#stateless-run').addEventListener('click', async () => {
+    const login = await traced(api.tutorial('POST', '/login', { username: 'Tom', password: '123' }, { omit: true }));
+    const comment = await traced(api.tutorial('GET', '/comment', undefined, { omit: true }));
+    const set = (login.trace?.end?.set_cookie ?? []).find((line) => line.startsWith('username='));
+    fill(result, answerLine(login.res), answerLine(comment.res),
+      h('p', { class: 'finding', 'data-testid': 'stateless-finding' },
+        `The login answered with ${set ? `Set-Cookie: ${set.split(';')[0]}` : 'no cookie'}, but the browser was told to keep none. `,
+        comment.trace && !comment.trace.request.cookie_header
+          ? 'GET /comment carried no Cookie header, and the server kept nothing from the login: it answered as to a stranger. A cookie is how a request carries state; lesson a keeps it.'
+          : 'GET /comment carried a Cookie header: see its row.'));
+  });
+}
+
 function tutorialLesson({ api, traced, getState }) {
   const result = $('#tutorial-result');
   async function run(spec) {
@@ -43,10 +89,8 @@ function tutorialLesson({ api, traced, getState }) {
     const session = getState().server?.mechanisms?.session?.user;
     const lines = outputCount(trace);
     fill(result,
-      answerLine(res),
-      path === '/comment' && session && res?.text.includes('No login')
-        ? h('p', { class: 'finding' }, `The signed session says ${session}, but the tutorial's /comment reads only the username cookie, so it sees nobody.`)
-        : null,
+      answerLine(res, path === '/no-key/login' ? noKeyLine(res) : null),
+      path === '/comment' ? commentFinding(res, trace, session) : null,
       h('p', { class: 'hint' }, lines
         ? `${lines} printed or logged line${lines === 1 ? '' : 's'} captured: see them under the steps in Request details.`
         : 'No output was captured on this request\'s steps.'));
@@ -82,7 +126,11 @@ function propagateLesson({ api, act, traced, getState, refresh }) {
     fill(result, h('p', { class: 'hint' }, 'Running four requests…'));
     const columns = [];
     for (const on of [false, true]) {
-      await setPropagate(on);
+      const set = await setPropagate(on);
+      if (!set?.ok) {
+        fill(result, h('p', { class: 'alert' }, `The lab refused to switch PROPAGATE_EXCEPTIONS ${on ? 'on' : 'off'} (HTTP ${set?.status ?? 'no answer'}): only its owner may. Nothing was compared.`));
+        return;
+      }
       for (const kind of ['500', 'exception']) {
         const { trace } = await traced(api.error(kind));
         columns.push({
@@ -93,9 +141,10 @@ function propagateLesson({ api, act, traced, getState, refresh }) {
       }
     }
     if (!before) await setPropagate(false);
+    const [abortOff, raiseOff, abortOn, raiseOn] = columns.map((c) => c.outcome);
     fill(result, h('p', { class: 'hint' }, 'Columns: abort(500) or a raised ZeroDivisionError, with PROPAGATE_EXCEPTIONS off or on.'),
       outcomeTable(columns),
-      h('p', { class: 'hint' }, 'abort(500) is an HTTP exception: its handler runs either way. A propagated raise skips the handler, after_request, the session save and request_finished; teardown still receives it.'));
+      h('p', { class: 'hint', 'data-testid': 'propagate-caption' }, propagateCaption({ abortOff, abortOn, raiseOff, raiseOn })));
   });
 
   $('#propagate-crash').addEventListener('click', async () => {
@@ -329,21 +378,103 @@ function renderSameSite(state) {
     ? h('dl', { class: 'facts' }, entries.map((c) => [
       h('dt', {}, h('code', {}, c.name), ` ${cookieFlags(c.attributes).join('; ') || 'no SameSite, not Secure'}`,
         ' · next request carried it: ', yesNo(carried(c, state.server))),
-      cookieAttributeNotes(c.attributes).map((note) => h('dd', {}, note))]))
+      cookieAttributeNotes(c.attributes, { host: location.hostname, secureContext: window.isSecureContext }).map((note) => h('dd', {}, note))]))
     : h('p', { class: 'empty' }, 'Log in to see the cookie the server set.'));
 }
 
-/** The emulated before_first_request, made to act again on the lab's next request. */
-function firstRequestLesson({ api, act }) {
+/**
+ * The emulated before_first_request, made to act again on the lab's next request: the
+ * page sends that request itself (a state read, quietly: no other read of this page's
+ * comes first), and its row is shown (never hidden as a page read) and selected.
+ */
+function firstRequestLesson({ api, traced, quietly }) {
+  const out = $('#rearm-result');
   $('#rearm-first').addEventListener('click', async () => {
-    const res = await act(api.rearmFirstRequest());
-    fill($('#rearm-result'), res?.ok
-      ? 'Armed: the lab\'s next request ran before_first_request, before request_started: it is the page\'s own GET /api/state that follows in the timeline.'
-      : answerLine(res));
+    const found = await quietly(async () => {
+      const res = await api.rearmFirstRequest().send();
+      if (!res.ok) return { res };
+      fill(out, 'Armed: the lab\'s next request will run before_first_request, before request_started. Sending GET /api/state now…');
+      return traced(api.state());
+    });
+    if (!found.trace) {
+      fill(out, found.res?.ok ? 'Armed, but the trace of GET /api/state did not arrive.' : answerLine(found.res));
+      return;
+    }
+    const step = found.trace.steps.find((st) => st.name === 'before_first_request');
+    fill(out, h('span', { 'data-testid': 'rearm-finding' }, isFirstRequest(found.trace)
+      ? `before_first_request ran on GET /api/state as step #${step.index}, before request_started: its row is selected in the timeline.`
+      : 'Another request of this lab got there first and ran before_first_request: filter the timeline with hook:before_first_request to find it.'));
   });
 }
 
+/** What each lesson needs before it starts: cookies cleared, and these lab switches. */
+const CLEAN = {
+  stateless: { cookies: true, switches: { short_circuit: false } },
+  tutorial: { cookies: true, switches: { short_circuit: false } },
+  propagate: { cookies: true, switches: { custom_error_handlers: true, short_circuit: false } },
+  blueprint: { cookies: false, switches: { short_circuit: false } },
+  secret: { cookies: true, switches: {} },
+  replay: { cookies: true, switches: { short_circuit: false } },
+  samesite: { cookies: true, switches: {} },
+};
+
+const switchText = (switches) => Object.entries(switches).map(([key, on]) => `${key} ${on ? 'on' : 'off'}`).join(', ');
+const isParticipant = () => document.documentElement.dataset.owner === 'false';
+
+/** "Try this in a lab of my own": a new lab this browser owns, opened at the lesson in a new tab. */
+function ownLabButton(lessonId) {
+  return h('button', { type: 'button', class: 'btn small', dataset: { ownLab: lessonId } }, 'Try this in a lab of my own');
+}
+
+async function openOwnLab(lessonId) {
+  const tab = window.open('about:blank', '_blank'); // opened on the click: no popup blocker
+  const created = await createLab(window.statelab?.client ?? null);
+  const url = `${created.teacher_url ?? `/?lab=${created.id}`}#${lessonId}`;
+  if (tab) tab.location = url;
+  else location.assign(url);
+}
+
+function startCleanLesson({ api, act, getState }) {
+  async function startClean(name, out) {
+    const { cookies, switches } = CLEAN[name];
+    const lines = [];
+    if (cookies) {
+      const res = await act(api.clearCookies());
+      lines.push(res?.ok ? 'Cleared this lab\'s cookies (username, session, server_session).' : `Could not clear the cookies (HTTP ${res?.status ?? 'no answer'}).`);
+    }
+    const want = switchesToSet(switches, getState().server?.settings);
+    if (!Object.keys(want).length) {
+      if (Object.keys(switches).length) lines.push(`Switches as this lesson needs: ${switchText(switches)}.`);
+    } else if (isParticipant()) {
+      lines.push(`This lesson needs ${switchText(want)}; only the lab's owner can switch it.`, ownLabButton(`lesson-${name}`));
+    } else {
+      const res = await act(api.putSettings(want));
+      lines.push(res?.ok ? `Switched ${switchText(want)}.` : `Could not switch ${switchText(want)} (HTTP ${res?.status ?? 'no answer'}).`);
+    }
+    fill(out, lines.map((line) => (typeof line === 'string' ? `${line} ` : line)));
+  }
+  // Each lesson's first step, under its title.
+  for (const name of Object.keys(CLEAN)) {
+    const out = h('p', { class: 'hint clean-result', 'data-testid': 'clean-result', 'aria-live': 'polite' });
+    const button = h('button', { type: 'button', class: 'btn small', onclick: () => startClean(name, out) }, 'Start clean');
+    $(`#lesson-${name} > summary`)?.after(h('div', { class: 'start-clean' }, button, out));
+  }
+  document.addEventListener('click', (e) => {
+    const button = e.target.closest?.('[data-own-lab]');
+    if (button) openOwnLab(button.dataset.ownLab);
+  });
+  // A participant's owner-gated steps are disabled (ownership.js); each lesson says why, once.
+  if (!isParticipant()) return;
+  for (const lesson of $$('details.lesson')) {
+    if (!lesson.querySelector('[data-owner-only], [data-setting]')) continue;
+    lesson.querySelector('summary').after(h('p', { class: 'owner-lesson-note', role: 'note' },
+      'Disabled steps change the lab for everyone, so only its owner can press them. ', ownLabButton(lesson.id)));
+  }
+}
+
 export function createLessons(ctx) {
+  startCleanLesson(ctx);
+  statelessLesson(ctx);
   firstRequestLesson(ctx);
   tutorialLesson(ctx);
   propagateLesson(ctx);

@@ -38,6 +38,18 @@ export function createTimelinePanel({ log, person, lab, api, people, toast, onRe
       drawDetails();
       drawWaterfall();
     },
+    onShowAgain: () => {
+      filter.hidden = new Set();
+      filter.cleared += 1;
+      draw();
+    },
+    onShowFiltered: () => {
+      $('#filter-text').value = '';
+      $('#filter-status').value = 'all';
+      $('#filter-client').value = 'all';
+      $('#filter-reads').checked = false;
+      readFilter();
+    },
   });
 
   function drawDetails() {

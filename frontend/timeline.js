@@ -5,11 +5,11 @@ import { h, fill } from './dom.js';
 import { clientName, formatDuration, requestLine, statusClass } from './format.js';
 import { colourStyle, isMine } from './people.js';
 import { atBottom, scrollToRow, traceTotal, visibleRange, waterfall } from './layout.js';
-import { errorKind, matchesFilter, traceHasError } from './trace-log.js';
+import { cookieRejected, emptyReason, errorKind, matchesFilter, traceHasError } from './trace-log.js';
 
 const ROW_HEIGHT = 30;
 
-export function createTimeline({ list, spacer, empty, count, me, people, onSelect }) {
+export function createTimeline({ list, spacer, empty, count, me, people, onSelect, onShowAgain = () => {}, onShowFiltered = () => {} }) {
   let log = null;
   let filter = {};
   let rows = [];
@@ -19,6 +19,7 @@ export function createTimeline({ list, spacer, empty, count, me, people, onSelec
   let seenFilter = null;
   let axis = null; // waterfall.js's shared axis; null: each row on its own axis
   const rendered = new Map();
+  const nothingText = empty.textContent; // the page's own words for "no request yet"
   list.style.setProperty('--row-h', `${ROW_HEIGHT}px`); // the one row height, for CSS too
 
   list.addEventListener('scroll', () => {
@@ -81,9 +82,10 @@ export function createTimeline({ list, spacer, empty, count, me, people, onSelec
     count.textContent = rows.length === total
       ? `${total} request${total === 1 ? '' : 's'}`
       : `${rows.length} of ${total} requests`;
-    empty.hidden = rows.length > 0;
+    if (changed) drawEmpty();
     const { start, end } = visibleRange(list.scrollTop, list.clientHeight || 300, ROW_HEIGHT, rows.length);
     const keep = new Set();
+    let added = false;
     const now = performance.now();
     const axisKey = axis?.measure(rows, now) ?? null;
     for (let i = start; i < end; i += 1) {
@@ -93,7 +95,7 @@ export function createTimeline({ list, spacer, empty, count, me, people, onSelec
       if (!entry) {
         entry = { el: h('div', { role: 'option', class: 'row', id: `trace-${trace.id}`, dataset: { trace: trace.id } }), version: -1 };
         rendered.set(trace.id, entry);
-        spacer.append(entry.el);
+        added = true;
       }
       const selected = trace.id === selectedId;
       entry.el.style.transform = `translateY(${i * ROW_HEIGHT}px)`;
@@ -113,8 +115,28 @@ export function createTimeline({ list, spacer, empty, count, me, people, onSelec
         rendered.delete(id);
       }
     }
+    // The rows' DOM order is the list's order (screen readers and tests read it), not arrival's.
+    if (added) spacer.append(...rows.slice(start, end).map((t) => rendered.get(t.id).el));
     if (selectedId && keep.has(selectedId)) list.setAttribute('aria-activedescendant', `trace-${selectedId}`);
     else list.removeAttribute('aria-activedescendant');
+  }
+
+  /** The empty state says which case holds: nothing yet, cleared here, or filtered out. */
+  function drawEmpty() {
+    const reason = rows.length ? null : emptyReason(log.order, { ...filter, me });
+    empty.hidden = !reason;
+    empty.dataset.reason = reason?.kind ?? '';
+    if (!reason) return;
+    const n = `${reason.count} request${reason.count === 1 ? '' : 's'}`;
+    if (reason.kind === 'nothing') {
+      fill(empty, nothingText);
+    } else if (reason.kind === 'cleared') {
+      fill(empty, `You cleared your view: ${n} hidden on this page only. `,
+        h('button', { type: 'button', class: 'btn small', onclick: onShowAgain }, 'Show again'));
+    } else {
+      fill(empty, `${n} hidden by filters${filter.hideReads ? ' ("Hide page reads" hides the page\'s own reads)' : ''}. `,
+        h('button', { type: 'button', class: 'btn small', onclick: onShowFiltered }, 'Show all'));
+    }
   }
 
   function errorMark(trace) {
@@ -123,6 +145,12 @@ export function createTimeline({ list, spacer, empty, count, me, people, onSelec
     return h('span', { class: `err-kind ${kind}`, title: kind === 'raised'
       ? 'An exception was raised: got_request_exception was sent, teardown received it'
       : 'An HTTP error answered (abort): no exception signal, teardown received None' }, kind === 'raised' ? 'raised' : 'abort');
+  }
+
+  /** The signed session cookie this request carried, refused by Flask (bad signature, expired…). */
+  function rejectedMark(trace) {
+    const why = cookieRejected(trace);
+    return why ? h('span', { class: 'err-kind rejected', 'data-testid': 'cookie-rejected', title: `Flask refused the session cookie (${why}) and opened an empty session` }, 'cookie rejected') : null;
   }
 
   function renderRow(el, trace, selected, now) {
@@ -137,7 +165,7 @@ export function createTimeline({ list, spacer, empty, count, me, people, onSelec
     fill(el,
       h('span', { class: 'cell client', title: `${trace.person ?? 'no X-Client-Id'}${people.browser(trace.person) ? `, ${people.browser(trace.person)}` : ''}` },
         h('span', { class: 'swatch', 'aria-hidden': 'true' }), isMe ? 'you' : people.name(trace.person) ?? clientName(trace.person)),
-      h('span', { class: 'cell req' }, errorMark(trace), h('span', { class: 'method' }, r?.method ?? '…'), ' ', h('span', { class: 'path' }, requestLine(r))),
+      h('span', { class: 'cell req' }, errorMark(trace), rejectedMark(trace), h('span', { class: 'method' }, r?.method ?? '…'), ' ', h('span', { class: 'path' }, requestLine(r))),
       h('span', { class: `cell status ${statusClass(status)}` }, status ?? (trace.end ? '–' : 'pending')),
       h('span', { class: 'cell dur' }, formatDuration(total)),
       h('span', { class: `cell bars${trace.end ? '' : ' running'}`, 'aria-hidden': 'true' },

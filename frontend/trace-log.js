@@ -97,12 +97,33 @@ function insertStep(steps, step) {
 }
 
 /** The form's filters; `hidden`: traces this page's own Clear hid (a private clear); `matches` is the text query (filter.js, loaded once text is typed). */
+/** The lab's first request: the emulated before_first_request ran on it (never hidden as a page read). */
+export function isFirstRequest(trace) {
+  return trace.steps?.some((s) => s.name === 'before_first_request') ?? false;
+}
+
+/** Why Flask refused the signed session cookie this request carried (bad_signature, expired…), or null. */
+export function cookieRejected(trace) {
+  return trace.steps?.find((s) => s.name === 'open_session')?.detail?.signed_cookie_rejected ?? null;
+}
+
 export function matchesFilter(trace, { status = 'all', client = 'all', me = null, hideReads = false, matches = null, hidden = null } = {}) {
   if (hidden?.has(trace.id)) return false;
-  if (hideReads && isPageRead(trace)) return false;
+  if (hideReads && isPageRead(trace) && !isFirstRequest(trace) && !cookieRejected(trace)) return false;
   if (!matchesPerson(trace, client, me)) return false;
   if (!matchesStatus(trace, status)) return false;
   return !matches || matches(trace);
+}
+
+/**
+ * Why no row is shown: {kind: 'nothing'} (no request yet), 'cleared' (this page's Clear
+ * hid them all) or 'filtered' (the filters hide `count`); null when a row is shown.
+ */
+export function emptyReason(traces, filter = {}) {
+  if (!traces.length) return { kind: 'nothing', count: 0 };
+  if (traces.some((t) => matchesFilter(t, filter))) return null;
+  const notCleared = traces.filter((t) => !filter.hidden?.has(t.id)).length;
+  return notCleared ? { kind: 'filtered', count: notCleared } : { kind: 'cleared', count: traces.length };
 }
 
 function matchesStatus(trace, status) {

@@ -33,10 +33,26 @@ function capped(text) {
   return [text.slice(0, m.index), h('span', { class: 'cut', title: 'cut by the server' }, m[0])];
 }
 
+const LONG = 160; // characters of a value shown before "show all"
+
+/** A value in code; one longer than LONG is cut, with "show all (6,259 B)" to see the rest. */
+export function longValue(text, attrs = {}) {
+  const value = String(text);
+  if (value.length <= LONG) return h('code', attrs, capped(value));
+  const bytes = new TextEncoder().encode(value).length.toLocaleString('en');
+  const code = h('code', attrs, value.slice(0, LONG), '…');
+  const more = h('button', { type: 'button', class: 'btn small show-all', dataset: { testid: 'show-all' } }, `show all (${bytes} B)`);
+  more.addEventListener('click', () => {
+    code.replaceChildren(...[capped(value)].flat());
+    more.remove();
+  });
+  return h('span', { class: 'long-value' }, code, ' ', more);
+}
+
 function headerTable(headers, label) {
   return h('table', { class: 'headers', 'aria-label': label },
     h('tbody', {}, headers.map(([name, value]) => h('tr', {},
-      h('th', { scope: 'row' }, name), h('td', {}, h('code', {}, capped(String(value))))))));
+      h('th', { scope: 'row' }, name), h('td', {}, longValue(value))))));
 }
 
 function headersSection(key, title, headers) {

@@ -86,5 +86,57 @@ test('cookie attributes explained as Chromium treats them', () => {
   const secure = cookieAttributeNotes({ samesite: 'None', secure: true });
   assert.match(secure[0], /cross-site requests too/);
   assert.match(secure[1], /localhost and 127\.0\.0\.1 as secure/);
+  // Which holds for the host the page is served from: over HTTP elsewhere Chromium refuses it.
+  const here = (host, secureContext) => cookieAttributeNotes({ secure: true }, { host, secureContext }).at(-1);
+  assert.match(here('127.0.0.1', true), /this page's host \(127\.0\.0\.1\) is one, so it works here/);
+  assert.match(here('192.168.1.20', false), /served over plain HTTP from 192\.168\.1\.20.*refuses to store/);
+  assert.match(here('lab.example.org', true), /works here/);
   assert.match(cookieAttributeNotes({ samesite: 'Strict' })[0], /never sent/);
+});
+
+test('lesson b\'s caption says what the table measured, handlers on or off', async () => {
+  const { propagateCaption } = await import('../lesson-facts.js');
+  const out = (over) => ({ errorhandler: true, after_request: true, save_session: true, request_finished: true, teardown: 'None', propagated: false, ...over });
+  const on = {
+    abortOff: out({}), abortOn: out({}),
+    raiseOff: out({ teardown: 'ZeroDivisionError' }),
+    raiseOn: out({ errorhandler: false, after_request: false, save_session: false, request_finished: false, teardown: 'ZeroDivisionError', propagated: true }),
+  };
+  const withHandlers = propagateCaption(on);
+  assert.match(withHandlers, /its 500 handler ran with the switch off and on/);
+  assert.match(withHandlers, /skipped the 500 handler, after_request, the session save and request_finished/);
+  assert.match(withHandlers, /teardown still received it/);
+  const off = Object.fromEntries(Object.entries(on).map(([k, v]) => [k, { ...v, errorhandler: false }]));
+  const without = propagateCaption(off);
+  assert.doesNotMatch(without, /its 500 handler ran/);
+  assert.match(without, /no 500 handler ran in any column: Custom error handlers are off/);
+  assert.match(without, /skipped after_request, the session save and request_finished/);
+});
+
+test('the tutorial\'s /comment says which cookie it read', async () => {
+  const { cookieSent } = await import('../lesson-facts.js');
+  const trace = { request: { cookie_header: 'session=eyJ.x.y; username=Tom' } };
+  assert.equal(cookieSent(trace, 'username'), 'Tom');
+  assert.equal(cookieSent({ request: { cookie_header: 'session=a' } }, 'username'), undefined);
+  assert.equal(cookieSent(null, 'username'), undefined);
+});
+
+test('start clean: the switches a lesson needs that differ from the lab\'s', async () => {
+  const { switchesToSet } = await import('../lesson-facts.js');
+  const settings = { custom_error_handlers: false, short_circuit: false, propagate_exceptions: true };
+  assert.deepEqual(switchesToSet({ custom_error_handlers: true, short_circuit: false }, settings), { custom_error_handlers: true });
+  assert.deepEqual(switchesToSet({}, settings), {});
+  assert.deepEqual(switchesToSet({ short_circuit: false }, null), { short_circuit: false }, 'unknown settings: set them');
+});
+
+test('a replayed signed session past the lifetime its login chose says why nobody is believed', async () => {
+  const copy = { session: 'abc' };
+  const server = (payload) => ({ cookies: { session: 'abc' },
+    mechanisms: { session: { user: null, decoded: { problem: null, signature_valid: true, payload } } } });
+  const [, expired] = replayVerdicts(copy, server({ username: 'Tom', _cookie: { max_age: 3, expires: 1000 } }), 2000);
+  assert.match(expired.problem, /the 3 s lifetime this login chose \(_cookie\.expires\) has passed: this lab refuses it/);
+  assert.match(expired.problem, /plain Flask would believe the copy/);
+  assert.match(expired.problem, /session\.permanent = True/);
+  const [, fresh] = replayVerdicts(copy, server({ username: 'Tom', _cookie: { max_age: 3, expires: 3000 } }), 2000);
+  assert.equal(fresh.problem, null);
 });

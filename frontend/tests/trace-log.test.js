@@ -82,3 +82,35 @@ test('a 5xx row tells a raise from an abort', async () => {
   assert.equal(errorKind(t(404, ['view'])), null);
   assert.equal(errorKind({ end: null, steps: [] }), null);
 });
+
+test('the first request (the emulated before_first_request) is never hidden as a page read', async () => {
+  const { isFirstRequest } = await import('../trace-log.js');
+  const read = (steps) => ({ id: 'x', request: { method: 'GET', path: '/api/state' }, steps: steps.map((name) => ({ name })) });
+  const first = read(['open_session', 'before_first_request', 'before_request', 'view']);
+  const later = read(['open_session', 'before_request', 'view']);
+  assert.ok(isFirstRequest(first) && !isFirstRequest(later));
+  assert.ok(matchesFilter(first, { hideReads: true }), 'the first request stays visible');
+  assert.ok(!matchesFilter(later, { hideReads: true }));
+});
+
+test('an empty view says why: nothing yet, cleared by me, or hidden by filters', async () => {
+  const { emptyReason } = await import('../trace-log.js');
+  const read = (id) => ({ id, request: { method: 'GET', path: '/api/state' }, steps: [] });
+  const post = (id) => ({ id, request: { method: 'POST', path: '/login' }, steps: [], end: { status: 200 } });
+  assert.deepEqual(emptyReason([], { hideReads: true }), { kind: 'nothing', count: 0 });
+  assert.deepEqual(emptyReason([read('1'), read('2')], { hideReads: true }), { kind: 'filtered', count: 2 });
+  assert.deepEqual(emptyReason([post('1'), read('2')], { hidden: new Set(['1', '2']) }), { kind: 'cleared', count: 2 });
+  // Some cleared and the rest filtered: the filters are what hide the newer ones.
+  assert.deepEqual(emptyReason([post('1'), read('2')], { hidden: new Set(['1']), hideReads: true }), { kind: 'filtered', count: 1 });
+  assert.equal(emptyReason([post('1')], {}), null, 'a row shown: no empty state');
+});
+
+test('a page read whose session cookie Flask rejected is not hidden as a page read', async () => {
+  const { cookieRejected } = await import('../trace-log.js');
+  const read = (detail) => ({ id: 'r', request: { method: 'GET', path: '/api/state' }, steps: [{ name: 'open_session', detail }] });
+  const tampered = read({ signed_cookie_rejected: 'bad_signature' });
+  assert.equal(cookieRejected(tampered), 'bad_signature');
+  assert.equal(cookieRejected(read({})), null);
+  assert.ok(matchesFilter(tampered, { hideReads: true }));
+  assert.ok(!matchesFilter(read({}), { hideReads: true }));
+});

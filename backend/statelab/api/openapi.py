@@ -338,6 +338,11 @@ document("get", "/comment", "The tutorial's comment: reads only the username coo
          ok=obj(msg=STRING))
 document("get", "/error", "The tutorial's abort(500): its custom page", status=500, ok=HTML,
          content="text/html")
+document("post", "/no-key/login", "The tutorial's session login run in its own app with no "
+         "SECRET_KEY: what that app answered and what Flask raised (RuntimeError)",
+         body=FORM_LOGIN, ok=obj(status=INTEGER, secret_key={"type": "null"}, body=STRING,
+                                 error={"type": ["object", "null"], "properties": {
+                                     "type": STRING, "message": STRING}}))
 
 SPEC = {
     "openapi": "3.1.0",
