@@ -163,6 +163,10 @@ test('the trace page\'s timeline tools: filter, sort, waterfall, curl, replay, e
   // The waterfall (waterfall.js): every request on one shared time axis.
   await page.locator('#waterfall-toggle').check();
   await expect(page.locator('#waterfall-scale')).toContainText('One time axis');
+  await page.screenshot({ path: testInfo.outputPath('trace-waterfall.png') });
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.screenshot({ path: testInfo.outputPath('trace-waterfall-phone.png') });
+  await page.setViewportSize({ width: 1440, height: 900 });
 
   // Copy as curl: the command reproduces the request (its cookie included), from a shell.
   await rows.filter({ hasText: '/notes/2' }).click();
