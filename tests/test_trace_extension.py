@@ -112,6 +112,9 @@ def test_the_page_adds_no_route_and_the_apps_hooks_never_see_it():
     assert client.get("/_statelab/api/log").status_code == 200
     assert client.get("/_statelab/static/trace-page.js").status_code == 200
     assert client.get("/_statelab").status_code == 308  # to the page's own folder
+    assert client.head("/_statelab/").status_code == 200
+    refused = client.post("/_statelab/api/log")
+    assert refused.status_code == 405 and refused.get_json()["error"] == "method_not_allowed"
     assert seen == ["/"]  # the wall never saw the page's requests
     assert [e["path"] for e in log_of(traced) if e["type"] == "request"] == ["/"]
 

@@ -15,8 +15,8 @@ import weakref
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
-from werkzeug.exceptions import (BadRequest, HTTPException, MethodNotAllowed, NotFound,
-                                 TooManyRequests)
+from werkzeug.exceptions import (BadRequest, Forbidden, HTTPException, MethodNotAllowed,
+                                 NotFound, TooManyRequests)
 from werkzeug.utils import redirect, send_from_directory
 from werkzeug.wrappers import Request, Response
 
@@ -42,10 +42,6 @@ def page_folder() -> str:
     if packaged.is_dir():
         return str(packaged)
     return str(Path(__file__).resolve().parents[2] / "frontend")
-
-
-class Refused(HTTPException):
-    code = 403
 
 
 class TracePage:
@@ -74,7 +70,7 @@ class TracePage:
                           request.headers.get("X-StateLab-Token")
                           or request.args.get("token") or "")
             if why:
-                raise Refused(why)
+                raise Forbidden(why)
             return self.route(request, path, config)
         except HTTPException as error:
             return json_error(error)
@@ -94,7 +90,8 @@ class TracePage:
             ("GET", "/api/stream"): lambda: stream(request, bus, config),
             ("GET", "/api/registered"): lambda: as_json(registered(self.app())),
         }
-        handler = routes.get((request.method, path))
+        method = "GET" if request.method == "HEAD" else request.method  # body left out
+        handler = routes.get((method, path))
         if handler is None:
             allowed = [method for method, where in routes if where == path]
             raise MethodNotAllowed(allowed) if allowed else NotFound()
@@ -107,9 +104,8 @@ def as_json(data: Any, status: int = 200) -> Response:
 
 
 def json_error(error: HTTPException) -> Response:
-    name = "forbidden" if error.code == 403 else error.name.lower().replace(" ", "_")
-    response = as_json({"error": name, "message": error.description, "status": error.code},
-                       error.code)
+    response = as_json({"error": error.name.lower().replace(" ", "_"),
+                        "message": error.description, "status": error.code}, error.code)
     if isinstance(error, MethodNotAllowed) and error.valid_methods:
         response.headers["Allow"] = ", ".join(error.valid_methods)
     return response
@@ -146,19 +142,15 @@ def _limit(value: str | None) -> int:
     if value is None or value == "":
         return 5000
     if not value.isdigit() or not 1 <= int(value) <= 5000:
-        raise _bad("'limit' must be a whole number from 1 to 5000")
+        raise BadRequest("'limit' must be a whole number from 1 to 5000")
     return int(value)
-
-
-def _bad(message: str) -> HTTPException:
-    return BadRequest(message)
 
 
 def _read(bus: Any, after: str | None, limit: int) -> Any:
     try:
         return bus.read(LOG, after, limit)
     except BadEventId:
-        raise _bad("'after' is not an event id") from None
+        raise BadRequest("'after' is not an event id") from None
 
 
 def stream(request: Request, bus: Any, config: Any) -> Response:
@@ -168,7 +160,7 @@ def stream(request: Request, bus: Any, config: Any) -> Response:
         bus.parse_id(after)
         bus.subscribe(LOG)
     except BadEventId:
-        raise _bad("'after' / Last-Event-ID is not an event id") from None
+        raise BadRequest("'after' / Last-Event-ID is not an event id") from None
     except TooManySubscribers:
         raise TooManyRequests("The trace page has as many live viewers as it may") from None
 
