@@ -1,6 +1,8 @@
 # Flask State Lab. `make run` serves the playground; `make test` runs every test.
-# Both set up what they need first (virtualenv, Python and npm packages, and, when
-# missing and run as root, Debian's chromium and redis-server).
+# Both set up what they need first: `make run` the virtualenv with what the app needs
+# to run (the tracer, tracer/, and the playground, without test tools); `make test`
+# adds the test tools, npm packages and, when missing and run as root, Debian's
+# chromium and redis-server.
 
 PYTHON ?= python3
 VENV   := .venv
@@ -8,7 +10,7 @@ PY     := $(VENV)/bin/python
 PORT   ?= 5000
 HOST   ?= 127.0.0.1
 
-.PHONY: run test test-py test-flask-suite test-js test-e2e bench bench-tools bench-live bench-venv setup venv node system clean
+.PHONY: run test test-py test-flask-suite test-js test-e2e bench bench-tools bench-live bench-venv setup venv test-venv node system clean
 
 run: venv
 	PORT=$(PORT) HOST=$(HOST) $(PY) -m statelab
@@ -16,7 +18,7 @@ run: venv
 test: setup
 	$(MAKE) test-py test-flask-suite test-js test-e2e
 
-test-py: venv
+test-py: test-venv
 	$(PY) -m pytest -q tests examples/notes/tests
 
 # Flask's own test suite (the installed Flask's sdist) with StateLabTrace on every app
@@ -30,7 +32,7 @@ test-js: node
 test-e2e: setup
 	npx playwright test
 
-bench: venv bench-tools
+bench: test-venv bench-tools
 	$(PY) bench/throughput.py
 
 # What the benchmarks need besides the venv: Debian's wrk (the load generator).
@@ -49,17 +51,24 @@ bench-live: bench-venv node system
 
 bench-venv: $(VENV)/.bench-installed
 
-$(VENV)/.bench-installed: $(VENV)/.installed
-	$(PY) -m pip install -q -e '.[test,bench]'
+$(VENV)/.bench-installed: $(VENV)/.test-installed
+	$(PY) -m pip install -q -e ./tracer -e '.[test,bench]'
 	touch $@
 
-setup: venv node system
+setup: test-venv node system
+
+# The test tools (pytest, schemathesis, ...), on top of what `make run` installs.
+test-venv: $(VENV)/.test-installed
+
+$(VENV)/.test-installed: $(VENV)/.installed
+	$(PY) -m pip install -q -e ./tracer -e '.[test]'
+	touch $@
 
 venv: $(VENV)/.installed
 
 # A virtualenv without a working pip (a half-made one, say, when Debian's python3
 # lacked python3-venv) is made again; as root, python3-venv is installed first.
-$(VENV)/.installed: pyproject.toml
+$(VENV)/.installed: pyproject.toml tracer/pyproject.toml
 	@if ! $(PY) -m pip --version >/dev/null 2>&1; then \
 	  if ! $(PYTHON) -c 'import ensurepip' 2>/dev/null && [ "$$(id -u)" = 0 ]; then \
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv; \
@@ -67,7 +76,7 @@ $(VENV)/.installed: pyproject.toml
 	  rm -rf $(VENV) && $(PYTHON) -m venv $(VENV); \
 	fi
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -e '.[test]'
+	$(PY) -m pip install -q -e ./tracer -e .
 	touch $@
 
 node: node_modules/.installed

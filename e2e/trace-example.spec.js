@@ -3,6 +3,7 @@
 import { test as base, expect } from '@playwright/test';
 import AxeBuilder from '@axe-core/playwright';
 import { spawn } from 'node:child_process';
+import { readFile, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
 
@@ -50,6 +51,7 @@ const test = base.extend({
 });
 
 test('the notes app\'s timeline page shows a request\'s steps and their output', async ({ page, notes }, testInfo) => {
+  test.setTimeout(90_000); // an axe pass and four screenshots on a busy 2-core machine
   const errors = [];
   page.on('pageerror', (err) => errors.push(err.message));
   await page.goto(`${notes}/_statelab/`);
@@ -70,11 +72,17 @@ test('the notes app\'s timeline page shows a request\'s steps and their output',
   expect(positions.every((p) => p >= 0), steps.join(', ')).toBe(true);
   expect(positions).toEqual([...positions].sort((a, b) => a - b));
   await expect(page.locator('#details-body section[aria-label="Cookie header sent"]')).toContainText('session');
-  await expect(page.getByRole('button', { name: 'Replay' }), 'no action this page cannot do').toHaveCount(0);
   await expect(page.locator('#details-body section[aria-label="Session before"]')).toContainText('"user": "ann"');
-  const output = page.locator('#details-body section[aria-label="Output"]');
-  await expect(output).toContainText('notes after_this_request');
-  await expect(output).toContainText('WARNING notes.notes: listing 2 notes for ann');
+  // What each step printed or logged, under its step (details.js's output rows).
+  const output = page.locator('#details-body tr.output-row');
+  await expect(output.filter({ hasText: 'notes after_this_request' })).toHaveCount(1);
+  await expect(output.filter({ hasText: 'WARNING notes.notes: listing 2 notes for ann' })).toHaveCount(1);
+  // Registered, not run: the auth blueprint's own after_request is not for a notes view.
+  const notRun = page.locator('#details-body section[aria-label="Registered, not run"]');
+  await expect(notRun.locator('tr', { hasText: 'notes.auth.auth_after' })).toContainText("another blueprint's hook (auth): this request's view is in notes");
+  await expect(notRun).not.toContainText('notes.notes.require_user'); // it ran
+  await notRun.scrollIntoViewIfNeeded();
+  await notRun.screenshot({ path: testInfo.outputPath('trace-not-run.png') });
 
 
   // The wire, as on the lab's page (wire.js): headers both ways, bodies, Set-Cookie.
@@ -96,6 +104,13 @@ test('the notes app\'s timeline page shows a request\'s steps and their output',
   await page.locator('#timeline-list [role="option"]').filter({ hasText: '/notes/broken' }).last().click();
   await expect(wire('traceback')).toHaveAttribute('open', '');
   await expect(wire('traceback').locator('pre')).toContainText('ZeroDivisionError: division by zero');
+  // The headline: the exception, the app's own frame first, Flask's folded, the tracer's never.
+  const headline = page.locator('#details-body section[aria-label="Traceback headline"]');
+  await expect(headline.locator('h3')).toContainText('ZeroDivisionError: division by zero');
+  await expect(headline.locator('ol.frames').first().locator('li').first()).toContainText('notes.py');
+  await expect(headline.locator('details.library-frames')).not.toHaveAttribute('open', '');
+  await expect(headline.locator('details.library-frames summary')).toContainText('frames of Flask and other libraries');
+  for (const shown of [headline, wire('traceback')]) await expect(shown).not.toContainText('statelab_trace');
   await expect((await open('response-body')).locator('pre')).toContainText('<title>500 Internal Server Error</title>');
   const results = await new AxeBuilder({ page }).analyze();
   expect(results.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).slice(0, 3).join(', ')}`)).toEqual([]);
@@ -107,5 +122,87 @@ test('the notes app\'s timeline page shows a request\'s steps and their output',
   await page.screenshot({ path: testInfo.outputPath('trace-phone-dark.png') });
   await page.emulateMedia({ colorScheme: 'light' });
   await page.screenshot({ path: testInfo.outputPath('trace-phone.png'), fullPage: true });
+  expect(errors, 'uncaught errors in the page').toEqual([]);
+});
+
+
+test('the trace page\'s timeline tools: filter, sort, waterfall, curl, replay, export and import', async ({ page, notes, context }, testInfo) => {
+  test.setTimeout(90_000); // downloads, a replay and an axe pass on a busy 2-core machine
+  await context.grantPermissions(['clipboard-read', 'clipboard-write']);
+  const errors = [];
+  page.on('pageerror', (err) => errors.push(err.message));
+  await page.goto(`${notes}/_statelab/`);
+  await expect(page.locator('#connection')).toHaveAttribute('data-state', 'live');
+  await page.locator('#clear-log').click();
+  const rows = page.locator('#timeline-list [role="option"]');
+  await expect(rows).toHaveCount(0);
+  expect((await page.request.post(`${notes}/auth/login`, { data: { username: 'bea' } })).status()).toBe(200);
+  expect((await page.request.get(`${notes}/notes/2`)).status()).toBe(200);
+  expect((await page.request.get(`${notes}/notes/broken`)).status()).toBe(500);
+  await expect(rows).toHaveCount(3);
+
+  // The filter syntax (filter.js) and sorting by a column (timeline-tools.js).
+  await page.locator('#filter-text').fill('status:500');
+  await expect(rows).toHaveCount(1);
+  await expect(rows.first()).toContainText('/notes/broken');
+  await page.locator('#filter-text').fill('-path:/notes/broken method:GET');
+  await expect(rows).toHaveCount(1);
+  await expect(rows.first()).toContainText('/notes/2');
+  await page.locator('#filter-text').fill('');
+  await expect(rows).toHaveCount(3);
+  const status = page.locator('.timeline-head [data-sort="status"]');
+  const top = page.locator('#timeline-list [role="option"][aria-posinset="1"]'); // rows are reused: order by position
+  await status.click();
+  await expect(status).toHaveAttribute('aria-pressed', 'true');
+  await expect(top).toContainText('200');
+  await status.click();
+  await expect(top).toContainText('500');
+  await status.click();
+  await expect(top).toContainText('/auth/login');
+
+  // The waterfall (waterfall.js): every request on one shared time axis.
+  await page.locator('#waterfall-toggle').check();
+  await expect(page.locator('#waterfall-scale')).toContainText('One time axis');
+  await page.screenshot({ path: testInfo.outputPath('trace-waterfall.png') });
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.screenshot({ path: testInfo.outputPath('trace-waterfall-phone.png') });
+  await page.setViewportSize({ width: 1440, height: 900 });
+
+  // Copy as curl: the command reproduces the request (its cookie included), from a shell.
+  await rows.filter({ hasText: '/notes/2' }).click();
+  await page.getByRole('button', { name: 'Copy as curl' }).click();
+  await expect(page.locator('#toast')).toContainText('Copied as curl (with the Cookie header)');
+  const command = await page.evaluate(() => navigator.clipboard.readText());
+  expect(command).toMatch(/^curl .* -X GET '.*\/notes\/2'/);
+  expect(command).toContain('Cookie: session=');
+  expect(command).not.toContain('X-Lab-Id');
+
+  // Replay: the same request again, from this browser, traced like any other.
+  await page.getByRole('button', { name: 'Replay' }).click();
+  await expect(page.locator('#toast')).toContainText('Replayed GET /notes/2: HTTP 200');
+  await expect(rows.filter({ hasText: '/notes/2' })).toHaveCount(2);
+
+  // HAR and JSON export, and the JSON imported back (read-only).
+  const [har] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export HAR' }).click()]);
+  const harLog = JSON.parse(await readFile(await har.path(), 'utf8')).log;
+  expect(harLog.version).toBe('1.2');
+  expect(harLog.entries.map((e) => new URL(e.request.url).pathname)).toEqual(['/auth/login', '/notes/2', '/notes/broken', '/notes/2']);
+  const [json] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export JSON' }).click()]);
+  expect(json.suggestedFilename()).toBe('statelab-trace.json');
+  const file = testInfo.outputPath('trace.json');
+  await writeFile(file, await readFile(await json.path()));
+  await page.locator('#clear-log').click();
+  await expect(rows).toHaveCount(0);
+  await page.locator('#import-file').setInputFiles(file);
+  await expect(page.locator('#imported-note')).toContainText('4 requests');
+  await expect(rows).toHaveCount(4);
+  await rows.filter({ hasText: '/notes/broken' }).click();
+  await expect(page.locator('#details-body section[aria-label="Traceback headline"]')).toContainText('ZeroDivisionError');
+  await expect(page.getByRole('button', { name: 'Replay' }), 'an imported request is read-only').toHaveCount(0);
+  await page.getByRole('button', { name: 'Back to the live log' }).click();
+  await expect(rows).toHaveCount(0);
+
+  const results = await new AxeBuilder({ page }).analyze();
+  expect(results.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).slice(0, 3).join(', ')}`)).toEqual([]);
   expect(errors, 'uncaught errors in the page').toEqual([]);
 });

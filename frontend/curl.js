@@ -18,7 +18,7 @@ export function curlCommand(trace, { origin, lab }) {
   const headers = (r.headers ?? []).filter(([name]) => name !== '…' && !SKIP.has(name.toLowerCase()));
   const named = (n) => headers.some(([name]) => name.toLowerCase() === n);
   // Servers before the DevTools fields sent no header list: name the lab and cookies.
-  if (!named('x-lab-id')) headers.push(['X-Lab-Id', lab]);
+  if (lab && !named('x-lab-id')) headers.push(['X-Lab-Id', lab]);
   if (!named('cookie') && r.cookie_header) headers.push(['Cookie', r.cookie_header]);
   if (r.body?.text && !named('content-type')) headers.push(['Content-Type', r.body.type]);
   return [

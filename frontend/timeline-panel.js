@@ -10,7 +10,8 @@ import { createSplitter } from './splitter.js';
 
 const MAX_ACTIVITY = 4;
 
-export function createTimelinePanel({ log, person, lab, api, people, toast, onReplay }) {
+/** `sections(trace, wireSections)`: the sections shown above the steps (the trace page adds its own). */
+export function createTimelinePanel({ log, person, lab, api, people, toast, onReplay, sections = (trace, wire) => wire(trace) }) {
   const activity = []; // the lab's last few changes (settings, clear, names), with who
   const filter = {
     text: '', status: 'all', client: 'all', hideReads: $('#filter-reads').checked, sort: { key: null, dir: 'asc' },
@@ -56,7 +57,7 @@ export function createTimelinePanel({ log, person, lab, api, people, toast, onRe
     const trace = timeline.selectedId ? shown.get(timeline.selectedId) : null;
     if (!view) {
       viewLoading ??= trace && Promise.all([import('./details.js'), import('./wire.js')]).then(([details, wire]) => {
-        view = { render: details.renderDetails, wire: wire.wireSections };
+        view = { render: details.renderDetails, wire: (trace) => sections(trace, wire.wireSections) };
         drawDetails();
       });
       return;

@@ -12,17 +12,17 @@ function download(name, type, text) {
 
 export async function exportHar(e, { log, lab }) {
   const { buildHar } = await import('./har.js');
-  download(`statelab-${lab}.har`, 'application/json', JSON.stringify(buildHar(log.order, { origin: location.origin }), null, 1));
+  download(`statelab-${lab ?? 'trace'}.har`, 'application/json', JSON.stringify(buildHar(log.order, { origin: location.origin }), null, 1));
 }
 
 export async function exportJson(e, { log, lab }) {
   const { exportTraces } = await import('./trace-file.js');
-  download(`statelab-${lab}.json`, 'application/json', exportTraces(log, lab));
+  download(`statelab-${lab ?? 'trace'}.json`, 'application/json', exportTraces(log, lab));
 }
 
 const MAX_FILE = 50_000_000; // far above the 4000 traces the log keeps
 
-export async function importFile(e, { toast, show }) {
+export async function importFile(e, { lab, toast, show }) {
   const file = e.target.files[0];
   e.target.value = '';
   if (!file) return;
@@ -36,7 +36,7 @@ export async function importFile(e, { toast, show }) {
     toast(`Not imported: ${error}`);
     return;
   }
-  show(imported, `Imported from ${file.name}${from ? ` (lab ${from})` : ''}: ${imported.size} requests, not measured here. Read-only: this lab's own requests are still recorded.`);
+  show(imported, `Imported from ${file.name}${from ? ` (lab ${from})` : ''}: ${imported.size} requests, not measured here. Read-only: ${lab ? 'this lab\'s' : 'the app\'s'} own requests are still recorded.`);
 }
 
 export async function detailsAction(e, { lab, api, toast, onReplay, selected }) {
@@ -51,7 +51,7 @@ export async function detailsAction(e, { lab, api, toast, onReplay, selected }) 
   const command = curlCommand(trace, { origin: location.origin, lab });
   try {
     await navigator.clipboard.writeText(command);
-    toast('Copied as curl (with the lab header and the Cookie header).');
+    toast(`Copied as curl (with ${lab ? 'the lab header and ' : ''}the Cookie header).`);
   } catch {
     toast(`Copy this: ${command}`);
   }

@@ -1,15 +1,15 @@
-// The StateLabTrace page: one traced app's requests, live. Wiring only: the stream,
-// the trace log, the timeline and the request details are the playground's own
-// modules (the wire sections too: headers, bodies, Set-Cookie attributes, traceback);
-// this page adds the calls under its prefix and each step's output.
+// The StateLabTrace page: one traced app's requests, live. Wiring only: the stream, the
+// trace log and the timeline panel (filter syntax, sorting, waterfall, HAR and JSON
+// export and import, Copy as curl, Replay, the request details and wire sections) are
+// the playground's own modules; this page adds its calls under its prefix and two
+// sections (trace-insights.js): "registered, not run" and the traceback's headline.
 
 import { createStream } from './stream.js';
 import { TraceLog } from './trace-log.js';
-import { createTimeline } from './timeline.js';
+import { createTimelinePanel } from './timeline-panel.js';
 import { People } from './people.js';
-import { renderDetails } from './details.js';
-import { wireSections } from './wire.js';
-import { matchesQuery, parseFilter } from './filter.js';
+import { notRun, tracebackHeadline, withoutTracerFrames } from './trace-insights.js';
+import { toast } from './notify.js';
 import { $, h } from './dom.js';
 
 // The page is served at <prefix>/, its API at <prefix>/api/...; a token, when the app
@@ -27,10 +27,28 @@ async function call(method, path, params = {}) {
   return { ok: res.ok, status: res.status, data };
 }
 
-// The shape of api.js's calls (stream.js sends them), on this page's own routes.
+/** A recorded request sent again from this browser, to the app (same origin): its method, path, query and body; the browser's own cookies. */
+function resend(r) {
+  const path = `${r.path}${r.query ? `?${r.query}` : ''}`;
+  const body = r.body?.text && !r.body.truncated && !['GET', 'HEAD'].includes(r.method) ? r.body : null;
+  return {
+    method: r.method,
+    path: r.path,
+    send: async () => {
+      const res = await fetch(path, {
+        method: r.method, credentials: 'same-origin', redirect: 'manual',
+        headers: body?.type ? { 'Content-Type': body.type } : {}, body: body?.text,
+      });
+      return { ok: res.ok, status: res.status };
+    },
+  };
+}
+
+// The shape of api.js's calls (stream.js and the timeline panel send them), on this page's routes.
 const api = {
   hooks: (after, limit = 5000) => ({ method: 'GET', path: 'log', send: () => call('GET', 'log', { after, limit: String(limit) }) }),
-  clear: () => call('DELETE', 'log'),
+  clearHooks: () => ({ method: 'DELETE', path: 'log', send: () => call('DELETE', 'log') }),
+  resend,
   streamUrl: (after) => {
     const url = new URL('stream', base);
     if (after) url.searchParams.set('after', after);
@@ -39,61 +57,61 @@ const api = {
   },
 };
 
-/** What each step printed, logged or warned, and what the request output between steps. */
-function outputSection(trace) {
-  const items = trace.steps.filter((s) => s.output?.length).map((s) => h('li', {},
-    h('div', { class: 'output-step' }, `#${s.index} ${s.name} `, h('code', {}, s.function)),
-    h('pre', { class: 'code', tabindex: '0', 'aria-label': `Output of ${s.name}` }, s.output.join('\n'))));
-  if (trace.end?.output?.length) {
-    items.push(h('li', {}, h('div', { class: 'output-step' }, 'outside any step'),
-      h('pre', { class: 'code', tabindex: '0', 'aria-label': 'Output outside any step' }, trace.end.output.join('\n'))));
-  }
-  return h('section', { 'aria-label': 'Output' },
-    h('h3', {}, 'Output (print, logging, warnings)'),
-    items.length ? h('ul', { class: 'output-list' }, items)
-      : h('p', { class: 'empty' }, 'Nothing was printed, logged or warned.'));
+const frameItem = (f) => h('li', {},
+  h('code', { class: 'where' }, `${f.file}:${f.line}`), ' in ', h('code', {}, f.func),
+  f.code ? h('pre', { class: 'code' }, f.code) : null);
+
+/** The exception, the app's own frames (innermost first), the libraries' frames folded. */
+function headlineSection(trace) {
+  const head = tracebackHeadline(trace.end?.traceback);
+  if (!head) return null;
+  return h('section', { class: 'tb-headline', 'aria-label': 'Traceback headline' },
+    h('h3', {}, 'Raised: ', h('code', {}, head.exception || 'an exception')),
+    head.app.length
+      ? h('ol', { class: 'frames', 'aria-label': 'Your frames, innermost first' }, head.app.map(frameItem))
+      : h('p', { class: 'empty' }, 'No frame of your own code: it was raised inside a library.'),
+    head.library.length ? h('details', { class: 'library-frames' },
+      h('summary', {}, `${head.library.length} frames of Flask and other libraries`),
+      h('ol', { class: 'frames' }, head.library.map(frameItem))) : null);
 }
 
-function start() {
-  const log = new TraceLog();
-  const filter = {};
-  const body = $('#details-body');
-  let shown = null;
+/** The hooks the app and its blueprints registered that Flask did not call, and why. */
+function notRunSection(trace, registered) {
+  if (!trace.end || !registered) return null;
+  const rows = notRun(trace, registered);
+  return h('section', { class: 'not-run', 'aria-label': 'Registered, not run' },
+    h('h3', {}, `Registered, not run (${rows.length})`),
+    rows.length ? h('div', { class: 'table-wrap', role: 'region', 'aria-label': 'Hooks registered but not run', tabindex: '0' },
+      h('table', {},
+        h('thead', {}, h('tr', {}, ['Hook', 'Function', 'Blueprint', 'Why not'].map((t) => h('th', { scope: 'col' }, t)))),
+        h('tbody', {}, rows.map((r) => h('tr', { dataset: { hook: r.name } },
+          h('td', {}, r.name), h('td', {}, h('code', {}, r.function)),
+          h('td', {}, r.blueprint ?? 'app'), h('td', {}, r.reason))))))
+      : h('p', { class: 'empty' }, 'Every hook registered for this request ran.'));
+}
 
-  const timeline = createTimeline({
-    list: $('#timeline-list'),
-    spacer: $('#timeline-spacer'),
-    empty: $('#timeline-empty'),
-    count: $('#timeline-count'),
-    me: undefined, // no client ids here: every row is "no client"
-    people: new People(), // one colour for all of them
-    onSelect: () => {
-      shown = null;
-      drawDetails();
+async function start() {
+  const log = new TraceLog();
+  const registry = await call('GET', 'registered').catch(() => null);
+  const registered = registry?.ok ? registry.data : null;
+  // The traceback as sent, without the tracer's own frames.
+  const sections = (trace, wire) => {
+    const tb = trace.end?.traceback;
+    const shown = tb ? { ...trace, end: { ...trace.end, traceback: withoutTracerFrames(tb) } } : trace;
+    return [headlineSection(trace), ...wire(shown), notRunSection(trace, registered)];
+  };
+  const panel = createTimelinePanel({
+    log, person: undefined, lab: null, api, people: new People(), toast, sections,
+    async onReplay(replay) {
+      panel.expect(replay);
+      try {
+        const res = await replay.send();
+        toast(`Replayed ${replay.method} ${replay.path}: HTTP ${res.status || 'redirect'}`);
+      } catch (err) {
+        toast(`Replay failed: ${err.message}`);
+      }
     },
   });
-
-  function drawDetails() {
-    const trace = timeline.selectedId ? log.get(timeline.selectedId) : null;
-    const version = trace ? `${trace.id}:${trace.version}` : 'none';
-    if (version === shown && (!trace || trace.end)) return;
-    shown = version;
-    // readOnly: this page wires no Copy as curl or Replay (they are the lab's timeline-tools.js).
-    renderDetails(body, trace, { me: undefined, now: performance.now(), readOnly: true, wire: wireSections });
-    if (trace) body.append(outputSection(trace));
-  }
-
-  let queued = false;
-  function draw() {
-    if (queued) return;
-    queued = true;
-    requestAnimationFrame(() => {
-      queued = false;
-      timeline.update(log, filter);
-      drawDetails();
-      if (timeline.hasRunning()) setTimeout(draw, 100);
-    });
-  }
 
   const banner = $('#banner');
   const connection = $('#connection');
@@ -101,10 +119,14 @@ function start() {
     api,
     lastId: () => log.lastId,
     onEvents(events, live) {
+      const started = [];
       for (const event of events) {
-        if (log.apply(event, live ? performance.now() : null) === 'clear') timeline.reset();
+        const touched = log.apply(event, live ? performance.now() : null);
+        if (touched === 'clear') panel.reset();
+        else if (event.type === 'request' && touched) started.push(touched);
       }
-      draw();
+      panel.started(started);
+      panel.draw();
     },
     onStatus(status) {
       connection.dataset.state = status;
@@ -115,21 +137,6 @@ function start() {
       banner.textContent = 'Older requests were pushed out of the bounded log before this page caught up.';
     },
   }).start();
-
-  $('#filter-text').addEventListener('input', (e) => {
-    const query = parseFilter(e.target.value);
-    filter.text = e.target.value; // the timeline re-filters when its filter's fields change
-    filter.matches = query.terms.length ? (trace) => matchesQuery(trace, query) : null;
-    draw();
-  });
-  $('#filter-status').addEventListener('change', (e) => { filter.status = e.target.value; draw(); });
-  $('#clear-log').addEventListener('click', async () => {
-    const res = await api.clear();
-    if (!res.ok) {
-      banner.hidden = false;
-      banner.textContent = `Could not clear the log (HTTP ${res.status}).`;
-    }
-  });
 }
 
 start();

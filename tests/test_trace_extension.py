@@ -6,7 +6,7 @@ import json
 
 import pytest
 import requests
-from flask import Flask, session
+from flask import Blueprint, Flask, redirect, request, session
 
 from statelab_trace import StateLabTrace
 
@@ -72,6 +72,89 @@ def test_traces_the_app_but_not_its_own_page():
     assert paths == ["/"]
 
 
+def test_the_page_adds_no_route_and_the_apps_hooks_never_see_it():
+    """The page answers in a WSGI layer in front of the app (as Werkzeug's debugger
+    serves its resources): the app's url_map, `flask routes` and its hooks are its own."""
+    def build(traced):
+        app = Flask(__name__)
+        app.secret_key = "wall"
+        seen = []
+
+        @app.before_request
+        def login_wall():  # every anonymous request goes to the login form
+            seen.append(request.path)
+            if request.endpoint != "login" and "user" not in session:
+                return redirect("/login")
+
+        @app.route("/login")
+        def login():
+            return "the login form"
+
+        @app.route("/")
+        def home():
+            return "home"
+
+        if traced:
+            app.config["STATELAB_TRACE_ENABLED"] = True
+            StateLabTrace(app)
+        return app, seen
+
+    plain, _ = build(False)
+    traced, seen = build(True)
+    rules = lambda app: sorted((r.rule, r.endpoint, sorted(r.methods)) for r in app.url_map.iter_rules())
+    assert rules(traced) == rules(plain)
+    assert traced.view_functions.keys() == plain.view_functions.keys()
+    assert "statelab_trace" not in traced.blueprints
+    client = traced.test_client()
+    assert client.get("/").status_code == 302  # the wall stands for the app
+    page = client.get("/_statelab/")
+    assert page.status_code == 200 and b"Request timeline" in page.data
+    assert client.get("/_statelab/api/log").status_code == 200
+    assert client.get("/_statelab/static/trace-page.js").status_code == 200
+    assert client.get("/_statelab").status_code == 308  # to the page's own folder
+    assert client.head("/_statelab/").status_code == 200
+    refused = client.post("/_statelab/api/log")
+    assert refused.status_code == 405 and refused.get_json()["error"] == "method_not_allowed"
+    assert seen == ["/"]  # the wall never saw the page's requests
+    assert [e["path"] for e in log_of(traced) if e["type"] == "request"] == ["/"]
+
+
+def test_flask_routes_lists_only_the_apps_routes():
+    app = make_app(STATELAB_TRACE_ENABLED=True)
+    from flask.cli import routes_command
+
+    result = app.test_cli_runner().invoke(routes_command)
+    assert result.exit_code == 0, result.output
+    assert "statelab" not in result.output and "home" in result.output
+
+
+@pytest.mark.parametrize("host, allowed", [
+    ("localhost", True),
+    ("localhost:5000", True),
+    ("app.localhost:8000", True),
+    ("127.0.0.1:5000", True),
+    ("127.1.2.3", True),
+    ("[::1]:5000", True),
+    ("rebind.attacker.example", False),
+    ("rebind.attacker.example:5000", False),
+    ("localhost.attacker.example", False),
+    ("127.0.0.1.attacker.example", False),
+    ("192.168.1.20:5000", False),
+])
+def test_without_a_token_only_a_loopback_host_name_is_answered(host, allowed):
+    """DNS rebinding: a web page whose name now points at 127.0.0.1 reaches the page from
+    the developer's own browser, on a loopback address, with its own Host name."""
+    app = make_app(STATELAB_TRACE_ENABLED=True)
+    client = app.test_client()
+    client.get("/", headers={"Authorization": "Bearer app-secret"})
+    for path in ("/_statelab/", "/_statelab/api/log", "/_statelab/api/registered"):
+        response = client.get(path, headers={"Host": host})
+        assert response.status_code == (200 if allowed else 403), (host, path)
+        if not allowed:
+            assert b"app-secret" not in response.data
+            assert response.get_json()["error"] == "forbidden"
+
+
 @pytest.mark.parametrize("environ, allowed", [
     ({"REMOTE_ADDR": "127.0.0.1"}, True),
     ({"REMOTE_ADDR": "::1"}, True),
@@ -96,6 +179,9 @@ def test_with_a_token_anyone_who_presents_it_and_nobody_else():
     assert client.get("/_statelab/?token=s3cret", environ_base=remote).status_code == 200
     assert client.get("/_statelab/api/log", environ_base=remote,
                       headers={"X-StateLab-Token": "s3cret"}).status_code == 200
+    host = {"Host": "lab.example.org"}  # with a token, any Host that presents it
+    assert client.get("/_statelab/?token=s3cret", headers=host).status_code == 200
+    assert client.get("/_statelab/", headers=host).status_code == 403
     assert client.get("/_statelab/api/log").status_code == 403  # local needs it too
 
 
@@ -176,3 +262,56 @@ def test_the_opentelemetry_switch_reaches_the_tracer():
     on = make_app(STATELAB_TRACE_ENABLED=True, STATELAB_TRACE_OTEL=True)
     assert on.extensions["statelab_trace"].tracer.otel is otel
     assert make_app(STATELAB_TRACE_ENABLED=True).extensions["statelab_trace"].tracer.otel is None
+
+
+def test_the_page_lists_what_the_app_and_its_blueprints_registered():
+    """"Registered, not run" compares a request's steps with this list: every hook of
+    the app and of each blueprint, under the name and function its steps carry."""
+    app = make_app(STATELAB_TRACE_ENABLED=True)
+    shop = Blueprint("shop", __name__)
+    admin = Blueprint("admin", __name__)
+
+    @shop.before_request
+    def shop_before():
+        return None
+
+    @shop.url_value_preprocessor
+    def shop_values(endpoint, values):
+        return None
+
+    @admin.after_request
+    def admin_after(response):
+        return response
+
+    @admin.errorhandler(403)
+    def admin_forbidden(error):
+        return "no", 403
+
+    @app.teardown_request
+    def app_teardown(error):
+        return None
+
+    @shop.get("/items")
+    def items():
+        return "items"
+
+    app.register_blueprint(shop, url_prefix="/shop")
+    app.register_blueprint(admin, url_prefix="/admin")
+    client = app.test_client()
+    client.get("/shop/items")
+    listed = client.get("/_statelab/api/registered").get_json()
+    here = f"{__name__}.test_the_page_lists_what_the_app_and_its_blueprints_registered"
+    hooks = {(h["name"], h["function"].rpartition(".")[2], h["blueprint"]) for h in listed["hooks"]}
+    assert {("before_request", "shop_before", "shop"),
+            ("url_value_preprocessor", "shop_values", "shop"),
+            ("after_request", "admin_after", "admin"),
+            ("teardown_request", "app_teardown", None)} <= hooks
+    (handler,) = [h for h in listed["hooks"] if h["name"] == "errorhandler"]
+    assert handler == {"name": "errorhandler", "function": f"{here}.<locals>.admin_forbidden"
+                       .replace(f"{here}.<locals>.", f"{__name__}."),
+                       "blueprint": "admin", "code": 403, "exception": "Forbidden"}
+    assert listed["blueprints"] == ["shop", "admin"]
+    # The steps of the request carry the same names: what ran is found in the list.
+    ran = {(e["name"], e["function"], e["blueprint"]) for e in log_of(app) if e["type"] == "step"}
+    assert ("before_request", handler["function"].replace("admin_forbidden", "shop_before"),
+            "shop") in ran
