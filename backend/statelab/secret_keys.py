@@ -37,6 +37,10 @@ MAX_FALLBACKS = 3
 WORDLIST = Path(__file__).parent / "wordlists" / "secret-keys.txt"
 WORDLIST_NAME = "statelab/wordlists/secret-keys.txt"
 MAX_CANDIDATES = 20_000
+# An instance key shorter than this, or in the wordlist, is refused at startup
+# (config.py): anyone in a lab can crack their own cookie with this list, and the
+# instance key signs every lab's sessions and derives every owner token (owners.py).
+MIN_INSTANCE_KEY = 16
 # Measured: the tutorial key is found after 872 candidates in 30-40 ms (about 35-45 us
 # each: Flask builds a serializer per candidate); all 1,943 take ~0.1 s. The cap
 # only matters for a bigger list on a slower machine.
@@ -156,13 +160,27 @@ def wordlist() -> tuple[str, ...]:
         return tuple(w for w, _ in zip((w for w in words if w), range(MAX_CANDIDATES)))
 
 
+def weakness(key: str | bytes) -> str | None:
+    """Why ``key`` may not be the instance key (None: it may): never says the key."""
+    text = key.decode(errors="replace") if isinstance(key, bytes) else str(key)
+    if text in wordlist():
+        return (f"it is in the crack lesson's wordlist ({WORDLIST_NAME}): any participant "
+                "would crack it in a second")
+    if len(text) < MIN_INSTANCE_KEY:
+        return (f"it has {len(text)} characters; use at least {MIN_INSTANCE_KEY} random "
+                "ones (python -c 'import secrets; print(secrets.token_hex(32))')")
+    return None
+
+
 def crack(app: Flask, value: str, seconds: float = CRACK_SECONDS) -> dict:
-    """Try each wordlist candidate as the key that signed ``value``, as flask-unsign does."""
+    """Try each wordlist candidate as the key that signed ``value``, as flask-unsign does.
+    The instance key is never tried: whatever else is cracked, it is not an answer."""
     candidates = wordlist()
+    instance = app.secret_key
     start = time.perf_counter()
     found, stopped, tried = None, "exhausted", 0
     for tried, candidate in enumerate(candidates, 1):
-        if _verifies(app, candidate, value):
+        if candidate != instance and _verifies(app, candidate, value):
             found, stopped = candidate, "found"
             break
         if tried % YIELD_EVERY == 0:
