@@ -187,8 +187,11 @@ def _cors(app: LabFlask) -> None:
 
 
 def _traced_lab(environ: dict) -> str | None:
-    if environ.get("PATH_INFO", "").startswith(UNTRACED):
+    path = environ.get("PATH_INFO", "")
+    if path.startswith(UNTRACED):
         return None
+    if path == "/api/labs" and environ.get("REQUEST_METHOD") == "POST":
+        return None  # its answer is a new lab's owner token: in no lab's log
     return context.lab_of(environ)
 
 
