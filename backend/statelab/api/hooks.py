@@ -17,7 +17,6 @@ from ..labs import CLIENT_ID
 from ..fanout import TooManyWatchedLabs, sse
 from ..masking import Viewer
 from .inputs import ApiError, integer
-from .logins import MECHANISMS
 from .people import require_owner, who
 
 bp = Blueprint("hooks", __name__)
@@ -39,8 +38,7 @@ def _viewer() -> Viewer:
     """Who reads: X-Client-Id, or ?client= for EventSource (masking.py says why)."""
     client = client_of(request.environ) or request.args.get("client")
     client = client if client and CLIENT_ID.fullmatch(client) else None
-    names = frozenset(mechanism.cookie_name for mechanism in MECHANISMS)
-    return Viewer(client, names)
+    return Viewer(client)
 
 
 @bp.get("/hooks")
