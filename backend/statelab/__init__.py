@@ -135,7 +135,8 @@ def _backends(app: LabFlask, client) -> StateLab:
                             per_creator=cfg["STATELAB_LABS_PER_ADDRESS"])
         bus = MemoryBus(cfg["STATELAB_LAB_EVENTS"], cfg["STATELAB_MAX_VIEWERS"])
     passwords = PasswordChecks(cfg["STATELAB_PASSWORD_CHECKS"], cfg["STATELAB_PASSWORD_WAIT"])
-    return StateLab(store, bus, Labs(store, bus), StreamSlots(cfg["STATELAB_MAX_STREAMS"]),
+    return StateLab(store, bus, Labs(store, bus), StreamSlots(cfg["STATELAB_MAX_STREAMS"],
+                                                                 cfg["STATELAB_STREAMS_PER_ADDRESS"]),
                     passwords, Feeds(bus, cfg["STATELAB_HEARTBEAT_SECONDS"],
                                      store.created, cfg["STATELAB_MAX_WATCHED_LABS"]))
 

@@ -12,6 +12,7 @@ Environment variables (all optional):
   STATELAB_CORS_ORIGINS    comma-separated origins given credentialed access to /api
   STATELAB_TRACING         1 (default) or 0
   STATELAB_MAX_LABS, STATELAB_LAB_EVENTS, STATELAB_MAX_VIEWERS, STATELAB_MAX_STREAMS,
+  STATELAB_STREAMS_PER_ADDRESS,
   STATELAB_HEARTBEAT_SECONDS
   STATELAB_LOGIN_RATE, STATELAB_LOGIN_ADDRESS_RATE, STATELAB_LAB_RATE,
   STATELAB_NAME_RATE       Flask-Limiter rates
@@ -63,6 +64,8 @@ DEFAULTS = {
     # Live streams per worker process; None: fitted to the worker's thread pool when
     # gunicorn says how big it is (deploy/gunicorn.conf.py), else streams.DEFAULT_MAX_STREAMS.
     "STATELAB_MAX_STREAMS": None,
+    # Live streams one client address may hold per worker; None: half of the streams.
+    "STATELAB_STREAMS_PER_ADDRESS": None,
     # Logins per client address and lab; new labs per client address (ratelimits.py).
     "STATELAB_LOGIN_RATE": "10/minute",
     # Logins per client address across every lab: a class of 30 behind one NAT address
@@ -92,7 +95,8 @@ DEFAULTS = {
 _INTS = ("STATELAB_MAX_LABS", "STATELAB_LAB_EVENTS", "STATELAB_MAX_VIEWERS",
          "STATELAB_PASSWORD_CHECKS", "STATELAB_LAB_KEEP_SECONDS", "STATELAB_MAX_STREAMS",
          "STATELAB_TRUSTED_PROXIES", "STATELAB_MAX_SLOW", "STATELAB_LABS_PER_ADDRESS",
-         "STATELAB_REDIS_CONNECTIONS", "STATELAB_MAX_WATCHED_LABS")
+         "STATELAB_REDIS_CONNECTIONS", "STATELAB_MAX_WATCHED_LABS",
+         "STATELAB_STREAMS_PER_ADDRESS")
 _FLOATS = ("STATELAB_HEARTBEAT_SECONDS", "STATELAB_PASSWORD_WAIT")
 _STRINGS = ("STATELAB_REDIS_URL", "STATELAB_FRONTEND", "STATELAB_LOGIN_RATE",
             "STATELAB_LOGIN_ADDRESS_RATE",

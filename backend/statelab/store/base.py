@@ -12,6 +12,11 @@ MAX_COMMENTS = 200
 # Display names kept a lab: a class of 500 and their second browsers; past it a new
 # name pushes out the oldest.
 MAX_NAMES = 1000
+# A reader of the log (GET /api/hooks?after=) counts as polling this long: a page whose
+# stream is refused reads it every 2 s (frontend/stream.js, POLL_MS).
+POLL_WINDOW = 10.0
+# Pollers remembered a lab: past it the oldest are forgotten (the count stays a count).
+MAX_POLLERS = 2000
 
 
 class UnknownLab(LookupError):
@@ -156,6 +161,14 @@ class Store(ABC):
     @abstractmethod
     def set_client_name(self, lab: str, client: str, name: str) -> None:
         """Keep a client's display name (at most ``MAX_NAMES`` a lab)."""
+
+    @abstractmethod
+    def note_poll(self, lab: str, reader: str) -> None:
+        """``reader`` (a client id, else an address) read the lab's log now."""
+
+    @abstractmethod
+    def polling(self, lab: str) -> int:
+        """How many readers read the lab's log in the last ``POLL_WINDOW`` seconds."""
 
     def ping(self) -> bool:
         """Whether the backend answers (the health check)."""

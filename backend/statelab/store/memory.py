@@ -30,6 +30,7 @@ class MemoryStore(Store):
                 "created": now, "used": now, "comments": deque(maxlen=base.MAX_COMMENTS),
                 "next_comment": 1, "settings": dict(DEFAULT_SETTINGS), "first_done": False,
                 "keys": None, "names": OrderedDict(), "creator": creator,
+                "pollers": OrderedDict(),
             }
         return evicted
 
@@ -111,3 +112,21 @@ class MemoryStore(Store):
             names.move_to_end(client)
             if len(names) > base.MAX_NAMES:
                 names.popitem(last=False)
+
+    def note_poll(self, lab: str, reader: str) -> None:
+        with self._lock:
+            record = self._labs.get(lab)
+            if record is None:
+                return
+            pollers = record["pollers"]
+            pollers[reader] = time.time()
+            pollers.move_to_end(reader)
+            if len(pollers) > base.MAX_POLLERS:
+                pollers.popitem(last=False)
+
+    def polling(self, lab: str) -> int:
+        record = self._labs.get(lab)
+        since = time.time() - base.POLL_WINDOW
+        with self._lock:
+            return sum(1 for seen in record["pollers"].values() if seen >= since) \
+                if record else 0

@@ -78,7 +78,7 @@ class RedisStore(Store):
 
     def _lab_keys(self, lab: str) -> list[str]:
         return [self._k(kind, lab) for kind in ("lab", "comments", "settings", "keys", "names",
-                                                "names-used")]
+                                                "names-used", "pollers")]
 
     def create_lab(self, lab: str, busy=lambda lab: False, creator=None) -> list[str]:
         index = self._k("labs")
@@ -182,6 +182,19 @@ class RedisStore(Store):
             raise UnknownLab(lab)
         self._set_name(keys=[self._k("names", lab), self._k("names-used", lab)],
                        args=[client, name, time.time(), base.MAX_NAMES, self.idle_ttl])
+
+    def note_poll(self, lab: str, reader: str) -> None:
+        key, now = self._k("pollers", lab), time.time()
+        pipe = self.client.pipeline()
+        pipe.zadd(key, {reader: now})
+        pipe.zremrangebyscore(key, "-inf", now - base.POLL_WINDOW)
+        pipe.zremrangebyrank(key, 0, -base.MAX_POLLERS - 1)
+        pipe.expire(key, int(base.POLL_WINDOW) + 1)
+        pipe.execute()
+
+    def polling(self, lab: str) -> int:
+        return self.client.zcount(self._k("pollers", lab), time.time() - base.POLL_WINDOW,
+                                  "+inf")
 
     def _hincr(self, lab: str, field: str) -> tuple[bool, int]:
         """Count ``field`` up in one round trip; answer whether the lab exists and the
