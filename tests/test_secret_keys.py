@@ -81,7 +81,7 @@ def test_crack_stops_at_its_time_limit(app, lab_client):
     lab_client.login("session", "Tom")
     with app.test_request_context():
         result = secret_keys.crack(app, session_cookie(lab_client), seconds=0.0)
-    assert result["stopped"] == "time_limit" and result["tried"] == secret_keys.YIELD_EVERY
+    assert result["stopped"] == "time_limit" and result["tried"] == secret_keys.CHECK_EVERY
 
 
 def test_crack_needs_a_cookie(lab_client):
@@ -227,3 +227,21 @@ def test_crack_never_reports_the_instance_key(app, lab_client):
     result = lab_client.post("/api/lab/secret/crack").get_json()
     assert result["found"] is False and result["key"] is None
     assert "changeme" not in json.dumps(result)
+
+
+def test_cracks_are_rate_limited_per_address_across_labs(make_app):
+    """Each crack is up to 2 s of CPU: one address gets STATELAB_CRACK_RATE of them,
+    whichever labs it names; another address has its own."""
+    from .helpers import owner_headers
+
+    client = make_app(STATELAB_CRACK_RATE="2/minute").test_client()
+
+    def crack(lab, address="10.0.0.1"):
+        return client.post("/api/lab/secret/crack", json={"cookie": "e30.x.y"},
+                           headers={"X-Lab-Id": lab, **owner_headers(lab)},
+                           environ_base={"REMOTE_ADDR": address})
+    first, second = new_lab(client), new_lab(client)
+    assert [crack(first).status_code, crack(second).status_code] == [200, 200]
+    refused = crack(first)
+    assert refused.status_code == 429 and refused.get_json()["error"] == "rate_limited"
+    assert crack(second, "10.0.0.2").status_code == 200

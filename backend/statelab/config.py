@@ -14,7 +14,7 @@ Environment variables (all optional):
   STATELAB_MAX_LABS, STATELAB_LAB_EVENTS, STATELAB_MAX_VIEWERS, STATELAB_MAX_STREAMS,
   STATELAB_STREAMS_PER_ADDRESS,
   STATELAB_HEARTBEAT_SECONDS
-  STATELAB_LOGIN_RATE, STATELAB_LOGIN_ADDRESS_RATE, STATELAB_LAB_RATE,
+  STATELAB_LOGIN_RATE, STATELAB_LOGIN_ADDRESS_RATE, STATELAB_LAB_RATE, STATELAB_CRACK_RATE,
   STATELAB_NAME_RATE       Flask-Limiter rates
                            ("10/minute", "5 per second")
   STATELAB_PASSWORD_CHECKS, STATELAB_PASSWORD_WAIT   concurrent scrypt checks, and how long
@@ -72,6 +72,8 @@ DEFAULTS = {
     # logging in with each mechanism at once, and no more (each is a scrypt check).
     "STATELAB_LOGIN_ADDRESS_RATE": "120/minute",
     "STATELAB_LAB_RATE": "60/minute",
+    # Cracks per client address across labs (ratelimits.py): each is up to 2 s of CPU.
+    "STATELAB_CRACK_RATE": "10/minute",
     # Display names per client address and lab: a class of 30 behind one NAT address
     # names itself at once, with room for second browsers and corrections.
     "STATELAB_NAME_RATE": "60/minute",
@@ -99,7 +101,7 @@ _INTS = ("STATELAB_MAX_LABS", "STATELAB_LAB_EVENTS", "STATELAB_MAX_VIEWERS",
          "STATELAB_STREAMS_PER_ADDRESS")
 _FLOATS = ("STATELAB_HEARTBEAT_SECONDS", "STATELAB_PASSWORD_WAIT")
 _STRINGS = ("STATELAB_REDIS_URL", "STATELAB_FRONTEND", "STATELAB_LOGIN_RATE",
-            "STATELAB_LOGIN_ADDRESS_RATE",
+            "STATELAB_LOGIN_ADDRESS_RATE", "STATELAB_CRACK_RATE",
             "STATELAB_LAB_RATE", "STATELAB_NAME_RATE")
 
 
