@@ -11,6 +11,8 @@ the after_request functions.
 from __future__ import annotations
 
 import math
+import os
+import tempfile
 import time
 import zlib
 from collections import ChainMap
@@ -19,6 +21,7 @@ from typing import Any
 
 from flask import Flask, g
 from flask.sessions import SecureCookieSessionInterface
+from flask_session._utils import total_seconds
 from flask_session.base import ServerSideSession, ServerSideSessionInterface
 from flask_session.cachelib import CacheLibSessionInterface
 from flask_session.redis import RedisSessionInterface
@@ -206,9 +209,34 @@ class LabRedisSessions(_LoginLifetime, RedisSessionInterface):
     """Server-side sessions in Redis (scale-out), with the login's lifetime."""
 
 
+class SessionNotStored(OSError):
+    """The server-side session store refused a write (a full disk): the login it
+    carried did not happen, and the request says so (api/errors.py: 507)."""
+
+
 class LabCacheLibSessions(_LoginLifetime, CacheLibSessionInterface):
     """Server-side sessions in a cachelib cache (files by default), with the login's
-    lifetime."""
+    lifetime. cachelib logs a failed write and goes on; here it fails the request."""
+
+    def _upsert_session(self, session_lifetime: timedelta, session: ServerSideSession,
+                        store_id: str) -> None:
+        if not self.cache.set(key=store_id, value=dict(session),
+                              timeout=total_seconds(session_lifetime)):
+            raise SessionNotStored("the server-side session could not be written")
+
+    def storage_ok(self) -> bool:
+        """Whether a file can be written where the sessions live (the health check)."""
+        folder = getattr(self.cache, "_path", None)
+        if folder is None:
+            return True
+        try:
+            fd, name = tempfile.mkstemp(dir=folder, suffix=".health")
+            with os.fdopen(fd, "wb") as probe:
+                probe.write(b"\0" * 4096)
+            os.unlink(name)
+        except OSError:
+            return False
+        return True
 
 
 class LabSessionInterface(SecureCookieSessionInterface):
