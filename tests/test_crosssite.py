@@ -190,7 +190,18 @@ CROSS_SITE = [{"Sec-Fetch-Site": "cross-site"}, {"Sec-Fetch-Site": "same-site"},
               {"Sec-Fetch-Site": "cross-site", "Sec-Fetch-Mode": "no-cors",
                "Sec-Fetch-Dest": "image"},
               {"Sec-Fetch-Site": "cross-site", "Sec-Fetch-Mode": "navigate",
-               "Sec-Fetch-Dest": "iframe"}]
+               "Sec-Fetch-Dest": "iframe"},
+              # a script's navigation (location.href = ...): no user activation
+              {"Sec-Fetch-Site": "cross-site", "Sec-Fetch-Mode": "navigate",
+               "Sec-Fetch-Dest": "document"},
+              # a speculation-rules prefetch or prerender (Chromium), a <link rel=prefetch>
+              {"Sec-Fetch-Site": "cross-site", "Sec-Fetch-Mode": "navigate",
+               "Sec-Fetch-Dest": "document", "Sec-Purpose": "prefetch"},
+              {"Sec-Fetch-Site": "cross-site", "Sec-Fetch-Mode": "navigate",
+               "Sec-Fetch-Dest": "document", "Sec-Fetch-User": "?1",
+               "Sec-Purpose": "prefetch;prerender"},
+              {"Sec-Fetch-Site": "cross-site", "Sec-Fetch-Mode": "navigate",
+               "Sec-Fetch-Dest": "document", "Sec-Fetch-User": "?1", "Purpose": "prefetch"}]
 
 
 @pytest.mark.parametrize("headers", CROSS_SITE)

@@ -17,8 +17,9 @@ touches the lab, it makes no unknown lab again, and it takes no room in the lab'
 (tests/test_crosssite.py).
 
 A GET passes the guard, but one that another site's page made (an ``<img src>``, a
-cross-origin EventSource) makes no unknown lab again unless it is a top-level
-navigation (``may_make_labs``, used by the lab middleware), and is refused a live stream
+cross-origin EventSource, a script's navigation, a prefetch) makes no unknown lab again
+unless it is a top-level navigation the visitor made (``may_make_labs``, used by the
+lab middleware), and is refused a live stream
 (api/hooks.py): else any site could have its visitors' browsers re-create labs and hold
 streams on them, filling STATELAB_MAX_LABS and STATELAB_MAX_WATCHED_LABS.
 """
@@ -64,10 +65,16 @@ def foreign(environ: dict, allowed: Iterable[str]) -> str | None:
 
 
 def navigation(environ: dict) -> bool:
-    """Whether this is a top-level navigation (a link followed, an address typed): the
-    visitor sees where it goes, unlike an <img>, an iframe or a script's request."""
+    """Whether this is a top-level navigation the visitor made (a link clicked, an
+    address typed): the visitor sees where it goes, unlike an <img>, an iframe, a
+    script's ``location.href =`` (no ``Sec-Fetch-User: ?1``: no user activation) or a
+    speculation-rules prefetch or prerender (``Sec-Purpose``, or the older
+    ``Purpose: prefetch``), which any page a student visits can make."""
     return (environ.get("HTTP_SEC_FETCH_MODE") == "navigate"
-            and environ.get("HTTP_SEC_FETCH_DEST") == "document")
+            and environ.get("HTTP_SEC_FETCH_DEST") == "document"
+            and environ.get("HTTP_SEC_FETCH_USER") == "?1"
+            and "HTTP_SEC_PURPOSE" not in environ
+            and "prefetch" not in environ.get("HTTP_PURPOSE", "").lower())
 
 
 def may_make_labs(environ: dict, allowed: Iterable[str]) -> bool:
