@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from cachelib import FileSystemCache
-from flask import send_from_directory
+from flask import request, send_from_directory
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.wrappers import Response
 
@@ -84,9 +84,16 @@ def create_app(config_overrides: dict | None = None) -> LabFlask:
     ratelimits.install(app, tuple(f"api.{m.bp.name}.login" for m in MECHANISMS), client)
     slow_routes.install(app)
 
+    cors_origins = frozenset(app.config["STATELAB_CORS_ORIGINS"])
+
     @app.get("/")
     @compressed
     def index():
+        lab = request.args.get("lab")
+        if (Labs.well_formed(lab) and context.lab_of(request.environ) is None
+                and not crosssite.may_make_labs(request.environ, cors_origins)):
+            return Response(crosssite.not_made_page(lab), 404, PAGE_HEADERS,
+                            mimetype="text/html")
         response = send_from_directory(frontend, "index.html")
         response.headers.update(PAGE_HEADERS)
         return response

@@ -26,6 +26,7 @@ streams on them, filling STATELAB_MAX_LABS and STATELAB_MAX_WATCHED_LABS.
 
 from __future__ import annotations
 
+import html
 import json
 from typing import Callable, Iterable
 
@@ -72,16 +73,34 @@ def navigation(environ: dict) -> bool:
     ``Purpose: prefetch``), which any page a student visits can make."""
     return (environ.get("HTTP_SEC_FETCH_MODE") == "navigate"
             and environ.get("HTTP_SEC_FETCH_DEST") == "document"
-            and environ.get("HTTP_SEC_FETCH_USER") == "?1"
-            and "HTTP_SEC_PURPOSE" not in environ
-            and "prefetch" not in environ.get("HTTP_PURPOSE", "").lower())
+            and environ.get("HTTP_SEC_FETCH_USER") == "?1" and not speculative(environ))
+
+
+def speculative(environ: dict) -> bool:
+    """A prefetch or prerender: the browser guessing, nobody visiting (Chromium's
+    cross-site prefetch may carry no Sec-Fetch-Site at all)."""
+    return ("HTTP_SEC_PURPOSE" in environ
+            or "prefetch" in environ.get("HTTP_PURPOSE", "").lower())
 
 
 def may_make_labs(environ: dict, allowed: Iterable[str]) -> bool:
     """Whether this request may make an unknown lab again. Not another site's <img> or
     EventSource, which would have its visitors' browsers fill STATELAB_MAX_LABS; but a
     teacher's link posted on another site still brings the class back after a restart."""
+    if speculative(environ):
+        return False
     return navigation(environ) or foreign(environ, allowed) is None
+
+
+def not_made_page(lab: str) -> str:
+    """What another site's script navigation or prefetch to an unknown lab gets instead
+    of the app (whose own requests, same-origin, would make the lab): a link that, clicked,
+    does. ``lab`` is a well-formed id (labs.LAB_ID), escaped all the same."""
+    link = html.escape(f"/?lab={lab}", quote=True)
+    return ("<!doctype html><meta charset=utf-8><title>Flask State Lab</title>"
+            "<p>This lab is not running on the server now (it restarted, or the lab was "
+            "removed), and another site sent you here without a click.</p>"
+            f'<p><a href="{link}">Open the lab</a> to start it again.</p>')
 
 
 def guard(wsgi_app: Callable, allowed: Iterable[str]) -> Callable:
