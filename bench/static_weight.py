@@ -35,7 +35,7 @@ def page_files(client) -> list[str]:
 
 def main() -> None:
     app = create_app({"INSTANCE_PATH": tempfile.mkdtemp(prefix="statelab-weight-"),
-                      "SECRET_KEY": "bench"})
+                      "SECRET_KEY": "statelab-bench-fixed-secret-key"})
     client = app.test_client()
     paths = page_files(client)
     totals = dict.fromkeys(ENCODINGS, 0)

@@ -89,7 +89,7 @@ def run(setup: str) -> str:
         app = start([sys.executable, "-m", "gunicorn", "-c", "deploy/gunicorn.conf.py",
                      "-b", f"{HOST}:{app_port}", "statelab:create_app()"], app_port, {
             "STATELAB_REDIS_URL": f"redis://{HOST}:{redis_port}/0",
-            "STATELAB_REDIS_CONNECTIONS": str(POOL), "STATELAB_SECRET_KEY": "bench",
+            "STATELAB_REDIS_CONNECTIONS": str(POOL), "STATELAB_SECRET_KEY": "statelab-bench-fixed-secret-key",
             "STATELAB_INSTANCE_PATH": str(folder / "instance"), "XDG_RUNTIME_DIR": str(folder),
             "STATELAB_MAX_LABS": str(LABS * 2), "STATELAB_LABS_PER_ADDRESS": str(LABS * 2),
             "STATELAB_LAB_RATE": "100000/minute", **SETUPS[setup]})

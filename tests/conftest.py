@@ -19,7 +19,7 @@ from .helpers import OWNERS, LabClient, free_port, new_lab, wait_for_port
 def make_app(tmp_path):
     """Build an app like production (TESTING off: Flask's real error behaviour)."""
     def build(**overrides):
-        config = {"INSTANCE_PATH": str(tmp_path / "instance"), "SECRET_KEY": "test-secret"}
+        config = {"INSTANCE_PATH": str(tmp_path / "instance"), "SECRET_KEY": "test-secret-of-the-lab-tests"}
         config.update(overrides)
         return create_app(config)
     return build

@@ -39,7 +39,7 @@ class Gunicorn:
         # XDG_RUNTIME_DIR: gunicorn 25.1+ puts its control socket there; one each, so
         # servers running side by side do not take over each other's.
         environ = {**os.environ, "STATELAB_INSTANCE_PATH": str(folder / "instance"),
-                   "STATELAB_SECRET_KEY": "test-secret", "XDG_RUNTIME_DIR": str(folder),
+                   "STATELAB_SECRET_KEY": "test-secret-of-the-lab-tests", "XDG_RUNTIME_DIR": str(folder),
                    **(env or {})}
         self.proc = subprocess.Popen(
             [str(GUNICORN), "-c", str(ROOT / "deploy" / "gunicorn.conf.py"),

@@ -87,7 +87,7 @@ class Embedded:
     """``python -m statelab`` (what ``make run`` runs) on a fixed port."""
 
     def __init__(self, folder, port: int) -> None:
-        env = {**os.environ, "PORT": str(port), "STATELAB_SECRET_KEY": "test-secret",
+        env = {**os.environ, "PORT": str(port), "STATELAB_SECRET_KEY": "test-secret-of-the-lab-tests",
                "STATELAB_INSTANCE_PATH": str(folder / "instance")}
         self.proc = subprocess.Popen([sys.executable, "-m", "statelab"], env=env, cwd=ROOT,
                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

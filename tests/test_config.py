@@ -28,10 +28,10 @@ def test_environment_settings(tmp_path):
     from flask import Flask
 
     app = Flask(__name__, instance_path=str(tmp_path))
-    load(app, None, {"STATELAB_SECRET_KEY": "from-env", "STATELAB_TRACING": "0",
+    load(app, None, {"STATELAB_SECRET_KEY": "from-the-environment-key", "STATELAB_TRACING": "0",
                      "STATELAB_CORS_ORIGINS": "http://a.test, http://b.test",
                      "STATELAB_MAX_LABS": "7", "STATELAB_HEARTBEAT_SECONDS": "2.5"})
-    assert app.secret_key == "from-env"
+    assert app.secret_key == "from-the-environment-key"
     assert app.config["STATELAB_TRACING"] is False
     assert app.config["STATELAB_CORS_ORIGINS"] == ["http://a.test", "http://b.test"]
     assert app.config["STATELAB_MAX_LABS"] == 7
@@ -43,7 +43,7 @@ def test_watched_labs_are_capped_at_half_the_redis_pool_unless_configured(tmp_pa
 
     def loaded(environ):
         app = Flask(__name__, instance_path=str(tmp_path))
-        load(app, None, {"STATELAB_SECRET_KEY": "k", **environ})
+        load(app, None, {"STATELAB_SECRET_KEY": "a-long-enough-instance-key", **environ})
         return app.config["STATELAB_REDIS_CONNECTIONS"], app.config["STATELAB_MAX_WATCHED_LABS"]
     assert loaded({}) == (200, 100)
     assert loaded({"STATELAB_REDIS_CONNECTIONS": "6"}) == (6, 3)

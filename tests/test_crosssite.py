@@ -190,7 +190,18 @@ CROSS_SITE = [{"Sec-Fetch-Site": "cross-site"}, {"Sec-Fetch-Site": "same-site"},
               {"Sec-Fetch-Site": "cross-site", "Sec-Fetch-Mode": "no-cors",
                "Sec-Fetch-Dest": "image"},
               {"Sec-Fetch-Site": "cross-site", "Sec-Fetch-Mode": "navigate",
-               "Sec-Fetch-Dest": "iframe"}]
+               "Sec-Fetch-Dest": "iframe"},
+              # a script's navigation (location.href = ...): no user activation
+              {"Sec-Fetch-Site": "cross-site", "Sec-Fetch-Mode": "navigate",
+               "Sec-Fetch-Dest": "document"},
+              # a speculation-rules prefetch or prerender (Chromium), a <link rel=prefetch>
+              {"Sec-Fetch-Site": "cross-site", "Sec-Fetch-Mode": "navigate",
+               "Sec-Fetch-Dest": "document", "Sec-Purpose": "prefetch"},
+              {"Sec-Fetch-Site": "cross-site", "Sec-Fetch-Mode": "navigate",
+               "Sec-Fetch-Dest": "document", "Sec-Fetch-User": "?1",
+               "Sec-Purpose": "prefetch;prerender"},
+              {"Sec-Fetch-Site": "cross-site", "Sec-Fetch-Mode": "navigate",
+               "Sec-Fetch-Dest": "document", "Sec-Fetch-User": "?1", "Purpose": "prefetch"}]
 
 
 @pytest.mark.parametrize("headers", CROSS_SITE)
@@ -245,3 +256,32 @@ def test_a_configured_cors_origin_may_stream_and_make_a_lab_again(make_app):
                                    headers={"Origin": EVIL, "Sec-Fetch-Site": "cross-site"})
     assert answer.status_code == 200 and answer.headers["X-Lab-Recreated"] == "true"
     answer.close()
+
+
+def test_a_script_navigation_lands_on_a_page_that_makes_no_lab(app):
+    """A script on another site (location.href = ...) lands on a page, not the app: the
+    app's own requests would make the lab. Its link, clicked, makes it."""
+    client = app.test_client()
+    answer = client.get(f"/?lab={UNKNOWN}", headers={
+        "Sec-Fetch-Site": "cross-site", "Sec-Fetch-Mode": "navigate",
+        "Sec-Fetch-Dest": "document"})
+    assert answer.status_code == 404 and answer.mimetype == "text/html"
+    page = answer.get_data(as_text=True)
+    assert f'href="/?lab={UNKNOWN}"' in page and "<script" not in page
+    assert "Content-Security-Policy" in answer.headers
+    assert not current(app).store.exists(UNKNOWN)
+    clicked = client.get(f"/?lab={UNKNOWN}", headers={
+        "Sec-Fetch-Site": "same-origin", "Sec-Fetch-Mode": "navigate",
+        "Sec-Fetch-Dest": "document", "Sec-Fetch-User": "?1"})
+    assert clicked.status_code == 200 and clicked.headers["X-Lab-Recreated"] == "true"
+
+
+@pytest.mark.parametrize("headers", [{"Sec-Purpose": "prefetch"},
+                                     {"Sec-Purpose": "prefetch;anonymous-client-ip"},
+                                     {"Purpose": "prefetch"}])
+def test_a_prefetch_without_fetch_metadata_makes_no_lab(app, headers):
+    """Chromium's cross-site speculation-rules prefetch (e2e/crosssite-labs.spec.js) is
+    a guess of the browser, whatever else it says."""
+    answer = app.test_client().get(f"/?lab={UNKNOWN}", headers=headers)
+    assert answer.status_code == 404 and "X-Lab-Recreated" not in answer.headers
+    assert not current(app).store.exists(UNKNOWN)

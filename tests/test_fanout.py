@@ -14,7 +14,6 @@ from statelab.events import MemoryBus
 from statelab.fanout import Feeds, TooManyWatchedLabs
 from statelab.masking import MASK
 
-NAMES = frozenset({"session"})
 LAB = "fanout-lab"
 
 
@@ -30,7 +29,7 @@ def request_of(client: str, trace: str) -> list[dict]:
 
 def watch(heartbeat: float = 5.0):
     bus = MemoryBus(capacity=100, max_subscribers=10)
-    feeds = Feeds(bus, NAMES, heartbeat)
+    feeds = Feeds(bus, heartbeat)
     bus.subscribe(LAB)  # the stream route counts a viewer in before it joins
     return bus, feeds, feeds.join(LAB)
 
@@ -96,7 +95,7 @@ def test_an_idle_lab_wakes_its_viewers_each_heartbeat_with_nothing():
 
 def test_a_follower_that_fails_ends_every_waiting_viewer(monkeypatch):
     bus = MemoryBus(capacity=100, max_subscribers=10)
-    feeds = Feeds(bus, NAMES, 0.2)
+    feeds = Feeds(bus, 0.2)
     answers = []
 
     def broken(*args, **kwargs):
@@ -115,7 +114,7 @@ def test_a_follower_that_fails_ends_every_waiting_viewer(monkeypatch):
 
 def test_a_follower_that_crashed_is_replaced_for_the_next_viewer(monkeypatch, caplog):
     bus = MemoryBus(capacity=100, max_subscribers=10)
-    feeds = Feeds(bus, NAMES, 0.2)
+    feeds = Feeds(bus, 0.2)
     real_wait = bus.wait
     crashes = []
 
@@ -152,7 +151,7 @@ def test_a_lab_lookup_that_fails_does_not_fail_the_join():
     def down(lab):
         raise ConnectionError("redis down")
 
-    feeds = Feeds(bus, NAMES, 0.2, created=down)
+    feeds = Feeds(bus, 0.2, created=down)
     feed = feeds.join(LAB)
     feeds.leave(feed)
     assert feed.lab == LAB
@@ -168,7 +167,7 @@ def retired_to(feeds: Feeds, count: int) -> bool:
 
 def test_feeds_follow_at_most_max_labs_and_a_retired_follower_makes_room():
     bus = MemoryBus(capacity=100, max_subscribers=10)
-    feeds = Feeds(bus, NAMES, 0.1, max_labs=2)
+    feeds = Feeds(bus, 0.1, max_labs=2)
     first, second = feeds.join("lab-1"), feeds.join("lab-2")
     with pytest.raises(TooManyWatchedLabs) as refused:
         feeds.join("lab-3")
@@ -197,7 +196,7 @@ def test_a_lab_made_again_rejoins_at_the_cap_and_its_old_follower_stops():
     held to the cap, and fails nothing."""
     bus = MemoryBus(capacity=100, max_subscribers=10)
     made = {LAB: 1.0}
-    feeds = Feeds(bus, NAMES, 5.0, created=lambda lab: made.get(lab, 0.0), max_labs=1)
+    feeds = Feeds(bus, 5.0, created=lambda lab: made.get(lab, 0.0), max_labs=1)
     old = feeds.join(LAB)
     made[LAB] = 2.0
     new = feeds.join(LAB)

@@ -11,7 +11,6 @@ import time
 from statelab.events import MemoryBus
 from statelab.fanout import Feed, Feeds
 
-NAMES = frozenset({"session"})
 LAB = "reset-lab"
 
 
@@ -42,7 +41,7 @@ def test_a_viewer_ahead_of_a_lagging_follower_is_not_told_reset():
     bus = SlowBus()
     for n in range(3):
         bus.publish(LAB, comment(n))
-    feed = Feed(bus, LAB, NAMES, 100)
+    feed = Feed(bus, LAB, 100)
     feed.follow_once(0.01)  # read 1-3
     bus.hold.set()
     follower = threading.Thread(target=feed.follow_once, args=(0.01,))
@@ -63,7 +62,7 @@ def test_a_viewer_ahead_of_a_lagging_follower_is_not_told_reset():
 
 def test_a_viewer_ahead_of_the_whole_log_is_still_told_reset():
     bus = MemoryBus(capacity=100, max_subscribers=10)
-    feeds = Feeds(bus, NAMES, heartbeat=0.2)
+    feeds = Feeds(bus, heartbeat=0.2)
     bus.publish(LAB, comment(0))
     bus.subscribe(LAB)
     feed = feeds.join(LAB)

@@ -27,7 +27,8 @@ def test_a_lab_made_again_within_a_heartbeat_gets_a_new_feed(backend):
     """A feed outlives its last viewer by up to a heartbeat; a lab evicted and made
     again in that time must not be followed by it (the old lab's frames and event
     numbers)."""
-    app = backend(STATELAB_LABS_PER_ADDRESS=1, STATELAB_HEARTBEAT_SECONDS=30)
+    app = backend(STATELAB_MAX_LABS=1, STATELAB_LAB_KEEP_SECONDS=0,
+                  STATELAB_HEARTBEAT_SECONDS=30)
     statelab, client = current(app), app.test_client()
     lab = new_lab(client)
     for _ in range(3):
@@ -36,7 +37,7 @@ def test_a_lab_made_again_within_a_heartbeat_gets_a_new_feed(backend):
     old_frames, _ = old.after(0, 5)
     statelab.feeds.leave(old)
     assert len(old_frames) > 3
-    client.post("/api/labs")  # this address keeps one lab: the first is evicted
+    client.post("/api/labs")  # the server keeps one lab: the first, idle, is evicted
     assert not statelab.store.exists(lab)
     again = client.get("/api/comments", headers={"X-Lab-Id": lab})
     assert again.headers["X-Lab-Recreated"] == "true"

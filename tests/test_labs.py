@@ -7,11 +7,11 @@ from flask import request
 from statelab.context import current
 from statelab.labs import LAB_ID
 
-from .helpers import new_lab, owner_headers
+from .helpers import LabClient, new_lab, owner_headers
 
 
-def test_labs_have_unguessable_url_safe_ids(app):
-    client = app.test_client()
+def test_labs_have_unguessable_url_safe_ids(make_app):
+    client = make_app(STATELAB_LABS_PER_ADDRESS=30).test_client()
     ids = {client.post("/api/labs").get_json()["id"] for _ in range(20)}
     assert len(ids) == 20 and all(LAB_ID.fullmatch(i) for i in ids)
     body = client.post("/api/labs").get_json()
@@ -62,18 +62,41 @@ def test_a_lab_evicted_while_its_request_runs_answers_unknown_lab(make_app):
 
 
 def test_one_address_cannot_keep_everyone_else_out(make_app):
-    """The known DoS: labs used within the keep time are never evicted, so one address
-    making and touching labs kept all of them, and POST /api/labs answered 503
-    labs_full to everyone else. Its own oldest labs now make way instead."""
-    client = make_app(STATELAB_MAX_LABS=25).test_client()
+    """Labs used within the keep time are never evicted, so one address making and
+    touching labs could keep all of them. It is refused at its cap instead."""
+    client = make_app(STATELAB_MAX_LABS=25, STATELAB_LABS_PER_ADDRESS=20).test_client()
     mine = {"REMOTE_ADDR": "10.0.0.1"}
+    answers = []
     for _ in range(25):
         made = client.post("/api/labs", environ_base=mine)
-        assert made.status_code == 201
-        client.get("/api/comments", headers={"X-Lab-Id": made.get_json()["id"]},
-                   environ_base=mine)
+        answers.append(made.status_code)
+        if made.status_code == 201:
+            client.get("/api/comments", headers={"X-Lab-Id": made.get_json()["id"]},
+                       environ_base=mine)
+    assert answers == [201] * 20 + [429] * 5
     other = client.post("/api/labs", environ_base={"REMOTE_ADDR": "10.0.0.2"})
     assert other.status_code == 201
+
+
+def test_an_address_at_its_cap_keeps_every_acknowledged_comment(make_app):
+    """A class behind one NAT address: each group's lab keeps its comments; the lab one
+    too many is refused (429 saying why), no recent lab is evicted for it."""
+    client = make_app(STATELAB_LABS_PER_ADDRESS=3).test_client()
+    labs = [new_lab(client) for _ in range(3)]
+    for lab in labs:
+        LabClient(client, lab).login()
+        posted = client.post("/api/cookie/comment", json={"text": f"in {lab}"},
+                             headers={"X-Lab-Id": lab})
+        assert posted.status_code in (200, 201)
+    refused = client.post("/api/labs")
+    assert refused.status_code == 429
+    body = refused.get_json()
+    assert body["error"] == "too_many_labs" and body["labs"] == 3
+    assert "3 labs" in body["message"] and int(refused.headers["Retry-After"]) >= 1
+    for lab in labs:
+        texts = [c["text"] for c in client.get("/api/comments",
+                                               headers={"X-Lab-Id": lab}).get_json()["comments"]]
+        assert texts == [f"in {lab}"]
 
 
 def test_an_address_whose_labs_are_all_watched_is_told_how_many(make_app):

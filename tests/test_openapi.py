@@ -80,6 +80,9 @@ def test_the_served_document_holds_under_a_fuzzer(make_app, live_server_for):
     # labs_full, which is not what this test is about.
     live_server = live_server_for(make_app(STATELAB_LAB_RATE="100000/minute",
                                            STATELAB_LOGIN_RATE="100000/minute",
+                                           STATELAB_LOGIN_ADDRESS_RATE="100000/minute",
+                                           STATELAB_CRACK_RATE="100000/minute",
+                                           STATELAB_LABS_PER_ADDRESS=5000,
                                            STATELAB_MAX_LABS=5000))
     schema = schemathesis.openapi.from_url(f"{live_server}/api/openapi.json")
     calls, unsent, server_errors, violations = 0, 0, [], []

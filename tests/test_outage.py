@@ -81,7 +81,8 @@ def test_outage_answers_503_and_recovery_loses_no_acknowledged_write(deployment)
                                    cookies={"server_session": "a-session-id"}))
     health = requests.get(f"{base}/api/health", timeout=5)
     assert health.status_code == 503
-    assert health.json() == {"status": "degraded", "backend": {"kind": "redis", "ok": False}}
+    assert health.json() == {"status": "degraded", "backend": {"kind": "redis", "ok": False},
+                             "sessions": {"ok": True}}
     time.sleep(0.5)
 
     refused = len(writer.other)
@@ -107,10 +108,12 @@ def test_outage_answers_503_and_recovery_loses_no_acknowledged_write(deployment)
     assert recovered < 5
     assert "api/hooks.py" not in server.errors()
     assert requests.get(f"{base}/api/health", timeout=5).json() == {
-        "status": "ok", "backend": {"kind": "redis", "ok": True}}
+        "status": "ok", "backend": {"kind": "redis", "ok": True},
+        "sessions": {"ok": True}}
 
 
 def test_health_reports_the_embedded_backend(app):
     answer = app.test_client().get("/api/health")
     assert answer.status_code == 200
-    assert answer.get_json() == {"status": "ok", "backend": {"kind": "memory", "ok": True}}
+    assert answer.get_json() == {"status": "ok", "backend": {"kind": "memory", "ok": True},
+                                 "sessions": {"ok": True}}

@@ -173,3 +173,27 @@ def test_a_full_server_refuses_a_new_lab_instead_of_evicting_a_recent_one(make_a
     assert 1 <= int(refused.headers["Retry-After"]) <= 300
     for lab in kept:
         assert client.get("/api/state", headers={"X-Lab-Id": lab}).status_code == 200
+
+
+def test_naming_labs_that_do_not_exist_shares_one_login_count(make_app):
+    """The count is the resolved lab's: ``?lab=`` strings the server does not know all
+    count as "no lab", so inventing lab names buys no more password checks."""
+    client = make_app(STATELAB_LOGIN_RATE="2/minute").test_client()
+    answers = [client.post(f"/login?lab=made-up-{n}", data=LOGIN).status_code
+               for n in range(3)]
+    assert answers[2] == 429, answers
+
+
+def test_one_address_has_a_login_cap_across_labs(make_app):
+    """STATELAB_LOGIN_ADDRESS_RATE: many real labs from one address still meet one cap;
+    another address is not counted with it."""
+    client = make_app(STATELAB_LOGIN_RATE="5/minute",
+                      STATELAB_LOGIN_ADDRESS_RATE="4/minute").test_client()
+    labs = [new_lab(client) for _ in range(5)]
+    answers = [_login(client, lab).status_code for lab in labs]
+    assert answers == [401, 401, 401, 401, 429]
+    body = _login(client, labs[0]).get_json()
+    assert body["error"] == "rate_limited" and "address" in body["message"]
+    elsewhere = client.post("/api/session/login", json=LOGIN, headers={"X-Lab-Id": labs[0]},
+                            environ_base={"REMOTE_ADDR": "10.0.0.7"})
+    assert elsewhere.status_code == 401

@@ -5,6 +5,8 @@ Signing is Flask's own (itsdangerous, salt cookie-session); only the keys differ
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from itsdangerous import URLSafeTimedSerializer
 from flask.sessions import SecureCookieSessionInterface
@@ -79,7 +81,7 @@ def test_crack_stops_at_its_time_limit(app, lab_client):
     lab_client.login("session", "Tom")
     with app.test_request_context():
         result = secret_keys.crack(app, session_cookie(lab_client), seconds=0.0)
-    assert result["stopped"] == "time_limit" and result["tried"] == secret_keys.YIELD_EVERY
+    assert result["stopped"] == "time_limit" and result["tried"] == secret_keys.CHECK_EVERY
 
 
 def test_crack_needs_a_cookie(lab_client):
@@ -202,3 +204,44 @@ def test_crack_and_forge_over_real_http(live_lab):
     live_lab.post(f"{base}/api/lab/secret/rotate", json={"keep_fallback": False}, timeout=5)
     state = live_lab.get(f"{base}/api/state", timeout=5).json()["mechanisms"]["session"]
     assert state["user"] is None and state["decoded"]["problem"] == "bad_signature"
+
+
+@pytest.mark.parametrize("key, why", [("changeme", "wordlist"), ("short-but-new", "short"),
+                                      (TUTORIAL, "wordlist")])
+def test_a_weak_instance_key_is_refused_at_startup(tmp_path, key, why):
+    from statelab import create_app
+    from statelab.config import WeakSecretKey
+
+    with pytest.raises(WeakSecretKey) as refused:
+        create_app({"INSTANCE_PATH": str(tmp_path), "SECRET_KEY": key})
+    message = str(refused.value)
+    assert "STATELAB_SECRET_KEY" in message and key not in message
+    assert ("wordlist" in message) if why == "wordlist" else ("at least" in message)
+
+
+def test_crack_never_reports_the_instance_key(app, lab_client):
+    """Even when the instance key is a wordlist word (the startup check refuses one; here
+    it is set after), the crack finds nothing under it: no oracle for the instance key."""
+    app.secret_key = app.config["SECRET_KEY"] = "changeme"
+    lab_client.login("session", "Tom")
+    result = lab_client.post("/api/lab/secret/crack").get_json()
+    assert result["found"] is False and result["key"] is None
+    assert "changeme" not in json.dumps(result)
+
+
+def test_cracks_are_rate_limited_per_address_across_labs(make_app):
+    """Each crack is up to 2 s of CPU: one address gets STATELAB_CRACK_RATE of them,
+    whichever labs it names; another address has its own."""
+    from .helpers import owner_headers
+
+    client = make_app(STATELAB_CRACK_RATE="2/minute").test_client()
+
+    def crack(lab, address="10.0.0.1"):
+        return client.post("/api/lab/secret/crack", json={"cookie": "e30.x.y"},
+                           headers={"X-Lab-Id": lab, **owner_headers(lab)},
+                           environ_base={"REMOTE_ADDR": address})
+    first, second = new_lab(client), new_lab(client)
+    assert [crack(first).status_code, crack(second).status_code] == [200, 200]
+    refused = crack(first)
+    assert refused.status_code == 429 and refused.get_json()["error"] == "rate_limited"
+    assert crack(second, "10.0.0.2").status_code == 200

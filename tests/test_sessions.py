@@ -58,7 +58,7 @@ def test_a_tampered_cookie_is_rejected_and_shown_so(lab_client):
 
 
 def test_a_cookie_signed_with_another_key_is_rejected(make_app, lab_client):
-    other = make_app(SECRET_KEY="another-key")
+    other = make_app(SECRET_KEY="another-instance-key-entirely")
     client = other.test_client()
     lab = client.post("/api/labs").get_json()["id"]
     client.post("/api/session/login", json={"username": "Tom", "password": "123"},

@@ -48,19 +48,32 @@ def test_a_lab_used_recently_is_never_evicted(make_store):
     assert store.exists("a") and store.exists("b") and not store.exists("c")
 
 
-def test_one_address_cannot_keep_every_lab_alive(make_store):
-    """Labs used within the keep time are never evicted, so before this cap one address
-    touching its labs kept all of them and everyone else was refused (labs_full). Now
-    its own least recently used lab makes way for its next one."""
+def test_an_address_at_its_cap_is_refused_and_loses_nothing(make_store):
+    """Labs used within the keep time are never evicted, not even the creator's own: a
+    class behind one NAT address would lose acknowledged comments. The address is
+    refused instead, and the rest of the server stays open to everyone else."""
     store = make_store(max_labs=5, keep_seconds=60, per_creator=2)
     store.create_lab("a1", creator="10.0.0.1")
     store.create_lab("a2", creator="10.0.0.1")
-    store.touch("a1")
-    assert store.create_lab("a3", creator="10.0.0.1") == ["a2"]
-    for n in range(3):  # the rest of the server stays open to everyone else
-        store.create_lab(f"b{n}", creator=f"10.0.0.{2 + n}")
+    store.add_comment("a2", {"text": "kept"})
+    with pytest.raises(CreatorFull) as full:
+        store.create_lab("a3", creator="10.0.0.1")
+    assert full.value.labs == 2 and 0 < full.value.retry_after <= 60
+    for n in range(3):
+        assert store.create_lab(f"b{n}", creator=f"10.0.0.{2 + n}") == []
     assert [store.exists(lab) for lab in ("a1", "a2", "a3", "b0", "b1", "b2")] == \
-        [True, False, True, True, True, True]
+        [True, True, False, True, True, True]
+    assert [c["text"] for c in store.comments("a2")] == ["kept"]
+
+
+def test_an_addresss_watched_labs_count_past_the_keep_time(make_store):
+    """A watched lab is never evicted, so it counts toward its address's cap however
+    long ago it was last used: else one address kept any number of labs by watching them."""
+    store = make_store(max_labs=5, keep_seconds=0, per_creator=1)
+    store.create_lab("a1", creator="10.0.0.1")
+    with pytest.raises(CreatorFull):
+        store.create_lab("a2", busy=lambda lab: lab == "a1", creator="10.0.0.1")
+    assert store.create_lab("a2", creator="10.0.0.1") == []  # a1 unwatched: not counted
 
 
 def test_an_addresss_watched_labs_are_kept_and_it_is_told_so(make_store):
@@ -174,9 +187,9 @@ def test_both_stores_keep_the_declared_contract():
 def test_past_the_name_bound_only_the_oldest_names_go(make_store, monkeypatch):
     """A new name pushes out the oldest one, never every name: on Redis the whole hash
     used to be deleted, so 1001 names set with made-up client ids removed the class's."""
-    from statelab import store as store_module
+    from statelab.store import base
 
-    monkeypatch.setattr(store_module, "MAX_NAMES", 3)
+    monkeypatch.setattr(base, "MAX_NAMES", 3)
     store = make_store()
     store.create_lab("N" * 22)
     for n in range(5):

@@ -63,7 +63,8 @@ def timed(call) -> float:
 
 
 def test_streams_are_capped_below_the_workers_connections(gunicorn):
-    server = gunicorn(args=("--worker-connections", str(CONNECTIONS)))
+    server = gunicorn(env={"STATELAB_STREAMS_PER_ADDRESS": str(CONNECTIONS)},
+                      args=("--worker-connections", str(CONNECTIONS)))
     base, cap = server.base, fit_pool(CONNECTIONS)
     labs = [new_lab(base), new_lab(base)]
     streams = [open_stream(base, labs[n % 2]) for n in range(cap)]

@@ -327,3 +327,23 @@ def test_a_client_id_others_can_read_whole_is_no_client_id(owner, app):
     short.get("/api/state")
     [request] = [e for e in owner.events() if e["type"] == "request"][-1:]
     assert request["client"] is None
+
+
+def test_making_a_lab_is_traced_into_no_lab(owner, student):
+    """POST /api/labs answers an owner token and a teacher link: naming an existing lab
+    (X-Lab-Id) on it must not put that answer in the named lab's log."""
+    made = student.post("/api/labs").get_json()
+    for viewer in (student, owner):
+        log = viewer.get("/api/hooks").get_data(as_text=True)
+        assert made["owner_token"] not in log and made["id"] not in log
+
+
+@pytest.mark.parametrize("name", ["%6Fwner", "own%65r", "%6F%77%6E%65%72", "owner"])
+def test_an_owner_token_under_an_encoded_name_is_not_recorded(owner, student, name):
+    """The page reads the teacher link with URLSearchParams, which decodes the name:
+    redaction goes by the parsed name too."""
+    token = owner.owner["X-Lab-Owner"]
+    owner.client.get(f"/?lab={owner.lab}&{name}={token}")
+    owner.get("/api/state", headers={"Referer": f"http://x/?lab={owner.lab}&{name}={token}"})
+    for viewer in (student, owner):
+        assert token not in viewer.get("/api/hooks").get_data(as_text=True)

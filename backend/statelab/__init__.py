@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from cachelib import FileSystemCache
-from flask import send_from_directory
+from flask import request, send_from_directory
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.wrappers import Response
 
@@ -84,9 +84,16 @@ def create_app(config_overrides: dict | None = None) -> LabFlask:
     ratelimits.install(app, tuple(f"api.{m.bp.name}.login" for m in MECHANISMS), client)
     slow_routes.install(app)
 
+    cors_origins = frozenset(app.config["STATELAB_CORS_ORIGINS"])
+
     @app.get("/")
     @compressed
     def index():
+        lab = request.args.get("lab")
+        if (Labs.well_formed(lab) and context.lab_of(request.environ) is None
+                and not crosssite.may_make_labs(request.environ, cors_origins)):
+            return Response(crosssite.not_made_page(lab), 404, PAGE_HEADERS,
+                            mimetype="text/html")
         response = send_from_directory(frontend, "index.html")
         response.headers.update(PAGE_HEADERS)
         return response
@@ -135,10 +142,9 @@ def _backends(app: LabFlask, client) -> StateLab:
                             per_creator=cfg["STATELAB_LABS_PER_ADDRESS"])
         bus = MemoryBus(cfg["STATELAB_LAB_EVENTS"], cfg["STATELAB_MAX_VIEWERS"])
     passwords = PasswordChecks(cfg["STATELAB_PASSWORD_CHECKS"], cfg["STATELAB_PASSWORD_WAIT"])
-    with app.app_context():  # the session cookie's name is the app's setting
-        masked = frozenset(mechanism.cookie_name for mechanism in MECHANISMS)
-    return StateLab(store, bus, Labs(store, bus), StreamSlots(cfg["STATELAB_MAX_STREAMS"]),
-                    passwords, Feeds(bus, masked, cfg["STATELAB_HEARTBEAT_SECONDS"],
+    return StateLab(store, bus, Labs(store, bus), StreamSlots(cfg["STATELAB_MAX_STREAMS"],
+                                                                 cfg["STATELAB_STREAMS_PER_ADDRESS"]),
+                    passwords, Feeds(bus, cfg["STATELAB_HEARTBEAT_SECONDS"],
                                      store.created, cfg["STATELAB_MAX_WATCHED_LABS"]))
 
 
@@ -187,8 +193,11 @@ def _cors(app: LabFlask) -> None:
 
 
 def _traced_lab(environ: dict) -> str | None:
-    if environ.get("PATH_INFO", "").startswith(UNTRACED):
+    path = environ.get("PATH_INFO", "")
+    if path.startswith(UNTRACED):
         return None
+    if path == "/api/labs" and environ.get("REQUEST_METHOD") == "POST":
+        return None  # its answer is a new lab's owner token: in no lab's log
     return context.lab_of(environ)
 
 

@@ -12,8 +12,10 @@ Environment variables (all optional):
   STATELAB_CORS_ORIGINS    comma-separated origins given credentialed access to /api
   STATELAB_TRACING         1 (default) or 0
   STATELAB_MAX_LABS, STATELAB_LAB_EVENTS, STATELAB_MAX_VIEWERS, STATELAB_MAX_STREAMS,
+  STATELAB_STREAMS_PER_ADDRESS,
   STATELAB_HEARTBEAT_SECONDS
-  STATELAB_LOGIN_RATE, STATELAB_LAB_RATE, STATELAB_NAME_RATE   Flask-Limiter rates
+  STATELAB_LOGIN_RATE, STATELAB_LOGIN_ADDRESS_RATE, STATELAB_LAB_RATE, STATELAB_CRACK_RATE,
+  STATELAB_NAME_RATE       Flask-Limiter rates
                            ("10/minute", "5 per second")
   STATELAB_PASSWORD_CHECKS, STATELAB_PASSWORD_WAIT   concurrent scrypt checks, and how long
                            a login waits for one (seconds) before 503
@@ -62,9 +64,16 @@ DEFAULTS = {
     # Live streams per worker process; None: fitted to the worker's thread pool when
     # gunicorn says how big it is (deploy/gunicorn.conf.py), else streams.DEFAULT_MAX_STREAMS.
     "STATELAB_MAX_STREAMS": None,
+    # Live streams one client address may hold per worker; None: half of the streams.
+    "STATELAB_STREAMS_PER_ADDRESS": None,
     # Logins per client address and lab; new labs per client address (ratelimits.py).
     "STATELAB_LOGIN_RATE": "10/minute",
+    # Logins per client address across every lab: a class of 30 behind one NAT address
+    # logging in with each mechanism at once, and no more (each is a scrypt check).
+    "STATELAB_LOGIN_ADDRESS_RATE": "120/minute",
     "STATELAB_LAB_RATE": "60/minute",
+    # Cracks per client address across labs (ratelimits.py): each is up to 2 s of CPU.
+    "STATELAB_CRACK_RATE": "10/minute",
     # Display names per client address and lab: a class of 30 behind one NAT address
     # names itself at once, with room for second browsers and corrections.
     "STATELAB_NAME_RATE": "60/minute",
@@ -88,9 +97,11 @@ DEFAULTS = {
 _INTS = ("STATELAB_MAX_LABS", "STATELAB_LAB_EVENTS", "STATELAB_MAX_VIEWERS",
          "STATELAB_PASSWORD_CHECKS", "STATELAB_LAB_KEEP_SECONDS", "STATELAB_MAX_STREAMS",
          "STATELAB_TRUSTED_PROXIES", "STATELAB_MAX_SLOW", "STATELAB_LABS_PER_ADDRESS",
-         "STATELAB_REDIS_CONNECTIONS", "STATELAB_MAX_WATCHED_LABS")
+         "STATELAB_REDIS_CONNECTIONS", "STATELAB_MAX_WATCHED_LABS",
+         "STATELAB_STREAMS_PER_ADDRESS")
 _FLOATS = ("STATELAB_HEARTBEAT_SECONDS", "STATELAB_PASSWORD_WAIT")
 _STRINGS = ("STATELAB_REDIS_URL", "STATELAB_FRONTEND", "STATELAB_LOGIN_RATE",
+            "STATELAB_LOGIN_ADDRESS_RATE", "STATELAB_CRACK_RATE",
             "STATELAB_LAB_RATE", "STATELAB_NAME_RATE")
 
 
@@ -147,6 +158,22 @@ def load(app: Flask, config: dict | None, environ: dict | None = None) -> None:
             app.config["STATELAB_REDIS_CONNECTIONS"])
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = instance_secret(Path(app.instance_path))
+    refuse_weak_key(app.config["SECRET_KEY"])
+
+
+class WeakSecretKey(ValueError):
+    """The configured instance key would hand every lab to whoever cracks it."""
+
+
+def refuse_weak_key(key) -> None:
+    from .secret_keys import weakness
+
+    why = weakness(key)
+    if why is not None:
+        raise WeakSecretKey(f"Refusing to start: the instance key (STATELAB_SECRET_KEY, "
+                            f"SECRET_KEY or FLASK_SECRET_KEY) is weak: {why}. It signs "
+                            "every lab's sessions and owner tokens. Unset it to have a "
+                            "random one generated in the instance folder.")
 
 
 def instance_secret(folder: Path) -> str:

@@ -17,14 +17,16 @@ touches the lab, it makes no unknown lab again, and it takes no room in the lab'
 (tests/test_crosssite.py).
 
 A GET passes the guard, but one that another site's page made (an ``<img src>``, a
-cross-origin EventSource) makes no unknown lab again unless it is a top-level
-navigation (``may_make_labs``, used by the lab middleware), and is refused a live stream
+cross-origin EventSource, a script's navigation, a prefetch) makes no unknown lab again
+unless it is a top-level navigation the visitor made (``may_make_labs``, used by the
+lab middleware), and is refused a live stream
 (api/hooks.py): else any site could have its visitors' browsers re-create labs and hold
 streams on them, filling STATELAB_MAX_LABS and STATELAB_MAX_WATCHED_LABS.
 """
 
 from __future__ import annotations
 
+import html
 import json
 from typing import Callable, Iterable
 
@@ -64,17 +66,41 @@ def foreign(environ: dict, allowed: Iterable[str]) -> str | None:
 
 
 def navigation(environ: dict) -> bool:
-    """Whether this is a top-level navigation (a link followed, an address typed): the
-    visitor sees where it goes, unlike an <img>, an iframe or a script's request."""
+    """Whether this is a top-level navigation the visitor made (a link clicked, an
+    address typed): the visitor sees where it goes, unlike an <img>, an iframe, a
+    script's ``location.href =`` (no ``Sec-Fetch-User: ?1``: no user activation) or a
+    speculation-rules prefetch or prerender (``Sec-Purpose``, or the older
+    ``Purpose: prefetch``), which any page a student visits can make."""
     return (environ.get("HTTP_SEC_FETCH_MODE") == "navigate"
-            and environ.get("HTTP_SEC_FETCH_DEST") == "document")
+            and environ.get("HTTP_SEC_FETCH_DEST") == "document"
+            and environ.get("HTTP_SEC_FETCH_USER") == "?1" and not speculative(environ))
+
+
+def speculative(environ: dict) -> bool:
+    """A prefetch or prerender: the browser guessing, nobody visiting (Chromium's
+    cross-site prefetch may carry no Sec-Fetch-Site at all)."""
+    return ("HTTP_SEC_PURPOSE" in environ
+            or "prefetch" in environ.get("HTTP_PURPOSE", "").lower())
 
 
 def may_make_labs(environ: dict, allowed: Iterable[str]) -> bool:
     """Whether this request may make an unknown lab again. Not another site's <img> or
     EventSource, which would have its visitors' browsers fill STATELAB_MAX_LABS; but a
     teacher's link posted on another site still brings the class back after a restart."""
+    if speculative(environ):
+        return False
     return navigation(environ) or foreign(environ, allowed) is None
+
+
+def not_made_page(lab: str) -> str:
+    """What another site's script navigation or prefetch to an unknown lab gets instead
+    of the app (whose own requests, same-origin, would make the lab): a link that, clicked,
+    does. ``lab`` is a well-formed id (labs.LAB_ID), escaped all the same."""
+    link = html.escape(f"/?lab={lab}", quote=True)
+    return ("<!doctype html><meta charset=utf-8><title>Flask State Lab</title>"
+            "<p>This lab is not running on the server now (it restarted, or the lab was "
+            "removed), and another site sent you here without a click.</p>"
+            f'<p><a href="{link}">Open the lab</a> to start it again.</p>')
 
 
 def guard(wsgi_app: Callable, allowed: Iterable[str]) -> Callable:

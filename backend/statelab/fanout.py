@@ -19,14 +19,13 @@ import json
 import logging
 import threading
 import time
-from collections import OrderedDict, deque
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from .events import Page
-from .masking import mask_event, request_secrets
+from .masking import Traces, mask_event
 
-_REMEMBERED_TRACES = 4096  # request events seen; older traces are long finished
 # A feed wakes its viewers at most this often: events that arrive sooner after a wake
 # wait for the next one, gathered (a comment publishes a `comments` event, then its
 # trace a few ms later; a login over 50 ms is published in parts). A wake costs each
@@ -90,12 +89,10 @@ class Feed:
     measured with bench/live.py at 500 viewers on gevent, the per-wait timer and lock
     that ``Condition.wait(timeout)`` makes were ~20% of a worker's CPU."""
 
-    def __init__(self, bus, lab: str, names: frozenset[str], capacity: int,
-                 made: float = 0.0) -> None:
+    def __init__(self, bus, lab: str, capacity: int, made: float = 0.0) -> None:
         self.bus = bus
         self.lab = lab
         self.made = made  # the lab's creation time: a lab made again needs a new feed
-        self.names = names
         self.frames: deque[Frame] = deque(maxlen=capacity)
         self.viewers = 0
         self.ready = False  # the log has been read once
@@ -110,21 +107,16 @@ class Feed:
         # Since the last read of the bus: the delivery for each number viewers resumed
         # after (all of a lab's viewers are usually at the same one).
         self._deliveries: dict[int, Delivery] = {}
-        # Per trace seen: its client, and the cookie values its request carried (what
-        # masking.Viewer keeps per viewer, kept here once for all of them).
-        self._seen: OrderedDict[str, tuple[str | None, set[str]]] = OrderedDict()
+        # What masking.Viewer keeps per viewer, kept here once for all of them.
+        self._traces = Traces()
 
     def render(self, event: dict) -> Frame:
         trace = event.get("trace")
         own = sse(event["type"], event["id"], event)
         if trace is None:  # clear, settings, comments, people: nobody's, nothing masked
             return Frame(int(event["id"]), event["type"], None, own, own)
-        if event.get("type") == "request":
-            self._seen[trace] = (event.get("client"), request_secrets(event, self.names))
-            if len(self._seen) > _REMEMBERED_TRACES:
-                self._seen.popitem(last=False)
-        owner, secrets = self._seen.get(trace, (None, None))
-        masked = mask_event(event, self.names, secrets)
+        owner, secrets = self._traces.owner_and_secrets(event)
+        masked = mask_event(event, secrets)
         others = own if masked is event else sse(event["type"], event["id"], masked)
         return Frame(int(event["id"]), event["type"], owner, own, others)
 
@@ -263,11 +255,10 @@ class Feeds:
     that is gone, from an event number the new one has not reached, so it is never
     reused."""
 
-    def __init__(self, bus, names: frozenset[str], heartbeat: float,
+    def __init__(self, bus, heartbeat: float,
                  created: Callable[[str], float] = lambda lab: 0.0,
                  max_labs: int | None = None) -> None:
         self.bus = bus
-        self.names = names
         self.heartbeat = heartbeat
         self.created = created
         self.max_labs = max_labs
@@ -304,8 +295,8 @@ class Feeds:
                     self._forget_locked(feed)
                     self._replaced.add(feed)
                     feed.fail()  # anyone still on it reconnects to the lab as it is now
-                feed = self._feeds[lab] = Feed(self.bus, lab, self.names,
-                                               self.bus.capacity, made or 0.0)
+                feed = self._feeds[lab] = Feed(self.bus, lab, self.bus.capacity,
+                                               made or 0.0)
                 self._followers += 1
                 try:
                     threading.Thread(target=self._follow, args=(feed,), daemon=True,

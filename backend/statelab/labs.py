@@ -96,4 +96,7 @@ class Labs:
             "events": self.bus.count(lab),
             "comments": len(self.store.comments(lab)),
             "subscribers": self.bus.subscribers(lab),
+            # readers of the log in the last store.POLL_WINDOW seconds: pages whose
+            # stream was refused (a full lab or server) poll it
+            "polling": self.store.polling(lab),
         }

@@ -18,7 +18,8 @@ token; a leaked teacher link is answered by making a new lab.
 The token never enters a lab's log: ``take_token`` runs first, outside the cross-site
 guard, the lab middleware, Flask and the tracer (create_app),
 moves the header's value into ``ENVIRON_KEY`` (no ``HTTP_`` key, so the tracer does not
-record it) and blanks an ``owner=`` value in the query and the Referer (a teacher link
+record it) and blanks the value of an ``owner`` parameter, by its decoded name
+(``%6Fwner=`` too, as the page reads it), in the query and the Referer (a teacher link
 opened, or a request sent from its page before the page took it out of the address
 bar). Every viewer sees the lab's log, its HAR and its curl copies: a token recorded
 there would hand the lab to any participant.
@@ -31,14 +32,13 @@ import base64
 import hashlib
 import hmac
 import re
-from urllib.parse import quote
+from urllib.parse import quote, unquote_plus
 
 HEADER = "X-Lab-Owner"
 TOKEN = re.compile(r"[A-Za-z0-9_-]{43}")
 ENVIRON_KEY = "statelab.owner_token"
 REDACTED = "[not recorded]"
-_IN_URL = re.compile(r"(?<=[?&;]owner=)[^&#;]*")
-_IN_QUERY = re.compile(r"(?:(?<=^owner=)|(?<=[&;]owner=))[^&;]*")
+_PARAMETER = re.compile(r"([^&;=]*)(=?)([^&;]*)")
 _PURPOSE = b"statelab lab owner\0"  # no other HMAC of a lab id under this key means this
 
 
@@ -60,11 +60,26 @@ def take_token(environ: dict) -> None:
     token = environ.pop("HTTP_X_LAB_OWNER", None)
     if token is not None:
         environ[ENVIRON_KEY] = token
-    blank = quote(REDACTED)
     query = environ.get("QUERY_STRING")
-    if query and "owner=" in query:
-        environ["QUERY_STRING"] = _IN_QUERY.sub(blank, query)
+    if query:
+        environ["QUERY_STRING"] = blank_owner(query)
     for key in ("REQUEST_URI", "RAW_URI", "HTTP_REFERER"):
         value = environ.get(key)
-        if value and "owner=" in value:
-            environ[key] = _IN_URL.sub(blank, value)
+        if value and "?" in value:
+            head, _, rest = value.partition("?")
+            query, hash_, fragment = rest.partition("#")
+            environ[key] = f"{head}?{blank_owner(query)}{hash_}{fragment}"
+
+
+def blank_owner(query: str) -> str:
+    """``query`` with the value of every parameter whose name, decoded as a browser's
+    URLSearchParams decodes it (``%6Fwner``, ``owner``), is ``owner`` blanked."""
+    if "=" not in query:
+        return query
+
+    def blank(match: re.Match) -> str:
+        name, eq, _value = match.groups()
+        if eq and unquote_plus(name) == "owner":
+            return f"{name}={quote(REDACTED)}"
+        return match.group(0)
+    return _PARAMETER.sub(blank, query)

@@ -1,7 +1,12 @@
 """Rate limits (Flask-Limiter) on what costs the server: logins, new labs and names.
 
-- Logins, per client address and lab (``STATELAB_LOGIN_RATE``, 10/minute): each one
-  is a 32 MiB, ~100 ms scrypt check.
+- Logins, per client address and lab (``STATELAB_LOGIN_RATE``, 10/minute), and per
+  address across labs (``STATELAB_LOGIN_ADDRESS_RATE``, 120/minute: a class behind one
+  NAT address logging in at once): each one is a 32 MiB, ~100 ms scrypt check. The lab
+  is the one the request resolved to (context.lab_of): every name of a lab the server
+  does not know counts as one "no lab", so inventing ``?lab=`` values buys nothing.
+- Cracks of a session cookie (the secret key lesson), per client address across labs
+  (``STATELAB_CRACK_RATE``, 10/minute): each is up to 2 s of CPU (secret_keys.py).
 - New labs, per client address (``STATELAB_LAB_RATE``, 60/minute): each one may evict
   an idle lab, with its comments and settings.
 - Display names, per client address and lab (``STATELAB_NAME_RATE``, 60/minute): each
@@ -33,10 +38,11 @@ from limits.strategies import MovingWindowRateLimiter
 from flask_limiter import Limiter
 from flask_limiter.errors import RateLimitExceeded
 
-from .labs import lab_from_environ
+from .context import lab_of
 
 CLASSIC_LOGIN_VIEWS = ("classic.do_login", "classic.do_session_login")
 LAB_VIEWS = ("api.labs.create_lab",)
+CRACK_VIEWS = ("api.secret.crack",)
 NAME_VIEWS = ("api.people.put_me",)
 
 
@@ -45,7 +51,7 @@ def client_address() -> str:
 
 
 def client_and_lab() -> str:
-    return f"{client_address()}|{lab_from_environ(request.environ) or '-'}"
+    return f"{client_address()}|{lab_of(request.environ) or '-'}"
 
 
 def install(app: Flask, login_views: tuple[str, ...], client=None) -> Limiter:
@@ -63,9 +69,15 @@ def install(app: Flask, login_views: tuple[str, ...], client=None) -> Limiter:
     _guard(app, (*login_views, *CLASSIC_LOGIN_VIEWS), limiter.shared_limit(
         lambda: config["STATELAB_LOGIN_RATE"], scope="login", key_func=client_and_lab,
         error_message="Too many logins from this client in this lab"))
+    _guard(app, (*login_views, *CLASSIC_LOGIN_VIEWS), limiter.shared_limit(
+        lambda: config["STATELAB_LOGIN_ADDRESS_RATE"], scope="login-address",
+        error_message="Too many logins from this address across labs"))
     _guard(app, NAME_VIEWS, limiter.shared_limit(
         lambda: config["STATELAB_NAME_RATE"], scope="names", key_func=client_and_lab,
         error_message="Too many display names set from this client in this lab"))
+    _guard(app, CRACK_VIEWS, limiter.shared_limit(
+        lambda: config["STATELAB_CRACK_RATE"], scope="cracks",
+        error_message="Too many cracks from this address"))
     _guard(app, LAB_VIEWS, limiter.shared_limit(
         lambda: config["STATELAB_LAB_RATE"], scope="labs",
         error_message="Too many new labs from this client"))

@@ -37,12 +37,19 @@ MAX_FALLBACKS = 3
 WORDLIST = Path(__file__).parent / "wordlists" / "secret-keys.txt"
 WORDLIST_NAME = "statelab/wordlists/secret-keys.txt"
 MAX_CANDIDATES = 20_000
+# An instance key shorter than this, or in the wordlist, is refused at startup
+# (config.py): anyone in a lab can crack their own cookie with this list, and the
+# instance key signs every lab's sessions and derives every owner token (owners.py).
+MIN_INSTANCE_KEY = 16
 # Measured: the tutorial key is found after 872 candidates in 30-40 ms (about 35-45 us
 # each: Flask builds a serializer per candidate); all 1,943 take ~0.1 s. The cap
 # only matters for a bigger list on a slower machine.
 CRACK_SECONDS = 2.0
-YIELD_EVERY = 256  # candidates between GIL hand-overs, so other requests keep moving
+# Candidates between checks of the time limit. Other requests keep moving through the
+# GIL's switch interval (5 ms): the crack runs in its own thread (``off_the_loop``).
+CHECK_EVERY = 64
 # At most this many cracks at once per process (the machine has 2 cores); more answer 429.
+# Each address also gets STATELAB_CRACK_RATE of them (ratelimits.py).
 CRACKS_AT_ONCE = 2
 cracking = threading.BoundedSemaphore(CRACKS_AT_ONCE)
 NOTE = ("Flask 3.1.1+ signs with SECRET_KEY (the newest key); SECRET_KEY_FALLBACKS only "
@@ -156,24 +163,50 @@ def wordlist() -> tuple[str, ...]:
         return tuple(w for w, _ in zip((w for w in words if w), range(MAX_CANDIDATES)))
 
 
+def weakness(key: str | bytes) -> str | None:
+    """Why ``key`` may not be the instance key (None: it may): never says the key."""
+    text = key.decode(errors="replace") if isinstance(key, bytes) else str(key)
+    if text in wordlist():
+        return (f"it is in the crack lesson's wordlist ({WORDLIST_NAME}): any participant "
+                "would crack it in a second")
+    if len(text) < MIN_INSTANCE_KEY:
+        return (f"it has {len(text)} characters; use at least {MIN_INSTANCE_KEY} random "
+                "ones (python -c 'import secrets; print(secrets.token_hex(32))')")
+    return None
+
+
 def crack(app: Flask, value: str, seconds: float = CRACK_SECONDS) -> dict:
-    """Try each wordlist candidate as the key that signed ``value``, as flask-unsign does."""
+    """Try each wordlist candidate as the key that signed ``value``, as flask-unsign does.
+    The instance key is never tried: whatever else is cracked, it is not an answer."""
     candidates = wordlist()
+    instance = app.secret_key
     start = time.perf_counter()
     found, stopped, tried = None, "exhausted", 0
     for tried, candidate in enumerate(candidates, 1):
-        if _verifies(app, candidate, value):
+        if candidate != instance and _verifies(app, candidate, value):
             found, stopped = candidate, "found"
             break
-        if tried % YIELD_EVERY == 0:
-            if time.perf_counter() - start > seconds:
-                stopped = "time_limit"
-                break
-            time.sleep(0)
+        if tried % CHECK_EVERY == 0 and time.perf_counter() - start > seconds:
+            stopped = "time_limit"
+            break
     return {"found": found is not None, "key": found, "tried": tried,
             "candidates": len(candidates),
             "seconds": round(time.perf_counter() - start, 4), "stopped": stopped,
             "wordlist": WORDLIST_NAME}
+
+
+def off_the_loop(work, *args):
+    """``work(*args)``, on gevent (deploy/gunicorn.conf.py) in the hub's thread pool: a
+    crack is CPU-bound, and in the worker's one thread it would stall every greenlet
+    between its yields. Elsewhere (a thread per request) it runs here."""
+    try:
+        from gevent import get_hub
+        from gevent.monkey import is_module_patched
+    except ImportError:
+        return work(*args)
+    if not is_module_patched("threading"):
+        return work(*args)
+    return get_hub().threadpool.apply(work, args)
 
 
 def forge(app: Flask, key: str, username: str) -> str:

@@ -11,6 +11,8 @@ the after_request functions.
 from __future__ import annotations
 
 import math
+import os
+import tempfile
 import time
 import zlib
 from collections import ChainMap
@@ -19,10 +21,12 @@ from typing import Any
 
 from flask import Flask, g
 from flask.sessions import SecureCookieSessionInterface
+from flask_session._utils import total_seconds
 from flask_session.base import ServerSideSession, ServerSideSessionInterface
 from flask_session.cachelib import CacheLibSessionInterface
 from flask_session.redis import RedisSessionInterface
-from itsdangerous import BadData, BadPayload, BadSignature, SignatureExpired, URLSafeTimedSerializer
+from itsdangerous import (BadData, BadPayload, BadSignature, SignatureExpired, TimestampSigner,
+                          URLSafeTimedSerializer)
 from itsdangerous.encoding import base64_decode, bytes_to_int
 from itsdangerous.url_safe import URLSafeSerializerMixin
 
@@ -145,10 +149,31 @@ class PayloadTooLarge(BadPayload):
     """A signed payload that inflates past MAX_PAYLOAD_BYTES."""
 
 
+# Seconds a signature's timestamp may lie in this worker's future: another worker (or
+# host) whose clock runs ahead signed it. itsdangerous refuses any future timestamp.
+CLOCK_SKEW = 120
+
+
+class SkewTolerantSigner(TimestampSigner):
+    """itsdangerous's timestamp signer, accepting a timestamp up to CLOCK_SKEW seconds
+    ahead of this clock (its age still counts from when it was signed)."""
+
+    def unsign(self, value, max_age=None, return_timestamp=False):
+        try:
+            return super().unsign(value, max_age, return_timestamp)
+        except SignatureExpired as expired:
+            signed = expired.date_signed
+            ahead = signed.timestamp() - time.time() if signed is not None else 0
+            if max_age is None or not 0 < ahead <= CLOCK_SKEW:
+                raise
+            return super().unsign(value, None, return_timestamp)
+
+
 class BoundedSerializer(URLSafeTimedSerializer):
     """Flask's signing serializer, inflating a compressed payload to MAX_PAYLOAD_BYTES at
     most. itsdangerous inflates with ``zlib.decompress``, unbounded: a 4 KB cookie signed
-    with a known key (the tutorial's) held 3 MB of session."""
+    with a known key (the tutorial's) held 3 MB of session. Its signer tolerates clock
+    skew between workers (SkewTolerantSigner)."""
 
     def load_payload(self, payload: bytes, *args: Any, **kwargs: Any) -> Any:
         if not payload.startswith(b"."):  # not compressed: no bigger than the cookie
@@ -202,13 +227,42 @@ class _LoginLifetime:
         super()._upsert_session(session_lifetime, session, store_id)
 
 
-class LabRedisSessions(_LoginLifetime, RedisSessionInterface):
-    """Server-side sessions in Redis (scale-out), with the login's lifetime."""
+class SessionNotStored(OSError):
+    """The server-side session store refused a write (a full disk): the login it
+    carried did not happen, and the request says so (api/errors.py: 507)."""
 
 
-class LabCacheLibSessions(_LoginLifetime, CacheLibSessionInterface):
+class _LoudCacheLib(CacheLibSessionInterface):
+    """cachelib logs a failed write and goes on; here it fails the request."""
+
+    def _upsert_session(self, session_lifetime: timedelta, session: ServerSideSession,
+                        store_id: str) -> None:
+        if not self.cache.set(key=store_id, value=dict(session),
+                              timeout=total_seconds(session_lifetime)):
+            raise SessionNotStored("the server-side session could not be written")
+
+    def storage_ok(self) -> bool:
+        """Whether a file can be written where the sessions live (the health check)."""
+        folder = getattr(self.cache, "_path", None)
+        if folder is None:
+            return True
+        try:
+            fd, name = tempfile.mkstemp(dir=folder, suffix=".health")
+            with os.fdopen(fd, "wb") as probe:
+                probe.write(b"\0" * 4096)
+            os.unlink(name)
+        except OSError:
+            return False
+        return True
+
+
+class LabCacheLibSessions(_LoginLifetime, _LoudCacheLib):
     """Server-side sessions in a cachelib cache (files by default), with the login's
     lifetime."""
+
+
+class LabRedisSessions(_LoginLifetime, RedisSessionInterface):
+    """Server-side sessions in Redis (scale-out), with the login's lifetime."""
 
 
 class LabSessionInterface(SecureCookieSessionInterface):
@@ -224,6 +278,7 @@ class LabSessionInterface(SecureCookieSessionInterface):
         serializer = super().get_signing_serializer(secret_keys.signing_app(app))
         if serializer is not None:
             serializer.__class__ = BoundedSerializer
+            serializer.signer = SkewTolerantSigner
         return serializer
 
     def get_expiration_time(self, app: Flask, session: Any) -> datetime | None:

@@ -14,6 +14,7 @@ from flask import Blueprint, Flask, abort, current_app, jsonify, request, sessio
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from ..context import current
+from ..sessions import SessionNotStored
 
 from .inputs import ApiError, integer
 
@@ -74,6 +75,12 @@ def backend_unavailable() -> ApiError:
                     "reached; try again shortly", headers={"Retry-After": "2"})
 
 
+def session_not_stored() -> ApiError:
+    return ApiError(507, "session_not_stored", "The server could not store the "
+                    "server-side session (its disk is full?): this login did not happen. "
+                    "Tell whoever runs the server; /api/health reports it")
+
+
 def _backend_down(error: BaseException | None) -> bool:
     return isinstance(error, current().unavailable)
 
@@ -82,8 +89,11 @@ def handle_custom(error: HTTPException):
     """The tutorial's custom 404/403/500 handler (one function, registered for each)."""
     # An outage outside a view (opening the server-side session, say) reaches Flask's
     # 500 handler wrapped in InternalServerError; it is not the tutorial's 500.
-    if _backend_down(getattr(error, "original_exception", None)):
+    original = getattr(error, "original_exception", None)
+    if _backend_down(original):
         return backend_unavailable().response()
+    if isinstance(original, SessionNotStored):
+        return session_not_stored().response()
     code = error.code or 500
     if request.path.startswith("/api/"):
         return jsonify(error=CODES[code], message=error.description, status=code), code

@@ -17,8 +17,8 @@ from ..labs import CLIENT_ID
 from ..fanout import TooManyWatchedLabs, sse
 from ..masking import Viewer
 from .inputs import ApiError, integer
-from .logins import MECHANISMS
-from .people import require_owner, who
+from ..ratelimits import client_address
+from .people import owns, require_owner, who
 
 bp = Blueprint("hooks", __name__)
 
@@ -39,8 +39,7 @@ def _viewer() -> Viewer:
     """Who reads: X-Client-Id, or ?client= for EventSource (masking.py says why)."""
     client = client_of(request.environ) or request.args.get("client")
     client = client if client and CLIENT_ID.fullmatch(client) else None
-    names = frozenset(mechanism.cookie_name for mechanism in MECHANISMS)
-    return Viewer(client, names)
+    return Viewer(client)
 
 
 @bp.get("/hooks")
@@ -52,6 +51,8 @@ def read_log():
     except BadEventId:
         raise ApiError(400, "bad_field", "'after' is not an event id", field="after") from None
     view = _viewer()
+    if after is not None:  # a page polling the log (its stream refused), or catching up
+        current().store.note_poll(g.lab, view.client or client_address())
     return jsonify(events=[view(e) for e in page.events], last_id=page.last_id,
                    epoch=current().labs.epoch(g.lab), dropped=page.dropped,
                    dropped_before=_dropped_before(page.events, _bus().parse_id(after)))
@@ -86,7 +87,7 @@ def stream():
                        "can still be read (GET /api/hooks)",
                        headers={"Vary": "Origin, Sec-Fetch-Site"})
     statelab = current()
-    bus, slots, lab = statelab.bus, statelab.streams, g.lab
+    bus, lab = statelab.bus, g.lab
     after = _after(request.headers.get("Last-Event-ID") or request.args.get("after"))
     try:
         bus.parse_id(after)
@@ -99,25 +100,11 @@ def stream():
                        "answers one)", field="epoch")
     # Read before anything is taken: a failure here (Redis down) leaks nothing.
     epoch = statelab.labs.epoch(lab)
-    if not slots.take():
-        raise ApiError(429, "too_many_streams", "The server holds as many live streams as "
-                       "it may; try again later", headers=RETRY_LATER)
-    try:
-        bus.subscribe(lab)
-    except TooManySubscribers:
-        slots.give_back()
-        viewers = bus.subscribers(lab)
-        raise ApiError(429, "lab_full", f"This lab is full ({viewers} viewers); its log "
-                       "can still be read (GET /api/hooks)", viewers=viewers,
-                       headers=RETRY_LATER) from None
-    except BaseException:
-        slots.give_back()  # the backend failed (Redis down): no stream, no slot
-        raise
-
+    slot = _Slot(statelab, lab, client_address(), owns())
     try:
         feed = statelab.feeds.join(lab)
     except TooManyWatchedLabs as full:
-        _give_back(bus, slots, lab)
+        slot.give_back()
         # 429 with Retry-After, like too_many_streams: this worker's capacity, not an
         # outage. A 503 would tell the page the backend is down, and it reconnects to
         # those within a second (issue 10); told 429, it polls the log and tries again
@@ -129,12 +116,12 @@ def stream():
     except BaseException:
         # Anything else (a bug, no thread to follow with): the viewer counted in above
         # is counted out, or its slot stays taken and its lease renewed for good.
-        _give_back(bus, slots, lab)
+        slot.give_back()
         raise
 
     def leave() -> None:
         statelab.feeds.leave(feed)
-        _give_back(bus, slots, lab)
+        slot.give_back()
 
     response = Response(_messages(feed, bus.parse_id(after), _peer(request.environ),
                                   _viewer().client, epoch, told not in (None, epoch)),
@@ -146,15 +133,46 @@ def stream():
     return response
 
 
-def _give_back(bus, slots, lab: str) -> None:
-    """A viewer's stream slot and its place in the lab's count."""
-    slots.give_back()
-    try:
-        bus.unsubscribe(lab)
-    except bus.unavailable:
-        # Its lease (events/redis.py) ends it within a few heartbeats.
-        logger.warning("statelab: backend down; lab %s keeps a viewer until its "
-                       "lease ends", lab)
+class _Slot:
+    """A viewer's stream slot (per worker, per address) and its place in the lab's
+    count, taken at once; refused with the JSON 429 that says which is full. A lab's
+    owner has a slot kept in a full lab: one past STATELAB_MAX_VIEWERS."""
+
+    def __init__(self, statelab, lab: str, address: str, owner: bool) -> None:
+        self.bus, self.slots, self.lab = statelab.bus, statelab.streams, lab
+        self.address, self.owner = address, owner
+        if not self.slots.take(address, exempt=owner):
+            if self.slots.address_full(address):
+                raise ApiError(429, "too_many_streams_from_address", "This address holds "
+                               f"{self.slots.per_address} live streams, as many as one "
+                               "address may; close one, or read the log (GET /api/hooks)",
+                               streams=self.slots.per_address, headers=RETRY_LATER)
+            raise ApiError(429, "too_many_streams", "The server holds as many live "
+                           "streams as it may; try again later", headers=RETRY_LATER)
+        try:
+            self._subscribe()
+        except BaseException:
+            self.slots.give_back(address, exempt=owner)  # Redis down, or the lab full
+            raise
+
+    def _subscribe(self) -> None:
+        bus, lab = self.bus, self.lab
+        try:
+            bus.subscribe(lab, reserved=1 if self.owner else 0)
+        except TooManySubscribers:
+            viewers = bus.subscribers(lab)
+            raise ApiError(429, "lab_full", f"This lab is full ({viewers} viewers); its "
+                           "log can still be read (GET /api/hooks)", viewers=viewers,
+                           headers=RETRY_LATER) from None
+
+    def give_back(self) -> None:
+        self.slots.give_back(self.address, exempt=self.owner)
+        try:
+            self.bus.unsubscribe(self.lab)
+        except self.bus.unavailable:
+            # Its lease (events/redis.py) ends it within a few heartbeats.
+            logger.warning("statelab: backend down; lab %s keeps a viewer until its "
+                           "lease ends", self.lab)
 
 
 # EventSource waits this long before reconnecting: a restarted server is asked again

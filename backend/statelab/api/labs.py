@@ -25,7 +25,8 @@ def create_lab():
     except CreatorFull as full:
         wait = max(1, math.ceil(full.retry_after))
         return ApiError(429, "too_many_labs", f"This address keeps {full.labs} labs alive "
-                        "(each used in the last few minutes); use one of them, or try "
+                        "(each used in the last few minutes, or watched): none of them is "
+                        "evicted for a new one; use one of them, or try "
                         "again later", labs=full.labs, retry_after=wait,
                         headers={"Retry-After": str(wait)}).response()
     except LabsFull as full:

@@ -8,7 +8,7 @@ without a route, and a schema-based fuzzer (schemathesis) checks the answers aga
 
 from __future__ import annotations
 
-from flask import Blueprint, jsonify
+from flask import Blueprint, current_app, jsonify
 
 from .. import demo_hooks
 from ..labs import CLIENT_ID
@@ -61,7 +61,9 @@ SCHEMAS: dict[str, dict] = {
     "Health": {"type": "object", "required": ["status", "backend"], "properties": {
         "status": {"enum": ["ok", "degraded"]},
         "backend": {"type": "object", "required": ["kind", "ok"], "properties": {
-            "kind": {"enum": ["memory", "redis"]}, "ok": {"type": "boolean"}}}}},
+            "kind": {"enum": ["memory", "redis"]}, "ok": {"type": "boolean"}}},
+        # False: a file cannot be written where the server-side sessions live (a full disk)
+        "sessions": {"type": "object", "properties": {"ok": {"type": "boolean"}}}}},
 }
 
 
@@ -363,6 +365,9 @@ def health():
     Redis is down out of rotation on the 503."""
     statelab = current()
     ok = statelab.backend_ok()
-    body = {"status": "ok" if ok else "degraded",
-            "backend": {"kind": statelab.store.kind, "ok": ok}}
-    return jsonify(body), 200 if ok else 503
+    server = current_app.session_interface.server
+    stored = server.storage_ok() if hasattr(server, "storage_ok") else True
+    body = {"status": "ok" if ok and stored else "degraded",
+            "backend": {"kind": statelab.store.kind, "ok": ok},
+            "sessions": {"ok": stored}}
+    return jsonify(body), 200 if ok and stored else 503

@@ -173,10 +173,11 @@ class RedisBus(Bus):
     def _lease_ms(self) -> int:
         return max(1, int(self.viewer_lease * 1000))
 
-    def subscribe(self, lab: str) -> None:
+    def subscribe(self, lab: str, reserved: int = 0) -> None:
         member = secrets.token_hex(8)  # this viewer, unique across workers
-        admitted, _ = self._subscribe(
-            keys=[self._subs_key(lab)], args=[member, self.max_subscribers, self._lease_ms()])
+        admitted, _ = self._subscribe(keys=[self._subs_key(lab)],
+                                      args=[member, self.max_subscribers + reserved,
+                                            self._lease_ms()])
         if not admitted:
             raise TooManySubscribers(lab)
         with self._held_lock:

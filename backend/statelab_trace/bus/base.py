@@ -71,8 +71,9 @@ class Bus(ABC):
         the log was dropped. Redis's logs expire by themselves (``idle_ttl``)."""
 
     @abstractmethod
-    def subscribe(self, lab: str) -> None:
-        """Count a live viewer in; TooManySubscribers past ``max_subscribers``."""
+    def subscribe(self, lab: str, reserved: int = 0) -> None:
+        """Count a live viewer in; TooManySubscribers past ``max_subscribers`` (plus
+        ``reserved``: the slots kept for this viewer, as for a lab's owner)."""
 
     @abstractmethod
     def unsubscribe(self, lab: str) -> None:

@@ -126,10 +126,10 @@ class MemoryBus(Bus):
             if not known(lab) and self.subscribers(lab) == 0:
                 self.drop(lab)
 
-    def subscribe(self, lab: str) -> None:
+    def subscribe(self, lab: str, reserved: int = 0) -> None:
         log = self._log(lab)
         with log.lock:
-            if log.subscribers >= self.max_subscribers:
+            if log.subscribers >= self.max_subscribers + reserved:
                 raise TooManySubscribers(lab)
             log.subscribers += 1
 

@@ -1,0 +1,260 @@
+"""One client at its limits, another client's /api/state: does the class keep working?
+
+Starts the server as documented, on loopback only: `make run` (python -m statelab,
+threaded) and gunicorn's gevent worker (deploy/gunicorn.conf.py) on Redis. A second
+loopback address (127.0.0.2, so the per-address limits count it apart) then runs every
+attack of issue 17 at once for DURATION seconds, each in its own thread and bounded:
+
+- headers: requests with HEADERS headers of HEADER_SIZE characters into its lab;
+- logins: POST /login naming made-up labs, and the API logins of its own labs;
+- labs: POST /api/labs, as fast as answered;
+- streams: live streams on its labs until refused, held to the end;
+- cracks: POST /api/lab/secret/crack on its signed cookie.
+
+Meanwhile the victim (127.0.0.1) reads GET /api/state of its own lab in a loop. The
+run prints, per server: the victim's median and p95 before and during the attack, the
+server's peak resident memory (every process of it, sampled every 0.25 s) and what the
+attacker was answered. Exit status 1 when a figure misses its bound (300 MiB, 20 ms).
+
+    .venv/bin/python bench/class_limits.py              # both servers, 20 s each
+    DURATION=10 SERVERS=make-run .venv/bin/python bench/class_limits.py
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections import Counter
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from bench.common import BenchError, Timeout, stop_group, watchdog  # noqa: E402
+from tests.helpers import free_port, wait_for_port  # noqa: E402
+from tests.servers import ROOT, RedisServer  # noqa: E402
+
+DURATION = float(os.environ.get("DURATION", "20"))
+SERVERS = os.environ.get("SERVERS", "make-run,gevent").split(",")
+HEADERS, HEADER_SIZE = 90, 60_000
+ATTACKER, VICTIM = "127.0.0.2", "127.0.0.1"
+MAX_RSS_MIB, MAX_MEDIAN_MS = 300, 20
+SECRET = "statelab-bench-fixed-secret-key"
+
+
+def request(port: int, method: str, path: str, source: str, headers: dict | None = None,
+            body: dict | None = None, timeout: float = 10) -> tuple[int, bytes, list]:
+    """One request on its own connection from ``source``: (status, body, Set-Cookie)."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout,
+                                      source_address=(source, 0))
+    data = json.dumps(body).encode() if body is not None else None
+    sent = {**(headers or {}), **({"Content-Type": "application/json"} if data else {})}
+    try:
+        conn.request(method, path, body=data, headers=sent)
+        answer = conn.getresponse()
+        return answer.status, answer.read(), answer.headers.get_all("Set-Cookie") or []
+    finally:
+        conn.close()
+
+
+def new_lab(port: int, source: str) -> dict:
+    status, body, _ = request(port, "POST", "/api/labs", source)
+    if status != 201:
+        raise BenchError(f"POST /api/labs from {source} answered {status}: {body[:200]!r}")
+    return json.loads(body)
+
+
+def rss_mib(root_pid: int) -> float:
+    """Resident memory of ``root_pid`` and every descendant (gunicorn's workers)."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                parent = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+            children.setdefault(parent, []).append(int(entry.name))
+    total, todo = 0, [root_pid]
+    while todo:
+        pid = todo.pop()
+        todo += children.get(pid, [])
+        try:
+            for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total += int(line.split()[1])
+        except OSError:
+            pass
+    return total / 1024
+
+
+class Attacker:
+    """The five attacks, each a thread looping until ``stop``; answers tallied."""
+
+    def __init__(self, port: int, stop: threading.Event) -> None:
+        self.port, self.stop = port, stop
+        self.answers: Counter = Counter()
+        self.streams: list[http.client.HTTPConnection] = []
+        self.labs = [new_lab(port, ATTACKER) for _ in range(2)]
+        self._lock = threading.Lock()
+
+    def _count(self, kind: str, status: int) -> None:
+        with self._lock:
+            self.answers[f"{kind} {status}"] += 1
+
+    def _loop(self, kind: str, once) -> None:
+        while not self.stop.is_set():
+            try:
+                self._count(kind, once())
+            except OSError as error:
+                self._count(kind, type(error).__name__)
+
+    def headers(self) -> int:
+        big = {f"X-Big-{n}": "h" * HEADER_SIZE for n in range(HEADERS)}
+        return request(self.port, "GET", "/api/state", ATTACKER,
+                       {"X-Lab-Id": self.labs[0]["id"], **big})[0]
+
+    def logins(self) -> int:
+        self.made_up = getattr(self, "made_up", 0) + 1
+        return request(self.port, "POST", f"/api/session/login?lab={self.labs[1]['id']}",
+                       ATTACKER, body={"username": "Tom", "password": "wrong"})[0] \
+            if self.made_up % 2 else request(
+                self.port, "POST", f"/login?lab=made-up-{self.made_up}", ATTACKER,
+                {"Content-Type": "application/x-www-form-urlencoded"})[0]
+
+    def new_labs(self) -> int:
+        return request(self.port, "POST", "/api/labs", ATTACKER)[0]
+
+    def crack(self) -> int:
+        lab = self.labs[1]["id"]
+        return request(self.port, "POST", "/api/lab/secret/crack", ATTACKER,
+                       {"X-Lab-Id": lab}, body={"cookie": "eyJ1IjoiVG9tIn0.Z0.x"})[0]
+
+    def open_streams(self) -> None:
+        """Streams until one is refused; then hold them (retrying each second)."""
+        while not self.stop.is_set():
+            conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10,
+                                              source_address=(ATTACKER, 0))
+            try:
+                conn.request("GET", f"/api/hooks/stream?lab={self.labs[len(self.streams) % 2]['id']}")
+                answer = conn.getresponse()
+            except OSError as error:
+                self._count("stream", type(error).__name__)
+                conn.close()
+                continue
+            self._count("stream", answer.status)
+            if answer.status == 200:
+                self.streams.append(conn)
+            else:
+                conn.close()
+                self.stop.wait(1)
+
+    def start(self) -> list[threading.Thread]:
+        threads = [threading.Thread(target=self._loop, args=(kind, once), daemon=True)
+                   for kind, once in (("headers", self.headers), ("login", self.logins),
+                                      ("lab", self.new_labs), ("crack", self.crack))]
+        threads.append(threading.Thread(target=self.open_streams, daemon=True))
+        for thread in threads:
+            thread.start()
+        return threads
+
+    def close(self) -> None:
+        for conn in self.streams:
+            conn.close()
+
+
+def victim_reads(port: int, lab: str, seconds: float) -> list[float]:
+    """GET /api/state of the victim's lab for ``seconds``: each latency in ms."""
+    latencies, end = [], time.monotonic() + seconds
+    while time.monotonic() < end:
+        started = time.perf_counter()
+        status, _, _ = request(port, "GET", "/api/state", VICTIM, {"X-Lab-Id": lab})
+        latencies.append((time.perf_counter() - started) * 1000)
+        if status != 200:
+            raise BenchError(f"the victim's /api/state answered {status}")
+        time.sleep(0.02)  # a page's pace, not a load generator
+    return latencies
+
+
+def start_server(kind: str, folder: Path) -> tuple:
+    port = free_port()
+    env = {**os.environ, "STATELAB_INSTANCE_PATH": str(folder / "instance"),
+           "STATELAB_SECRET_KEY": SECRET, "XDG_RUNTIME_DIR": str(folder)}
+    redis = None
+    if kind == "make-run":
+        command = [sys.executable, "-m", "statelab"]
+        env.update(PORT=str(port), HOST="127.0.0.1")
+    else:
+        redis = RedisServer(folder, "--save", "", "--appendonly", "no")
+        env["STATELAB_REDIS_URL"] = redis.url
+        command = [str(Path(sys.executable).with_name("gunicorn")), "-c",
+                   str(ROOT / "deploy" / "gunicorn.conf.py"), "-b", f"127.0.0.1:{port}",
+                   "statelab:create_app()"]
+    proc = subprocess.Popen(command, env=env, cwd=folder, start_new_session=True,
+                            stdout=(folder / "server.log").open("w"), stderr=subprocess.STDOUT)
+    wait_for_port(port, proc)
+    return port, proc, redis
+
+
+def run(kind: str) -> dict:
+    with tempfile.TemporaryDirectory(prefix="statelab-class-") as tmp:
+        port, proc, redis = start_server(kind, Path(tmp))
+        stop, peak = threading.Event(), [0.0]
+        try:
+            lab = new_lab(port, VICTIM)["id"]
+            before = victim_reads(port, lab, min(5.0, DURATION / 2))
+            rest = rss_mib(proc.pid)
+
+            def sample():
+                while not stop.is_set():
+                    peak[0] = max(peak[0], rss_mib(proc.pid))
+                    stop.wait(0.25)
+            attacker = Attacker(port, stop)
+            threading.Thread(target=sample, daemon=True).start()
+            attacker.start()
+            during = victim_reads(port, lab, DURATION)
+        finally:
+            stop.set()
+            if "attacker" in locals():
+                attacker.close()
+            stop_group(proc)
+            if redis is not None:
+                redis.stop()
+    return {"server": kind, "rest_mib": rest, "peak_mib": peak[0],
+            "before": before, "during": during, "answers": dict(attacker.answers)}
+
+
+def report(result: dict) -> bool:
+    def quantiles(values):
+        return statistics.median(values), statistics.quantiles(values, n=20)[18]
+    b50, b95 = quantiles(result["before"])
+    d50, d95 = quantiles(result["during"])
+    ok = result["peak_mib"] < MAX_RSS_MIB and d50 < MAX_MEDIAN_MS
+    print(f"== {result['server']}: server RSS {result['rest_mib']:.0f} MiB at rest, peak "
+          f"{result['peak_mib']:.0f} MiB (bound {MAX_RSS_MIB})")
+    print(f"   victim /api/state median {b50:.1f} ms (p95 {b95:.1f}) before, "
+          f"{d50:.1f} ms (p95 {d95:.1f}) during, {len(result['during'])} reads "
+          f"(bound {MAX_MEDIAN_MS} ms median)  {'OK' if ok else 'MISSED'}")
+    print(f"   attacker answered: {json.dumps(dict(sorted(result['answers'].items())))}")
+    return ok
+
+
+def main() -> int:
+    watchdog(int(120 + 2 * DURATION * len(SERVERS)))
+    print(f"load average before: {os.getloadavg()}")
+    try:
+        results = [run(kind) for kind in SERVERS]
+    except (BenchError, Timeout) as error:
+        print(f"BENCHMARK FAILED: {error}")
+        return 1
+    ok = all([report(result) for result in results])
+    print(f"load average after: {os.getloadavg()}")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
