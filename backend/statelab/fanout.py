@@ -2,10 +2,8 @@
 renders each event to Server-Sent Events bytes once, and every viewer of that lab in
 the process writes the same bytes.
 
-Before this, each viewer read the bus and JSON-encoded each event for itself: 500
-viewers meant 500 reads and 500 encodings of every event (issue 10 measured p99 20 s at
-500 viewers on one gevent worker). Now a worker does one read and one encoding per
-event whatever the number of viewers; a viewer's work is a socket write.
+A worker does one read of the bus and one encoding per event, whatever the number of
+viewers; a viewer's work is a socket write.
 
 Masking (masking.py) stays per viewer, and still shares the work: an event of a
 request that carries cookie values is rendered twice, as its owner sees it (whole) and
