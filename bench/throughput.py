@@ -72,6 +72,7 @@ HTTPBIN_ROUTE = "/cookies"
 SECONDS = int(os.environ.get("BENCH_SECONDS", "3"))
 WARMUP_SECONDS = 2
 WRK_THREADS, WRK_CONNECTIONS = 1, 8
+LOADER = "bench/pyload.py" if os.environ.get("BENCH_LOADER") == "python" else "wrk"
 SECRET = "statelab-bench-fixed-secret-key"
 # The whole run, servers' startup and shutdown included: the load itself and a minute more.
 MEMORY_LABS = int(os.environ.get("BENCH_MEMORY_LABS", "5"))
@@ -83,8 +84,8 @@ DEADLINE_SECONDS = 3 * WARMUP_SECONDS + 3 * ROUNDS * SECONDS + 240 + 60 * MEMORY
 def find_wrk() -> list[str]:
     """wrk is installed by ``make bench`` (Debian's package), never by this script.
     BENCH_LOADER=python uses bench/pyload.py instead (same options, same summary)."""
-    if os.environ.get("BENCH_LOADER") == "python":
-        return [sys.executable, str(ROOT / "bench" / "pyload.py")]
+    if LOADER != "wrk":
+        return [sys.executable, str(ROOT / LOADER)]
     found = shutil.which("wrk")
     if not found:
         raise BenchError("wrk is not installed: run `make bench` (it installs Debian's "
@@ -242,7 +243,7 @@ def placement() -> tuple[int | None, list[str], list[int], bool]:
 def print_header(traced: Server, untraced: Server, cpus: list[int], pin: bool) -> None:
     who = "anonymous" if ANONYMOUS else "logged in by all three mechanisms"
     print(f"statelab throughput: GET {ROUTE} (X-Lab-Id, {who}), gunicorn "
-          f"{' '.join(WORKER_ARGS)}, wrk -t{WRK_THREADS} -c{WRK_CONNECTIONS} "
+          f"{' '.join(WORKER_ARGS)}, {LOADER} -t{WRK_THREADS} -c{WRK_CONNECTIONS} "
           f"-d{SECONDS}s, {ROUNDS} alternating rounds per side after a "
           f"{WARMUP_SECONDS}s warm-up", flush=True)
     print(f"CPUs: {len(cpus)}; " + (f"servers pinned to CPU {cpus[0]}, wrk to CPU "
