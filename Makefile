@@ -35,13 +35,23 @@ test-e2e: setup
 bench: test-venv bench-tools
 	$(PY) bench/throughput.py
 
-# What the benchmarks need besides the venv: Debian's wrk (the load generator).
+# What the benchmarks need besides the venv: Debian's wrk (the load generator) and
+# httpbin (the yardstick) in its own virtualenv, with the app's gunicorn: on Python
+# < 3.12 httpbin requires greenlet<3, which the app's gevent cannot use.
 # Prepared here, so the scripts only measure and print.
-bench-tools:
+HTTPBIN_VENV := .venv-httpbin
+
+bench-tools: $(HTTPBIN_VENV)/.installed
 	@command -v wrk >/dev/null 2>&1 || { \
 	  if [ "$$(id -u)" = 0 ]; then \
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk; \
 	  else echo "Please install: wrk (Debian package)"; exit 1; fi; }
+
+$(HTTPBIN_VENV)/.installed: $(VENV)/.installed
+	rm -rf $(HTTPBIN_VENV) && $(PYTHON) -m venv $(HTTPBIN_VENV)
+	$(HTTPBIN_VENV)/bin/python -m pip install -q httpbin \
+	  "gunicorn==$$($(PY) -c 'from importlib.metadata import version; print(version("gunicorn"))')"
+	touch $@
 
 # Live viewers: the embedded default and Redis + gunicorn, 1 to 500 viewers, and the
 # page's own cost in Debian's chromium. Prepares everything (the venv with the `bench`

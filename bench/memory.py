@@ -16,6 +16,7 @@ before and after, and prints the cost per lab and the projection for STATELAB_MA
 from __future__ import annotations
 
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -88,7 +89,8 @@ def fill(base: str, http: requests.Session) -> int:
     return COMMENTS + 2 + needed
 
 
-def main() -> None:
+def measure(labs: int = LABS) -> list[float]:
+    """MB of resident memory each of ``labs`` labs, filled one after the other, added."""
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     with tempfile.TemporaryDirectory() as instance:
@@ -97,25 +99,36 @@ def main() -> None:
         server = subprocess.Popen([sys.executable, "-m", "statelab"], env=env,
                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         try:
-            for _ in range(100):
-                try:
-                    requests.get(f"{base}/api/health", timeout=1)
-                    break
-                except requests.ConnectionError:
-                    time.sleep(0.1)
+            wait_ready(base)
             http = requests.Session()
             fill(base, http)  # one lab first: imports, caches and first-request costs
-            before = rss_mb(server.pid)
-            started = time.time()
-            sent = sum(fill(base, http) for _ in range(LABS))
-            after = rss_mb(server.pid)
+            rss = [rss_mb(server.pid)]
+            for _ in range(labs):
+                fill(base, http)
+                rss.append(rss_mb(server.pid))
         finally:
             server.terminate()
             server.wait(timeout=10)
-    per_lab = (after - before) / LABS
-    print(f"{LABS} labs filled with {sent} requests in {time.time() - started:.0f} s")
-    print(f"RSS before {before:.1f} MB, after {after:.1f} MB")
-    print(f"per lab: {per_lab:.2f} MB; {MAX_LABS} labs: about {before + per_lab * MAX_LABS:.0f} MB")
+    return [after - before for before, after in zip(rss, rss[1:])]
+
+
+def wait_ready(base: str) -> None:
+    for _ in range(100):
+        try:
+            requests.get(f"{base}/api/health", timeout=1)
+            return
+        except requests.ConnectionError:
+            time.sleep(0.1)
+
+
+def main() -> None:
+    started = time.time()
+    per_lab = measure(LABS)
+    mean = sum(per_lab) / len(per_lab)
+    print(f"{LABS} labs filled in {time.time() - started:.0f} s")
+    print(f"MB per lab: median {statistics.median(per_lab):.2f} "
+          f"({min(per_lab):.2f}-{max(per_lab):.2f}), mean {mean:.2f}; "
+          f"{MAX_LABS} labs: about {mean * MAX_LABS:.0f} MB more than an empty server")
 
 
 if __name__ == "__main__":

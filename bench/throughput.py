@@ -1,26 +1,28 @@
 #!/usr/bin/env python3
-"""Throughput of the hook tracer: the same app served twice, traced and untraced.
+"""Throughput of the hook tracer, and the figures of the performance goals.
 
-Run from the repo root:  make bench   (prepares: the venv and Debian's wrk; then runs
-.venv/bin/python bench/throughput.py, which only measures and prints)
+Run from the repo root:  make bench   (prepares: the venv, Debian's wrk and httpbin's
+own virtualenv; then runs .venv/bin/python bench/throughput.py, which only measures
+and prints)
 
 What it does
-  * starts two gunicorn servers on free 127.0.0.1 ports with identical settings
-    (one sync worker: ``-w 1 -k sync``; BENCH_WORKER_ARGS changes it), one with
-    STATELAB_TRACING=1 and one with STATELAB_TRACING=0, each with its own fresh
-    instance folder and the same fixed secret key;
-  * creates a lab on each, logs in there with all three mechanisms (a plain cookie,
-    a signed session, a server-side session) and drives ``GET /api/state`` (the
-    route the playground calls after every action) with those cookies and the
-    X-Lab-Id header, with ``wrk -t1 -c8 -d3s``: a warm-up on each, then alternating
-    rounds
-    (traced, untraced, traced, untraced, ...), so slow drift of the machine hits
-    both sides alike;
+  * starts three gunicorn servers on free 127.0.0.1 ports with identical settings
+    (one sync worker: ``-w 1 -k sync``; BENCH_WORKER_ARGS changes it): the app with
+    STATELAB_TRACING=1, the app with STATELAB_TRACING=0 (each with its own fresh
+    instance folder and the same fixed secret key), and httpbin;
+  * creates a lab on each app, logs in there with all three mechanisms (a plain
+    cookie, a signed session, a server-side session) and drives ``GET /api/state``
+    (the route the playground calls after every action) with those cookies and the
+    X-Lab-Id header, and httpbin's ``GET /cookies`` with the same headers, with
+    ``wrk -t1 -c8 -d3s``: a warm-up on each, then rounds that rotate the three, so
+    slow drift of the machine hits each alike;
   * fails loudly on any non-2xx/3xx response or socket error wrk reports, and if the
     traced server recorded no events (or the untraced one recorded any);
-  * prints a table (per-round req/s, medians, min/max spread, load average before
-    and after) and, as the very LAST line, median(traced) / median(untraced),
-    e.g. ``0.962``.
+  * prints a table (per-round req/s, medians, min/max spread, load average), then the
+    figures, each a median (min-max) with the load average: the tracer's own µs a
+    request in process (bench/inprocess.py), traced / httpbin, the worst-case MB per
+    full lab (bench/memory.py, BENCH_MEMORY_LABS labs, 5), and, as the very LAST line,
+    median(traced) / median(untraced), e.g. ``0.962``.
 
 When the machine has 2+ CPUs, both servers are pinned to CPU 0 and wrk to CPU 1
 (only one server is loaded at a time), which keeps wrk from competing with the
@@ -48,6 +50,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 from bench.common import BenchError, Timeout, http, stop_group, watchdog  # noqa: E402
+from bench.report import fmt_load, spread  # noqa: E402
 from tests.helpers import free_port  # noqa: E402  (one copy, shared with the tests)
 
 HOST = "127.0.0.1"
@@ -61,23 +64,34 @@ ANONYMOUS = os.environ.get("BENCH_ANONYMOUS") == "1"
 # a thread back from file I/O waits for the GIL behind the others (see README).
 WORKER_ARGS = os.environ.get("BENCH_WORKER_ARGS", "-w 1 -k sync").split()
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "7"))
+# The yardstick: httpbin's GET /cookies (it answers the request's cookies as JSON) on
+# the same gunicorn settings, from its own virtualenv (`make bench-tools`: httpbin pins
+# greenlet<3 on Python < 3.12, which gevent, the app's stream worker, cannot use).
+HTTPBIN_PYTHON = str(ROOT / ".venv-httpbin" / "bin" / "python")
+HTTPBIN_ROUTE = "/cookies"
 SECONDS = int(os.environ.get("BENCH_SECONDS", "3"))
 WARMUP_SECONDS = 2
 WRK_THREADS, WRK_CONNECTIONS = 1, 8
+LOADER = "bench/pyload.py" if os.environ.get("BENCH_LOADER") == "python" else "wrk"
 SECRET = "statelab-bench-fixed-secret-key"
 # The whole run, servers' startup and shutdown included: the load itself and a minute more.
-DEADLINE_SECONDS = 2 * WARMUP_SECONDS + 2 * ROUNDS * SECONDS + 60
+MEMORY_LABS = int(os.environ.get("BENCH_MEMORY_LABS", "5"))
+DEADLINE_SECONDS = 3 * WARMUP_SECONDS + 3 * ROUNDS * SECONDS + 240 + 60 * MEMORY_LABS
 
 
 # -- wrk -------------------------------------------------------------------------------
 
-def find_wrk() -> str:
-    """wrk is installed by ``make bench`` (Debian's package), never by this script."""
+def find_wrk() -> list[str]:
+    """wrk is installed by ``make bench`` (Debian's package), never by this script.
+    BENCH_LOADER=python uses bench/pyload.py instead (same options, same summary)."""
+    if LOADER != "wrk":
+        return [sys.executable, str(ROOT / LOADER)]
     found = shutil.which("wrk")
     if not found:
         raise BenchError("wrk is not installed: run `make bench` (it installs Debian's "
-                         "wrk as root), or `apt-get install -y wrk`, then rerun")
-    return found
+                         "wrk as root), or `apt-get install -y wrk`, then rerun "
+                         "(or BENCH_LOADER=python: bench/pyload.py)")
+    return [found]
 
 
 RPS = re.compile(r"^Requests/sec:\s+([0-9.]+)", re.M)
@@ -114,10 +128,13 @@ def run_wrk(wrk: list[str], url: str, lab: str, cookie: str, seconds: int,
 # -- servers ---------------------------------------------------------------------------
 
 class Server:
+    """One gunicorn server: the playground (traced or not), or httpbin, the yardstick."""
+
     def __init__(self, name: str, tracing: bool, cpu: int | None) -> None:
         self.name = name
         self.tracing = tracing
         self.cpu = cpu
+        self.route = HTTPBIN_ROUTE if name == "httpbin" else ROUTE
         self.port = free_port()
         self.base = f"http://{HOST}:{self.port}"
         self.tmp = tempfile.mkdtemp(prefix=f"statelab-bench-{name}-")
@@ -133,9 +150,11 @@ class Server:
                "STATELAB_SECRET_KEY": SECRET,
                "STATELAB_REDIS_URL": "",
                "PYTHONDONTWRITEBYTECODE": "1"}
-        cmd = [sys.executable, "-m", "gunicorn", *WORKER_ARGS,
+        python, app = ((HTTPBIN_PYTHON, "httpbin:app") if self.name == "httpbin"
+                       else (sys.executable, "statelab:create_app()"))
+        cmd = [python, "-m", "gunicorn", *WORKER_ARGS,
                "-b", f"{HOST}:{self.port}", "--log-level", "warning",
-               "--error-logfile", str(self.log_path), "statelab:create_app()"]
+               "--error-logfile", str(self.log_path), app]
         cpu = self.cpu
 
         def pin():
@@ -153,7 +172,8 @@ class Server:
                 raise BenchError(f"{self.name} server exited (rc={self.proc.returncode}):"
                                  f"\n{self.log()}")
             try:
-                if http("GET", self.base + "/api/health", timeout=1)[0] == 200:
+                ready = "/get" if self.name == "httpbin" else "/api/health"
+                if http("GET", self.base + ready, timeout=1)[0] == 200:
                     return
             except OSError:
                 pass
@@ -210,49 +230,45 @@ def summary(values: list[float]) -> tuple[float, float, float, float]:
     return med, lo, hi, (hi - lo) / med * 100 if med else float("nan")
 
 
-def fmt_load(load: tuple) -> str:
-    return " ".join(f"{x:.2f}" for x in load)
-
-
 def placement() -> tuple[int | None, list[str], list[int], bool]:
     """Pin the servers to one CPU and wrk to another when there are two."""
     wrk_path = find_wrk()
     cpus = sorted(os.sched_getaffinity(0))
     pin = (len(cpus) >= 2 and os.environ.get("BENCH_NO_PIN") != "1"
            and shutil.which("taskset") is not None)
-    wrk = ["taskset", "-c", str(cpus[1]), wrk_path] if pin else [wrk_path]
+    wrk = ["taskset", "-c", str(cpus[1]), *wrk_path] if pin else wrk_path
     return (cpus[0] if pin else None), wrk, cpus, pin
 
 
 def print_header(traced: Server, untraced: Server, cpus: list[int], pin: bool) -> None:
     who = "anonymous" if ANONYMOUS else "logged in by all three mechanisms"
     print(f"statelab throughput: GET {ROUTE} (X-Lab-Id, {who}), gunicorn "
-          f"{' '.join(WORKER_ARGS)}, wrk -t{WRK_THREADS} -c{WRK_CONNECTIONS} "
+          f"{' '.join(WORKER_ARGS)}, {LOADER} -t{WRK_THREADS} -c{WRK_CONNECTIONS} "
           f"-d{SECONDS}s, {ROUNDS} alternating rounds per side after a "
           f"{WARMUP_SECONDS}s warm-up", flush=True)
     print(f"CPUs: {len(cpus)}; " + (f"servers pinned to CPU {cpus[0]}, wrk to CPU "
           f"{cpus[1]}" if pin else "no CPU pinning"), flush=True)
-    print(f"servers: traced {traced.base}  untraced {untraced.base}", flush=True)
+    print(f"servers: traced {traced.base}  untraced {untraced.base}; httpbin GET "
+          f"{HTTPBIN_ROUTE} with the same headers, same gunicorn settings", flush=True)
 
 
-def measure(wrk: list[str], servers: tuple[Server, Server]) -> dict[str, list[float]]:
-    """Warm both up, then alternate rounds so slow drift of the machine hits both."""
+def measure(wrk: list[str], servers: tuple[Server, ...]) -> dict[str, list[float]]:
+    """Warm each up, then alternate rounds so slow drift of the machine hits each."""
     results: dict[str, list[float]] = {s.name: [] for s in servers}
     for s in servers:
-        run_wrk(wrk, s.base + ROUTE, s.lab, s.cookie, WARMUP_SECONDS, f"{s.name} warm-up")
-    print(f"\n{'round':>5}  {'traced rps':>11}  {'untraced rps':>12}  {'ratio':>6}",
-          flush=True)
-    for i in range(1, ROUNDS + 1):
-        # Alternate which side goes first each round too, so neither always runs
-        # right after the other one's burst.
-        order = servers if i % 2 else servers[::-1]
+        run_wrk(wrk, s.base + s.route, s.lab, s.cookie, WARMUP_SECONDS, f"{s.name} warm-up")
+    print(f"\n{'round':>5}  " + "  ".join(f"{s.name + ' rps':>12}" for s in servers)
+          + f"  {'ratio':>6}", flush=True)
+    for i in range(ROUNDS):
+        # Rotate which side goes first, so none always runs right after another's burst.
+        order = servers[i % len(servers):] + servers[:i % len(servers)]
         got = {}
         for s in order:
-            got[s.name] = run_wrk(wrk, s.base + ROUTE, s.lab, s.cookie, SECONDS,
-                                  f"{s.name} round {i}")
+            got[s.name] = run_wrk(wrk, s.base + s.route, s.lab, s.cookie, SECONDS,
+                                  f"{s.name} round {i + 1}")
             results[s.name].append(got[s.name])
-        print(f"{i:>5}  {got['traced']:>11.1f}  {got['untraced']:>12.1f}  "
-              f"{got['traced'] / got['untraced']:>6.3f}", flush=True)
+        print(f"{i + 1:>5}  " + "  ".join(f"{got[s.name]:>12.1f}" for s in servers)
+              + f"  {got['traced'] / got['untraced']:>6.3f}", flush=True)
     return results
 
 
@@ -269,41 +285,86 @@ def check_traced(traced: Server, untraced: Server) -> dict:
 
 
 def report(results: dict[str, list[float]], sample: dict, cpus: list[int],
-           load_before: tuple, load_after: tuple) -> None:
-    t_med, t_lo, t_hi, t_noise = summary(results["traced"])
-    u_med, u_lo, u_hi, u_noise = summary(results["untraced"])
+           load_before: tuple, load_after: tuple) -> float:
+    """The table of rounds' summary; answers median(traced) / median(untraced)."""
     print(f"\n{'':>9}  {'median':>9}  {'min':>9}  {'max':>9}  {'spread':>8}")
-    print(f"{'traced':>9}  {t_med:>9.1f}  {t_lo:>9.1f}  {t_hi:>9.1f}  {t_noise:>7.1f}%")
-    print(f"{'untraced':>9}  {u_med:>9.1f}  {u_lo:>9.1f}  {u_hi:>9.1f}  {u_noise:>7.1f}%")
+    noise = 0.0
+    for name, values in results.items():
+        med, lo, hi, spread_pct = summary(values)
+        noise = max(noise, spread_pct)
+        print(f"{name:>9}  {med:>9.1f}  {lo:>9.1f}  {hi:>9.1f}  {spread_pct:>7.1f}%")
     print("(spread = (max - min) / median)")
     print(f"hook events seen on the traced server: yes (e.g. {sample.get('type')!r}"
           f" id {sample.get('id')}); on the untraced server: none")
-    paired = statistics.median(t / u for t, u in zip(results["traced"], results["untraced"]))
-    print(f"median of the per-round ratios (a cross-check): {paired:.3f}")
     print(f"load average (1/5/15 min) before: {fmt_load(load_before)}  "
           f"after: {fmt_load(load_after)}")
     # The bench itself keeps ~2 CPUs busy; more than that before it started means
     # something else was running.
-    if max(t_noise, u_noise) > 20 or load_before[0] > 1.0:
-        print(f"WARNING: noisy run (spread {max(t_noise, u_noise):.0f}%, load before "
+    if noise > 20 or load_before[0] > 1.0:
+        print(f"WARNING: noisy run (spread {noise:.0f}%, load before "
               f"{load_before[0]:.2f} on {len(cpus)} CPUs); other work on the machine may "
               f"have disturbed some rounds. Rerun on a quiet machine to trust the ratio.")
-    print("ratio = median(traced) / median(untraced):")
-    print(f"{t_med / u_med:.3f}", flush=True)
+    return statistics.median(results["traced"]) / statistics.median(results["untraced"])
+
+
+def paired(results: dict[str, list[float]], a: str, b: str) -> list[float]:
+    return [x / y for x, y in zip(results[a], results[b])]
+
+
+def in_process() -> tuple[list[float], tuple, tuple]:
+    """The tracer's own µs a request, in process (bench/inprocess.py), per round."""
+    from bench import inprocess
+
+    before = os.getloadavg()
+    results = inprocess.measure()
+    return inprocess.tracer_cost(results), before, os.getloadavg()
+
+
+def memory_per_lab() -> tuple[list[float], tuple, tuple]:
+    """Worst-case MB per full lab, per lab filled (bench/memory.py)."""
+    from bench import memory
+
+    before = os.getloadavg()
+    per_lab = memory.measure(MEMORY_LABS)
+    return per_lab, before, os.getloadavg()
+
+
+def figures(results: dict[str, list[float]], ratio: float) -> None:
+    """The issue's table, last: each a median (min-max) with the load average around it."""
+    tracer_us, us_before, us_after = in_process()
+    mb, mb_before, mb_after = memory_per_lab()
+    load = f"load {fmt_load(us_before)[:4]}-{fmt_load(us_after)[:4]}"
+    print("\nfigures (median (min-max) of alternated rounds; load average 1 min before-after):")
+    print(f"the tracer's own cost, GET {ROUTE} in process (traced - untraced, "
+          f"{len(tracer_us)} rounds): {spread(tracer_us)} µs  [{load}]")
+    print(f"traced GET {ROUTE} / httpbin GET {HTTPBIN_ROUTE}, gunicorn "
+          f"{' '.join(WORKER_ARGS)} ({ROUNDS} rounds): "
+          f"{spread(paired(results, 'traced', 'httpbin'), 3)}; untraced "
+          f"{spread(paired(results, 'untraced', 'httpbin'), 3)}")
+    print(f"worst-case memory per full lab (bench/memory.py, {len(mb)} labs): "
+          f"{spread(mb, 2)} MB  [load {fmt_load(mb_before)[:4]}-{fmt_load(mb_after)[:4]}]")
+    print(f"traced / untraced, median of {ROUNDS} rounds each "
+          f"(per-round: {spread(paired(results, 'traced', 'untraced'), 3)}):")
+    print(f"{ratio:.3f}", flush=True)
 
 
 def main() -> int:
     watchdog(DEADLINE_SECONDS)
+    if not Path(HTTPBIN_PYTHON).exists():
+        raise BenchError(f"{HTTPBIN_PYTHON} is missing: run `make bench` (its bench-tools "
+                         "step makes httpbin's virtualenv)")
     server_cpu, wrk, cpus, pin = placement()
-    traced = Server("traced", True, server_cpu)
-    untraced = Server("untraced", False, server_cpu)
-    servers = (traced, untraced)
+    servers = tuple(Server(name, name == "traced", server_cpu)
+                    for name in ("traced", "untraced", "httpbin"))
+    traced, untraced, httpbin = servers
     try:
         for s in servers:
             s.start()
         for s in servers:
             s.wait_ready()
+        for s in (traced, untraced):
             s.create_lab()
+        httpbin.lab, httpbin.cookie = traced.lab, traced.cookie  # the same request headers
         load_before = os.getloadavg()
         print_header(traced, untraced, cpus, pin)
         results = measure(wrk, servers)
@@ -312,7 +373,8 @@ def main() -> int:
     finally:
         for s in servers:
             s.stop()
-    report(results, sample, cpus, load_before, load_after)
+    ratio = report(results, sample, cpus, load_before, load_after)
+    figures(results, ratio)
     return 0
 
 

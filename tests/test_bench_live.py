@@ -4,7 +4,6 @@ and the arithmetic behind its percentiles (a lost event is never left out)."""
 from __future__ import annotations
 
 import asyncio
-import importlib.util
 import json
 import math
 import sys
@@ -17,10 +16,8 @@ import requests
 from werkzeug.serving import make_server
 
 ROOT = Path(__file__).resolve().parents[1]
-spec = importlib.util.spec_from_file_location("bench_live", ROOT / "bench" / "live.py")
-live = importlib.util.module_from_spec(spec)
-sys.modules[spec.name] = live  # dataclasses look their module up there
-spec.loader.exec_module(live)
+sys.path.insert(0, str(ROOT))
+from bench.livebench import report, viewers  # noqa: E402
 
 
 def end_message(event_id: str, trace: str, at: float) -> bytes:
@@ -29,7 +26,7 @@ def end_message(event_id: str, trace: str, at: float) -> bytes:
 
 
 def test_viewer_measures_an_end_event_from_the_real_stream(live_lab):
-    viewer = live.Viewer(live_lab.lab, since=0)
+    viewer = viewers.Viewer(live_lab.lab, since=0)
     port = int(live_lab.base.rsplit(":", 1)[1])
 
     async def watch_one_request():
@@ -61,7 +58,7 @@ def test_a_viewer_refused_by_the_cap_counts_as_refused(make_app):
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
         lab = requests.post(f"http://127.0.0.1:{server.port}/api/labs", timeout=5).json()["id"]
-        viewer = live.Viewer(lab, since=0)
+        viewer = viewers.Viewer(lab, since=0)
         asyncio.run(viewer.follow(server.port, asyncio.Event()))
     finally:
         server.shutdown()
@@ -69,7 +66,7 @@ def test_a_viewer_refused_by_the_cap_counts_as_refused(make_app):
 
 
 def test_a_message_split_across_reads_is_read_once_it_ends():
-    viewer = live.Viewer("lab", since=0)
+    viewer = viewers.Viewer("lab", since=0)
     message = b": heartbeat\n\n" + end_message("7", "t1", 100.0)
     viewer.feed(message[:30], 100.5)
     assert viewer.latency == {}
@@ -79,20 +76,20 @@ def test_a_message_split_across_reads_is_read_once_it_ends():
 
 
 def test_a_replay_after_a_reconnect_keeps_the_first_arrival():
-    viewer = live.Viewer("lab", since=0)
+    viewer = viewers.Viewer("lab", since=0)
     viewer.feed(end_message("7", "t1", 100.0), 100.1)
     viewer.feed(end_message("7", "t1", 100.0), 103.0)
     assert viewer.latency == {"t1": pytest.approx(0.1)}
 
 
 def test_events_before_the_measured_window_are_not_counted():
-    viewer = live.Viewer("lab", since=200.0)
+    viewer = viewers.Viewer("lab", since=200.0)
     viewer.feed(end_message("1", "setup", 150.0) + end_message("2", "load", 200.5), 201.0)
     assert list(viewer.latency) == ["load"]
 
 
 def test_an_event_a_viewer_never_received_counts_as_later_than_any_received():
-    result = live.Result("embedded", 2, 1, {"connected": 2}, {}, {
+    result = report.Result("embedded", 2, 1, {"connected": 2}, {}, {
         "latencies": [0.010] * 98 + [0.020], "missing": 1}, 0.0, 0.0)
     assert result.percentile(50) == pytest.approx(10)
     assert result.percentile(99) == pytest.approx(20)
@@ -100,11 +97,11 @@ def test_an_event_a_viewer_never_received_counts_as_later_than_any_received():
 
 
 def test_expected_counts_answered_requests_that_no_viewer_saw():
-    a, b = live.Viewer("lab", since=0), live.Viewer("lab", since=0)
+    a, b = viewers.Viewer("lab", since=0), viewers.Viewer("lab", since=0)
     a.latency = {"t1": 0.1}
     b.latency = {"t2": 0.1}
-    assert live._expected([a, b], {"lab": 1}) == {"lab": 2}
-    assert live._expected([a, b], {"lab": 5}) == {"lab": 5}
+    assert viewers._expected([a, b], {"lab": 1}) == {"lab": 2}
+    assert viewers._expected([a, b], {"lab": 5}) == {"lab": 5}
 
 
 
@@ -112,8 +109,8 @@ def test_chunked_framing_is_removed_wherever_the_reads_split_it():
     messages = end_message("7", "t1", 100.0) + end_message("8", "t2", 100.0)
     framed = b"".join(f"{len(part):x}\r\n".encode() + part + b"\r\n"
                       for part in (messages[:40], messages[40:]))
-    viewer = live.Viewer("lab", since=0)
-    stream = live._Stream(viewer, asyncio.new_event_loop())
+    viewer = viewers.Viewer("lab", since=0)
+    stream = viewers._Stream(viewer, asyncio.new_event_loop())
     stream.chunked = True
     for at in range(0, len(framed), 7):
         viewer.feed(stream.dechunk(framed[at:at + 7]), 100.5)

@@ -158,3 +158,42 @@ def test_the_server_side_interface_is_a_subclass_not_a_patched_object(app):
     server = app.session_interface.server
     assert isinstance(server, CacheLibSessionInterface)
     assert not {"get_expiration_time", "should_set_storage", "_upsert_session"} & set(vars(server))
+
+
+def test_one_signing_serializer_per_key_even_across_rotation(app, lab_client, monkeypatch):
+    """Flask builds the serializer (its constructor JSON-encodes a probe and derives
+    signers) once per key set, not per use; a rotated key gets its own at once."""
+    from flask.sessions import SecureCookieSessionInterface
+
+    built = []
+    flasks = SecureCookieSessionInterface.get_signing_serializer
+    monkeypatch.setattr(SecureCookieSessionInterface, "get_signing_serializer",
+                        lambda self, app: built.append(1) or flasks(self, app))
+    lab_client.login("session", "Tom")
+    for _ in range(5):
+        assert lab_client.get("/api/state").get_json()["mechanisms"]["session"]["user"] == "Tom"
+    assert len(built) <= 2  # the instance key's set; the one-key set verified_by checks
+    before = len(built)
+    lab_client.post("/api/lab/secret/rotate", json={"keep_fallback": False})
+    state = lab_client.get("/api/state").get_json()["mechanisms"]["session"]
+    assert state["user"] is None and state["decoded"]["problem"] == "bad_signature"
+    assert len(built) > before  # the new key's own serializer
+    lab_client.login("session", "Liu Bei")
+    assert lab_client.get("/api/state").get_json()["mechanisms"]["session"]["user"] == "Liu Bei"
+
+
+def test_the_server_side_store_is_read_once_a_request(app, lab_client, monkeypatch):
+    """``/api/state`` shows what the store holds for the id the request sent: the read
+    that opened the session answers it, no second trip to the store."""
+    lab_client.login("server-session", "Tom")
+    cache = app.session_interface.server.cache  # the default store: files (cachelib)
+    reads = []
+    read = cache.get
+    monkeypatch.setattr(cache, "get", lambda store_id: reads.append(store_id) or read(store_id))
+    state = lab_client.get("/api/state").get_json()["mechanisms"]["server-session"]
+    assert state["user"] == "Tom" and state["stored"] and state["data"]["username"] == "Tom"
+    assert len(reads) == 1
+    lab_client.post("/api/server-session/logout")
+    reads.clear()
+    state = lab_client.get("/api/state").get_json()["mechanisms"]["server-session"]
+    assert state["user"] is None and reads == []  # no id sent: the store is not asked

@@ -2,32 +2,25 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from cachelib import FileSystemCache
-from flask import request, send_from_directory
-from werkzeug.middleware.proxy_fix import ProxyFix
-from werkzeug.wrappers import Response
+from flask import send_from_directory
 
-from . import (api, classic, compression, config, context, crosssite, demo_blueprint,
-               demo_hooks, owners, ratelimits, slow_routes)
+from . import (api, classic, compression, config, context, demo_blueprint, demo_hooks,
+               labstack, ratelimits, slow_routes)
 from .accounts import PasswordChecks
-from .api.errors import backend_unavailable
 from .api.logins import MECHANISMS
 from .events import Bus, MemoryBus, RedisBus
 from .events.redis import VIEWER_LEASE_HEARTBEATS
 from .fanout import Feeds
-from .identity import public_id
-from .lab_flask import LabFlask, answer_propagated
-from .labs import Labs, client_from_environ, lab_from_environ
+from .lab_flask import LabFlask
+from .labs import Labs
 from .sessions import LabCacheLibSessions, LabRedisSessions, LabSessionInterface
 from .store import MemoryStore, RedisStore, Store
 from .streams import StreamSlots
-from statelab_trace import HookTracer
 
-UNTRACED = ("/static/", "/api/hooks", "/favicon.ico")
 PAGE_HEADERS = {
     # Scripts only from our own files: user text can never run, whatever goes wrong.
     "Content-Security-Policy": "default-src 'self'; script-src 'self'; "
@@ -75,7 +68,7 @@ def create_app(config_overrides: dict | None = None) -> LabFlask:
     lab = _backends(app, client)
     context.install(app, lab)
     app.session_interface = _session_interface(app, client)
-    app.first_request_lab = _traced_lab
+    app.first_request_lab = labstack.traced_lab
 
     demo_hooks.register(app)
     api.register(app)
@@ -99,19 +92,7 @@ def create_app(config_overrides: dict | None = None) -> LabFlask:
         return response
 
     _cors(app)
-    if app.config["STATELAB_TRACING"]:
-        HookTracer(app, bus=lab.bus, select=_traced_lab,
-                   snapshot=app.session_interface.trace_snapshot,
-                   describe=app.session_interface.describe_snapshot)
-    app.wsgi_app = answer_propagated(_lab_middleware(app.wsgi_app, lab, app.config,
-                                                     ratelimits.recreations(app.config)))
-    # Outside the lab middleware and the tracer: a forged request makes no lab again
-    # (no ``lab`` event) and costs no space in the lab's bounded log.
-    app.wsgi_app = crosssite.guard(app.wsgi_app, app.config["STATELAB_CORS_ORIGINS"])
-    app.wsgi_app = _without_owner_token(app.wsgi_app)
-    proxies = app.config["STATELAB_TRUSTED_PROXIES"]
-    if proxies:  # outermost: everything inside sees the visitor's address, scheme and host
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
+    labstack.build(app, lab)
     return app
 
 
@@ -190,84 +171,3 @@ def _cors(app: LabFlask) -> None:
     CORS(app, resources={r"/api/*": {"origins": list(origins)}}, supports_credentials=True,
          allow_headers=["Content-Type", "X-Lab-Id", "X-Client-Id", "X-Lab-Owner"],
          expose_headers=["X-Lab-Recreated"])
-
-
-def _traced_lab(environ: dict) -> str | None:
-    path = environ.get("PATH_INFO", "")
-    if path.startswith(UNTRACED):
-        return None
-    if path == "/api/labs" and environ.get("REQUEST_METHOD") == "POST":
-        return None  # its answer is a new lab's owner token: in no lab's log
-    return context.lab_of(environ)
-
-
-# The page's own reads (it makes them after loading and after each change): marked
-# in their request events (page_read) so the page can leave them out of the timeline.
-PAGE_READS = frozenset(("/", "/api/state", "/api/comments", "/api/labs/current", "/api/me"))
-
-
-def _without_owner_token(wsgi_app):
-    """Outermost but for ProxyFix: whatever runs inside, accepted or refused, never
-    sees the owner token where a trace could record it (owners.py)."""
-
-    def scrubbed(environ: dict, start_response):
-        owners.take_token(environ)
-        return wsgi_app(environ, start_response)
-
-    return scrubbed
-
-
-def _lab_middleware(wsgi_app, statelab: StateLab, settings, may_recreate):
-    """Resolve the lab and client a request names, before Flask (and the tracer) run.
-    Outside Flask no error handler runs, so a backend outage is answered here.
-
-    A well-formed lab id the server does not know (it restarted, or the lab was
-    evicted) is made again on demand, so a class holding its link stays together;
-    ``may_recreate(address)`` rate-limits that like ``POST /api/labs``. Not for another
-    site's page, but for a link followed from it (crosssite.may_make_labs)."""
-    origins = frozenset(settings["STATELAB_CORS_ORIGINS"])
-
-    def resolve(environ: dict, start_response):
-        lab = lab_from_environ(environ)
-        client = client_from_environ(environ)
-        recreated = False
-        try:
-            known = bool(lab) and statelab.labs.touch(lab)
-            address = environ.get("REMOTE_ADDR") or "unknown"
-            if (not known and statelab.labs.well_formed(lab)
-                    and crosssite.may_make_labs(environ, origins)
-                    and may_recreate(address)):
-                recreated = statelab.labs.recreate(lab, address)
-                # Not made here: another request may have made it again meanwhile.
-                known = recreated or statelab.labs.touch(lab)
-            tags = _tags(environ, statelab, lab, client, settings["SECRET_KEY"]) if known \
-                else None
-        except statelab.unavailable:
-            error = backend_unavailable()
-            return Response(json.dumps(error.body()), error.status, error.headers,
-                            mimetype="application/json")(environ, start_response)
-        if known:
-            environ[context.LAB_KEY] = lab
-            environ[context.TAGS_KEY] = tags
-        environ[context.CLIENT_KEY] = client
-        if not recreated:
-            return wsgi_app(environ, start_response)
-
-        def told(status, headers, exc_info=None):
-            return start_response(status, [*headers, ("X-Lab-Recreated", "true")], exc_info)
-        return wsgi_app(environ, told)
-
-    return resolve
-
-
-def _tags(environ: dict, statelab: StateLab, lab: str, client: str | None, key) -> dict:
-    """What the request event says besides the tracer's own fields: the client's public
-    id (``person``, identity.py: what every viewer knows it by), its display name, and
-    whether it is one of the page's own reads."""
-    tags = {"person": public_id(key, lab, client)} if client else {}
-    name = statelab.store.client_name(lab, client) if client else None
-    if name:
-        tags["client_name"] = name
-    if environ.get("REQUEST_METHOD") == "GET" and environ.get("PATH_INFO") in PAGE_READS:
-        tags["page_read"] = True
-    return tags

@@ -1,7 +1,7 @@
 """The app's shared parts, and the lab and client a request names: each read in one place.
 
 ``create_app`` keeps its ``StateLab`` in ``app.extensions``; the lab middleware
-(``create_app``'s ``_lab_middleware``) puts the lab a request names, when it exists, and
+(``labstack.lab_middleware``) puts the lab a request names, when it exists, and
 the client id into the WSGI environ, before Flask and the tracer run.
 """
 

@@ -2,10 +2,8 @@
 renders each event to Server-Sent Events bytes once, and every viewer of that lab in
 the process writes the same bytes.
 
-Before this, each viewer read the bus and JSON-encoded each event for itself: 500
-viewers meant 500 reads and 500 encodings of every event (issue 10 measured p99 20 s at
-500 viewers on one gevent worker). Now a worker does one read and one encoding per
-event whatever the number of viewers; a viewer's work is a socket write.
+A worker does one read of the bus and one encoding per event, whatever the number of
+viewers; a viewer's work is a socket write.
 
 Masking (masking.py) stays per viewer, and still shares the work: an event of a
 request that carries cookie values is rendered twice, as its owner sees it (whole) and
@@ -35,6 +33,13 @@ from .masking import Traces, mask_event
 # 20 ms the median went from 4 to 19 ms, and 500 viewers at 20 requests/s were no
 # faster). The first event after a quiet spell is not held.
 GATHER_SECONDS = 0.005
+# And while the viewers woken last have not all taken their delivery, the next wake
+# waits, up to this long: a wake's fan-out grows with the viewers (measured on `make
+# run`'s threads, 500 viewers: 40-50 ms), and waking again before it ends only queues
+# more of it (p99 0.7-1 s at 500 viewers and 20 requests/s). What arrives meanwhile
+# goes out in the next wake, together.
+MAX_HOLD_SECONDS = 0.1
+HOLD_POLL_SECONDS = 0.002
 
 logger = logging.getLogger(__name__)
 
@@ -104,6 +109,8 @@ class Feed:
         self._reads = 0  # reads of the bus begun
         self._read = 0  # which of them the frames are from
         self._woken = 0.0  # time.monotonic() of the last wake
+        self._waiting = 0  # viewers waiting for a wake now
+        self._uncollected = 0  # of those the last wake woke, those yet to take theirs
         # Since the last read of the bus: the delivery for each number viewers resumed
         # after (all of a lab's viewers are usually at the same one).
         self._deliveries: dict[int, Delivery] = {}
@@ -127,9 +134,7 @@ class Feed:
         reading = self._reads
         try:
             page = self.bus.wait(self.lab, self._last, timeout)
-            pause = self._woken + GATHER_SECONDS - time.monotonic()
-            if page.events and pause > 0:
-                time.sleep(pause)
+            if page.events and self._hold():
                 more = self.bus.read(self.lab, page.last_id)
                 if more.events:
                     page = Page(page.events + more.events, more.last_id)
@@ -149,6 +154,22 @@ class Feed:
             self.ready = True
             self._announce()
 
+    def _hold(self) -> bool:
+        """Wait before the next wake: for the gathering window since the last one, and
+        while its viewers are still taking their deliveries (up to MAX_HOLD_SECONDS).
+        Whether it waited at all."""
+        held = False
+        while True:
+            now = time.monotonic()
+            pause = self._woken + GATHER_SECONDS - now
+            if pause > 0:
+                time.sleep(pause)
+            elif self._uncollected > 0 and now < self._woken + MAX_HOLD_SECONDS:
+                time.sleep(HOLD_POLL_SECONDS)
+            else:
+                return held
+            held = True
+
     def fail(self) -> None:
         """The bus failed, or the follower did: every viewer ends its stream."""
         with self._lock:
@@ -158,6 +179,7 @@ class Feed:
     def _announce(self) -> None:
         """Under the lock: wake every viewer waiting now; later ones wait anew."""
         self._woken = time.monotonic()
+        self._uncollected = self._waiting
         self._deliveries.clear()
         news, self._news = self._news, threading.Event()
         news.set()
@@ -173,9 +195,13 @@ class Feed:
             waiting, asked = self._news, self._reads
             if self.ready and self._newest() > number:
                 return self._delivery(number)
+            self._waiting += 1
         while True:  # twice at most: the second wake's read began after the viewer came
             woken = waiting.wait(timeout)
             with self._lock:
+                self._waiting -= 1
+                if woken:  # counted in the last wake's _uncollected (_announce, locked)
+                    self._uncollected = max(0, self._uncollected - 1)
                 if self.broken:
                     return None
                 if not self._unsure(number, asked):
@@ -183,6 +209,7 @@ class Feed:
                 if not woken:
                     return _NOTHING_YET
                 waiting = self._news
+                self._waiting += 1
 
     def _unsure(self, number: int, asked: int) -> bool:
         """Under the lock: whether a viewer at ``number`` is past every event read,

@@ -78,20 +78,28 @@ def stored_keys(lab: str) -> dict | None:
     return context.current().store.keys(lab)
 
 
-def signing_app(app: Flask) -> Any:
-    """The app with this request's lab's keys (the app itself if the lab has none).
-    Looked up once per request: sessions open, save and are decoded several times."""
+def signing_keys(app: Flask) -> tuple[str, tuple[str, ...]]:
+    """The key this request's lab signs with and its fallbacks (oldest first); the
+    app's own outside a lab. Looked up once per request: sessions open, save and are
+    decoded several times."""
     if isinstance(app, KeyedApp) or not has_request_context():
-        return app
+        return app.secret_key, tuple(app.config.get("SECRET_KEY_FALLBACKS") or ())
     environ = request.environ
     if _ENVIRON_KEY not in environ:
         lab = context.lab_of(environ)
-        environ[_ENVIRON_KEY] = stored_keys(lab) if lab else None
-    keys = environ[_ENVIRON_KEY]
-    if keys is None:
+        keys = stored_keys(lab) if lab else None
+        environ[_ENVIRON_KEY] = None if keys is None else (
+            _resolve(app, keys["signing"]), tuple(_resolve(app, k) for k in keys["fallbacks"]))
+    return environ[_ENVIRON_KEY] or (
+        app.secret_key, tuple(app.config.get("SECRET_KEY_FALLBACKS") or ()))
+
+
+def signing_app(app: Flask) -> Any:
+    """The app with this request's lab's keys."""
+    if isinstance(app, KeyedApp):
         return app
-    return KeyedApp(app, _resolve(app, keys["signing"]),
-                    [_resolve(app, k) for k in keys["fallbacks"]])
+    key, fallbacks = signing_keys(app)
+    return KeyedApp(app, key, list(fallbacks))
 
 
 def fingerprint(key: str) -> str:
@@ -147,9 +155,13 @@ def serializer_for(app: Flask, key: str):
     return app.session_interface.get_signing_serializer(KeyedApp(app, key, []))
 
 
-def _verifies(app: Flask, key: str, value: str) -> bool:
+def _verifies(app: Flask, key: str, value: str, kept: bool = True) -> bool:
+    """Whether ``key`` signed ``value``; ``kept=False`` for a candidate tried once (a
+    crack), whose serializer is not worth keeping."""
+    serializer = (serializer_for(app, key) if kept
+                  else app.session_interface.uncached_serializer(key))
     try:
-        next(serializer_for(app, key).iter_unsigners()).unsign(value)
+        next(serializer.iter_unsigners()).unsign(value)
     except BadSignature:
         return False
     return True
@@ -183,7 +195,7 @@ def crack(app: Flask, value: str, seconds: float = CRACK_SECONDS) -> dict:
     start = time.perf_counter()
     found, stopped, tried = None, "exhausted", 0
     for tried, candidate in enumerate(candidates, 1):
-        if candidate != instance and _verifies(app, candidate, value):
+        if candidate != instance and _verifies(app, candidate, value, kept=False):
             found, stopped = candidate, "found"
             break
         if tried % CHECK_EVERY == 0 and time.perf_counter() - start > seconds:

@@ -17,9 +17,10 @@ import time
 import zlib
 from collections import ChainMap
 from datetime import datetime, timedelta, timezone
+from functools import lru_cache
 from typing import Any
 
-from flask import Flask, g
+from flask import Flask, g, has_app_context
 from flask.sessions import SecureCookieSessionInterface
 from flask_session._utils import total_seconds
 from flask_session.base import ServerSideSession, ServerSideSessionInterface
@@ -45,6 +46,9 @@ COOKIE_CHOICE = "_cookie"
 SAMESITE_CHOICES = ("Lax", "Strict", "None", "")  # "": no SameSite attribute
 MAX_LIFETIME = 86400  # seconds: the longest max_age a login grants (api/mechanisms.py)
 _G_KEY = "_statelab_server_session"
+_READS_KEY = "_statelab_server_reads"
+# Signing serializers kept per app: one per lab key set in use (labs rotate keys).
+SERIALIZERS_KEPT = 256
 
 
 def cookie_choice(max_age: int | None, samesite: str | None, secure: bool | None) -> dict:
@@ -224,7 +228,27 @@ class _LoginLifetime:
         left = seconds_left(session)
         if left is not None:  # the store forgets it when the login said it ends
             session_lifetime = timedelta(seconds=max(1, math.ceil(left)))
+        _request_reads().pop(store_id, None)
         super()._upsert_session(session_lifetime, session, store_id)
+
+    def _delete_session(self, store_id: str) -> None:
+        _request_reads().pop(store_id, None)
+        super()._delete_session(store_id)
+
+    def _retrieve_session_data(self, store_id: str) -> dict | None:
+        # Read at most once a request: the read that opened the session also answers
+        # what the store holds (/api/state); a write in between forgets it.
+        reads = _request_reads()
+        if store_id not in reads:
+            reads[store_id] = super()._retrieve_session_data(store_id)
+        return reads[store_id]
+
+
+def _request_reads() -> dict:
+    """This request's store reads by store id (a throwaway dict outside a request)."""
+    if not has_app_context():
+        return {}
+    return g.setdefault(_READS_KEY, {})
 
 
 class SessionNotStored(OSError):
@@ -268,17 +292,35 @@ class LabRedisSessions(_LoginLifetime, RedisSessionInterface):
 class LabSessionInterface(SecureCookieSessionInterface):
     def __init__(self, app: Flask, server: ServerSideSessionInterface,
                  server_backend: str) -> None:
+        self.app = app
         self.server = server
         self.server_backend = server_backend
         self.server_app = _RenamedCookieApp(app, SERVER_COOKIE)
+        self._serializer = lru_cache(maxsize=SERIALIZERS_KEPT)(self._build_serializer)
 
     def get_signing_serializer(self, app: Flask):
-        # A lab may sign with its own keys (secret_keys.py); Flask still builds the
-        # serializer and orders the keys. Only how it inflates changes.
-        serializer = super().get_signing_serializer(secret_keys.signing_app(app))
-        if serializer is not None:
-            serializer.__class__ = BoundedSerializer
-            serializer.signer = SkewTolerantSigner
+        """Flask's serializer for this request's lab's keys (secret_keys.py), built by
+        Flask once per key set and kept (``SERIALIZERS_KEPT``, least recently used
+        first out): building one JSON-encodes a probe and sets up its signers. Each call
+        answers its own shallow copy, so a caller may wrap one call's methods."""
+        key, fallbacks = secret_keys.signing_keys(app)
+        if not key:
+            return None
+        kept = self._serializer(key, fallbacks)
+        serializer = object.__new__(BoundedSerializer)  # copy.copy costs 4x more
+        serializer.__dict__.update(kept.__dict__)
+        return serializer
+
+    def uncached_serializer(self, key: str) -> BoundedSerializer:
+        """The serializer for one key, built and not kept (a crack tries thousands)."""
+        return self._build_serializer(key, ())
+
+    def _build_serializer(self, key: str, fallbacks: tuple[str, ...]) -> BoundedSerializer:
+        # Flask builds it and orders the keys; only how it inflates changes.
+        keyed = secret_keys.KeyedApp(self.app, key, list(fallbacks))
+        serializer = super().get_signing_serializer(keyed)
+        serializer.__class__ = BoundedSerializer
+        serializer.signer = SkewTolerantSigner
         return serializer
 
     def get_expiration_time(self, app: Flask, session: Any) -> datetime | None:
@@ -394,14 +436,12 @@ def decode_signed_cookie(app: Flask, iface: SecureCookieSessionInterface,
     try:
         raw = base64_decode(payload_b64.lstrip("."))
         if result["compressed"]:
-            inflate = zlib.decompressobj()
-            raw = inflate.decompress(raw, MAX_PAYLOAD_BYTES)
-            if inflate.unconsumed_tail:  # a zip bomb, or just too big to show
-                result["problem"] = result["problem"] or "too_large"
-                return result
+            raw = inflate(raw)
         text = raw.decode("utf-8")
         result["payload_text"] = text
         result["payload"] = jsonable(iface.serializer.loads(text))
+    except PayloadTooLarge:  # a zip bomb, or just too big to show
+        result["problem"] = result["problem"] or "too_large"
     except Exception:
         result["problem"] = "malformed"
     return result
