@@ -3,9 +3,11 @@
 
 import { $, $$, h, fill } from './dom.js';
 import { MECHANISMS } from './mechanisms.js';
-import { formatClock, formatCountdown, isWerkzeugErrorPage, responseMessage, statusClass, statusText } from './format.js';
+import { colourStyle } from './people.js';
+import { clientName, formatClock, formatCountdown, isWerkzeugErrorPage, responseMessage, statusClass, statusText } from './format.js';
 
-export function createControls(actions) {
+export function createControls(actions, { people, me }) {
+  const renderComments = createComments($('#comments'), people, me);
   const loginForm = $('#login-form');
   const commentForm = $('#comment-form');
 
@@ -104,23 +106,57 @@ function renderSettings(settings) {
   }
 }
 
-let renderedComments = null;
+const SHOWN_COMMENTS = 50;
 
-function renderComments(comments) {
-  if (comments === renderedComments) return;
-  renderedComments = comments;
-  const list = $('#comments');
-  if (!comments?.length) {
-    fill(list, h('li', { class: 'empty' }, 'No comments yet.'));
-    return;
-  }
-  fill(list, comments.slice(-50).map((c) => h('li', { class: 'comment' },
+/**
+ * The comments list, each drawn once (by id): a burst of comment events appends a few
+ * items, never rebuilds the list nor reads layout. The list keeps to its end by CSS
+ * (style.css: .comments-box). Each shows who posted it (`by`: chip, display name) and
+ * the account it was posted as; all redrawn when a name or colour is learned.
+ */
+function createComments(list, people, me) {
+  const drawn = new Map(); // comment id -> its <li>
+  let seen = null;
+  let peopleSeen = null;
+  return (comments) => {
+    if (comments === seen && people.version === peopleSeen) return;
+    if (people.version !== peopleSeen) {
+      drawn.clear();
+      list.replaceChildren();
+      peopleSeen = people.version;
+    }
+    seen = comments;
+    const shown = (comments ?? []).slice(-SHOWN_COMMENTS);
+    const keep = new Set(shown.map((c) => c.id));
+    for (const [id, li] of drawn) {
+      if (!keep.has(id)) {
+        li.remove();
+        drawn.delete(id);
+      }
+    }
+    if (!shown.length) fill(list, h('li', { class: 'empty' }, 'No comments yet.'));
+    else list.querySelector('.empty')?.remove();
+    for (const c of shown) {
+      if (drawn.has(c.id)) continue;
+      drawn.set(c.id, commentItem(c, people, me));
+      list.append(drawn.get(c.id));
+    }
+  };
+}
+
+function commentItem(c, people, me) {
+  const key = c.by?.client ?? null;
+  const poster = key && h('span', { class: 'client-chip poster', title: `Posted by ${key}` },
+    h('span', { class: 'swatch', 'aria-hidden': 'true' }),
+    key === me ? 'you' : people.name(key) ?? c.by.name ?? clientName(key));
+  if (poster) for (const [name, value] of Object.entries(colourStyle(people.colour(key)))) poster.style.setProperty(name, value);
+  return h('li', { class: 'comment' },
     h('div', { class: 'comment-meta' },
-      h('strong', { class: 'author' }, c.author),
+      poster,
+      h('span', { class: poster ? 'as' : null }, poster ? 'as ' : null, h('strong', { class: 'author' }, c.author)),
       h('span', { class: `mech m-${c.mechanism}` }, MECHANISMS[c.mechanism]?.label ?? c.mechanism),
       h('time', {}, formatClock(c.time))),
-    h('p', { class: 'comment-text' }, c.text))));
-  list.scrollTop = list.scrollHeight;
+    h('p', { class: 'comment-text' }, c.text));
 }
 
 let renderedResponse = null;

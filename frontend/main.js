@@ -52,6 +52,18 @@ async function start() {
   // The details panel's Replay is an action like any other (actions is made just below).
   const timeline = createTimelinePanel({ log, person, lab, api, people, toast, onReplay: (call) => actions.act(call) });
 
+  // Present mode (present.js): its button, the P key, ?present=1, or as last left.
+  const present = async (on) => {
+    const m = await import('./present.js');
+    m.setPresent(on ?? m.wanted(), timeline);
+  };
+  const presenting = () => document.documentElement.classList.contains('present');
+  $('#present').addEventListener('click', () => present(!presenting()));
+  document.addEventListener('keydown', (e) => {
+    if (e.key === 'p' && !e.ctrlKey && !e.metaKey && !e.altKey && !e.target.closest('input, select, textarea, dialog')) present(!presenting());
+  });
+  if (/[?&]present=/.test(location.search) || localStorage.getItem('statelab.present')) present();
+
   const { refresh, refreshSoon, quietly } = createRefresher({
     async load({ comments }) {
       const [s, c] = await Promise.all([api.state().send(), comments ? api.comments().send() : null]);
@@ -92,7 +104,7 @@ async function start() {
       : api.error(kind)),
     slow: (ms) => act(api.slow(ms)),
     setSetting: (key, value) => act(api.putSettings({ [key]: value })),
-  });
+  }, { people, me: person });
   const tamper = createTamper({ api, act, refresh, toast, getState });
   const lessons = createLessonsLoader({ api, act, traced, refresh, quietly, getState });
 
@@ -109,7 +121,8 @@ async function start() {
         timeline.reset();
         toast('The hook log was cleared.');
       }
-      if (people.version !== peopleSeen) {
+      const newPeople = people.version !== peopleSeen;
+      if (newPeople) {
         peopleSeen = people.version;
         topbar.drawMe();
         timeline.peopleChanged();
@@ -117,9 +130,20 @@ async function start() {
       timeline.draw();
       state.comments = mergeComments(state.comments, routed.comments);
       if (routed.settings && state.server) state.server = { ...state.server, settings: routed.settings };
-      if (routed.mineWithCookies.length || routed.comments.length || routed.settings) render();
+      if (routed.mineWithCookies.length || routed.comments.length || routed.settings || newPeople) renderSoon();
     },
   });
+
+  // A burst of events draws once a frame, not once per event.
+  let renderQueued = false;
+  function renderSoon() {
+    if (renderQueued) return;
+    renderQueued = true;
+    requestAnimationFrame(() => {
+      renderQueued = false;
+      render();
+    });
+  }
 
   function render() {
     state.now = Date.now();

@@ -106,19 +106,36 @@ export function createTimelinePanel({ log, person, lab, api, people, toast, onRe
     if (button) applyQuery((await import('./timeline-tools.js')).nextSort(filter.sort, button.dataset.sort));
   });
   $('#clear-log').addEventListener('click', async () => {
+    // Every viewer's timeline, for good: asked first, as Reset is.
+    if (!window.confirm('Clear the log for everyone? Every viewer\'s timeline empties (and says you did it); comments and settings stay.')) return;
     const res = await api.clearHooks().send();
     if (!res.ok) toast(`Could not clear the log (HTTP ${res.status}).`);
   });
   // DevTools' Clear: the rows so far are hidden here; nobody else's timeline changes.
+  // Its line in the activity list has an Undo, until the next Clear.
+  let undo = null; // { hidden: the rows hidden before, line: the activity entry }
   $('#clear-mine').addEventListener('click', () => {
     const shownBefore = log.order.filter((t) => matchesFilter(t, { ...filter, me: person })).length;
-    filter.hidden = new Set(log.order.map((t) => t.id)); // every row so far: bounded by the log
+    const line = { type: 'mine', time: Date.now() / 1000, hidden: shownBefore };
+    undo = { hidden: filter.hidden, line };
+    setHidden(new Set(log.order.map((t) => t.id))); // every row so far: bounded by the log
+    noteActivity([line]);
+  });
+  function undoClear() {
+    if (!undo) return;
+    setHidden(undo.hidden);
+    activity.splice(activity.indexOf(undo.line), 1);
+    undo = null;
+    noteActivity([]);
+    toast('Your view is back.');
+  }
+  function setHidden(hidden) {
+    filter.hidden = hidden;
     filter.cleared += 1;
     timeline.reset();
     detailsVersion = null;
-    noteActivity([{ type: 'mine', time: Date.now() / 1000, hidden: shownBefore }]);
     draw();
-  });
+  }
 
   createSplitter({ panel: $('.timeline-panel'), handle: $('#splitter') });
 
@@ -163,7 +180,9 @@ export function createTimelinePanel({ log, person, lab, api, people, toast, onRe
       timeline.reset();
       detailsVersion = null;
     },
-    noteLabEvents: noteActivity,
+    noteLabEvents: (events) => events.length && noteActivity(events),
+    /** Rows `px` tall (present.js). */
+    setRowHeight: (px) => timeline.setRowHeight(px),
     /** Someone new, or a new name: the one-person filter lists everyone but this page. */
     peopleChanged() {
       const others = people.list().filter((p) => p.key !== person);
@@ -177,13 +196,13 @@ export function createTimelinePanel({ log, person, lab, api, people, toast, onRe
 
   /** Lab events (event-router.js) and this page's own clears: above the requests, newest last. */
   async function noteActivity(events) {
-    if (!events.length) return;
     const { labEventLine } = await import('./workshop.js');
     activity.push(...events);
     activity.splice(0, Math.max(0, activity.length - MAX_ACTIVITY));
     const list = $('#lab-activity');
-    list.hidden = false;
+    list.hidden = !activity.length;
     fill(list, activity.map((e) => h('li', { 'data-type': e.type },
-      h('time', {}, e.time ? formatClock(e.time) : ''), h('span', { class: 'who' }, labEventLine(e)))));
+      h('time', {}, e.time ? formatClock(e.time) : ''), h('span', { class: 'who' }, labEventLine(e)),
+      e === undo?.line ? h('button', { type: 'button', class: 'btn small', onclick: undoClear }, 'Undo') : null)));
   }
 }

@@ -7,7 +7,7 @@ import { colourStyle, isMine } from './people.js';
 import { atBottom, scrollToRow, traceTotal, visibleRange, waterfall } from './layout.js';
 import { errorKind, matchesFilter, traceHasError } from './trace-log.js';
 
-const ROW_HEIGHT = 30;
+const ROW_HEIGHT = 30; // present.js asks for taller rows (setRowHeight)
 
 export function createTimeline({ list, spacer, empty, count, me, people, onSelect }) {
   let log = null;
@@ -19,7 +19,8 @@ export function createTimeline({ list, spacer, empty, count, me, people, onSelec
   let seenFilter = null;
   let axis = null; // waterfall.js's shared axis; null: each row on its own axis
   const rendered = new Map();
-  list.style.setProperty('--row-h', `${ROW_HEIGHT}px`); // the one row height, for CSS too
+  let rowHeight = ROW_HEIGHT;
+  list.style.setProperty('--row-h', `${rowHeight}px`); // the one row height, for CSS too
 
   list.addEventListener('scroll', () => {
     follow = atBottom(list.scrollTop, list.clientHeight, list.scrollHeight);
@@ -39,8 +40,8 @@ export function createTimeline({ list, spacer, empty, count, me, people, onSelec
       ArrowUp: Math.max(0, index === -1 ? rows.length - 1 : index - 1),
       Home: 0,
       End: rows.length - 1,
-      PageDown: Math.min(rows.length - 1, index + Math.floor(list.clientHeight / ROW_HEIGHT)),
-      PageUp: Math.max(0, index - Math.floor(list.clientHeight / ROW_HEIGHT)),
+      PageDown: Math.min(rows.length - 1, index + Math.floor(list.clientHeight / rowHeight)),
+      PageUp: Math.max(0, index - Math.floor(list.clientHeight / rowHeight)),
     }[e.key];
     if (next === undefined) return;
     e.preventDefault();
@@ -52,7 +53,7 @@ export function createTimeline({ list, spacer, empty, count, me, people, onSelec
     draw(); // first: the rows then include a request that has only just arrived
     const index = reveal ? rows.findIndex((t) => t.id === id) : -1;
     if (index !== -1) {
-      const top = scrollToRow(index, list.scrollTop, list.clientHeight, ROW_HEIGHT);
+      const top = scrollToRow(index, list.scrollTop, list.clientHeight, rowHeight);
       if (top !== null) {
         list.scrollTop = top;
         draw();
@@ -75,14 +76,14 @@ export function createTimeline({ list, spacer, empty, count, me, people, onSelec
   function draw() {
     if (!log) return;
     const changed = refilter();
-    spacer.style.height = `${rows.length * ROW_HEIGHT}px`;
+    spacer.style.height = `${rows.length * rowHeight}px`;
     if (changed && follow) list.scrollTop = list.scrollHeight;
     const total = log.size;
     count.textContent = rows.length === total
       ? `${total} request${total === 1 ? '' : 's'}`
       : `${rows.length} of ${total} requests`;
     empty.hidden = rows.length > 0;
-    const { start, end } = visibleRange(list.scrollTop, list.clientHeight || 300, ROW_HEIGHT, rows.length);
+    const { start, end } = visibleRange(list.scrollTop, list.clientHeight || 300, rowHeight, rows.length);
     const keep = new Set();
     const now = performance.now();
     const axisKey = axis?.measure(rows, now) ?? null;
@@ -96,7 +97,7 @@ export function createTimeline({ list, spacer, empty, count, me, people, onSelec
         spacer.append(entry.el);
       }
       const selected = trace.id === selectedId;
-      entry.el.style.transform = `translateY(${i * ROW_HEIGHT}px)`;
+      entry.el.style.transform = `translateY(${i * rowHeight}px)`;
       entry.el.setAttribute('aria-posinset', String(i + 1));
       entry.el.setAttribute('aria-setsize', String(rows.length));
       if (entry.version !== trace.version || entry.selected !== selected || !trace.end || entry.axis !== axisKey || entry.people !== people.version) {
@@ -168,6 +169,15 @@ export function createTimeline({ list, spacer, empty, count, me, people, onSelec
       selectedId = null;
     },
     select,
+    /** Rows `px` tall (present.js; null: the usual), the one in view kept in view. */
+    setRowHeight(px) {
+      const first = Math.floor(list.scrollTop / rowHeight);
+      rowHeight = px ?? ROW_HEIGHT;
+      list.style.setProperty('--row-h', `${rowHeight}px`);
+      draw();
+      list.scrollTop = follow ? list.scrollHeight : first * rowHeight;
+      draw();
+    },
     /** Draw every row on `next`, a shared axis (waterfall.js), or on its own (null). */
     setAxis(next) {
       axis = next;

@@ -6,6 +6,7 @@ import logging
 import re
 import select
 import socket
+import threading
 import time
 
 from flask import Blueprint, Response, current_app, g, jsonify, request
@@ -18,7 +19,7 @@ from ..fanout import TooManyWatchedLabs, sse
 from ..masking import Viewer
 from .inputs import ApiError, integer
 from .logins import MECHANISMS
-from .people import require_owner, who
+from .people import owns, require_owner, who
 
 bp = Blueprint("hooks", __name__)
 
@@ -52,9 +53,49 @@ def read_log():
     except BadEventId:
         raise ApiError(400, "bad_field", "'after' is not an event id", field="after") from None
     view = _viewer()
+    pollers = _pollers()
+    if not owns():  # the owner's page reads the figure; its own reads are not polling
+        pollers.note(g.lab, view.client or request.remote_addr or "?")
     return jsonify(events=[view(e) for e in page.events], last_id=page.last_id,
                    epoch=current().labs.epoch(g.lab), dropped=page.dropped,
-                   dropped_before=_dropped_before(page.events, _bus().parse_id(after)))
+                   dropped_before=_dropped_before(page.events, _bus().parse_id(after)),
+                   viewers={"live": _bus().subscribers(g.lab),
+                            "polling": pollers.count(g.lab)})
+
+
+class Pollers:
+    """Who read a lab's log within the last ``window`` seconds (a page polls every few
+    while its lab is full), counted by this worker; at most ``cap`` per lab, as a
+    client names itself."""
+
+    def __init__(self, window: float = 10.0, cap: int = 1000) -> None:
+        self.window, self.cap = window, cap
+        self.labs: dict[str, dict[str, float]] = {}
+        self.lock = threading.Lock()
+
+    def note(self, lab: str, reader: str) -> None:
+        with self.lock:
+            seen = self._fresh(lab)
+            if reader in seen or len(seen) < self.cap:
+                seen[reader] = time.monotonic()
+
+    def count(self, lab: str) -> int:
+        with self.lock:
+            return len(self._fresh(lab))
+
+    def _fresh(self, lab: str) -> dict[str, float]:
+        since = time.monotonic() - self.window
+        for old in [name for name, seen in self.labs.items()
+                    if name != lab and not any(t > since for t in seen.values())]:
+            del self.labs[old]
+        seen = self.labs.setdefault(lab, {})
+        for reader in [r for r, t in seen.items() if t <= since]:
+            del seen[reader]
+        return seen
+
+
+def _pollers() -> Pollers:
+    return current_app.extensions.setdefault("statelab.pollers", Pollers())
 
 
 def _dropped_before(events: list[dict], start: int) -> int:
@@ -103,13 +144,13 @@ def stream():
         raise ApiError(429, "too_many_streams", "The server holds as many live streams as "
                        "it may; try again later", headers=RETRY_LATER)
     try:
-        bus.subscribe(lab)
+        _join(bus, lab)
     except TooManySubscribers:
         slots.give_back()
         viewers = bus.subscribers(lab)
-        raise ApiError(429, "lab_full", f"This lab is full ({viewers} viewers); its log "
-                       "can still be read (GET /api/hooks)", viewers=viewers,
-                       headers=RETRY_LATER) from None
+        raise ApiError(429, "lab_full", f"This lab is full ({viewers} viewers; one place "
+                       "is kept for its owner); its log can still be read "
+                       "(GET /api/hooks)", viewers=viewers, headers=RETRY_LATER) from None
     except BaseException:
         slots.give_back()  # the backend failed (Redis down): no stream, no slot
         raise
@@ -144,6 +185,16 @@ def stream():
     # (a HEAD request): the viewer's slots are always given back.
     response.call_on_close(leave)
     return response
+
+
+def _join(bus, lab: str) -> None:
+    """Count a viewer in. The lab's last place is its owner's (a teacher whose class
+    filled the lab still watches live): anyone else who took it gives it back. Two
+    taking the last two places at once may both be refused; never one too many."""
+    bus.subscribe(lab)
+    if bus.max_subscribers > 1 and not owns() and bus.subscribers(lab) >= bus.max_subscribers:
+        bus.unsubscribe(lab)
+        raise TooManySubscribers(lab)
 
 
 def _give_back(bus, slots, lab: str) -> None:
