@@ -62,7 +62,7 @@ async function start() {
   document.addEventListener('keydown', (e) => {
     if (e.key === 'p' && !e.ctrlKey && !e.metaKey && !e.altKey && !e.target.closest('input, select, textarea, dialog')) present(!presenting());
   });
-  if (/[?&]present=/.test(location.search) || localStorage.getItem('statelab.present')) present();
+  if (/[?&]present\b/.test(location.search) || localStorage.getItem('statelab.present')) present();
 
   const { refresh, refreshSoon, quietly } = createRefresher({
     async load({ comments }) {

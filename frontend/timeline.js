@@ -22,8 +22,22 @@ export function createTimeline({ list, spacer, empty, count, me, people, onSelec
   let rowHeight = ROW_HEIGHT;
   list.style.setProperty('--row-h', `${rowHeight}px`); // the one row height, for CSS too
 
+  // The list's height and scroll position, kept here: a draw never reads layout, so a
+  // burst of events costs one layout a frame, not one per draw.
+  let viewport = list.clientHeight;
+  let top = 0;
+  new ResizeObserver(([entry]) => {
+    viewport = entry.contentRect.height;
+    draw();
+  }).observe(list);
+  const scrollTo = (y) => {
+    top = Math.max(0, Math.min(y, rows.length * rowHeight - viewport));
+    list.scrollTop = top;
+  };
+
   list.addEventListener('scroll', () => {
-    follow = atBottom(list.scrollTop, list.clientHeight, list.scrollHeight);
+    top = list.scrollTop;
+    follow = atBottom(top, viewport, Math.max(viewport, rows.length * rowHeight));
     draw();
   }, { passive: true });
 
@@ -40,8 +54,8 @@ export function createTimeline({ list, spacer, empty, count, me, people, onSelec
       ArrowUp: Math.max(0, index === -1 ? rows.length - 1 : index - 1),
       Home: 0,
       End: rows.length - 1,
-      PageDown: Math.min(rows.length - 1, index + Math.floor(list.clientHeight / rowHeight)),
-      PageUp: Math.max(0, index - Math.floor(list.clientHeight / rowHeight)),
+      PageDown: Math.min(rows.length - 1, index + Math.floor(viewport / rowHeight)),
+      PageUp: Math.max(0, index - Math.floor(viewport / rowHeight)),
     }[e.key];
     if (next === undefined) return;
     e.preventDefault();
@@ -53,9 +67,9 @@ export function createTimeline({ list, spacer, empty, count, me, people, onSelec
     draw(); // first: the rows then include a request that has only just arrived
     const index = reveal ? rows.findIndex((t) => t.id === id) : -1;
     if (index !== -1) {
-      const top = scrollToRow(index, list.scrollTop, list.clientHeight, rowHeight);
-      if (top !== null) {
-        list.scrollTop = top;
+      const to = scrollToRow(index, top, viewport, rowHeight);
+      if (to !== null) {
+        scrollTo(to);
         draw();
       }
       follow = index === rows.length - 1;
@@ -77,13 +91,13 @@ export function createTimeline({ list, spacer, empty, count, me, people, onSelec
     if (!log) return;
     const changed = refilter();
     spacer.style.height = `${rows.length * rowHeight}px`;
-    if (changed && follow) list.scrollTop = list.scrollHeight;
+    if (changed && follow) scrollTo(Infinity);
     const total = log.size;
     count.textContent = rows.length === total
       ? `${total} request${total === 1 ? '' : 's'}`
       : `${rows.length} of ${total} requests`;
     empty.hidden = rows.length > 0;
-    const { start, end } = visibleRange(list.scrollTop, list.clientHeight || 300, rowHeight, rows.length);
+    const { start, end } = visibleRange(top, viewport || 300, rowHeight, rows.length);
     const keep = new Set();
     const now = performance.now();
     const axisKey = axis?.measure(rows, now) ?? null;
@@ -171,11 +185,11 @@ export function createTimeline({ list, spacer, empty, count, me, people, onSelec
     select,
     /** Rows `px` tall (present.js; null: the usual), the one in view kept in view. */
     setRowHeight(px) {
-      const first = Math.floor(list.scrollTop / rowHeight);
+      const first = Math.floor(top / rowHeight);
       rowHeight = px ?? ROW_HEIGHT;
       list.style.setProperty('--row-h', `${rowHeight}px`);
       draw();
-      list.scrollTop = follow ? list.scrollHeight : first * rowHeight;
+      scrollTo(follow ? Infinity : first * rowHeight);
       draw();
     },
     /** Draw every row on `next`, a shared axis (waterfall.js), or on its own (null). */
