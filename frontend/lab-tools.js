@@ -76,7 +76,7 @@ const VIEWERS_EVERY_MS = 10_000;
  * page's own stream is open), next to the role.
  */
 export function watchViewers(api) {
-  const out = h('span', { class: 'viewers', id: 'viewers', title: 'Pages following this lab live, and pages reading it every few seconds because it is full (counted by this server worker)' });
+  const out = h('span', { class: 'label', id: 'viewers', title: 'Pages following this lab live, and pages reading it every few seconds because it is full (counted by this server worker)' });
   $('#role').after(out);
   const read = async () => {
     const v = (await api.hooks(null, 1).send().catch(() => null))?.data?.viewers;

@@ -52,17 +52,11 @@ async function start() {
   // The details panel's Replay is an action like any other (actions is made just below).
   const timeline = createTimelinePanel({ log, person, lab, api, people, toast, onReplay: (call) => actions.act(call) });
 
-  // Present mode (present.js): its button, the P key, ?present=1, or as last left.
-  const present = async (on) => {
-    const m = await import('./present.js');
-    m.setPresent(on ?? m.wanted(), timeline);
-  };
-  const presenting = () => document.documentElement.classList.contains('present');
-  $('#present').addEventListener('click', () => present(!presenting()));
-  document.addEventListener('keydown', (e) => {
-    if (e.key === 'p' && !e.ctrlKey && !e.metaKey && !e.altKey && !e.target.closest('input, select, textarea, dialog')) present(!presenting());
-  });
-  if (/[?&]present\b/.test(location.search) || localStorage.getItem('statelab.present')) present();
+  // Present mode: button, P key, ?present (present.js).
+  const present = (on, e) => import('./present.js').then((m) => m.setPresent(on, timeline, e));
+  $('#present').addEventListener('click', () => present('toggle'));
+  document.addEventListener('keydown', (e) => e.key === 'p' && present('key', e));
+  if (/[?&]present\b/.test(location.search) || localStorage['statelab.present']) present();
 
   const { refresh, refreshSoon, quietly } = createRefresher({
     async load({ comments }) {
@@ -134,16 +128,12 @@ async function start() {
     },
   });
 
-  // A burst of events draws once a frame, not once per event.
-  let renderQueued = false;
-  function renderSoon() {
-    if (renderQueued) return;
-    renderQueued = true;
-    requestAnimationFrame(() => {
-      renderQueued = false;
-      render();
-    });
-  }
+  // A burst of events draws once a frame.
+  let queued = false;
+  const renderSoon = () => queued || (queued = requestAnimationFrame(() => {
+    queued = false;
+    render();
+  }));
 
   function render() {
     state.now = Date.now();

@@ -25,7 +25,13 @@ export function wanted(search = location.search, stored = localStorage.getItem(K
   return stored === '1';
 }
 
-export async function setPresent(on, timeline) {
+/**
+ * Turn present mode on or off: `how` 'toggle' (its button), 'key' (a P pressed outside
+ * any field, `e` its event), or undefined (as `wanted()` says).
+ */
+export async function setPresent(how, timeline, e = null) {
+  if (how === 'key' && (e.ctrlKey || e.metaKey || e.altKey || e.target.closest?.('input, select, textarea, dialog'))) return;
+  const on = how === undefined ? wanted() : !document.documentElement.classList.contains('present');
   if (on) await loadSheet();
   document.documentElement.classList.toggle('present', on);
   const button = document.querySelector('#present');

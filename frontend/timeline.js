@@ -7,7 +7,7 @@ import { colourStyle, isMine } from './people.js';
 import { atBottom, scrollToRow, traceTotal, visibleRange, waterfall } from './layout.js';
 import { errorKind, matchesFilter, traceHasError } from './trace-log.js';
 
-const ROW_HEIGHT = 30; // present.js asks for taller rows (setRowHeight)
+const ROW_HEIGHT = 30;
 
 export function createTimeline({ list, spacer, empty, count, me, people, onSelect }) {
   let log = null;
@@ -22,8 +22,7 @@ export function createTimeline({ list, spacer, empty, count, me, people, onSelec
   let rowHeight = ROW_HEIGHT;
   list.style.setProperty('--row-h', `${rowHeight}px`); // the one row height, for CSS too
 
-  // The list's height and scroll position, kept here: a draw never reads layout, so a
-  // burst of events costs one layout a frame, not one per draw.
+  // The list's height and scroll position, kept: a draw reads no layout.
   let viewport = list.clientHeight;
   let top = 0;
   new ResizeObserver(([entry]) => {
@@ -183,7 +182,7 @@ export function createTimeline({ list, spacer, empty, count, me, people, onSelec
       selectedId = null;
     },
     select,
-    /** Rows `px` tall (present.js; null: the usual), the one in view kept in view. */
+    /** Rows `px` tall (null: the usual). */
     setRowHeight(px) {
       const first = Math.floor(top / rowHeight);
       rowHeight = px ?? ROW_HEIGHT;
