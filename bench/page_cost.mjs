@@ -55,7 +55,16 @@ async function push(number, until) {
     if (res.status >= 400) throw new Error(`${method} ${path}: HTTP ${res.status}`);
   };
   let requests = 0;
-  await send('POST', '/api/session/login', { username: 'Tom', password: '123' });
+  // A busy server answers a login 503 (its password checks are capped): try again.
+  for (let tries = 1; ; tries += 1) {
+    try {
+      await send('POST', '/api/session/login', { username: 'Tom', password: '123' });
+      break;
+    } catch (err) {
+      if (tries === 30 || !err.message.endsWith('HTTP 503')) throw err;
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  }
   requests += 1;
   while (!until()) {
     await (requests % 2 ? send('POST', '/api/session/comment', { text: `page bench ${requests}` })

@@ -86,6 +86,7 @@ test('export JSON, then import it: shown read-only and marked "not measured here
   await expect(rows(page, 'GET /api/error/403')).toHaveCount(1);
   const [json] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export JSON' }).click()]);
   const file = await json.path();
+  page.once('dialog', (dialog) => dialog.accept()); // Clear for all asks first
   await page.getByRole('button', { name: 'Clear for all' }).click();
   await expect(rows(page, 'GET /api/error/403')).toHaveCount(0);
 

@@ -40,6 +40,7 @@ test('filter by text and status, hide page reads, then clear the log for every v
   await expect(rows(page, 'GET /?lab=').first()).toBeVisible();
 
   await expect(rows(other, 'GET /api/error/403')).toHaveCount(1);
+  page.once('dialog', (dialog) => dialog.accept()); // Clear for all asks first
   await page.getByRole('button', { name: 'Clear for all' }).click();
   await expect(rows(page)).toHaveCount(0);
   await expect(rows(other)).toHaveCount(0);

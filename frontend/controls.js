@@ -3,9 +3,18 @@
 
 import { $, $$, h, fill } from './dom.js';
 import { MECHANISMS } from './mechanisms.js';
-import { formatClock, formatCountdown, isWerkzeugErrorPage, responseMessage, statusClass, statusText } from './format.js';
+import { formatCountdown } from './format.js';
 
-export function createControls(actions) {
+export function createControls(actions, { people, me }) {
+  // controls-views.js: loaded with the first comment or response.
+  let views = null;
+  const show = async (comments, res) => {
+    if (!comments?.length && !res && !views) return;
+    views ??= import('./controls-views.js').then((m) => ({ comments: m.createComments($('#comments'), people, me), response: m.renderResponse }));
+    const { comments: drawComments, response } = await views;
+    drawComments(comments);
+    response(res);
+  };
   const loginForm = $('#login-form');
   const commentForm = $('#comment-form');
 
@@ -75,8 +84,7 @@ export function createControls(actions) {
       $('#mechanism-summary').textContent = mech.summary;
       renderLoginStatus(state, mech);
       renderSettings(state.server?.settings);
-      renderComments(state.comments);
-      renderResponse(state.lastResponse);
+      show(state.comments, state.lastResponse);
       renderCountdown(state, mech);
     },
     tick(state) {
@@ -102,44 +110,6 @@ function renderSettings(settings) {
   for (const toggle of $$('[data-setting]')) {
     if (toggle.dataset.busy !== 'true') toggle.checked = Boolean(settings[toggle.dataset.setting]);
   }
-}
-
-let renderedComments = null;
-
-function renderComments(comments) {
-  if (comments === renderedComments) return;
-  renderedComments = comments;
-  const list = $('#comments');
-  if (!comments?.length) {
-    fill(list, h('li', { class: 'empty' }, 'No comments yet.'));
-    return;
-  }
-  fill(list, comments.slice(-50).map((c) => h('li', { class: 'comment' },
-    h('div', { class: 'comment-meta' },
-      h('strong', { class: 'author' }, c.author),
-      h('span', { class: `mech m-${c.mechanism}` }, MECHANISMS[c.mechanism]?.label ?? c.mechanism),
-      h('time', {}, formatClock(c.time))),
-    h('p', { class: 'comment-text' }, c.text))));
-  list.scrollTop = list.scrollHeight;
-}
-
-let renderedResponse = null;
-
-function renderResponse(res) {
-  if (!res || res === renderedResponse) return;
-  renderedResponse = res;
-  const body = res.data ? JSON.stringify(res.data, null, 2) : (res.text || '(empty body)');
-  const message = responseMessage(res);
-  fill($('#last-response'),
-    h('p', { class: 'response-line' },
-      h('span', { class: 'method' }, res.method), ' ', h('code', {}, res.path), ' → ',
-      h('span', { class: `status-badge ${statusClass(res.status)}` },
-        `${res.status} ${statusText(res.status)}`)),
-    message ? h('p', { class: 'response-msg' }, message) : null,
-    res.type.includes('html') ? h('p', { class: 'hint' }, isWerkzeugErrorPage(res.text)
-      ? 'An HTML page: Werkzeug\'s default error page, shown here as text.'
-      : 'An HTML page, shown here as text.') : null,
-    h('pre', { class: 'code', tabindex: '0', 'aria-label': 'Response body' }, body.length > 3000 ? `${body.slice(0, 3000)}…` : body));
 }
 
 function renderCountdown(state, mech) {

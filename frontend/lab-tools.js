@@ -67,3 +67,21 @@ export function askName({ api, current, onNamed }) {
   input.removeAttribute('aria-invalid');
   dialog.showModal();
 }
+
+const VIEWERS_EVERY_MS = 10_000;
+
+/**
+ * The owner's count of who watches (GET /api/hooks `viewers`): pages following the lab
+ * live, and pages polling it because the lab is full. Read every 10 s (first once this
+ * page's own stream is open), next to the role.
+ */
+export function watchViewers(api) {
+  const out = h('span', { class: 'label', id: 'viewers', title: 'Pages following this lab live, and pages reading it every few seconds because it is full (counted by this server worker)' });
+  $('#role').after(out);
+  const read = async () => {
+    const v = (await api.hooks(null, 1).send().catch(() => null))?.data?.viewers;
+    if (v) out.textContent = `${v.live} live · ${v.polling} polling`;
+  };
+  setTimeout(read, 2000); // the page's own stream counted
+  setInterval(read, VIEWERS_EVERY_MS);
+}

@@ -52,6 +52,12 @@ async function start() {
   // The details panel's Replay is an action like any other (actions is made just below).
   const timeline = createTimelinePanel({ log, person, lab, api, people, toast, onReplay: (call) => actions.act(call) });
 
+  // Present mode: button, P key, ?present (present.js).
+  const present = (on, e) => import('./present.js').then((m) => m.setPresent(on, timeline, e));
+  $('#present').addEventListener('click', () => present('toggle'));
+  document.addEventListener('keydown', (e) => e.key === 'p' && present('key', e));
+  if (/[?&]present\b/.test(location.search) || localStorage['statelab.present']) present();
+
   const { refresh, refreshSoon, quietly } = createRefresher({
     async load({ comments }) {
       const [s, c] = await Promise.all([api.state().send(), comments ? api.comments().send() : null]);
@@ -92,7 +98,7 @@ async function start() {
       : api.error(kind)),
     slow: (ms) => act(api.slow(ms)),
     setSetting: (key, value) => act(api.putSettings({ [key]: value })),
-  });
+  }, { people, me: person });
   const tamper = createTamper({ api, act, refresh, toast, getState });
   const lessons = createLessonsLoader({ api, act, traced, refresh, quietly, getState });
 
@@ -109,7 +115,8 @@ async function start() {
         timeline.reset();
         toast('The hook log was cleared.');
       }
-      if (people.version !== peopleSeen) {
+      const newPeople = people.version !== peopleSeen;
+      if (newPeople) {
         peopleSeen = people.version;
         topbar.drawMe();
         timeline.peopleChanged();
@@ -117,9 +124,16 @@ async function start() {
       timeline.draw();
       state.comments = mergeComments(state.comments, routed.comments);
       if (routed.settings && state.server) state.server = { ...state.server, settings: routed.settings };
-      if (routed.mineWithCookies.length || routed.comments.length || routed.settings) render();
+      if (routed.mineWithCookies.length || routed.comments.length || routed.settings || newPeople) renderSoon();
     },
   });
+
+  // A burst of events draws once a frame.
+  let queued = false;
+  const renderSoon = () => queued || (queued = requestAnimationFrame(() => {
+    queued = false;
+    render();
+  }));
 
   function render() {
     state.now = Date.now();

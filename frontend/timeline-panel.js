@@ -2,7 +2,6 @@
 // the selected request, redrawn at most once a frame (and every 100 ms while one runs).
 
 import { $, $$, fill, h } from './dom.js';
-import { formatClock } from './format.js';
 import { personLabel } from './people.js';
 import { matchesFilter } from './trace-log.js';
 import { createTimeline } from './timeline.js';
@@ -118,20 +117,28 @@ export function createTimelinePanel({ log, person, lab, api, people, toast, onRe
     const button = e.target.closest('[data-sort]');
     if (button) applyQuery((await import('./timeline-tools.js')).nextSort(filter.sort, button.dataset.sort));
   });
-  $('#clear-log').addEventListener('click', async () => {
-    const res = await api.clearHooks().send();
-    if (!res.ok) toast(`Could not clear the log (HTTP ${res.status}).`);
-  });
   // DevTools' Clear: the rows so far are hidden here; nobody else's timeline changes.
+  // Its line above the timeline has an Undo, until the next Clear.
+  let undo = null; // that line, with the rows hidden before it
   $('#clear-mine').addEventListener('click', () => {
     const shownBefore = log.order.filter((t) => matchesFilter(t, { ...filter, me: person })).length;
-    filter.hidden = new Set(log.order.map((t) => t.id)); // every row so far: bounded by the log
+    undo = { type: 'mine', time: Date.now() / 1000, hidden: shownBefore, before: filter.hidden };
+    setHidden(new Set(log.order.map((t) => t.id))); // every row so far: bounded by the log
+    noteActivity([undo]);
+  });
+  function undoClear() {
+    setHidden(undo.before);
+    activity.splice(activity.indexOf(undo), 1);
+    undo = null;
+    noteActivity([]);
+  }
+  function setHidden(hidden) {
+    filter.hidden = hidden;
     filter.cleared += 1;
     timeline.reset();
     detailsVersion = null;
-    noteActivity([{ type: 'mine', time: Date.now() / 1000, hidden: shownBefore }]);
     draw();
-  });
+  }
 
   createSplitter({ panel: $('.timeline-panel'), handle: $('#splitter') });
 
@@ -158,6 +165,7 @@ export function createTimelinePanel({ log, person, lab, api, people, toast, onRe
   $('#import-json').addEventListener('click', () => $('#import-file').click());
   $('#import-file').addEventListener('change', tools('importFile'));
   $('#back-to-live').addEventListener('click', () => show(log, null));
+  $('#clear-log').addEventListener('click', tools('clearForAll'));
   $('#details-body').addEventListener('click', (e) => e.target.closest('[data-action]') && tools('detailsAction')(e));
 
   return {
@@ -176,7 +184,8 @@ export function createTimelinePanel({ log, person, lab, api, people, toast, onRe
       timeline.reset();
       detailsVersion = null;
     },
-    noteLabEvents: noteActivity,
+    noteLabEvents: (events) => events.length && noteActivity(events),
+    setRowHeight: (px) => timeline.setRowHeight(px),
     /** Someone new, or a new name: the one-person filter lists everyone but this page. */
     peopleChanged() {
       const others = people.list().filter((p) => p.key !== person);
@@ -190,13 +199,9 @@ export function createTimelinePanel({ log, person, lab, api, people, toast, onRe
 
   /** Lab events (event-router.js) and this page's own clears: above the requests, newest last. */
   async function noteActivity(events) {
-    if (!events.length) return;
-    const { labEventLine } = await import('./workshop.js');
+    const { drawActivity } = await import('./workshop.js');
     activity.push(...events);
     activity.splice(0, Math.max(0, activity.length - MAX_ACTIVITY));
-    const list = $('#lab-activity');
-    list.hidden = false;
-    fill(list, activity.map((e) => h('li', { 'data-type': e.type },
-      h('time', {}, e.time ? formatClock(e.time) : ''), h('span', { class: 'who' }, labEventLine(e)))));
+    drawActivity($('#lab-activity'), activity, undo, undoClear);
   }
 }

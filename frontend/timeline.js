@@ -20,10 +20,24 @@ export function createTimeline({ list, spacer, empty, count, me, people, onSelec
   let axis = null; // waterfall.js's shared axis; null: each row on its own axis
   const rendered = new Map();
   const nothingText = empty.textContent; // the page's own words for "no request yet"
-  list.style.setProperty('--row-h', `${ROW_HEIGHT}px`); // the one row height, for CSS too
+  let rowHeight = ROW_HEIGHT;
+  list.style.setProperty('--row-h', `${rowHeight}px`); // the one row height, for CSS too
+
+  // The list's height and scroll position, kept: a draw reads no layout.
+  let viewport = list.clientHeight;
+  let top = 0;
+  new ResizeObserver(([entry]) => {
+    viewport = entry.contentRect.height;
+    draw();
+  }).observe(list);
+  const scrollTo = (y) => {
+    top = Math.max(0, Math.min(y, rows.length * rowHeight - viewport));
+    list.scrollTop = top;
+  };
 
   list.addEventListener('scroll', () => {
-    follow = atBottom(list.scrollTop, list.clientHeight, list.scrollHeight);
+    top = list.scrollTop;
+    follow = atBottom(top, viewport, Math.max(viewport, rows.length * rowHeight));
     draw();
   }, { passive: true });
 
@@ -40,8 +54,8 @@ export function createTimeline({ list, spacer, empty, count, me, people, onSelec
       ArrowUp: Math.max(0, index === -1 ? rows.length - 1 : index - 1),
       Home: 0,
       End: rows.length - 1,
-      PageDown: Math.min(rows.length - 1, index + Math.floor(list.clientHeight / ROW_HEIGHT)),
-      PageUp: Math.max(0, index - Math.floor(list.clientHeight / ROW_HEIGHT)),
+      PageDown: Math.min(rows.length - 1, index + Math.floor(viewport / rowHeight)),
+      PageUp: Math.max(0, index - Math.floor(viewport / rowHeight)),
     }[e.key];
     if (next === undefined) return;
     e.preventDefault();
@@ -53,9 +67,9 @@ export function createTimeline({ list, spacer, empty, count, me, people, onSelec
     draw(); // first: the rows then include a request that has only just arrived
     const index = reveal ? rows.findIndex((t) => t.id === id) : -1;
     if (index !== -1) {
-      const top = scrollToRow(index, list.scrollTop, list.clientHeight, ROW_HEIGHT);
-      if (top !== null) {
-        list.scrollTop = top;
+      const to = scrollToRow(index, top, viewport, rowHeight);
+      if (to !== null) {
+        scrollTo(to);
         draw();
       }
       follow = index === rows.length - 1;
@@ -76,14 +90,14 @@ export function createTimeline({ list, spacer, empty, count, me, people, onSelec
   function draw() {
     if (!log) return;
     const changed = refilter();
-    spacer.style.height = `${rows.length * ROW_HEIGHT}px`;
-    if (changed && follow) list.scrollTop = list.scrollHeight;
+    spacer.style.height = `${rows.length * rowHeight}px`;
+    if (changed && follow) scrollTo(Infinity);
     const total = log.size;
     count.textContent = rows.length === total
       ? `${total} request${total === 1 ? '' : 's'}`
       : `${rows.length} of ${total} requests`;
     if (changed) drawEmpty();
-    const { start, end } = visibleRange(list.scrollTop, list.clientHeight || 300, ROW_HEIGHT, rows.length);
+    const { start, end } = visibleRange(top, viewport || 300, rowHeight, rows.length);
     const keep = new Set();
     let added = false;
     const now = performance.now();
@@ -98,7 +112,7 @@ export function createTimeline({ list, spacer, empty, count, me, people, onSelec
         added = true;
       }
       const selected = trace.id === selectedId;
-      entry.el.style.transform = `translateY(${i * ROW_HEIGHT}px)`;
+      entry.el.style.transform = `translateY(${i * rowHeight}px)`;
       entry.el.setAttribute('aria-posinset', String(i + 1));
       entry.el.setAttribute('aria-setsize', String(rows.length));
       if (entry.version !== trace.version || entry.selected !== selected || !trace.end || entry.axis !== axisKey || entry.people !== people.version) {
@@ -196,6 +210,15 @@ export function createTimeline({ list, spacer, empty, count, me, people, onSelec
       selectedId = null;
     },
     select,
+    /** Rows `px` tall (null: the usual). */
+    setRowHeight(px) {
+      const first = Math.floor(top / rowHeight);
+      rowHeight = px ?? ROW_HEIGHT;
+      list.style.setProperty('--row-h', `${rowHeight}px`);
+      draw();
+      scrollTo(follow ? Infinity : first * rowHeight);
+      draw();
+    },
     /** Draw every row on `next`, a shared axis (waterfall.js), or on its own (null). */
     setAxis(next) {
       axis = next;

@@ -1,5 +1,5 @@
 // The top bar: the lab id, who this browser is (its colour, name and role), the lab's
-// link and, for its owner, the teacher link and Reset (lab-tools.js, loaded on use).
+// link and, for its owner, the teacher link, Reset and how many watch (lab-tools.js, loaded on use).
 
 import { $, h, fill } from './dom.js';
 import { clientName } from './format.js';
@@ -31,6 +31,7 @@ export function createTopbar({ lab, client, person, owner, isOwner, people, api,
     me.title = `Others see you as ${person ?? 'no one'} (your X-Client-Id, ${client}, is never shown to them)`;
   }
   drawMe();
+  if (isOwner) tools((t) => t.watchViewers(api))();
 
   return {
     drawMe,

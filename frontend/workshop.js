@@ -1,7 +1,8 @@
 // A class in one lab (issue 10), in words: a full lab, what a late joiner missed, and
-// who changed the lab. Pure; loaded only when one of these is to be said.
+// who changed the lab, and their list above the timeline. Loaded only when one of these is to be said.
 
-import { clientName } from './format.js';
+import { h, fill } from './dom.js';
+import { clientName, formatClock } from './format.js';
 
 /** What a refused stream (429 lab_full) makes the page say. */
 export function labFullText(viewers) {
@@ -75,4 +76,12 @@ export async function probeStream(url) {
   }
   const data = await res.json().catch(() => null);
   return { status: res.status, data };
+}
+
+/** The lab events above the timeline, newest last; `undoable`'s line gets an Undo. */
+export function drawActivity(list, events, undoable, onUndo) {
+  list.hidden = !events.length;
+  fill(list, events.map((e) => h('li', { 'data-type': e.type },
+    h('time', {}, e.time ? formatClock(e.time) : ''), h('span', { class: 'who' }, labEventLine(e)),
+    e === undoable ? h('button', { type: 'button', class: 'btn small', onclick: onUndo }, 'Undo') : null)));
 }

@@ -176,12 +176,13 @@ def test_comments_and_page_reads_are_told_by_the_stream(owner, student):
 def test_a_full_lab_says_so_with_the_count(make_app):
     client = make_app(STATELAB_MAX_VIEWERS=2).test_client()
     lab = new_lab(client)
-    held = [client.get(f"/api/hooks/stream?lab={lab}") for _ in range(2)]
+    held = [client.get(f"/api/hooks/stream?lab={lab}"),
+            LabClient(client, lab).get("/api/hooks/stream")]  # the owner's place
     refused = client.get(f"/api/hooks/stream?lab={lab}")
     assert refused.status_code == 429
     assert refused.get_json()["error"] == "lab_full"
     assert refused.get_json()["viewers"] == 2
-    assert "This lab is full (2 viewers)" in refused.get_json()["message"]
+    assert "This lab is full (2 viewers; " in refused.get_json()["message"]
     for stream in held:
         stream.close()
 
@@ -347,3 +348,46 @@ def test_an_owner_token_under_an_encoded_name_is_not_recorded(owner, student, na
     owner.get("/api/state", headers={"Referer": f"http://x/?lab={owner.lab}&{name}={token}"})
     for viewer in (student, owner):
         assert token not in viewer.get("/api/hooks").get_data(as_text=True)
+
+
+def test_each_comment_names_the_person_who_posted_it(app, owner, student):
+    """A class logged in as one demo account: the account says "Tom" each time, the
+    comment's ``by`` tells the people apart (public ids and display names)."""
+    other = LabClient(app.test_client(), owner.lab, client_id="student-0003", owner=False)
+    student.put("/api/me", json={"name": "Ann"})
+    for pupil in (student, other):
+        pupil.login()
+        pupil.post("/api/cookie/comment", json={"text": f"from {pupil.client_id}"})
+    listed = owner.get("/api/comments").get_json()["comments"]
+    assert [c["author"] for c in listed] == ["Tom", "Tom"]
+    assert [c["by"] for c in listed] == [{"client": student.person(), "name": "Ann"},
+                                         {"client": other.person(), "name": None}]
+    told = [e["comment"] for e in lab_events(owner, "comments")]
+    assert told == listed
+
+
+def test_the_owner_keeps_a_live_place_in_a_full_lab(make_app):
+    client = make_app(STATELAB_MAX_VIEWERS=3).test_client()
+    lab = new_lab(client)
+    stream = "/api/hooks/stream"
+    pupils = [LabClient(client, lab, client_id=f"pupil-000{i}", owner=False) for i in range(4)]
+    held = [pupils[i].get(stream) for i in range(3)]
+    assert [r.status_code for r in held] == [200, 200, 200]
+    refused = pupils[3].get(stream)
+    assert refused.status_code == 429 and refused.get_json()["error"] == "lab_full"
+    teacher = LabClient(client, lab, client_id="teacher-0001").get(stream)
+    assert teacher.status_code == 200
+    for response in (*held, teacher):
+        response.close()
+
+
+def test_the_log_says_how_many_viewers_follow_it_and_poll_it(owner, student):
+    """A read of the log after an event id counts its reader as polling for a while (the
+    owner's own reads are not counted: its page asks for the figure)."""
+    stream = student.get("/api/hooks/stream")
+    for reader in (student, LabClient(student.client, owner.lab, client_id="poller-0004",
+                                      owner=False)):
+        reader.get("/api/hooks?after=1")
+    body = owner.get("/api/hooks?limit=1").get_json()
+    assert body["viewers"] == {"live": 1, "polling": 2}
+    stream.close()

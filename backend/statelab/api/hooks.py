@@ -51,11 +51,13 @@ def read_log():
     except BadEventId:
         raise ApiError(400, "bad_field", "'after' is not an event id", field="after") from None
     view = _viewer()
-    if after is not None:  # a page polling the log (its stream refused), or catching up
+    if after is not None and not owns():  # a page polling the log (its stream refused)
         current().store.note_poll(g.lab, view.client or client_address())
     return jsonify(events=[view(e) for e in page.events], last_id=page.last_id,
                    epoch=current().labs.epoch(g.lab), dropped=page.dropped,
-                   dropped_before=_dropped_before(page.events, _bus().parse_id(after)))
+                   dropped_before=_dropped_before(page.events, _bus().parse_id(after)),
+                   viewers={"live": _bus().subscribers(g.lab),
+                            "polling": current().store.polling(g.lab)})
 
 
 def _dropped_before(events: list[dict], start: int) -> int:

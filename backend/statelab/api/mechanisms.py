@@ -6,15 +6,14 @@ routes. The messages are the tutorial's.
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
-from flask import Blueprint, current_app, g, jsonify, request
+from flask import Blueprint, current_app, jsonify, request
 
 from ..context import current
 from ..sessions import MAX_LIFETIME, SAMESITE_CHOICES, cookie_choice
 from .inputs import ApiError, choice, integer, optional_flag, read_body, text
-from .people import announce
+from . import comments
 
 MAX_AGE_LIMIT = MAX_LIFETIME
 MAX_USERNAME = 64  # a login takes no longer name; a forged username cookie may be 4 KB
@@ -114,10 +113,7 @@ def blueprint(mechanism: Mechanism, import_name: str, url_prefix: str) -> Bluepr
                            f"{MAX_USERNAME}", field=mechanism.cookie_name)
         body = read_body()
         words = text(body, "text", max_len=500)
-        stored = current().store.add_comment(g.lab, {
-            "author": username, "text": words, "mechanism": mechanism.name,
-            "time": time.time()})
-        announce("comments", comment=stored)
+        stored = comments.post(username, words, mechanism.name)
         return jsonify(msg=f"Comment succeeded:{username}", comment=stored), 201
 
     return bp

@@ -33,7 +33,11 @@ SCHEMAS: dict[str, dict] = {
     "Comment": {"type": "object", "required": ["id", "author", "text", "mechanism", "time"],
                 "properties": {"id": {"type": "integer"}, "author": {"type": "string"},
                                "text": {"type": "string"}, "mechanism": {"type": "string"},
-                               "time": {"type": "number"}}},
+                               "time": {"type": "number"},
+                               "by": {"type": "object", "description": "who posted it: "
+                                      "public id and display name then",
+                                      "properties": {"client": {"type": ["string", "null"]},
+                                                     "name": {"type": ["string", "null"]}}}}},
     "Settings": {"type": "object", "required": ["custom_error_handlers", "short_circuit",
                                                 "propagate_exceptions"],
                  "properties": {"custom_error_handlers": {"type": "boolean"},
@@ -222,7 +226,10 @@ document("get", "/api/hooks", "The lab's hook log", params=[AFTER, {
            dropped=BOOLEAN, dropped_before={
                "type": "integer", "minimum": 0,
                "description": "events before the first one given that the bounded log "
-                              "pushed out"}))
+                              "pushed out"},
+           viewers=obj(live={**INTEGER, "description": "streams open on the lab"},
+                       polling={**INTEGER, "description": "clients that read the log in "
+                                "the last 10 s (this worker; the owner not counted)"})))
 document("delete", "/api/hooks", "Owner only: clear the lab's hook log for everyone (a "
          "clear event says who)", status=204, ok=None)
 REFUSED_STREAM = _json({"allOf": [ref("Error"), {"properties": {
