@@ -20,7 +20,7 @@ from .api.errors import backend_unavailable
 from .identity import public_id
 from .lab_flask import answer_propagated
 from .labs import client_from_environ, lab_from_environ
-from .tracing import HookTracer
+from statelab_trace import HookTracer
 
 if TYPE_CHECKING:
     from . import StateLab
