@@ -6,10 +6,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from cachelib import FileSystemCache
-from flask import send_from_directory
+from flask import request, send_from_directory
+from werkzeug.wrappers import Response
 
-from . import (api, classic, compression, config, context, demo_blueprint, demo_hooks,
-               labstack, ratelimits, slow_routes)
+from . import (api, classic, compression, config, context, crosssite, demo_blueprint,
+               demo_hooks, labstack, ratelimits, slow_routes)
 from .accounts import PasswordChecks
 from .api.logins import MECHANISMS
 from .events import Bus, MemoryBus, RedisBus
