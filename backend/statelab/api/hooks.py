@@ -163,8 +163,9 @@ class _Slot:
             bus.subscribe(lab, reserved=1 if self.owner else 0)
         except TooManySubscribers:
             viewers = bus.subscribers(lab)
-            raise ApiError(429, "lab_full", f"This lab is full ({viewers} viewers); its "
-                           "log can still be read (GET /api/hooks)", viewers=viewers,
+            raise ApiError(429, "lab_full", f"This lab is full ({viewers} viewers; its "
+                           "owner can still join live); its log can still be read "
+                           "(GET /api/hooks)", viewers=viewers,
                            headers=RETRY_LATER) from None
 
     def give_back(self) -> None:
