@@ -36,6 +36,7 @@ test('present mode: the timeline alone, 12+ readable rows at 1280x720, whole pat
   await send(page, 30);
   await expect(rows(page, LONG_PATH).first()).toBeVisible();
   await expect(page.getByRole('heading', { name: 'Try it' })).toBeVisible();
+  await page.screenshot({ path: 'test-results/shots/owner-1280x720.png' });
 
   await page.getByRole('button', { name: 'Present' }).click();
   await expect(page.locator('html')).toHaveClass(/present/);
