@@ -18,6 +18,7 @@ attacker was answered. Exit status 1 when a figure misses its bound (300 MiB, 20
 
     .venv/bin/python bench/class_limits.py              # both servers, 20 s each
     DURATION=10 SERVERS=make-run .venv/bin/python bench/class_limits.py
+    ATTACKS=crack,login SERVERS=gevent .venv/bin/python bench/class_limits.py   # some only
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ from tests.servers import ROOT, RedisServer  # noqa: E402
 
 DURATION = float(os.environ.get("DURATION", "20"))
 SERVERS = os.environ.get("SERVERS", "make-run,gevent").split(",")
+ATTACKS = os.environ.get("ATTACKS", "headers,login,lab,crack,stream").split(",")
 HEADERS, HEADER_SIZE = 90, 60_000
 ATTACKER, VICTIM = "127.0.0.2", "127.0.0.1"
 MAX_RSS_MIB, MAX_MEDIAN_MS = 300, 20
@@ -156,8 +158,10 @@ class Attacker:
     def start(self) -> list[threading.Thread]:
         threads = [threading.Thread(target=self._loop, args=(kind, once), daemon=True)
                    for kind, once in (("headers", self.headers), ("login", self.logins),
-                                      ("lab", self.new_labs), ("crack", self.crack))]
-        threads.append(threading.Thread(target=self.open_streams, daemon=True))
+                                      ("lab", self.new_labs), ("crack", self.crack))
+                   if kind in ATTACKS]
+        if "stream" in ATTACKS:
+            threads.append(threading.Thread(target=self.open_streams, daemon=True))
         for thread in threads:
             thread.start()
         return threads

@@ -69,6 +69,13 @@ BUDGET_SECONDS = 60  # past it (a loaded machine) no more cases are sent, and it
 NEVER_ENDS = {("GET", "/api/hooks/stream")}  # a live stream; test_hooks.py reads it
 
 
+# What a fuzzer's hundreds of labs and logins from one address need (the test below).
+UNLIMITED = {"STATELAB_LAB_RATE": "100000/minute", "STATELAB_LOGIN_RATE": "100000/minute",
+             "STATELAB_LOGIN_ADDRESS_RATE": "100000/minute",
+             "STATELAB_CRACK_RATE": "100000/minute", "STATELAB_LABS_PER_ADDRESS": 5000,
+             "STATELAB_MAX_LABS": 5000}
+
+
 def test_the_served_document_holds_under_a_fuzzer(make_app, live_server_for):
     import requests
     import schemathesis
@@ -78,12 +85,7 @@ def test_the_served_document_holds_under_a_fuzzer(make_app, live_server_for):
     # A fresh lab a case, and logins by the hundred: the rate limits and the lab cap
     # (test_ratelimits.py, test_store.py) would answer most of them 429 or 503
     # labs_full, which is not what this test is about.
-    live_server = live_server_for(make_app(STATELAB_LAB_RATE="100000/minute",
-                                           STATELAB_LOGIN_RATE="100000/minute",
-                                           STATELAB_LOGIN_ADDRESS_RATE="100000/minute",
-                                           STATELAB_CRACK_RATE="100000/minute",
-                                           STATELAB_LABS_PER_ADDRESS=5000,
-                                           STATELAB_MAX_LABS=5000))
+    live_server = live_server_for(make_app(**UNLIMITED))
     schema = schemathesis.openapi.from_url(f"{live_server}/api/openapi.json")
     calls, unsent, server_errors, violations = 0, 0, [], []
     started = time.monotonic()

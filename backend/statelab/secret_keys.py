@@ -46,7 +46,7 @@ MIN_INSTANCE_KEY = 16
 # only matters for a bigger list on a slower machine.
 CRACK_SECONDS = 2.0
 # Candidates between checks of the time limit. Other requests keep moving through the
-# GIL's switch interval (5 ms): the crack runs in its own thread (``off_the_loop``).
+# GIL's switch interval (5 ms): the crack runs in its own thread (accounts.off_the_loop).
 CHECK_EVERY = 64
 # At most this many cracks at once per process (the machine has 2 cores); more answer 429.
 # Each address also gets STATELAB_CRACK_RATE of them (ratelimits.py).
@@ -205,20 +205,6 @@ def crack(app: Flask, value: str, seconds: float = CRACK_SECONDS) -> dict:
             "candidates": len(candidates),
             "seconds": round(time.perf_counter() - start, 4), "stopped": stopped,
             "wordlist": WORDLIST_NAME}
-
-
-def off_the_loop(work, *args):
-    """``work(*args)``, on gevent (deploy/gunicorn.conf.py) in the hub's thread pool: a
-    crack is CPU-bound, and in the worker's one thread it would stall every greenlet
-    between its yields. Elsewhere (a thread per request) it runs here."""
-    try:
-        from gevent import get_hub
-        from gevent.monkey import is_module_patched
-    except ImportError:
-        return work(*args)
-    if not is_module_patched("threading"):
-        return work(*args)
-    return get_hub().threadpool.apply(work, args)
 
 
 def forge(app: Flask, key: str, username: str) -> str:

@@ -156,7 +156,7 @@ document("post", "/api/labs", "Create a lab; its maker owns it (owner_token: kee
 document("get", "/api/labs/current", "The named lab: counts, creation time, and whether "
          "this request's X-Lab-Owner owns it", ok=obj(
              id=LAB_ID, created={"type": "number"}, events=INTEGER, comments=INTEGER,
-             subscribers=INTEGER, owner=BOOLEAN, person=PERSON))
+             subscribers=INTEGER, polling=INTEGER, owner=BOOLEAN, person=PERSON))
 document("post", "/api/lab/reset", "Owner only: Flask's default switches, the instance "
          "key, an empty log (a settings event says who)", ok=ref("Settings"))
 ME = obj(client=NULLABLE_STRING, person=PERSON, name=NULLABLE_STRING, owner=BOOLEAN)
@@ -189,7 +189,10 @@ for mechanism in NAMES:
     document("post", f"/api/{mechanism}/login", f"Log in with the {mechanism} mechanism",
              body=LOGIN, ok=obj(msg=STRING, mechanism=STRING, username=STRING,
                                 max_age={"type": ["integer", "null"]},
-                                samesite=NULLABLE_STRING, secure=BOOLEAN))
+                                samesite=NULLABLE_STRING, secure=BOOLEAN),
+             responses={"507": _json(ref("Error"), "session_not_stored: the server-side "
+                                     "session could not be written (a full disk)")}
+             if mechanism == "server-session" else None)
     document("post", f"/api/{mechanism}/logout", f"Log out ({mechanism})",
              ok=obj(msg=STRING, mechanism=STRING, was=NULLABLE_STRING))
     document("post", f"/api/{mechanism}/comment", f"Comment; needs a {mechanism} login",
@@ -233,15 +236,19 @@ document("get", "/api/hooks", "The lab's hook log", params=[AFTER, {
 document("delete", "/api/hooks", "Owner only: clear the lab's hook log for everyone (a "
          "clear event says who)", status=204, ok=None)
 REFUSED_STREAM = _json({"allOf": [ref("Error"), {"properties": {
-    "error": {"enum": ["lab_full", "too_many_streams", "too_many_watched_labs"]},
+    "error": {"enum": ["lab_full", "too_many_streams", "too_many_streams_from_address",
+                       "too_many_watched_labs"]},
     "viewers": {**INTEGER, "description": "lab_full: the lab's live viewers"},
+    "streams": {**INTEGER, "description": "too_many_streams_from_address: streams one "
+                                          "address may hold on this worker"},
     "labs": {**INTEGER, "description": "too_many_watched_labs: labs a worker follows "
                                        "at most"}}}]},
     "No live stream now (Retry-After says when to try again); the log can still be read "
     "(GET /api/hooks)")
 document("get", "/api/hooks/stream",
          "The hook log live, as Server-Sent Events (each event's data is an Event); "
-         "429 (with Retry-After) lab_full (with viewers: N), too_many_streams, or "
+         "429 (with Retry-After) lab_full (with viewers: N; the owner has one more "
+         "slot), too_many_streams, too_many_streams_from_address (with streams: N), or "
          "too_many_watched_labs (with labs: N, when this worker follows as many labs as "
          "STATELAB_MAX_WATCHED_LABS allows and this is not one of them); 403 "
          "cross_site when another site's page opened it (Sec-Fetch-Site, Origin)",
