@@ -135,7 +135,7 @@ def _traced_send(signal: Any, send: Callable, spec: StepSpec) -> Callable:
     @functools.wraps(send)
     def traced_send(*args: Any, **kwargs: Any) -> Any:
         trace = current.get() or late_trace()
-        if trace is None or not args or args[0] is not trace.tracer.app:
+        if trace is None or not args or args[0] is not trace.tracer.app_ref():
             return send(*args, **kwargs)
         try:
             info = detail(kwargs) if detail is not None else None
