@@ -119,7 +119,7 @@ def install(app: Flask, tracer: Any) -> None:
         app = app_ref()
         synced = type(app).ensure_sync(app, func)
         trace = current.get() or late_trace()
-        if trace is None or trace.tracer.app is not app:
+        if trace is None or trace.tracer.app_ref() is not app:
             return synced
         try:
             caller = sys._getframe(1).f_code.co_name
@@ -316,7 +316,7 @@ def watch_sessions(iface: Any) -> str | None:
 
     def traced_open(app: Flask, request: Any) -> Any:
         trace = current.get()
-        if trace is None or trace.tracer.app is not app:
+        if trace is None or trace.tracer.app_ref() is not app:
             return open_session(app, request)
         trace.opening = signed
         try:
@@ -326,7 +326,7 @@ def watch_sessions(iface: Any) -> str | None:
 
     def traced_save(app: Flask, session: Any, response: Any) -> Any:
         trace = current.get() or late_trace()
-        if trace is None or trace.tracer.app is not app:
+        if trace is None or trace.tracer.app_ref() is not app:
             return save_session(app, session, response)
         return run_step(save_spec, save_session, app, session, response)
 

@@ -129,23 +129,19 @@ _KEEP = {"request_finished": _keep_response, "got_request_exception": _keep_trac
 def _traced_send(signal: Any, send: Callable, spec: StepSpec) -> Callable:
     keep = _KEEP.get(spec.name)
     detail = _DETAIL.get(spec.name)
-    # Nothing to run but the receivers, when there are none: one timestamp, no step.
-    bare = keep is None and spec.after is None and spec.error_arg is None
 
     @functools.wraps(send)
     def traced_send(*args: Any, **kwargs: Any) -> Any:
         trace = current.get() or late_trace()
-        if trace is None or not args or args[0] is not trace.tracer.app:
+        if trace is None or not args or args[0] is not trace.tracer.app_ref():
             return send(*args, **kwargs)
         try:
             info = detail(kwargs) if detail is not None else None
-            if bare and not signal.receivers:
-                at = perf()
-                trace.steps.extend((spec.kind, spec.name, spec.function, None, at, at, None,
-                                    info, None))
-                return []
             if keep is not None:
                 keep(trace, kwargs)
+            if not signal.receivers:  # nothing runs: one timestamp, no step machinery
+                _record_unreceived(trace, spec, info, kwargs)
+                return []
         except Exception:  # an odd response costs the trace a field, never the request
             logger.exception("statelab: could not keep %s of trace %s", spec.name, trace.id)
             info = None
@@ -153,6 +149,17 @@ def _traced_send(signal: Any, send: Callable, spec: StepSpec) -> Callable:
             return run_step(spec, send, *args, **kwargs)
         return run_step(spec, _with_detail(send, info), *args, **kwargs)
     return traced_send
+
+
+def _record_unreceived(trace: Trace, spec: StepSpec, info: dict | None,
+                       kwargs: dict) -> None:
+    at = perf()
+    error = describe_error(kwargs.get(spec.error_arg)) if spec.error_arg else None
+    if spec.after is not None:
+        info = {**(info or {}), **spec.after(trace)}
+    trace.steps.extend((spec.kind, spec.name, spec.function, None, at, at, error, info, None))
+    if trace.ending is not None:  # a step after the response (a streamed body's)
+        trace.flush()
 
 
 def _with_detail(send: Callable, info: dict) -> Callable:

@@ -52,7 +52,8 @@ class HookTracer:
         self.select = select
         self.snapshot = snapshot or bounded_items
         self.describe = describe or _as_session
-        self._app: Callable[[], Flask | None] = lambda: None
+        # The traced app, held weakly (``app_ref()``): the tracer never keeps it alive.
+        self.app_ref: Callable[[], Flask | None] = lambda: None
         self._settled = False
         self._unwatched: Any = None  # a session interface that cannot be watched
         self.sessions_note: str | None = None
@@ -62,10 +63,10 @@ class HookTracer:
     @property
     def app(self) -> Flask | None:
         """The traced app, held weakly: the tracer never keeps it alive."""
-        return self._app()
+        return self.app_ref()
 
     def init_app(self, app: Flask) -> None:
-        self._app = weakref.ref(app)
+        self.app_ref = weakref.ref(app)
         install(app, self)
         app.wsgi_app = self._middleware(app)
         watch_signals()
