@@ -12,6 +12,7 @@ async function logInEverywhere(page, options = {}) {
 }
 
 test('replay after logout: the plain cookie and the signed session still work, the server-side id does not', async ({ labPage: page }) => {
+  test.setTimeout(60_000); // three logins, three logouts and a replay: 30 s ran out at a load average of 40-65
   await logInEverywhere(page);
   const lesson = await openLesson(page, 'Replay a copied cookie');
   await lesson.getByRole('button', { name: 'Copy my cookies now' }).click();

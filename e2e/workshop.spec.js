@@ -93,7 +93,8 @@ test('a participant\'s Clear hides rows for them alone, as DevTools\' Clear does
 
   await otherPage.getByRole('button', { name: 'Clear my view' }).click();
   await expect(rows(otherPage)).toHaveCount(0);
-  await expect(otherPage.locator('#lab-activity')).toContainText('You cleared your view: 2 requests hidden on this page only');
+  // The two errors and the lab's first request (its GET /, never hidden as a page read).
+  await expect(otherPage.locator('#lab-activity')).toContainText('You cleared your view: 3 requests hidden on this page only');
   // Nobody else's timeline changed, and new requests still arrive here.
   await expect(rows(labPage, '/api/error/')).toHaveCount(2);
   await labPage.getByRole('button', { name: 'abort(500)', exact: true }).click();
