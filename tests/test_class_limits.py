@@ -3,7 +3,6 @@ live slot in a full lab and sees how many viewers poll the log instead."""
 
 from __future__ import annotations
 
-import pytest
 
 from .helpers import new_lab, owner_headers
 
@@ -75,9 +74,6 @@ def test_the_lab_tells_how_many_viewers_poll_its_log(make_app):
     assert info["polling"] == 2 and info["subscribers"] == 0
 
 
-@pytest.mark.xfail(reason="needs the tracer's record-time cap (issue 17 item 1, "
-                          "backend/statelab/tracing): remove this mark once merged",
-                   strict=False)
 def test_what_a_lab_keeps_of_a_request_is_bounded_whatever_its_headers(lab_client, app):
     """One client's requests with 90 headers of 60,000 characters: the lab's log keeps
     a bounded amount of each, when it records it (not only when it is read)."""

@@ -21,6 +21,7 @@ from .jsonable import capped
 
 MAX_HEADERS = 100
 MAX_HEADER_VALUE = 2048
+MAX_HEADERS_TEXT = 16384  # a request's header values together, as recorded
 MAX_REQUEST_TEXT = 4096
 MAX_RESPONSE_TEXT = 16384
 MAX_TRACEBACK_LINES = 100
@@ -43,18 +44,21 @@ def is_text(mimetype: str) -> bool:
 
 def request_headers(environ: dict) -> list:
     """The request's headers as the server received them (in order; Content-Type and
-    Content-Length, which WSGI keeps apart, first), environ keys unchanged, each value
-    capped and at most ``MAX_HEADERS`` of them as they are recorded: what the log holds
-    is bounded whatever a client sends. The naming is left to ``render_request_headers``."""
-    kept = [(key, environ[key]) for key in _HEADER_KEYS if environ.get(key)]
-    for key in environ:
-        if key[:5] == "HTTP_":
-            value = environ[key]
-            kept.append((key, value if len(value) <= MAX_HEADER_VALUE
-                         else capped(value, MAX_HEADER_VALUE)))
-    if len(kept) > MAX_HEADERS:
-        more = len(kept) - MAX_HEADERS
-        kept[MAX_HEADERS:] = [("\u2026", f"({more} more headers)")]
+    Content-Length, which WSGI keeps apart, first), environ keys unchanged, bounded as
+    they are recorded: each value to ``MAX_HEADER_VALUE``, all values together to
+    ``MAX_HEADERS_TEXT``, at most ``MAX_HEADERS`` of them, so what the log holds is
+    bounded whatever a client sends. The naming is left to ``render_request_headers``."""
+    pairs = [(key, environ[key]) for key in _HEADER_KEYS if environ.get(key)]
+    pairs += [(key, environ[key]) for key in environ if key[:5] == "HTTP_"]
+    kept, room = [], MAX_HEADERS_TEXT
+    for n, (key, value) in enumerate(pairs):
+        if n == MAX_HEADERS or room <= 0:
+            kept.append(("\u2026", f"({len(pairs) - n} more headers)"))
+            break
+        limit = min(MAX_HEADER_VALUE, room)
+        value = value if len(value) <= limit else capped(value, limit)
+        room -= len(value)
+        kept.append((key, value))
     return kept
 
 
