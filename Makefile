@@ -23,7 +23,7 @@ test-py: test-venv
 
 # Flask's own test suite (the installed Flask's sdist) with StateLabTrace on every app
 # it builds: fails when a test passing without the tracer fails with it.
-test-flask-suite: venv
+test-flask-suite: test-venv
 	$(PY) tests/flask_suite/run.py
 
 test-js: node
