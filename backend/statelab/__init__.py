@@ -15,7 +15,7 @@ from . import (api, classic, compression, config, context, crosssite, demo_bluep
                demo_hooks, owners, ratelimits, slow_routes)
 from .accounts import PasswordChecks
 from .api.errors import backend_unavailable
-from .api.logins import MECHANISMS
+from .api.logins import MECHANISMS, cookie_names
 from .events import Bus, MemoryBus, RedisBus
 from .events.redis import VIEWER_LEASE_HEARTBEATS
 from .fanout import Feeds
@@ -136,7 +136,7 @@ def _backends(app: LabFlask, client) -> StateLab:
         bus = MemoryBus(cfg["STATELAB_LAB_EVENTS"], cfg["STATELAB_MAX_VIEWERS"])
     passwords = PasswordChecks(cfg["STATELAB_PASSWORD_CHECKS"], cfg["STATELAB_PASSWORD_WAIT"])
     with app.app_context():  # the session cookie's name is the app's setting
-        masked = frozenset(mechanism.cookie_name for mechanism in MECHANISMS)
+        masked = cookie_names()
     return StateLab(store, bus, Labs(store, bus), StreamSlots(cfg["STATELAB_MAX_STREAMS"]),
                     passwords, Feeds(bus, masked, cfg["STATELAB_HEARTBEAT_SECONDS"],
                                      store.created, cfg["STATELAB_MAX_WATCHED_LABS"]))

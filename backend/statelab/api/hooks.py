@@ -7,6 +7,7 @@ import re
 import select
 import socket
 import time
+from contextlib import ExitStack, contextmanager
 
 from flask import Blueprint, Response, current_app, g, jsonify, request
 
@@ -17,7 +18,7 @@ from ..labs import CLIENT_ID
 from ..fanout import TooManyWatchedLabs, sse
 from ..masking import Viewer
 from .inputs import ApiError, integer
-from .logins import MECHANISMS
+from .logins import cookie_names
 from .people import require_owner, who
 
 bp = Blueprint("hooks", __name__)
@@ -39,8 +40,7 @@ def _viewer() -> Viewer:
     """Who reads: X-Client-Id, or ?client= for EventSource (masking.py says why)."""
     client = client_of(request.environ) or request.args.get("client")
     client = client if client and CLIENT_ID.fullmatch(client) else None
-    names = frozenset(mechanism.cookie_name for mechanism in MECHANISMS)
-    return Viewer(client, names)
+    return Viewer(client, cookie_names())
 
 
 @bp.get("/hooks")
@@ -86,7 +86,7 @@ def stream():
                        "can still be read (GET /api/hooks)",
                        headers={"Vary": "Origin, Sec-Fetch-Site"})
     statelab = current()
-    bus, slots, lab = statelab.bus, statelab.streams, g.lab
+    bus, lab = statelab.bus, g.lab
     after = _after(request.headers.get("Last-Event-ID") or request.args.get("after"))
     try:
         bus.parse_id(after)
@@ -99,56 +99,59 @@ def stream():
                        "answers one)", field="epoch")
     # Read before anything is taken: a failure here (Redis down) leaks nothing.
     epoch = statelab.labs.epoch(lab)
+    with ExitStack() as lease:
+        _lease_viewer(lease, statelab, lab)
+        feed = lease.enter_context(_joined(statelab.feeds, lab))
+        response = Response(_messages(feed, bus.parse_id(after), _peer(request.environ),
+                                      _viewer().client, epoch, told not in (None, epoch)),
+                            mimetype="text/event-stream",
+                            headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
+        # Called by the server when the connection ends, even when the body is never
+        # read (a HEAD request): the viewer's feed, place and slot are always given back.
+        response.call_on_close(lease.pop_all().close)
+    return response
+
+
+def _lease_viewer(lease: ExitStack, statelab, lab: str) -> None:
+    """Take a stream slot and a place in the lab's viewer count; ``lease`` gives both
+    back (the slot too when the backend fails while counting the viewer in)."""
+    slots, bus = statelab.streams, statelab.bus
     if not slots.take():
         raise ApiError(429, "too_many_streams", "The server holds as many live streams as "
                        "it may; try again later", headers=RETRY_LATER)
+    lease.callback(slots.give_back)
     try:
         bus.subscribe(lab)
     except TooManySubscribers:
-        slots.give_back()
         viewers = bus.subscribers(lab)
         raise ApiError(429, "lab_full", f"This lab is full ({viewers} viewers); its log "
                        "can still be read (GET /api/hooks)", viewers=viewers,
                        headers=RETRY_LATER) from None
-    except BaseException:
-        slots.give_back()  # the backend failed (Redis down): no stream, no slot
-        raise
+    lease.callback(_unsubscribe, bus, lab)
 
+
+@contextmanager
+def _joined(feeds, lab: str):
+    """This worker's feed of ``lab``, left on exit.
+
+    A worker following as many labs as it may answers 429 with Retry-After, like
+    too_many_streams: its capacity, not an outage. Told 429, the page polls the log and
+    tries again after Retry-After (a 503 would have it reconnect within a second)."""
     try:
-        feed = statelab.feeds.join(lab)
+        feed = feeds.join(lab)
     except TooManyWatchedLabs as full:
-        _give_back(bus, slots, lab)
-        # 429 with Retry-After, like too_many_streams: this worker's capacity, not an
-        # outage. A 503 would tell the page the backend is down, and it reconnects to
-        # those within a second (issue 10); told 429, it polls the log and tries again
-        # after Retry-After.
         raise ApiError(429, "too_many_watched_labs", f"This server follows as many labs "
                        f"live as it may ({full.limit} per worker); this lab's log can "
                        "still be read (GET /api/hooks)", labs=full.limit,
                        headers=RETRY_LATER) from None
-    except BaseException:
-        # Anything else (a bug, no thread to follow with): the viewer counted in above
-        # is counted out, or its slot stays taken and its lease renewed for good.
-        _give_back(bus, slots, lab)
-        raise
-
-    def leave() -> None:
-        statelab.feeds.leave(feed)
-        _give_back(bus, slots, lab)
-
-    response = Response(_messages(feed, bus.parse_id(after), _peer(request.environ),
-                                  _viewer().client, epoch, told not in (None, epoch)),
-                        mimetype="text/event-stream",
-                        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
-    # Called by the server when the connection ends, even when the body is never read
-    # (a HEAD request): the viewer's slots are always given back.
-    response.call_on_close(leave)
-    return response
+    try:
+        yield feed
+    finally:
+        feeds.leave(feed)
 
 
-def _give_back(bus, slots, lab: str) -> None:
-    """A viewer's stream slot and its place in the lab's count."""
-    slots.give_back()
+def _unsubscribe(bus, lab: str) -> None:
+    """Count a viewer out of the lab; with the backend down, its lease ends it."""
     try:
         bus.unsubscribe(lab)
     except bus.unavailable:
@@ -158,7 +161,7 @@ def _give_back(bus, slots, lab: str) -> None:
 
 
 # EventSource waits this long before reconnecting: a restarted server is asked again
-# within a second (issue 10: pages must recover within 2 s).
+# within a second, so a page recovers within 2 s.
 RETRY_MS = 1000
 
 
