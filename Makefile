@@ -17,7 +17,7 @@ test: setup
 	$(MAKE) test-py test-js test-e2e
 
 test-py: venv
-	$(PY) -m pytest -q tests examples/notes/tests
+	$(PY) -m pytest -q -n auto tests examples/notes/tests
 
 test-js: node
 	node --test frontend/tests/

@@ -29,7 +29,6 @@ test('an anonymous request\'s fresh server_session is said not stored', async ({
 });
 
 test('a login\'s request and response headers, its Set-Cookie attributes and its body', async ({ labPage: page, otherPage: other }) => {
-  test.setTimeout(60_000); // two browsers and an axe pass on a busy 2-core machine
   await logIn(page, { mechanism: 'session', lifetime: '10 seconds' });
   await openRequest(page, 'POST /api/session/login');
   const req = await openWire(page, 'request-headers');

@@ -97,7 +97,7 @@ def create_app(config_overrides: dict | None = None) -> LabFlask:
                    snapshot=app.session_interface.trace_snapshot,
                    describe=app.session_interface.describe_snapshot)
     app.wsgi_app = answer_propagated(_lab_middleware(app.wsgi_app, lab, app.config,
-                                                     ratelimits.recreations(app.config)))
+                                                     ratelimits.recreations(app.config, client)))
     # Outside the lab middleware and the tracer: a forged request makes no lab again
     # (no ``lab`` event) and costs no space in the lab's bounded log.
     app.wsgi_app = crosssite.guard(app.wsgi_app, app.config["STATELAB_CORS_ORIGINS"])

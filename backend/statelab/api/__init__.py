@@ -9,7 +9,7 @@ from ..context import lab_of
 from ..labs import lab_from_environ
 from ..store import UnknownLab
 from . import comments, cookies, errors, hooks, labs, openapi, people, secret, state
-from .inputs import ApiError
+from ..inputs import ApiError
 from .logins import MECHANISMS, NAMES
 
 NO_LAB_NEEDED = {"api.labs.create_lab", "api.openapi.openapi", "api.openapi.health"}

@@ -15,7 +15,7 @@ from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from ..context import current
 
-from .inputs import ApiError, integer
+from ..inputs import ApiError, integer
 
 bp = Blueprint("errors", __name__)
 
@@ -86,7 +86,7 @@ def handle_custom(error: HTTPException):
         return backend_unavailable().response()
     code = error.code or 500
     if request.path.startswith("/api/"):
-        return jsonify(error=CODES[code], message=error.description, status=code), code
+        return ApiError.from_http(error, CODES[code]).response()
     return PAGES[code], code
 
 
@@ -98,9 +98,7 @@ def handle_http_exception(error: HTTPException):
     """Every other HTTP error (400, 405, 413, ...): JSON under /api, Werkzeug's elsewhere."""
     if not request.path.startswith("/api/"):
         return error
-    name = "too_large" if error.code == 413 else error.name.lower().replace(" ", "_")
-    headers = [(k, v) for k, v in error.get_headers() if k != "Content-Type"]  # e.g. Allow
-    return jsonify(error=name, message=error.description, status=error.code), error.code, headers
+    return ApiError.from_http(error, "too_large" if error.code == 413 else None).response()
 
 
 def register_handlers(app: Flask) -> None:

@@ -17,7 +17,7 @@ from ..events import BadEventId, TooManySubscribers
 from ..labs import CLIENT_ID
 from ..fanout import TooManyWatchedLabs, sse
 from ..masking import Viewer
-from .inputs import ApiError, integer
+from ..inputs import ApiError, integer
 from .logins import cookie_names
 from .people import require_owner, who
 

@@ -11,7 +11,7 @@ from flask import Blueprint, current_app, g, jsonify, request
 from .. import secret_keys
 from ..context import current
 from .cookies import set_lab_cookie
-from .inputs import ApiError, flag, read_body, text
+from ..inputs import ApiError, flag, read_body, text
 from .people import announce, require_owner
 
 bp = Blueprint("secret", __name__)
