@@ -1,4 +1,4 @@
-// Issue 11, what to fix: every action's feedback is its own; the last request is shown
+// Every action's feedback is its own; the last request is shown
 // where the learner is looking (a strip; on a phone pinned to the bottom); a tamper
 // with invalid JSON is refused with a message instead of being sent.
 import AxeBuilder from '@axe-core/playwright';

@@ -1,5 +1,5 @@
 // Desktop, projector and phone sizes, light and dark: as the lab's owner (the waterfall
-// off and on) and as a participant (issue 10). The page never scrolls sideways, and a
+// off and on) and as a participant. The page never scrolls sideways, and a
 // screenshot of each is left in test-results/shots/ for a person to look at.
 import { test, expect, logIn, openRequest, rows } from './fixtures.js';
 

@@ -29,7 +29,7 @@ test('filter by text and status, hide page reads, then clear the log for every v
   await expect(rows(page, '/api/error/')).toHaveCount(2);
   await page.getByLabel('Status').selectOption('all');
 
-  // Hidden by default (issue 10): the page's own reads, its GET / load among them.
+  // Hidden by default: the page's own reads, its GET / load among them.
   await expect(page.getByLabel('Hide page reads')).toBeChecked();
   await expect(rows(page, 'GET /api/state')).toHaveCount(0);
   await expect(rows(page, 'GET /?lab=')).toHaveCount(0);

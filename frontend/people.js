@@ -1,4 +1,4 @@
-// Who is in the lab (issue 10): each client a colour of its own, on its rows and chip,
+// Who is in the lab: each client a colour of its own, on its rows and chip,
 // and its display name. Pure. A client is known by its public id (`person`, 8
 // characters the server derives from its client id: identity.py), which every viewer
 // receives whole, so no one can pose as another by choosing a client id; the page shows

@@ -1,4 +1,4 @@
-// A class in one lab (issue 10), in words: a full lab, what a late joiner missed, and
+// A class in one lab, in words: a full lab, what a late joiner missed, and
 // who changed the lab. Pure; loaded only when one of these is to be said.
 
 import { clientName } from './format.js';

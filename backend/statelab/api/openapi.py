@@ -267,7 +267,7 @@ document("get", "/api/slow", "A view that sleeps, to watch a request progress; 4
          ok=obj(slept_ms=INTEGER), params=[{"name": "ms", "in": "query", "schema": {
              "type": "integer", "minimum": 0, "maximum": 5000}}])
 
-# The secret key lab (issue 7 §2d), and the session fill (§2e).
+# The secret key lab, and the session fill.
 KEY = obj(source={"enum": ["instance", "tutorial", "generated"]},
           fingerprint={"type": "string", "pattern": "^[0-9a-f]{8}$"},
           key={"type": ["string", "null"], "description": "only for the tutorial's public key"})
