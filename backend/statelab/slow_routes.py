@@ -17,7 +17,7 @@ from flask import Flask, make_response
 
 from .inputs import ApiError
 
-SLOW_VIEWS = ("api.errors.slow", "demo.stream")
+SLOW_VIEWS = ("api.slow.slow", "demo.stream")
 RETRY_AFTER = 5  # seconds: the longest /api/slow
 
 

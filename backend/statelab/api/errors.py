@@ -8,14 +8,13 @@ that lab (``LabFlask._find_error_handler``) and answers with Werkzeug's default 
 
 from __future__ import annotations
 
-import time
 
-from flask import Blueprint, Flask, abort, current_app, jsonify, request, session
+from flask import Blueprint, Flask, abort, request, session
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from ..context import current
 
-from ..inputs import ApiError, integer
+from ..inputs import ApiError
 
 bp = Blueprint("errors", __name__)
 
@@ -59,14 +58,6 @@ def trigger(kind: str):
         session["username"] = "Liu Bei"
         raise RuntimeError("login crashed after it set the session")
     raise ApiError(404, "unknown_error_kind", f"Kinds: {', '.join(KINDS)}", kinds=list(KINDS))
-
-
-@bp.get("/slow")
-def slow():
-    ms = integer(request.args, "ms", low=0, high=5000)
-    ms = 1500 if ms is None else ms
-    time.sleep(ms / 1000)
-    return jsonify(slept_ms=ms)
 
 
 def backend_unavailable() -> ApiError:

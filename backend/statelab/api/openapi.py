@@ -14,7 +14,6 @@ from .. import demo_hooks
 from ..labs import CLIENT_ID
 from .errors import KINDS, POST_ONLY
 from .logins import NAMES
-from ..context import current
 
 bp = Blueprint("openapi", __name__)
 
@@ -351,13 +350,3 @@ SPEC = {
 def openapi():
     return jsonify(SPEC)
 
-
-@bp.get("/health")
-def health():
-    """Liveness, and whether the backend answers: a load balancer takes a worker whose
-    Redis is down out of rotation on the 503."""
-    statelab = current()
-    ok = statelab.backend_ok()
-    body = {"status": "ok" if ok else "degraded",
-            "backend": {"kind": statelab.store.kind, "ok": ok}}
-    return jsonify(body), 200 if ok else 503
