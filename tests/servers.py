@@ -50,6 +50,9 @@ class Gunicorn:
             env=environ, cwd=folder, stdout=subprocess.DEVNULL,
             stderr=self.log.open("w"))
         wait_for_port(self.port, self.proc)
+        # The master listens before its worker has loaded the app: the first answer says
+        # the worker is up (on a loaded machine that took over 5 s, a test's whole budget).
+        requests.get(f"{self.base}/api/health", timeout=60)
 
     def errors(self) -> str:
         return self.log.read_text()
