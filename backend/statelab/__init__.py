@@ -194,7 +194,9 @@ def _traced_lab(environ: dict) -> str | None:
 
 # The page's own reads (it makes them after loading and after each change): marked
 # in their request events (page_read) so the page can leave them out of the timeline.
-PAGE_READS = frozenset(("/", "/api/state", "/api/comments", "/api/labs/current", "/api/me"))
+# frontend/api.js names the same paths (tests/test_page_reads.py pins them equal).
+PAGE_READS = frozenset(("/", "/api/state", "/api/comments", "/api/labs/current", "/api/me",
+                        "/api/lab/settings"))
 
 
 def _without_owner_token(wsgi_app):
