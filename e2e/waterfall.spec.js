@@ -41,6 +41,7 @@ test('requests that overlap in time are drawn overlapping on the shared axis', a
 });
 
 test('a scrypt login\'s small steps stay readable on the strip, labelled with their measured durations', async ({ labPage: page }) => {
+  test.setTimeout(120_000); // two axe runs: it ran past 60 s beside two CPU hogs
   await logIn(page, { mechanism: 'session' });
   await waterfallOn(page);
   await expect(page.locator('#waterfall-scale')).toContainText('One time axis, linear in ms; idle over 1 s is cut');
