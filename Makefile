@@ -19,7 +19,7 @@ test: setup
 	$(MAKE) test-py test-flask-suite test-js test-e2e
 
 test-py: test-venv
-	$(PY) -m pytest -q tests examples/notes/tests
+	$(PY) -m pytest -q -n auto tests examples/notes/tests
 
 # Flask's own test suite (the installed Flask's sdist) with StateLabTrace on every app
 # it builds: fails when a test passing without the tracer fails with it.

@@ -3,7 +3,7 @@
 Starts the server as documented, on loopback only: `make run` (python -m statelab,
 threaded) and gunicorn's gevent worker (deploy/gunicorn.conf.py) on Redis. A second
 loopback address (127.0.0.2, so the per-address limits count it apart) then runs every
-attack of issue 17 at once for DURATION seconds, each in its own thread and bounded:
+attack on a shared class server at once for DURATION seconds, each in its own thread and bounded:
 
 - headers: requests with HEADERS headers of HEADER_SIZE characters into its lab;
 - logins: POST /login naming made-up labs, and the API logins of its own labs;

@@ -50,10 +50,10 @@ for (const colorScheme of ['light', 'dark']) {
   });
 }
 
-// Issue 11's new states: the waterfall on, every wire section open, the phone's
+// The richer states: the waterfall on, every wire section open, the phone's
 // last-request strip; no violations at all, in both schemes.
 for (const colorScheme of ['light', 'dark']) {
-  test.describe(`issue 11 states, ${colorScheme} scheme`, () => {
+  test.describe(`waterfall, wire and strip states, ${colorScheme} scheme`, () => {
     test.use({ colorScheme });
 
     test('no axe violations at all: waterfall on, every wire section open, then the phone strip', async ({ labPage: page }) => {

@@ -1,4 +1,4 @@
-// Issue 10's class: 30 browser contexts (one browser, to stay affordable) in one lab.
+// A class: 30 browser contexts (one browser, to stay affordable) in one lab.
 // Each makes a request; every page sees all 30, each row in its client's colour, and
 // that colour is the one on the client's own chip: 30 distinct colours.
 import { test, expect, rows } from './fixtures.js';

@@ -1,4 +1,4 @@
-// Issue 11: copy a request as curl (the copied command, run with curl, gets the same
+// Copy a request as curl (the copied command, run with curl, gets the same
 // status), export the lab's log as HAR 1.2 (valid by the HAR JSON schema, every request
 // of the lab in it, steps in _steps) and as JSON, and replay a request from the details panel.
 import { execFile } from 'node:child_process';

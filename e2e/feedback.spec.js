@@ -1,4 +1,4 @@
-// Issue 11, what to fix: every action's feedback is its own; the last request is shown
+// Every action's feedback is its own; the last request is shown
 // where the learner is looking (a strip; on a phone pinned to the bottom); a tamper
 // with invalid JSON is refused with a message instead of being sent.
 import AxeBuilder from '@axe-core/playwright';
@@ -70,7 +70,6 @@ test.describe('phone', () => {
 });
 
 test('invalid JSON in the session tamper box is refused with a message and not sent', async ({ labPage: page }) => {
-  test.setTimeout(60_000); // a login and an axe pass on a busy 2-core machine
   await logIn(page, { mechanism: 'session' });
   const payload = page.getByLabel('Edit the signed session payload (JSON)');
   await expect(payload).toHaveValue(/"username"/);
@@ -88,7 +87,8 @@ test('"Signed at … (N s ago)" counts on by itself', async ({ labPage: page }) 
   await logIn(page, { mechanism: 'session' });
   const signedAt = page.locator('#inspector-body [data-signed-at]');
   await expect(signedAt).toContainText(/\(\d+ s ago\)/);
-  const first = Number((await signedAt.textContent()).match(/\((\d+) s ago\)/)[1]);
+  const seconds = async () => Number((await signedAt.textContent()).match(/\((\d+) s ago\)/)[1]);
+  const first = await seconds();
   // No action, no state read: only the page's ticking can change it.
-  await expect(signedAt).toContainText(new RegExp(`\\((${first + 2}|${first + 3}|${first + 4}) s ago\\)`), { timeout: 6_000 });
+  await expect.poll(seconds, { timeout: 15_000 }).toBeGreaterThanOrEqual(first + 2);
 });

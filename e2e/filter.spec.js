@@ -1,4 +1,4 @@
-// Issue 11: the filter syntax (status:, method:, hook:, -path:, free text in headers and
+// The filter syntax (status:, method:, hook:, -path:, free text in headers and
 // cookies, /regex/) on the live timeline.
 import AxeBuilder from '@axe-core/playwright';
 import { test, expect, logIn, rows, showPageReads } from './fixtures.js';

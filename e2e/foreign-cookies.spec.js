@@ -1,4 +1,4 @@
-// Issue 11: cookies the lab did not set. Another app on this host (any port) sends its
+// Cookies the lab did not set. Another app on this host (any port) sends its
 // cookies to the lab too: the inspector lists every cookie received, marks the ones the
 // lab never sets, and explains a signed session the lab's key cannot verify.
 import AxeBuilder from '@axe-core/playwright';

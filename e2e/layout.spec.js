@@ -1,4 +1,4 @@
-// Issue 11: a splitter between the request list and the details (keyboard and pointer),
+// A splitter between the request list and the details (keyboard and pointer),
 // and a projector (1280×720) that shows more rows and the whole "Took" column.
 import AxeBuilder from '@axe-core/playwright';
 import { test, expect, logIn, openRequest } from './fixtures.js';

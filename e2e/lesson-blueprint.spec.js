@@ -1,4 +1,4 @@
-// Issue 7 §2c: the demo blueprint's hooks both ways, after_this_request, streaming.
+// The demo blueprint's hooks both ways, after_this_request, streaming.
 import { test, expect, openLesson, openRequest, scopedSteps, expectOrder, stepNote } from './fixtures.js';
 
 test('app before blueprint going in, blueprint before app going out', async ({ labPage: page }) => {

@@ -1,4 +1,4 @@
-// Issue 7 §2b: PROPAGATE_EXCEPTIONS, the switch debug and testing mode turn on, measured.
+// PROPAGATE_EXCEPTIONS, the switch debug and testing mode turn on, measured.
 import { test, expect, openLesson, openRequest, serverUser, stepNames, stepNote, rows } from './fixtures.js';
 
 const cell = (page, row, col) => page.locator(`#propagate-table tr[data-row="${row}"] td[data-col="${col}"]`);

@@ -1,4 +1,4 @@
-// Issue 7 §2e: replay a copied cookie after the login ended; fill the signed session.
+// Replay a copied cookie after the login ended; fill the signed session.
 import { test, expect, openLesson, logIn, serverUser, openRequest } from './fixtures.js';
 
 const MECHANISMS = ['cookie', 'session', 'server-session'];

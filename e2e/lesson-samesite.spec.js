@@ -1,4 +1,4 @@
-// Issue 7 §2f: SameSite and Secure chosen at login, shown on the cookie row, explained,
+// SameSite and Secure chosen at login, shown on the cookie row, explained,
 // and measured: did the browser send the cookie back?
 import { test, expect, openLesson, openRequest, logIn, serverUser } from './fixtures.js';
 

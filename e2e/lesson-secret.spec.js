@@ -1,4 +1,4 @@
-// Issue 7 §2d: the tutorial's hard-coded key, cracked, a forged session accepted, rotation.
+// The tutorial's hard-coded key, cracked, a forged session accepted, rotation.
 import { test, expect, openLesson, openRequest, logIn, serverUser, showPageReads } from './fixtures.js';
 
 test('the tutorial\'s key: cracked from the lab\'s own cookie, a forged session accepted by Flask', async ({ labPage: page }) => {

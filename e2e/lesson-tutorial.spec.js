@@ -1,4 +1,4 @@
-// Issue 7 §2a: the tutorial's literal app, one click away, measured in the timeline.
+// The tutorial's literal app, one click away, measured in the timeline.
 import { test, expect, openLesson, openRequest, serverUser, stepNames, expectOrder, stepNote } from './fixtures.js';
 
 async function tutorial(page, route) {

@@ -1,4 +1,4 @@
-// Issue 7 §1: the page's explanations say what Flask 3.1 and Chromium really do.
+// The page's explanations say what Flask 3.1 and Chromium really do.
 import { test, expect, logIn, chooseMechanism, lastResponse, rows, stepNames, expectOrder, stepNote, openRequest, showPageReads } from './fixtures.js';
 
 async function openExplain(page, summary) {

@@ -1,4 +1,4 @@
-// Issue 10, a restart of the embedded default: open pages reconnect within 2 s to the
+// A restart of the embedded default: open pages reconnect within 2 s to the
 // SAME lab (made again on demand), the owner is still the owner, and the banner says
 // what happened. The spec runs its own server (this test stops and starts it).
 // A page that comes back late, after the class's reads have pushed the new log past its

@@ -1,5 +1,5 @@
 // Desktop, projector and phone sizes, light and dark: as the lab's owner (the waterfall
-// off and on) and as a participant (issue 10). The page never scrolls sideways, and a
+// off and on) and as a participant. The page never scrolls sideways, and a
 // screenshot of each is left in test-results/shots/ for a person to look at.
 import { test, expect, logIn, openRequest, rows } from './fixtures.js';
 
@@ -8,6 +8,7 @@ const SIZES = { desktop: [1440, 900], projector: [1280, 720], phone: [390, 844] 
 for (const [name, [width, height]] of Object.entries(SIZES)) {
   for (const colorScheme of ['light', 'dark']) {
     test(`${name} ${colorScheme}`, async ({ labPage: page, otherPage: other }) => {
+      test.setTimeout(90_000); // two pages, a 3 s request and three screenshots
       await other.getByRole('button', { name: 'abort(404)' }).click();
       await page.emulateMedia({ colorScheme });
       await page.setViewportSize({ width, height });
@@ -21,7 +22,7 @@ for (const [name, [width, height]] of Object.entries(SIZES)) {
       await page.getByRole('button', { name: 'Slow request (3 s)' }).click();
       await page.getByRole('button', { name: 'abort(404)', exact: true }).click();
       await page.getByRole('checkbox', { name: 'Waterfall' }).check();
-      await expect(rows(page, 'GET /api/slow')).toContainText('200', { timeout: 10_000 });
+      await expect(rows(page, 'GET /api/slow')).toContainText('200', { timeout: 15_000 });
       await openRequest(page, 'POST /api/session/login');
       await expect(page.getByRole('region', { name: /^Steps of POST/ })).toBeVisible();
       if (name === 'phone') await page.getByRole('region', { name: 'Waterfall' }).scrollIntoViewIfNeeded();

@@ -1,6 +1,7 @@
 import { test, expect, logIn, openLab, serverUser, rows } from './fixtures.js';
 
 test('two browsers in one lab: both requests shown, tagged by client, separate sessions', async ({ labPage: alice, otherPage: bob }) => {
+  test.setTimeout(120_000); // two pages, two scrypt logins: it ran past 60 s beside two CPU hogs
   // Each page knows itself by its public id (what the other page sees), not its client id.
   const aliceId = await alice.evaluate(() => window.statelab.person);
   const bobId = await bob.evaluate(() => window.statelab.person);

@@ -1,4 +1,4 @@
-// Issue 11: the waterfall. Every request on one shared time axis (overlaps show), the
+// The waterfall. Every request on one shared time axis (overlaps show), the
 // selected request's steps on a strip that keeps the small ones readable beside a
 // scrypt login, the scale said on the page; by keyboard, light and dark, on a phone.
 import AxeBuilder from '@axe-core/playwright';
@@ -16,17 +16,24 @@ test('requests that overlap in time are drawn overlapping on the shared axis', a
   await expect(rows(page, 'GET /api/slow')).toContainText('pending');
   await page.getByRole('button', { name: 'abort(404)', exact: true }).click();
   await expect(rows(page, 'GET /api/error/404')).toContainText('404');
-  await expect(rows(page, 'GET /api/slow')).toContainText('200', { timeout: 10_000 });
+  // The server sleeps 3 s in /api/slow: whether the 404 also ended first is read from
+  // the log's order (its row answered while the slow one's was still pending), never
+  // assumed from how fast a loaded machine answers.
+  const endedFirst = (await rows(page, 'GET /api/slow').textContent()).includes('pending');
+  await expect(rows(page, 'GET /api/slow')).toContainText('200', { timeout: 15_000 });
 
   // Both measured in one go: a new request moves the axis and redraws every row.
   const [slow, fast] = await page.locator('#timeline-list').evaluate((list) => ['/api/slow', '/api/error/404'].map((path) => {
     const row = [...list.querySelectorAll('[role="option"]')].find((r) => r.querySelector('.path').textContent.startsWith(path));
     return row.querySelector('.bars .extent').getBoundingClientRect().toJSON();
   }));
-  // The 404 started and ended while the slow request ran: inside its extent, and short.
+  // The 404 was sent once the slow request showed as pending: it starts later. When it
+  // also ended first, it lies wholly inside the slow one's extent.
   expect(fast.x).toBeGreaterThan(slow.x);
-  expect(fast.x + fast.width).toBeLessThanOrEqual(slow.x + slow.width + 1);
-  expect(fast.width).toBeLessThan(slow.width / 10);
+  if (endedFirst) {
+    expect(fast.x).toBeLessThan(slow.x + slow.width);
+    expect(fast.x + fast.width).toBeLessThanOrEqual(slow.x + slow.width + 1);
+  }
   // On the per-request axis, both fill their own rows: no overlap to see.
   await page.getByRole('checkbox', { name: 'Waterfall' }).uncheck();
   await expect(page.getByRole('region', { name: 'Waterfall' })).toBeHidden();
@@ -34,7 +41,7 @@ test('requests that overlap in time are drawn overlapping on the shared axis', a
 });
 
 test('a scrypt login\'s small steps stay readable on the strip, labelled with their measured durations', async ({ labPage: page }) => {
-  test.setTimeout(60_000); // two axe runs on a busy machine
+  test.setTimeout(120_000); // two axe runs: it ran past 60 s beside two CPU hogs
   await logIn(page, { mechanism: 'session' });
   await waterfallOn(page);
   await expect(page.locator('#waterfall-scale')).toContainText('One time axis, linear in ms; idle over 1 s is cut');

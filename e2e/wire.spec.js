@@ -1,4 +1,4 @@
-// Issue 11: every header both ways, each Set-Cookie's attributes, the response body of
+// Every header both ways, each Set-Cookie's attributes, the response body of
 // every request, the traceback of one that raised, and an anonymous request's server
 // session said not stored. Headers, bodies and the traceback come with the devtools
 // branch's event fields: those checks pass after the merge.
@@ -29,7 +29,6 @@ test('an anonymous request\'s fresh server_session is said not stored', async ({
 });
 
 test('a login\'s request and response headers, its Set-Cookie attributes and its body', async ({ labPage: page, otherPage: other }) => {
-  test.setTimeout(60_000); // two browsers and an axe pass on a busy 2-core machine
   await logIn(page, { mechanism: 'session', lifetime: '10 seconds' });
   await openRequest(page, 'POST /api/session/login');
   const req = await openWire(page, 'request-headers');

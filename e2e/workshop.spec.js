@@ -1,4 +1,4 @@
-// Issue 10, a class in one lab: the owner token (the page that made the lab, or the
+// A class in one lab: the owner token (the page that made the lab, or the
 // teacher link), what a participant may not do and why, who changed the lab, a
 // participant's private clear, display names and colours, a full lab read by polling,
 // and what a late joiner missed. axe-core checks each new state.

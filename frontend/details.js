@@ -7,6 +7,7 @@ import { traceTotal, waterfall } from './layout.js';
 import { isMine } from './people.js';
 import { boundOutput, errorText, stepNote } from './step-notes.js';
 import { longValue } from './wire.js';
+import { stepFailed } from './step-failed.js';
 
 // Its styles come with it: the page's first load has no request to detail (e2e/page-weight).
 if (typeof document !== 'undefined') {
@@ -36,7 +37,7 @@ function cookieList(items, empty) {
 }
 
 function stepRows(s, bar) {
-  const failed = Boolean(s.error) || s.name === 'got_request_exception';
+  const failed = stepFailed(s);
   const note = stepNote(s);
   const row = h('tr', { class: `step k-${s.kind}${failed ? ' err' : ''}${note ? ' has-note' : ''}`, dataset: { step: s.name } },
     h('td', { class: 'num' }, String(s.index)),

@@ -1,4 +1,4 @@
-// A participant's page (issue 10): the owner-only controls disabled, each described by
+// A participant's page: the owner-only controls disabled, each described by
 // index.html's #owner-note. The server refuses them anyway (403 owner_only).
 
 import { $, $$ } from './dom.js';

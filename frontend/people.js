@@ -1,5 +1,8 @@
-// Who is in the lab: each client's colour (rows, chip) and display name. Pure. Known by
-// its public id (`person`: identity.py), never by a client id it chose; shown by its first four.
+// Who is in the lab: each client a colour of its own, on its rows and chip,
+// and its display name. Pure. A client is known by its public id (`person`, 8
+// characters the server derives from its client id: identity.py), which every viewer
+// receives whole, so no one can pose as another by choosing a client id; the page shows
+// its first four.
 
 const HUES = 12; // 30° apart
 const TONES = [44, 60, 36]; // lightness, %: a class of 30 still gets 30 distinct swatches

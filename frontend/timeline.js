@@ -6,6 +6,7 @@ import { clientName, formatDuration, requestLine, statusClass } from './format.j
 import { colourStyle, isMine } from './people.js';
 import { atBottom, scrollToRow, traceTotal, visibleRange, waterfall } from './layout.js';
 import { cookieRejected, emptyReason, errorKind, matchesFilter, traceHasError } from './trace-log.js';
+import { stepFailed } from './step-failed.js';
 
 const ROW_HEIGHT = 30;
 
@@ -190,7 +191,7 @@ export function createTimeline({ list, spacer, empty, count, me, people, onSelec
   function ownAxis(steps, total) {
     const bars = waterfall(steps, total);
     return steps.map((s, i) => h('span', {
-      class: `bar k-${s.kind}${s.error || s.name === 'got_request_exception' ? ' err' : ''}`,
+      class: `bar k-${s.kind}${stepFailed(s) ? ' err' : ''}`,
       style: { left: `${bars[i].left}%`, width: `${bars[i].width}%` },
       title: `${s.name} ${formatDuration(s.duration_ms)}`,
     }));

@@ -2,6 +2,7 @@
 
 import { PAGE_READS } from './api.js';
 import { matchesPerson } from './people.js';
+import { stepFailed } from './step-failed.js';
 
 /** Compare two event ids: both buses number a lab's events ("42"; tests/test_events.py). */
 export function compareIds(a, b) {
@@ -146,11 +147,11 @@ function matchesStatus(trace, status) {
  * HTTPException such as abort(500) (no signal, teardown got None); else null.
  */
 export function errorKind(trace) {
-  if (trace.end?.error || trace.steps.some((s) => s.name === 'got_request_exception')) return 'raised';
+  if (trace.end?.error || trace.steps.some(stepFailed)) return 'raised';
   return trace.end?.status >= 500 ? 'abort' : null;
 }
 
 export function traceHasError(trace) {
   if (trace.end && (trace.end.status >= 400 || trace.end.error)) return true;
-  return trace.steps.some((s) => s.name === 'got_request_exception' || Boolean(s.error));
+  return trace.steps.some(stepFailed);
 }

@@ -6,13 +6,13 @@
 import { h, fill } from './dom.js';
 import { formatDuration, requestLine, statusClass } from './format.js';
 import { CUT_OVER_MS, sharedScale, traceSpan } from './waterfall-scale.js';
+import { stepFailed } from './step-failed.js';
 
 // Its stylesheet comes with it: the page's initial weight carries none of it.
 document.head.append(Object.assign(document.createElement('link'), { rel: 'stylesheet', href: new URL('./waterfall.css', import.meta.url).href }));
 
 const STEP_MIN_PX = 64; // waterfall.css's .strip-step min-width, as the caption says it
 const pct = (f) => `${(f * 100).toFixed(3)}%`;
-const failed = (s) => Boolean(s.error) || s.name === 'got_request_exception';
 
 /** The shared axis the timeline's rows are drawn on (timeline.js `setAxis`). */
 function createAxis() {
@@ -41,7 +41,7 @@ function createAxis() {
         trace.steps.map((s) => {
           const from = within(span.start + s.offset_ms);
           return h('span', {
-            class: `bar k-${s.kind}${failed(s) ? ' err' : ''}`,
+            class: `bar k-${s.kind}${stepFailed(s) ? ' err' : ''}`,
             style: { left: pct(from), width: pct(within(span.start + s.offset_ms + s.duration_ms) - from) },
           });
         }));
@@ -75,7 +75,7 @@ function ruler(scale, width) {
 function strip(trace) {
   if (!trace) return h('p', { class: 'strip-empty' }, 'Select a request: its steps appear here, each readable.');
   return h('ol', { class: 'strip-steps' }, trace.steps.map((s) => h('li', {
-    class: `strip-step k-${s.kind}${failed(s) ? ' err' : ''}`,
+    class: `strip-step k-${s.kind}${stepFailed(s) ? ' err' : ''}`,
     style: { flexGrow: String(Math.max(s.duration_ms, 0)) },
     title: `${s.name}: ${s.function} took ${formatDuration(s.duration_ms)}, from ${formatDuration(s.offset_ms)}`,
     dataset: { step: s.name },

@@ -1,5 +1,5 @@
-// A class in one lab (issue 10), in words: a full lab, what a late joiner missed, and
-// who changed the lab, and their list above the timeline. Loaded only when one of these is to be said.
+// A class in one lab, in words: a full lab, what a late joiner missed, and
+// who changed the lab. Pure; loaded only when one of these is to be said.
 
 import { h, fill } from './dom.js';
 import { clientName, formatClock } from './format.js';

@@ -17,8 +17,11 @@ def free_port() -> int:
 
 
 def wait_for_port(port: int, proc: subprocess.Popen | None = None,
-                  timeout: float = 20) -> None:
-    """Until something listens on the loopback ``port``; fails when ``proc`` exits first."""
+                  timeout: float = 60) -> None:
+    """Until something listens on the loopback ``port``; fails when ``proc`` exits first.
+
+    ``timeout`` only bounds a server that never starts: a Python server's start took
+    over 20 s on the 2-core machine at a load average of 40."""
     deadline = time.time() + timeout
     while time.time() < deadline:
         if proc is not None and proc.poll() is not None:

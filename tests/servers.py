@@ -17,6 +17,9 @@ from .helpers import OWNERS, free_port, wait_for_port
 
 ROOT = Path(__file__).resolve().parents[1]
 GUNICORN = Path(sys.executable).with_name("gunicorn")
+# A stopped test server ends its open streams after 2 s instead of gunicorn's 30 (its
+# default): with a stream open, stop() otherwise waited its whole 10 s and then killed it.
+GRACE = ("--graceful-timeout", "2")
 
 
 def stop(proc: subprocess.Popen) -> None:
@@ -43,10 +46,13 @@ class Gunicorn:
                    **(env or {})}
         self.proc = subprocess.Popen(
             [str(GUNICORN), "-c", str(ROOT / "deploy" / "gunicorn.conf.py"),
-             "-b", f"127.0.0.1:{self.port}", *args, "statelab:create_app()"],
+             "-b", f"127.0.0.1:{self.port}", *GRACE, *args, "statelab:create_app()"],
             env=environ, cwd=folder, stdout=subprocess.DEVNULL,
             stderr=self.log.open("w"))
         wait_for_port(self.port, self.proc)
+        # The master listens before its worker has loaded the app: the first answer says
+        # the worker is up (on a loaded machine that took over 5 s, a test's whole budget).
+        requests.get(f"{self.base}/api/health", timeout=60)
 
     def errors(self) -> str:
         return self.log.read_text()

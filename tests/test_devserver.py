@@ -6,12 +6,10 @@ import os
 import socket
 import subprocess
 import sys
-import time
 
 import pytest
-import requests
 
-from .helpers import free_port
+from .helpers import free_port, wait_for_port
 
 
 @pytest.fixture
@@ -21,17 +19,11 @@ def make_run(tmp_path):
            "STATELAB_INSTANCE_PATH": str(tmp_path / "instance")}
     proc = subprocess.Popen([sys.executable, "-m", "statelab"], env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 20
-    while time.time() < deadline:
-        try:
-            requests.get(f"{base}/api/health", timeout=1)
-            break
-        except requests.ConnectionError:
-            time.sleep(0.1)
-    else:
+    try:
+        wait_for_port(port, proc)
+    except RuntimeError as error:
         proc.kill()
-        pytest.fail("python -m statelab did not start")
+        pytest.fail(f"python -m statelab did not start: {error}")
     yield port
     proc.terminate()
     proc.wait(timeout=10)

@@ -61,7 +61,7 @@ def test_bad_comments_lose_nothing_already_stored(lab_client):
 def test_missing_and_unknown_labs(app):
     client = app.test_client()
     assert_problem(client.get("/api/state"), 400, "lab_required")
-    # A well-formed unknown id is made again on demand (test_workshop.py); one that
+    # A well-formed unknown id is made again on demand (test_class_lab.py); one that
     # no lab could have is not.
     assert_problem(client.get("/api/state", headers={"X-Lab-Id": "A" * 21}), 404, "unknown_lab")
     assert_problem(client.get("/api/state", headers={"X-Lab-Id": "<script>"}), 404, "unknown_lab")

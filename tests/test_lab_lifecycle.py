@@ -34,7 +34,7 @@ def test_a_lab_made_again_within_a_heartbeat_gets_a_new_feed(backend):
     for _ in range(3):
         client.get("/api/comments", headers={"X-Lab-Id": lab})
     old = statelab.feeds.join(lab)
-    old_frames, _ = old.after(0, 5)
+    old_frames = old.next_after(0, 5).frames
     statelab.feeds.leave(old)
     assert len(old_frames) > 3
     client.post("/api/labs")  # the server keeps one lab: the first, idle, is evicted
@@ -43,7 +43,7 @@ def test_a_lab_made_again_within_a_heartbeat_gets_a_new_feed(backend):
     assert again.headers["X-Lab-Recreated"] == "true"
     feed = statelab.feeds.join(lab)
     try:
-        frames, _ = feed.after(0, 5)
+        frames = feed.next_after(0, 5).frames
         assert feed is not old
         assert frames[0].kind == "lab" and frames[0].number == 1  # the new lab's log
     finally:

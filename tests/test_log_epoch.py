@@ -1,4 +1,4 @@
-"""Issue 10, restarts: a page tells a restart by the lab's log epoch, not by ids. After a
+"""Restarts: a page tells a restart by the lab's log epoch, not by ids. After a
 restart of the embedded default, a class's reconnecting pages push the new log past a
 young lab's old ids within a second; a page resuming after its old id then missed the
 new log's first events and was never told of the restart."""

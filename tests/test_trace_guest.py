@@ -295,7 +295,7 @@ def test_an_app_wide_hook_names_the_blueprint_that_registered_it():
     assert hook["detail"]["registered_by_blueprint"] == "auth"
 
 
-# -- issue 17, item 1: headers capped as recorded ---------------------------------
+# -- headers capped as recorded ---------------------------------------------------
 
 def test_huge_headers_are_capped_when_recorded_not_when_read():
     """90 headers of 60,000 characters a request: the log keeps a few hundred KB of

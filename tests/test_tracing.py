@@ -414,8 +414,8 @@ def test_output_printed_logged_and_warned_lands_on_its_step(capsys):
 
 
 def test_a_warning_after_many_requests_is_captured_once():
-    """The warnings hook is installed once: before, each request re-installed it as its
-    own "previous" hook, and the next warning recursed until RecursionError."""
+    """The warnings hook is installed once: a hook re-installed on each request would
+    be its own "previous" hook, and the next warning would recurse until RecursionError."""
     import warnings
 
     app, bus = traced_app()

@@ -173,20 +173,6 @@ def test_a_viewer_that_could_not_be_counted_out_stops_counting_within_its_lease(
     assert bus.subscribers("outage-lab") == 1
 
 
-def test_a_viewer_count_left_by_the_version_before_leases_is_replaced(make_app, redis_url,
-                                                                       redis_client):
-    """Before leases, `viewers:<lab>` was a counter (a string). One left by that version
-    (deployed while a class watched) must not break the lab's streams for its hour."""
-    app = worker(make_app, redis_url)
-    lab = new_lab(app.test_client())
-    key = f"statelab:viewers:{lab}"
-    redis_client.set(key, 3, ex=3600)
-    assert current(app).bus.subscribers(lab) == 0
-    status, _ = stream_status(app.test_client(), lab)
-    assert status == 200
-    assert redis_client.type(key) in (b"zset", b"none")
-
-
 def _renew_due(bus, lab: str) -> None:
     """Make the next renew(lab) run its script (it runs at most each quarter lease)."""
     members, _ = bus._held[lab]

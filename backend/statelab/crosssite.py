@@ -32,6 +32,8 @@ from typing import Callable, Iterable
 
 from werkzeug.wsgi import get_host
 
+from .inputs import error_body
+
 UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 # Sec-Fetch-Site values only the browser itself can produce for our own pages:
 # same-origin fetches, and "none" (typed into the address bar, a bookmark).
@@ -110,12 +112,10 @@ def guard(wsgi_app: Callable, allowed: Iterable[str]) -> Callable:
         reason = refusal(environ, allowed)
         if reason is None:
             return wsgi_app(environ, start_response)
-        body = json.dumps({
-            "error": "cross_site", "status": 403,
-            "message": f"Refused: a state-changing request made by another site's page "
-                       f"({reason}). Use the playground's own page, or a client that is "
-                       f"not a browser.",
-        }).encode()
+        body = json.dumps(error_body(
+            403, "cross_site", f"Refused: a state-changing request made by another site's "
+            f"page ({reason}). Use the playground's own page, or a client that is not a "
+            f"browser.")).encode()
         start_response("403 FORBIDDEN", [("Content-Type", "application/json"),
                                          ("Content-Length", str(len(body))),
                                          ("Vary", "Origin, Sec-Fetch-Site")])

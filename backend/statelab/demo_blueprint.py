@@ -26,7 +26,7 @@ import time
 from flask import (Blueprint, Response, after_this_request, g, jsonify, request,
                    stream_with_context)
 
-from .api.inputs import integer
+from .inputs import integer
 from statelab_trace import annotate
 
 bp = Blueprint("demo", __name__, url_prefix="/demo/<word>")

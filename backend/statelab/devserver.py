@@ -14,9 +14,7 @@ import json
 
 from werkzeug.serving import WSGIRequestHandler
 
-
-def error_name(phrase: str) -> str:
-    return phrase.lower().replace("-", "_").replace(" ", "_")
+from .inputs import error_body, error_name
 
 
 class JsonErrorRequestHandler(WSGIRequestHandler):
@@ -25,8 +23,7 @@ class JsonErrorRequestHandler(WSGIRequestHandler):
         self.log_error("code %d, message %s", code, message or short)
         self.send_response(code, short)
         self.send_header("Connection", "close")
-        body = json.dumps({"error": error_name(short), "message": long or short,
-                           "status": code}).encode()
+        body = json.dumps(error_body(code, error_name(short), long or short)).encode()
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()

@@ -2,8 +2,9 @@
 renders each event to Server-Sent Events bytes once, and every viewer of that lab in
 the process writes the same bytes.
 
-A worker does one read of the bus and one encoding per event, whatever the number of
-viewers; a viewer's work is a socket write.
+A worker does one read and one encoding per event whatever the number of viewers; a
+viewer's work is a socket write (a read and an encoding per viewer measured p99 20 s at
+500 viewers on one gevent worker).
 
 Masking (masking.py) stays per viewer, and still shares the work: an event of a
 request that carries cookie values is rendered twice, as its owner sees it (whole) and
@@ -21,7 +22,7 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from .events import Page
+from .events import Bus, Page
 from .masking import Traces, mask_event
 
 # A feed wakes its viewers at most this often: events that arrive sooner after a wake
@@ -219,13 +220,6 @@ class Feed:
         to N, renders or gathers. Only a read begun later can tell a restart (reset)."""
         return self.ready and number > self._last_number and self._read <= asked
 
-    def after(self, number: int, timeout: float | None = None
-              ) -> tuple[tuple[Frame, ...], str | None] | None:
-        """The frames after event ``number`` and the news to tell first (see
-        ``next_after``)."""
-        delivery = self.next_after(number, timeout)
-        return None if delivery is None else (delivery.frames, delivery.news)
-
     def _delivery(self, number: int) -> Delivery:
         """Under the lock: the frames after ``number``, and what a viewer resuming there
         must be told first: ``"gap"`` (events between were pushed out of the log) or
@@ -244,7 +238,7 @@ class Feed:
                 break
             chosen.append(frame)
         chosen.reverse()
-        if start and chosen and chosen[0].number > start + 1 and chosen[0].kind != "clear":
+        if chosen and Bus.dropped(start, chosen[0].number, [{"type": chosen[0].kind}]):
             news = "gap"
         owners = frozenset(f.owner for f in chosen
                            if f.owner is not None and f.own is not f.others)

@@ -29,7 +29,9 @@ if TYPE_CHECKING:
 UNTRACED = ("/static/", "/api/hooks", "/favicon.ico")
 # The page's own reads (it makes them after loading and after each change): marked
 # in their request events (page_read) so the page can leave them out of the timeline.
-PAGE_READS = frozenset(("/", "/api/state", "/api/comments", "/api/labs/current", "/api/me"))
+# frontend/api.js names the same paths (tests/test_page_reads.py pins them equal).
+PAGE_READS = frozenset(("/", "/api/state", "/api/comments", "/api/labs/current", "/api/me",
+                        "/api/lab/settings"))
 
 WSGIApp = Callable
 # wrap(app, statelab, inner) -> the layer around ``inner``, or ``inner`` when not in use.
@@ -76,7 +78,10 @@ def _propagated(app: LabFlask, statelab: StateLab, inner: WSGIApp) -> WSGIApp:
 
 
 def _lab(app: LabFlask, statelab: StateLab, inner: WSGIApp) -> WSGIApp:
-    return lab_middleware(inner, statelab, app.config, ratelimits.recreations(app.config))
+    # The recreation counter shares the store's Redis pool (None: memory).
+    client = getattr(statelab.store, "client", None)
+    return lab_middleware(inner, statelab, app.config,
+                          ratelimits.recreations(app.config, client))
 
 
 def _tracer(app: LabFlask, statelab: StateLab, inner: WSGIApp) -> WSGIApp:

@@ -31,7 +31,7 @@ import time
 
 from collections.abc import Callable
 
-from flask import Flask, jsonify, request
+from flask import Flask, request
 from limits import parse_many
 from limits.storage import storage_from_string
 from limits.strategies import MovingWindowRateLimiter
@@ -39,6 +39,7 @@ from flask_limiter import Limiter
 from flask_limiter.errors import RateLimitExceeded
 
 from .context import lab_of
+from .inputs import ApiError
 
 CLASSIC_LOGIN_VIEWS = ("classic.do_login", "classic.do_session_login")
 LAB_VIEWS = ("api.labs.create_lab",)
@@ -85,11 +86,12 @@ def install(app: Flask, login_views: tuple[str, ...], client=None) -> Limiter:
     return limiter
 
 
-def recreations(config) -> Callable[[str], bool]:
+def recreations(config, client=None) -> Callable[[str], bool]:
     """Whether an address may have a forgotten lab made again now (labs.py): counted
     apart from new labs, at the same rate (``STATELAB_LAB_RATE``). Used outside Flask,
     before the lab is known, so with the ``limits`` library Flask-Limiter is built on."""
-    storage = storage_from_string(config["STATELAB_REDIS_URL"] or "memory://")
+    shared = {"connection_pool": client.connection_pool} if client is not None else {}
+    storage = storage_from_string(config["STATELAB_REDIS_URL"] or "memory://", **shared)
     window = MovingWindowRateLimiter(storage)
     rates = parse_many(config["STATELAB_LAB_RATE"])
 
@@ -107,9 +109,6 @@ def _too_many(limiter: Limiter, error: RateLimitExceeded):
     breached = limiter.current_limit
     # window[0]: when the oldest counted hit leaves the window (reset_at adds a second)
     wait = max(1, math.ceil(breached.window[0] - time.time())) if breached else 60
-    response = jsonify(error="rate_limited", status=429, retry_after=wait,
-                       message=f"{error.description} ({error.limit.limit}); "
-                               f"try again in {wait} s")
-    response.status_code = 429
-    response.headers["Retry-After"] = str(wait)
-    return response
+    return ApiError(429, "rate_limited", f"{error.description} ({error.limit.limit}); try "
+                    f"again in {wait} s", retry_after=wait,
+                    headers={"Retry-After": str(wait)}).response()

@@ -15,9 +15,9 @@ from typing import Callable
 
 from flask import Flask, make_response
 
-from .api.inputs import ApiError
+from .inputs import ApiError
 
-SLOW_VIEWS = ("api.errors.slow", "demo.stream")
+SLOW_VIEWS = ("api.slow.slow", "demo.stream")
 RETRY_AFTER = 5  # seconds: the longest /api/slow
 
 

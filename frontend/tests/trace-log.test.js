@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { TraceLog, compareIds, matchesFilter, isPageRead, traceHasError } from '../trace-log.js';
+import { TraceLog, compareIds, errorKind, matchesFilter, isPageRead, traceHasError } from '../trace-log.js';
+import { stepFailed } from '../step-failed.js';
 import { matchesQuery, parseFilter } from '../filter.js';
 
 const req = (id, trace, extra = {}) => ({ id, type: 'request', trace, lab: 'L', time: 1, method: 'GET', path: '/api/state', query: '', client: 'me', person: 'mePublic', ...extra });
@@ -113,4 +114,13 @@ test('a page read whose session cookie Flask rejected is not hidden as a page re
   assert.equal(cookieRejected(read({})), null);
   assert.ok(matchesFilter(tampered, { hideReads: true }));
   assert.ok(!matchesFilter(read({}), { hideReads: true }));
+});
+
+test('a step failed when it raised or is got_request_exception; the trace then counts as raised and as an error', () => {
+  assert.equal(stepFailed({ name: 'before_request', error: { type: 'ValueError' } }), true);
+  assert.equal(stepFailed({ name: 'got_request_exception' }), true);
+  assert.equal(stepFailed({ name: 'view' }), false);
+  const trace = { end: { status: 500 }, steps: [{ name: 'before_request', error: { type: 'ValueError' } }] };
+  assert.equal(errorKind(trace), 'raised');
+  assert.equal(traceHasError({ end: null, steps: trace.steps }), true);
 });

@@ -8,11 +8,11 @@ from ..accounts import ChecksBusy
 from ..context import lab_of
 from ..labs import lab_from_environ
 from ..store import UnknownLab
-from . import comments, cookies, errors, hooks, labs, openapi, people, secret, state
-from .inputs import ApiError
+from . import comments, cookies, errors, health, hooks, labs, openapi, people, secret, slow, state
+from ..inputs import ApiError
 from .logins import MECHANISMS, NAMES
 
-NO_LAB_NEEDED = {"api.labs.create_lab", "api.openapi.openapi", "api.openapi.health"}
+NO_LAB_NEEDED = {"api.labs.create_lab", "api.openapi.openapi", "api.health.health"}
 
 
 def require_lab():
@@ -48,7 +48,7 @@ def register(app: Flask) -> None:
     api.add_url_rule("/<mechanism>/<any(login, logout, comment):action>",
                      view_func=unknown_mechanism, methods=["POST"])
     for bp in (labs.bp, people.bp, secret.bp, *(m.bp for m in MECHANISMS), comments.bp,
-               cookies.bp, state.bp, hooks.bp, errors.bp, openapi.bp):
+               cookies.bp, state.bp, hooks.bp, errors.bp, slow.bp, health.bp, openapi.bp):
         api.register_blueprint(bp)
     app.register_blueprint(api)
     errors.register_handlers(app)

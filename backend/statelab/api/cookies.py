@@ -13,7 +13,7 @@ from werkzeug.routing import BaseConverter
 
 from ..sessions import SERVER_COOKIE
 from .cookie import COOKIE
-from .inputs import ApiError, read_body, text
+from ..inputs import ApiError, read_body, text
 
 bp = Blueprint("cookies", __name__)
 

@@ -8,15 +8,14 @@ that lab (``LabFlask._find_error_handler``) and answers with Werkzeug's default 
 
 from __future__ import annotations
 
-import time
 
-from flask import Blueprint, Flask, abort, current_app, jsonify, request, session
+from flask import Blueprint, Flask, abort, request, session
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from ..context import current
 from ..sessions import SessionNotStored
 
-from .inputs import ApiError, integer
+from ..inputs import ApiError
 
 bp = Blueprint("errors", __name__)
 
@@ -62,14 +61,6 @@ def trigger(kind: str):
     raise ApiError(404, "unknown_error_kind", f"Kinds: {', '.join(KINDS)}", kinds=list(KINDS))
 
 
-@bp.get("/slow")
-def slow():
-    ms = integer(request.args, "ms", low=0, high=5000)
-    ms = 1500 if ms is None else ms
-    time.sleep(ms / 1000)
-    return jsonify(slept_ms=ms)
-
-
 def backend_unavailable() -> ApiError:
     return ApiError(503, "backend_unavailable", "The lab's backend (Redis) cannot be "
                     "reached; try again shortly", headers={"Retry-After": "2"})
@@ -96,7 +87,7 @@ def handle_custom(error: HTTPException):
         return session_not_stored().response()
     code = error.code or 500
     if request.path.startswith("/api/"):
-        return jsonify(error=CODES[code], message=error.description, status=code), code
+        return ApiError.from_http(error, CODES[code]).response()
     return PAGES[code], code
 
 
@@ -108,9 +99,7 @@ def handle_http_exception(error: HTTPException):
     """Every other HTTP error (400, 405, 413, ...): JSON under /api, Werkzeug's elsewhere."""
     if not request.path.startswith("/api/"):
         return error
-    name = "too_large" if error.code == 413 else error.name.lower().replace(" ", "_")
-    headers = [(k, v) for k, v in error.get_headers() if k != "Content-Type"]  # e.g. Allow
-    return jsonify(error=name, message=error.description, status=error.code), error.code, headers
+    return ApiError.from_http(error, "too_large" if error.code == 413 else None).response()
 
 
 def register_handlers(app: Flask) -> None:

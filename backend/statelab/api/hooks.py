@@ -7,6 +7,7 @@ import re
 import select
 import socket
 import time
+from contextlib import ExitStack, contextmanager
 
 from flask import Blueprint, Response, current_app, g, jsonify, request
 
@@ -16,7 +17,7 @@ from ..events import BadEventId, TooManySubscribers
 from ..labs import CLIENT_ID
 from ..fanout import TooManyWatchedLabs, sse
 from ..masking import Viewer
-from .inputs import ApiError, integer
+from ..inputs import ApiError, integer
 from ..ratelimits import client_address
 from .people import owns, require_owner, who
 
@@ -102,84 +103,76 @@ def stream():
                        "answers one)", field="epoch")
     # Read before anything is taken: a failure here (Redis down) leaks nothing.
     epoch = statelab.labs.epoch(lab)
-    slot = _Slot(statelab, lab, client_address(), owns())
+    with ExitStack() as lease:
+        _lease_viewer(lease, statelab, lab)
+        feed = lease.enter_context(_joined(statelab.feeds, lab))
+        response = Response(_messages(feed, bus.parse_id(after), _peer(request.environ),
+                                      _viewer().client, epoch, told not in (None, epoch)),
+                            mimetype="text/event-stream",
+                            headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
+        # Called by the server when the connection ends, even when the body is never
+        # read (a HEAD request): the viewer's feed, place and slot are always given back.
+        response.call_on_close(lease.pop_all().close)
+    return response
+
+
+def _lease_viewer(lease: ExitStack, statelab, lab: str) -> None:
+    """Take a stream slot and a place in the lab's viewer count; ``lease`` gives both
+    back (the slot too when the backend fails while counting the viewer in)."""
+    slots, bus = statelab.streams, statelab.bus
+    address, owner = client_address(), owns()
+    if not slots.take(address, exempt=owner):
+        if slots.address_full(address):
+            raise ApiError(429, "too_many_streams_from_address", "This address holds "
+                           f"{slots.per_address} live streams, as many as one address "
+                           "may; close one, or read the log (GET /api/hooks)",
+                           streams=slots.per_address, headers=RETRY_LATER)
+        raise ApiError(429, "too_many_streams", "The server holds as many live streams as "
+                       "it may; try again later", headers=RETRY_LATER)
+    lease.callback(slots.give_back, address, exempt=owner)
     try:
-        feed = statelab.feeds.join(lab)
+        # A lab's owner has a place kept in a full lab: one past STATELAB_MAX_VIEWERS.
+        bus.subscribe(lab, reserved=1 if owner else 0)
+    except TooManySubscribers:
+        viewers = bus.subscribers(lab)
+        raise ApiError(429, "lab_full", f"This lab is full ({viewers} viewers; its owner "
+                       "can still join live); its log can still be read (GET /api/hooks)",
+                       viewers=viewers, headers=RETRY_LATER) from None
+    lease.callback(_unsubscribe, bus, lab)
+
+
+@contextmanager
+def _joined(feeds, lab: str):
+    """This worker's feed of ``lab``, left on exit.
+
+    A worker following as many labs as it may answers 429 with Retry-After, like
+    too_many_streams: its capacity, not an outage. Told 429, the page polls the log and
+    tries again after Retry-After (a 503 would have it reconnect within a second)."""
+    try:
+        feed = feeds.join(lab)
     except TooManyWatchedLabs as full:
-        slot.give_back()
-        # 429 with Retry-After, like too_many_streams: this worker's capacity, not an
-        # outage. A 503 would tell the page the backend is down, and it reconnects to
-        # those within a second (issue 10); told 429, it polls the log and tries again
-        # after Retry-After.
         raise ApiError(429, "too_many_watched_labs", f"This server follows as many labs "
                        f"live as it may ({full.limit} per worker); this lab's log can "
                        "still be read (GET /api/hooks)", labs=full.limit,
                        headers=RETRY_LATER) from None
-    except BaseException:
-        # Anything else (a bug, no thread to follow with): the viewer counted in above
-        # is counted out, or its slot stays taken and its lease renewed for good.
-        slot.give_back()
-        raise
-
-    def leave() -> None:
-        statelab.feeds.leave(feed)
-        slot.give_back()
-
-    response = Response(_messages(feed, bus.parse_id(after), _peer(request.environ),
-                                  _viewer().client, epoch, told not in (None, epoch)),
-                        mimetype="text/event-stream",
-                        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
-    # Called by the server when the connection ends, even when the body is never read
-    # (a HEAD request): the viewer's slots are always given back.
-    response.call_on_close(leave)
-    return response
+    try:
+        yield feed
+    finally:
+        feeds.leave(feed)
 
 
-class _Slot:
-    """A viewer's stream slot (per worker, per address) and its place in the lab's
-    count, taken at once; refused with the JSON 429 that says which is full. A lab's
-    owner has a slot kept in a full lab: one past STATELAB_MAX_VIEWERS."""
-
-    def __init__(self, statelab, lab: str, address: str, owner: bool) -> None:
-        self.bus, self.slots, self.lab = statelab.bus, statelab.streams, lab
-        self.address, self.owner = address, owner
-        if not self.slots.take(address, exempt=owner):
-            if self.slots.address_full(address):
-                raise ApiError(429, "too_many_streams_from_address", "This address holds "
-                               f"{self.slots.per_address} live streams, as many as one "
-                               "address may; close one, or read the log (GET /api/hooks)",
-                               streams=self.slots.per_address, headers=RETRY_LATER)
-            raise ApiError(429, "too_many_streams", "The server holds as many live "
-                           "streams as it may; try again later", headers=RETRY_LATER)
-        try:
-            self._subscribe()
-        except BaseException:
-            self.slots.give_back(address, exempt=owner)  # Redis down, or the lab full
-            raise
-
-    def _subscribe(self) -> None:
-        bus, lab = self.bus, self.lab
-        try:
-            bus.subscribe(lab, reserved=1 if self.owner else 0)
-        except TooManySubscribers:
-            viewers = bus.subscribers(lab)
-            raise ApiError(429, "lab_full", f"This lab is full ({viewers} viewers; its "
-                           "owner can still join live); its log can still be read "
-                           "(GET /api/hooks)", viewers=viewers,
-                           headers=RETRY_LATER) from None
-
-    def give_back(self) -> None:
-        self.slots.give_back(self.address, exempt=self.owner)
-        try:
-            self.bus.unsubscribe(self.lab)
-        except self.bus.unavailable:
-            # Its lease (events/redis.py) ends it within a few heartbeats.
-            logger.warning("statelab: backend down; lab %s keeps a viewer until its "
-                           "lease ends", self.lab)
+def _unsubscribe(bus, lab: str) -> None:
+    """Count a viewer out of the lab; with the backend down, its lease ends it."""
+    try:
+        bus.unsubscribe(lab)
+    except bus.unavailable:
+        # Its lease (events/redis.py) ends it within a few heartbeats.
+        logger.warning("statelab: backend down; lab %s keeps a viewer until its "
+                       "lease ends", lab)
 
 
 # EventSource waits this long before reconnecting: a restarted server is asked again
-# within a second (issue 10: pages must recover within 2 s).
+# within a second, so a page recovers within 2 s.
 RETRY_MS = 1000
 
 

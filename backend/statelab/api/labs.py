@@ -12,7 +12,7 @@ from ..context import client_of, current
 from ..identity import public_id
 from ..ratelimits import client_address
 from ..store import DEFAULT_SETTINGS, CreatorFull, LabsFull
-from .inputs import ApiError, flag, read_body
+from ..inputs import ApiError, flag, read_body
 from .people import announce, owns, person, require_owner, who
 
 bp = Blueprint("labs", __name__)

@@ -9,3 +9,10 @@ from .mechanisms import Mechanism
 MECHANISMS: tuple[Mechanism, ...] = (cookie.mechanism, session.mechanism,
                                      server_session.mechanism)
 NAMES = tuple(mechanism.name for mechanism in MECHANISMS)
+
+
+def cookie_names() -> frozenset[str]:
+    """The lab's own cookies' names, one a mechanism.
+
+    Needs an app context: the signed session's name is the app's SESSION_COOKIE_NAME."""
+    return frozenset(mechanism.cookie_name for mechanism in MECHANISMS)

@@ -12,7 +12,7 @@ from flask import Blueprint, current_app, jsonify, request
 
 from ..context import current
 from ..sessions import MAX_LIFETIME, SAMESITE_CHOICES, cookie_choice
-from .inputs import ApiError, choice, integer, optional_flag, read_body, text
+from ..inputs import ApiError, choice, integer, optional_flag, read_body, text
 from . import comments
 
 MAX_AGE_LIMIT = MAX_LIFETIME

@@ -8,13 +8,12 @@ without a route, and a schema-based fuzzer (schemathesis) checks the answers aga
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, jsonify
+from flask import Blueprint, jsonify
 
 from .. import demo_hooks
 from ..labs import CLIENT_ID
 from .errors import KINDS, POST_ONLY
 from .logins import NAMES
-from ..context import current
 
 bp = Blueprint("openapi", __name__)
 
@@ -283,7 +282,7 @@ document("get", "/api/slow", "A view that sleeps, to watch a request progress; 4
          ok=obj(slept_ms=INTEGER), params=[{"name": "ms", "in": "query", "schema": {
              "type": "integer", "minimum": 0, "maximum": 5000}}])
 
-# The secret key lab (issue 7 §2d), and the session fill (§2e).
+# The secret key lab, and the session fill.
 KEY = obj(source={"enum": ["instance", "tutorial", "generated"]},
           fingerprint={"type": "string", "pattern": "^[0-9a-f]{8}$"},
           key={"type": ["string", "null"], "description": "only for the tutorial's public key"})
@@ -372,16 +371,3 @@ SPEC = {
 def openapi():
     return jsonify(SPEC)
 
-
-@bp.get("/health")
-def health():
-    """Liveness, and whether the backend answers: a load balancer takes a worker whose
-    Redis is down out of rotation on the 503."""
-    statelab = current()
-    ok = statelab.backend_ok()
-    server = current_app.session_interface.server
-    stored = server.storage_ok() if hasattr(server, "storage_ok") else True
-    body = {"status": "ok" if ok and stored else "degraded",
-            "backend": {"kind": statelab.store.kind, "ok": ok},
-            "sessions": {"ok": stored}}
-    return jsonify(body), 200 if ok and stored else 503

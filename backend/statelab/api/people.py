@@ -17,7 +17,7 @@ from ..context import client_of, current
 from ..labs import CLIENT_ID_LENGTHS
 from ..identity import public_id
 from ..owners import ENVIRON_KEY, HEADER, is_owner
-from .inputs import ApiError, read_body, text
+from ..inputs import ApiError, read_body, text
 
 bp = Blueprint("people", __name__)
 

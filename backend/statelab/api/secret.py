@@ -12,7 +12,7 @@ from .. import secret_keys
 from ..accounts import off_the_loop
 from ..context import current
 from .cookies import set_lab_cookie
-from .inputs import ApiError, flag, read_body, text
+from ..inputs import ApiError, flag, read_body, text
 from .people import announce, require_owner
 
 bp = Blueprint("secret", __name__)

@@ -16,7 +16,7 @@ from flask import current_app, jsonify, session
 
 from ..secret_keys import verified_by
 from ..sessions import COOKIE_CHOICE, decode_signed_cookie
-from .inputs import ApiError, integer, read_body
+from ..inputs import ApiError, integer, read_body
 from .mechanisms import Mechanism, blueprint
 
 FILLER_KEY = "filler"

@@ -8,7 +8,7 @@ from flask import Blueprint, current_app, g, jsonify, request
 
 from ..context import client_of, current
 from statelab_trace.jsonable import capped
-from .logins import MECHANISMS
+from .logins import MECHANISMS, cookie_names
 
 bp = Blueprint("state", __name__)
 FLASK_VERSION = version("flask")
@@ -25,7 +25,7 @@ FOREIGN_HINT = (
 def received_cookies(signed_name: str, signed_problem: str | None) -> list[dict]:
     """Every cookie the request carried, in order, repeated names included (two apps on
     one host may each set a ``session``); ``foreign`` for names the lab never sets."""
-    own = {mechanism.cookie_name for mechanism in MECHANISMS} | {signed_name}
+    own = cookie_names() | {signed_name}
     shown = []
     for name, value in list(request.cookies.items(multi=True))[:MAX_COOKIES_SHOWN]:
         hint = FOREIGN_HINT if name == signed_name and signed_problem in UNVERIFIED else None

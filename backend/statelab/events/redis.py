@@ -22,20 +22,14 @@ READ_MARGIN_SECONDS = 1.0
 # lease ends (Redis's clock). The worker that holds a viewer renews it a few times a
 # lease, from the lab's feed follower (fanout.py: it reads the bus at least each
 # heartbeat while the lab has viewers there), so a worker that dies without counting its
-# viewers out (SIGTERM, a crash) stops counting within one lease. Before, one counter a
-# lab lived an hour and every attempt renewed it, refused ones too: after a restart, a
-# class retrying every 10 s got 429 lab_full for good.
+# viewers out (SIGTERM, a crash) stops counting within one lease, and a refused viewer
+# renews nothing: after a restart, a class retrying every 10 s gets in again.
 VIEWER_LEASE_HEARTBEATS = 3
-
-# Each script first drops a counter left by the version before leases (a string key,
-# which sorted-set commands refuse): deployed while a class watched, it would break the
-# lab's streams for its hour; those viewers reconnect and are counted anew.
 
 # The lapsed leases go, then a viewer is counted in, unless the lab is full; a refused
 # one renews nothing. One script, so two workers never both pass the cap.
 # KEYS: viewers; ARGV: member, cap, lease ms. Answers {admitted (0 or 1), viewers}.
 _SUBSCRIBE = """
-if redis.call('TYPE', KEYS[1]).ok == 'string' then redis.call('DEL', KEYS[1]) end
 local now = redis.call('TIME')
 now = now[1] * 1000 + math.floor(now[2] / 1000)
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
@@ -49,7 +43,6 @@ return {1, viewers + 1}
 # This worker's viewers of the lab (ARGV after the lease ms) live a lease more; a
 # viewer whose lease lapsed while the worker was too busy to renew it counts again.
 _RENEW = """
-if redis.call('TYPE', KEYS[1]).ok == 'string' then redis.call('DEL', KEYS[1]) end
 local now = redis.call('TIME')
 local ends = now[1] * 1000 + math.floor(now[2] / 1000) + ARGV[1]
 for i = 2, #ARGV do redis.call('ZADD', KEYS[1], ends, ARGV[i]) end
@@ -58,7 +51,6 @@ redis.call('PEXPIRE', KEYS[1], ARGV[1])
 
 # Viewers whose lease has not ended (read-only). KEYS: viewers.
 _COUNT = """
-if redis.call('TYPE', KEYS[1]).ok ~= 'zset' then return 0 end
 local now = redis.call('TIME')
 return redis.call('ZCOUNT', KEYS[1], '(' .. (now[1] * 1000 + math.floor(now[2] / 1000)), '+inf')
 """

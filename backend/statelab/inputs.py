@@ -1,4 +1,8 @@
-"""Reading request bodies, and the one JSON shape every API error takes."""
+"""Reading request input, and the one JSON shape every error answer takes.
+
+Below the API: the API's views, the demo blueprint, the slow-route cap, the cross-site
+guard and the development server's own errors all answer in this shape.
+"""
 
 from __future__ import annotations
 
@@ -7,13 +11,24 @@ import re
 from typing import Any
 
 from flask import jsonify, request
+from werkzeug.exceptions import HTTPException
 
 
 _DIGITS = re.compile(r"[0-9]{1,9}", re.ASCII)
 
 
+def error_name(phrase: str) -> str:
+    """An HTTP reason phrase as an error code: "Not Found" -> "not_found"."""
+    return phrase.lower().replace("-", "_").replace(" ", "_")
+
+
+def error_body(status: int, error: str, message: str, **extra: Any) -> dict:
+    """The error shape: ``{"error", "message", "status", ...extra}``."""
+    return {"error": error, "message": message, "status": status, **extra}
+
+
 class ApiError(Exception):
-    """A client mistake, answered as ``{"error", "message", "status", ...}``."""
+    """A client mistake, answered in the error shape (``error_body``)."""
 
     def __init__(self, status: int, error: str, message: str, *,
                  headers: dict | None = None, **extra: Any) -> None:
@@ -24,9 +39,16 @@ class ApiError(Exception):
         self.headers = headers or {}
         self.extra = extra
 
+    @classmethod
+    def from_http(cls, error: HTTPException, name: str | None = None) -> "ApiError":
+        """Werkzeug's HTTP error in the error shape, with its headers (e.g. Allow)."""
+        code = error.code or 500
+        headers = {k: v for k, v in error.get_headers() if k != "Content-Type"}
+        return cls(code, name or error_name(error.name), error.description or error.name,
+                   headers=headers)
+
     def body(self) -> dict:
-        return {"error": self.error, "message": self.message, "status": self.status,
-                **self.extra}
+        return error_body(self.status, self.error, self.message, **self.extra)
 
     def response(self):
         return jsonify(self.body()), self.status, self.headers
