@@ -40,31 +40,22 @@ def _request_started(trace: Trace) -> dict:
     return {"endpoint": None, "routing_exception": describe_error(routing), "note": ROUTING_NOTE}
 
 
+def _signal(name: str, **spec: Any) -> tuple:
+    """Flask's signal ``name`` and the step its send records."""
+    return getattr(signals, name), StepSpec("signal", name, f"flask.signals.{name}", **spec)
+
+
 _SIGNALS = (
-    (signals.appcontext_pushed, StepSpec("signal", "appcontext_pushed",
-                                         "flask.signals.appcontext_pushed")),
-    (signals.request_started, StepSpec("signal", "request_started",
-                                       "flask.signals.request_started",
-                                       after=_request_started)),
-    (signals.got_request_exception, StepSpec("signal", "got_request_exception",
-                                             "flask.signals.got_request_exception",
-                                             error_arg="exception")),
-    (signals.request_finished, StepSpec("signal", "request_finished",
-                                        "flask.signals.request_finished")),
-    (signals.request_tearing_down, StepSpec("signal", "request_tearing_down",
-                                            "flask.signals.request_tearing_down",
-                                            error_arg="exc")),
-    (signals.appcontext_tearing_down, StepSpec("signal", "appcontext_tearing_down",
-                                               "flask.signals.appcontext_tearing_down",
-                                               error_arg="exc")),
-    (signals.appcontext_popped, StepSpec("signal", "appcontext_popped",
-                                         "flask.signals.appcontext_popped")),
-    (signals.before_render_template, StepSpec("signal", "before_render_template",
-                                              "flask.signals.before_render_template")),
-    (signals.template_rendered, StepSpec("signal", "template_rendered",
-                                         "flask.signals.template_rendered")),
-    (signals.message_flashed, StepSpec("signal", "message_flashed",
-                                       "flask.signals.message_flashed")),
+    _signal("appcontext_pushed"),
+    _signal("request_started", after=_request_started),
+    _signal("got_request_exception", error_arg="exception"),
+    _signal("request_finished"),
+    _signal("request_tearing_down", error_arg="exc"),
+    _signal("appcontext_tearing_down", error_arg="exc"),
+    _signal("appcontext_popped"),
+    _signal("before_render_template"),
+    _signal("template_rendered"),
+    _signal("message_flashed"),
 )
 
 
