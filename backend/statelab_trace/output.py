@@ -97,6 +97,25 @@ class _Tee:
         return getattr(self._stream, name)
 
 
+# Every tee ever installed stays referenced here. print() holds ``sys.stdout`` as a
+# borrowed reference while it writes (CPython 3.11): a tee freed because another thread's
+# request ended and put the process's stream back would be used after it was freed (a
+# segmentation fault seen under the threaded dev server). One tee per stream, the last
+# _TEES_KEPT streams.
+_TEES: list[_Tee] = []
+_TEES_KEPT = 64
+
+
+def _kept_tee(stream: Any, current: ContextVar) -> _Tee:
+    for tee in _TEES:
+        if tee._stream is stream and tee._current is current:
+            return tee
+    tee = _Tee(stream, current)
+    _TEES.append(tee)
+    del _TEES[:-_TEES_KEPT]
+    return tee
+
+
 class Capture:
     """Installs the three tees for traces found in ``current``. ``sys.stdout`` and
     ``sys.stderr`` are tees only while a traced request runs (``enter``/``leave``,
@@ -136,8 +155,8 @@ class Capture:
             self._tees = ()
 
     def _install(self) -> None:
-        out = sys.stdout if type(sys.stdout) is _Tee else _Tee(sys.stdout, self.current)
-        err = sys.stderr if type(sys.stderr) is _Tee else _Tee(sys.stderr, self.current)
+        out = sys.stdout if type(sys.stdout) is _Tee else _kept_tee(sys.stdout, self.current)
+        err = sys.stderr if type(sys.stderr) is _Tee else _kept_tee(sys.stderr, self.current)
         sys.stdout, sys.stderr = out, err
         self._tees = (out, err)
         # Once: a factory set later may wrap ours, and wrapping it again would
