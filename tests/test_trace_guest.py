@@ -316,3 +316,32 @@ def test_huge_headers_are_capped_when_recorded_not_when_read():
     kept = (tracemalloc.get_traced_memory()[0] - before) / 10
     tracemalloc.stop()
     assert kept < 400_000, f"{kept:,.0f} bytes kept per request"
+
+
+def test_one_handler_registered_for_several_codes_is_named_for_the_code_it_handled():
+    """The playground's own custom handler serves 403, 404 and 500: each step says the
+    code of the error it was called for."""
+    from flask import Flask, abort
+
+    from statelab_trace import StateLabTrace
+
+    app = Flask(__name__)
+
+    def custom(error):
+        return error.name, error.code
+
+    for code in (500, 403, 404):
+        app.register_error_handler(code, custom)
+
+    @app.get("/abort/<int:code>")
+    def aborts(code):
+        abort(code)
+
+    trace = StateLabTrace()
+    app.config["STATELAB_TRACE_ENABLED"] = True
+    trace.init_app(app)
+    for code in (404, 403, 500):
+        assert app.test_client().get(f"/abort/{code}").status_code == code
+    handled = [e["detail"]["code"] for e in trace.events()
+               if e["type"] == "step" and e["name"] == "errorhandler"]
+    assert handled == [404, 403, 500]

@@ -256,18 +256,21 @@ def _note_wrapper_answered(spec: StepSpec, func: Callable) -> None:
 
 
 def _handler_spec(app: Flask, func: Callable) -> StepSpec | None:
-    for scope, by_code in app.error_handler_spec.items():
-        for code, handlers in by_code.items():
-            for exc_class, handler in handlers.items():
-                if handler is func:
-                    return StepSpec("handler", "errorhandler", qualified_name(func), scope,
-                                    detail=functools.partial(_handler_detail, code,
-                                                             exc_class))
-    return None
+    registered = tuple((scope, code, exc_class)
+                       for scope, by_code in app.error_handler_spec.items()
+                       for code, handlers in by_code.items()
+                       for exc_class, handler in handlers.items() if handler is func)
+    if not registered:
+        return None
+    return StepSpec("handler", "errorhandler", qualified_name(func), registered[0][0],
+                    detail=functools.partial(_handler_detail, registered))
 
 
-def _handler_detail(code: int | None, exc_class: type, args: tuple) -> dict:
+def _handler_detail(registered: tuple, args: tuple) -> dict:
+    """What the handler was called for: of the registrations of this one function (one
+    handler may serve 403, 404 and 500), the one whose class the exception is."""
     exc = args[0] if args else None
+    _, code, exc_class = next((r for r in registered if isinstance(exc, r[2])), registered[0])
     return {
         "code": code,
         "registered_for": exc_class.__name__,
