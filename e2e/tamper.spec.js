@@ -9,6 +9,11 @@ test('a plain cookie can be forged: the server believes the edited username', as
     await page.getByRole('button', { name: 'Write with document.cookie' }).click();
     await expect(serverUser(page, 'cookie')).toHaveText(forged);
     await expect(page.locator('#inspector-body tr[data-cookie="username"] .server-got')).toHaveText(forged);
+    // The effect is said beside the button, where the learner looks.
+    const effect = page.locator('#tamper-username').getByRole('status');
+    await expect(effect).toContainText(`the server believes you are ${forged}.`);
+    await expect(effect).toContainText('document.cookie now holds username=');
+    await expect(effect).toBeInViewport();
   }
   // Written in Werkzeug's quoted form, so the server decodes the same name.
   expect(await page.evaluate(() => document.cookie)).toContain('username="\\345\\210\\230\\345\\244\\207"');
