@@ -38,6 +38,12 @@ test('a signed session cannot be forged: the server rejects it and logs you out'
   await expect(serverUser(page, 'session')).toHaveText('nobody');
   await expect(page.locator('#inspector-body')).toContainText('Flask rejected this cookie');
 
+  // The PUT wrote the forged cookie (200); the next request carried it, and its row says
+  // Flask rejected it, though page reads are hidden.
+  await expect(page.getByLabel('Hide page reads')).toBeChecked();
+  const rejected = rows(page, 'GET /api/state').getByTestId('cookie-rejected');
+  await expect(rejected.first()).toBeVisible();
+  await expect(rejected.first()).toHaveAttribute('title', /bad_signature/);
   // The trace of the next request shows the forged cookie sent and an empty session opened.
   await showPageReads(page);
   await openRequest(page, 'GET /api/state');
