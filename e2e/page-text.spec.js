@@ -8,7 +8,11 @@ async function openExplain(page, summary) {
 }
 
 test('SameSite and Secure: Lax+POST, None needs Secure, localhost is secure, what protects the lab', async ({ labPage: page }) => {
-  const box = await openExplain(page, 'Cookie attributes');
+  const point = await openExplain(page, 'Cookie attributes');
+  await expect(point).toContainText('this lab sends Lax on its session cookies');
+  // The whole text, behind the box's "More" link.
+  await page.goto(await point.getByRole('link', { name: /^More/ }).getAttribute('href'));
+  const box = page.locator('section#attributes');
   const sameSite = box.locator('#samesite-fact');
   await expect(sameSite).toContainText('Flask sets no SameSite by default');
   await expect(sameSite).toContainText('two-minute "Lax+POST" exception');
@@ -98,8 +102,12 @@ test('a session comment after a plain-cookie login: each mechanism reads only it
 
 test('where the data lives: a signed session copy works until its age, its lifetime or a rotation', async ({ labPage: page }) => {
   const box = await openExplain(page, 'Where does the data live?');
-  await expect(box).toContainText('a copy keeps working until the signature\'s age runs out');
-  await expect(box).toContainText('the lifetime the login issued ends (this server enforces it)');
-  await expect(box).toContainText('the key rotates without a fallback');
-  await expect(box).not.toContainText('It cannot be revoked');
+  await expect(box).toContainText('nobody without the key can change it');
+  // The rest, behind the box's "More" link.
+  await page.goto(await box.getByRole('link', { name: /^More/ }).getAttribute('href'));
+  const whole = page.locator('section#storage');
+  await expect(whole).toContainText('a copy keeps working until the signature\'s age runs out');
+  await expect(whole).toContainText('the lifetime the login issued ends (this server enforces it)');
+  await expect(whole).toContainText('the key rotates without a fallback');
+  await expect(whole).not.toContainText('It cannot be revoked');
 });

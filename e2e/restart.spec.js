@@ -83,6 +83,10 @@ test('after a restart, open pages reconnect within 2 s to the same lab, and say 
       expect(new URL(page.url()).searchParams.get('lab')).toBe(lab);
       await expect(page.locator('#banner')).toHaveText(/^The server restarted and made this lab again under the same link/);
       await expect(page.locator('#banner')).not.toContainText('evicted');
+      // Said once: the activity line only marks where the new log starts.
+      await expect(page.locator('#lab-activity')).toContainText("The lab's log starts afresh here");
+      const told = await page.locator('body').innerText();
+      expect(told.match(/made (this lab )?again/g)).toHaveLength(1);
     }
     // The class's reads after the restart (here a slow request, then the pages' own state
     // reads) push the new log past the late page's last id before it comes back.

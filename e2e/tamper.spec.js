@@ -9,6 +9,11 @@ test('a plain cookie can be forged: the server believes the edited username', as
     await page.getByRole('button', { name: 'Write with document.cookie' }).click();
     await expect(serverUser(page, 'cookie')).toHaveText(forged);
     await expect(page.locator('#inspector-body tr[data-cookie="username"] .server-got')).toHaveText(forged);
+    // The effect is said beside the button, where the learner looks.
+    const effect = page.locator('#tamper-username').getByRole('status');
+    await expect(effect).toContainText(`the server believes you are ${forged}.`);
+    await expect(effect).toContainText('document.cookie now holds username=');
+    await expect(effect).toBeInViewport();
   }
   // Written in Werkzeug's quoted form, so the server decodes the same name.
   expect(await page.evaluate(() => document.cookie)).toContain('username="\\345\\210\\230\\345\\244\\207"');
@@ -33,6 +38,12 @@ test('a signed session cannot be forged: the server rejects it and logs you out'
   await expect(serverUser(page, 'session')).toHaveText('nobody');
   await expect(page.locator('#inspector-body')).toContainText('Flask rejected this cookie');
 
+  // The PUT wrote the forged cookie (200); the next request carried it, and its row says
+  // Flask rejected it, though page reads are hidden.
+  await expect(page.getByLabel('Hide page reads')).toBeChecked();
+  const rejected = rows(page, 'GET /api/state').getByTestId('cookie-rejected');
+  await expect(rejected.first()).toBeVisible();
+  await expect(rejected.first()).toHaveAttribute('title', /bad_signature/);
   // The trace of the next request shows the forged cookie sent and an empty session opened.
   await showPageReads(page);
   await openRequest(page, 'GET /api/state');

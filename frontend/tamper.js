@@ -20,17 +20,18 @@ export function sessionTamper(raw, payloadText) {
   return forged ? { value: forged } : { error: 'The session cookie is not in Flask\'s payload.timestamp.signature form.' };
 }
 
-export function createTamper({ api, act, refresh, toast, getState }) {
+export function createTamper({ api, act, refresh, getState }) {
   const sessionError = $('#tamper-session-error');
   const showSessionError = (message) => {
     sessionError.hidden = !message;
     sessionError.textContent = message ?? '';
   };
-  $('#tamper-username').addEventListener('submit', (e) => {
+  $('#tamper-username').addEventListener('submit', async (e) => {
     e.preventDefault();
     document.cookie = cookieAssignment('username', $('#tamper-username-value').value);
-    toast('username cookie rewritten by page JavaScript.');
-    refresh();
+    const form = e.currentTarget;
+    const [effect] = await Promise.all([import('./tamper-effect.js'), refresh()]);
+    effect.showUsernameEffect(form, getState().server);
   });
   $('#tamper-session').addEventListener('submit', (e) => {
     e.preventDefault();

@@ -56,7 +56,7 @@ export function labEventLine(event) {
     case 'settings': return `${whoDid(event.by)} ${describeChanges(event.changes)}`;
     case 'clear': return `${whoDid(event.by)} cleared the log for everyone`;
     case 'people': return `${event.by?.client ? clientName(event.by.client) : 'someone'} is now called ${event.name}`;
-    case 'lab': return event.note ?? 'The server made this lab again';
+    case 'lab': return 'The lab\'s log starts afresh here'; // the banner says why (live.js)
     case 'mine': return `You cleared your view: ${event.hidden} request${event.hidden === 1 ? '' : 's'} hidden on this page only; everyone else still sees them`;
     default: return null;
   }

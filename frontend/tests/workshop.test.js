@@ -76,3 +76,9 @@ test('a stored client id the server would refuse (not 8-64 letters, digits, - or
   store.setItem('statelab.client', 'kept_id8');
   assert.equal(clientId(store), 'kept_id8');
 });
+
+test('a lab made again is told once (the banner); its line in the activity only marks where the new log starts', () => {
+  const line = labEventLine({ type: 'lab', note: 'This lab was made again under the same id: the server had forgotten it' });
+  assert.doesNotMatch(line, /made (this lab )?again/);
+  assert.equal(line, 'The lab\'s log starts afresh here');
+});
