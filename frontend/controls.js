@@ -6,22 +6,49 @@ import { MECHANISMS } from './mechanisms.js';
 import { formatCountdown } from './format.js';
 
 export function createControls(actions, { people, me }) {
-  // controls-views.js: loaded with the first comment or response.
+  const show = lazyViews(people, me);
+  bindMechanism(actions);
+  bindLogin(actions);
+  bindComment(actions);
+  bindButtons(actions);
+  bindSettings(actions);
+
+  return {
+    update(state) {
+      const mech = MECHANISMS[state.mechanism];
+      for (const radio of $$('input[name="mechanism"]')) radio.checked = radio.value === state.mechanism;
+      $('#mechanism-summary').textContent = mech.summary;
+      renderLoginStatus(state, mech);
+      renderSettings(state.server?.settings);
+      show(state.comments, state.lastResponse);
+      renderCountdown(state, mech);
+    },
+    tick(state) {
+      renderCountdown(state, MECHANISMS[state.mechanism]);
+    },
+  };
+}
+
+// controls-views.js: loaded with the first comment or response.
+function lazyViews(people, me) {
   let views = null;
-  const show = async (comments, res) => {
+  return async (comments, res) => {
     if (!comments?.length && !res && !views) return;
     views ??= import('./controls-views.js').then((m) => ({ comments: m.createComments($('#comments'), people, me), response: m.renderResponse }));
     const { comments: drawComments, response } = await views;
     drawComments(comments);
     response(res);
   };
-  const loginForm = $('#login-form');
-  const commentForm = $('#comment-form');
+}
 
+function bindMechanism(actions) {
   for (const radio of $$('input[name="mechanism"]')) {
     radio.addEventListener('change', () => radio.checked && actions.setMechanism(radio.value));
   }
+}
 
+function bindLogin(actions) {
+  const loginForm = $('#login-form');
   loginForm.addEventListener('submit', (e) => {
     e.preventDefault();
     const data = new FormData(loginForm);
@@ -44,8 +71,10 @@ export function createControls(actions, { people, me }) {
       $('#login-username').focus();
     });
   }
+}
 
-  commentForm.addEventListener('submit', async (e) => {
+function bindComment(actions) {
+  $('#comment-form').addEventListener('submit', async (e) => {
     e.preventDefault();
     const input = $('#comment-text');
     const text = input.value.trim();
@@ -55,7 +84,9 @@ export function createControls(actions, { people, me }) {
     }
     if (await actions.comment(text)) input.value = '';
   });
+}
 
+function bindButtons(actions) {
   for (const button of $$('[data-clear]')) {
     button.addEventListener('click', () => actions.clearCookies(button.dataset.clear === 'all' ? null : [button.dataset.clear]));
   }
@@ -64,7 +95,9 @@ export function createControls(actions, { people, me }) {
     button.addEventListener('click', () => actions.error(button.dataset.error));
   }
   $('#slow').addEventListener('click', () => actions.slow(3000));
+}
 
+function bindSettings(actions) {
   for (const toggle of $$('[data-setting]')) {
     toggle.addEventListener('change', async () => {
       // While the change is on its way, an older state must not flip the switch back.
@@ -76,21 +109,6 @@ export function createControls(actions, { people, me }) {
       }
     });
   }
-
-  return {
-    update(state) {
-      const mech = MECHANISMS[state.mechanism];
-      for (const radio of $$('input[name="mechanism"]')) radio.checked = radio.value === state.mechanism;
-      $('#mechanism-summary').textContent = mech.summary;
-      renderLoginStatus(state, mech);
-      renderSettings(state.server?.settings);
-      show(state.comments, state.lastResponse);
-      renderCountdown(state, mech);
-    },
-    tick(state) {
-      renderCountdown(state, MECHANISMS[state.mechanism]);
-    },
-  };
 }
 
 function renderLoginStatus(state, mech) {

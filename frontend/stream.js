@@ -34,56 +34,87 @@ export function otherLog(known, told) {
   return known !== null && known !== undefined && told !== null && told !== undefined && told !== known;
 }
 
-export function createStream({ api, lastId, onEvents, onStatus, onDropped, onHistory, onFull, onRestart }) {
-  let source = null;
-  let timer = null;
-  let poller = null;
-  let attempt = 0;
-  let first = true;
-  let epoch = null; // the log the page's last id belongs to
+export function createStream(options) {
+  const stream = new LiveStream(options);
+  window.addEventListener('online', () => stream.retryNow());
+  return {
+    start: () => stream.connect(),
+    drop: () => stream.drop(),
+  };
+}
 
-  const status = (name) => onStatus(name);
+function parsed(e) {
+  try {
+    return JSON.parse(e.data);
+  } catch {
+    return null;
+  }
+}
 
-  async function catchUp() {
+/** One page's connection to the lab's log: catch-up reads, the EventSource, backoff, polling. */
+class LiveStream {
+  constructor({ api, lastId, onEvents, onStatus, onDropped, onHistory, onFull, onRestart }) {
+    this.api = api;
+    this.lastId = lastId;
+    this.on = { onEvents, onStatus, onDropped, onHistory, onFull, onRestart };
+    this.source = null;
+    this.timer = null;
+    this.poller = null;
+    this.attempt = 0;
+    this.first = true;
+    this.epoch = null; // the log the page's last id belongs to
+  }
+
+  status(name) {
+    this.on.onStatus(name);
+  }
+
+  async catchUp() {
+    const { onEvents, onDropped, onHistory, onRestart } = this.on;
     let droppedBefore = null; // on the page's first read: what the bounded log had lost
     for (let page = 0; page < 20; page += 1) {
-      const res = await api.hooks(lastId(), PAGE).send();
+      const res = await this.api.hooks(this.lastId(), PAGE).send();
       if (!res.ok || !res.data) throw new Error(`GET /api/hooks: HTTP ${res.status}`);
-      if (restarted(lastId(), res.data.last_id) || otherLog(epoch, res.data.epoch)) {
+      if (restarted(this.lastId(), res.data.last_id) || otherLog(this.epoch, res.data.epoch)) {
         // The lab was made again with ids counting from 1: read it from its start.
-        epoch = res.data.epoch ?? null;
+        this.epoch = res.data.epoch ?? null;
         onRestart?.();
         page = -1;
         continue;
       }
-      epoch = res.data.epoch ?? epoch;
+      this.epoch = res.data.epoch ?? this.epoch;
       const { events, dropped } = res.data;
-      if (first && page === 0 && onHistory) droppedBefore = res.data.dropped_before ?? 0;
+      if (this.first && page === 0 && onHistory) droppedBefore = res.data.dropped_before ?? 0;
       else if (dropped) onDropped();
       if (events.length) onEvents(events, false);
       if (events.length < PAGE) break;
     }
-    if (first && onHistory) onHistory(droppedBefore);
-    first = false;
+    if (this.first && onHistory) onHistory(droppedBefore);
+    this.first = false;
   }
 
-  async function connect() {
-    timer = null;
-    if (!poller) status(attempt === 0 ? 'connecting' : 'reconnecting');
+  async connect() {
+    this.timer = null;
+    if (!this.poller) this.status(this.attempt === 0 ? 'connecting' : 'reconnecting');
     try {
-      await catchUp();
+      await this.catchUp();
     } catch {
-      retry();
+      this.retry();
       return;
     }
-    const es = new EventSource(api.streamUrl(lastId(), epoch));
-    source = es;
+    this.open();
+  }
+
+  open() {
+    const { onEvents, onDropped, onRestart } = this.on;
+    const es = new EventSource(this.api.streamUrl(this.lastId(), this.epoch));
+    this.source = es;
     let opened = false;
     es.onopen = () => {
       opened = true;
-      attempt = 0;
-      stopPolling();
-      status('live');
+      this.attempt = 0;
+      this.stopPolling();
+      this.status('live');
     };
     const handle = (e) => {
       try {
@@ -96,74 +127,59 @@ export function createStream({ api, lastId, onEvents, onStatus, onDropped, onHis
     // The server's news (no id): its log began again, every event follows; or events
     // were pushed out of the bounded log before this page got them.
     es.addEventListener('reset', (e) => {
-      epoch = parsed(e)?.epoch ?? epoch;
+      this.epoch = parsed(e)?.epoch ?? this.epoch;
       onRestart?.();
     });
     es.addEventListener('gap', () => onDropped());
     es.onerror = async () => {
-      if (source !== es) return;
-      source = null;
+      if (this.source !== es) return;
+      this.source = null;
       es.close();
       // EventSource hides a refused stream's answer: ask once what it was.
-      const refused = opened || !api.probeStream ? null : await api.probeStream().catch(() => null);
-      if (pollsFor(refused)) poll(refused.data);
-      else retry();
+      const refused = opened || !this.api.probeStream ? null : await this.api.probeStream().catch(() => null);
+      if (pollsFor(refused)) this.poll(refused.data);
+      else this.retry();
     };
   }
 
-  function parsed(e) {
-    try {
-      return JSON.parse(e.data);
-    } catch {
-      return null;
-    }
-  }
-
   /** Read the log every POLL_MS while the stream is refused; try it again later. */
-  function poll(refusal) {
-    onFull?.(refusal);
-    status('polling');
-    if (!poller) {
-      poller = setInterval(() => catchUp().catch(() => {}), POLL_MS);
+  poll(refusal) {
+    this.on.onFull?.(refusal);
+    this.status('polling');
+    if (!this.poller) {
+      this.poller = setInterval(() => this.catchUp().catch(() => {}), POLL_MS);
     }
-    clearTimeout(timer);
-    timer = setTimeout(connect, FULL_RETRY_MS);
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => this.connect(), FULL_RETRY_MS);
   }
 
-  function stopPolling() {
-    if (!poller) return;
-    clearInterval(poller);
-    poller = null;
-    onFull?.(null);
+  stopPolling() {
+    if (!this.poller) return;
+    clearInterval(this.poller);
+    this.poller = null;
+    this.on.onFull?.(null);
   }
 
-  function drop() {
-    if (source) {
-      source.close();
-      source = null;
+  drop() {
+    if (this.source) {
+      this.source.close();
+      this.source = null;
     }
-    retry();
+    this.retry();
   }
 
-  function retry() {
-    if (timer) return;
-    if (!poller) status('reconnecting');
-    const delay = poller ? FULL_RETRY_MS : BACKOFF_MS[Math.min(attempt, BACKOFF_MS.length - 1)] * (0.75 + Math.random() / 2);
-    attempt += 1;
-    timer = setTimeout(connect, delay);
+  retry() {
+    if (this.timer) return;
+    if (!this.poller) this.status('reconnecting');
+    const delay = this.poller ? FULL_RETRY_MS : BACKOFF_MS[Math.min(this.attempt, BACKOFF_MS.length - 1)] * (0.75 + Math.random() / 2);
+    this.attempt += 1;
+    this.timer = setTimeout(() => this.connect(), delay);
   }
 
-  function retryNow() {
-    if (source) return;
-    clearTimeout(timer);
-    timer = null;
-    connect();
+  retryNow() {
+    if (this.source) return;
+    clearTimeout(this.timer);
+    this.timer = null;
+    this.connect();
   }
-
-  window.addEventListener('online', retryNow);
-
-  return {
-    start: connect,
-    drop,
-  };
 }

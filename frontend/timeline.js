@@ -10,46 +10,78 @@ import { stepFailed } from './step-failed.js';
 
 const ROW_HEIGHT = 30;
 
-export function createTimeline({ list, spacer, empty, count, me, people, onSelect, onShowAgain = () => {}, onShowFiltered = () => {} }) {
-  let log = null;
-  let filter = {};
-  let rows = [];
-  let selectedId = null;
-  let follow = true;
-  let seenVersion = -1;
-  let seenFilter = null;
-  let axis = null; // waterfall.js's shared axis; null: each row on its own axis
-  const rendered = new Map();
-  const nothingText = empty.textContent; // the page's own words for "no request yet"
-  let rowHeight = ROW_HEIGHT;
-  list.style.setProperty('--row-h', `${rowHeight}px`); // the one row height, for CSS too
-
-  // The list's height and scroll position, kept: a draw reads no layout.
-  let viewport = list.clientHeight;
-  let top = 0;
-  new ResizeObserver(([entry]) => {
-    viewport = entry.contentRect.height;
-    draw();
-  }).observe(list);
-  const scrollTo = (y) => {
-    top = Math.max(0, Math.min(y, rows.length * rowHeight - viewport));
-    list.scrollTop = top;
+export function createTimeline(options) {
+  const t = new Timeline(options);
+  return {
+    update(nextLog, nextFilter) {
+      t.log = nextLog;
+      t.filter = nextFilter;
+      t.draw();
+    },
+    reset: () => t.reset(),
+    select: (id, reveal) => t.select(id, reveal),
+    /** Rows `px` tall (null: the usual). */
+    setRowHeight: (px) => t.setRowHeight(px),
+    /** Draw every row on `next`, a shared axis (waterfall.js), or on its own (null). */
+    setAxis(next) {
+      t.axis = next;
+      t.draw();
+    },
+    get selectedId() {
+      return t.selectedId;
+    },
+    hasRunning() {
+      return t.rows.some((trace) => !trace.end);
+    },
   };
+}
 
-  list.addEventListener('scroll', () => {
-    top = list.scrollTop;
-    follow = atBottom(top, viewport, Math.max(viewport, rows.length * rowHeight));
-    draw();
-  }, { passive: true });
+class Timeline {
+  constructor({ list, spacer, empty, count, me, people, onSelect, onShowAgain = () => {}, onShowFiltered = () => {} }) {
+    Object.assign(this, { list, spacer, empty, count, me, people, onSelect, onShowAgain, onShowFiltered });
+    this.log = null;
+    this.filter = {};
+    this.rows = [];
+    this.selectedId = null;
+    this.follow = true;
+    this.seenVersion = -1;
+    this.seenFilter = null;
+    this.axis = null; // waterfall.js's shared axis; null: each row on its own axis
+    this.rendered = new Map();
+    this.nothingText = empty.textContent; // the page's own words for "no request yet"
+    this.rowHeight = ROW_HEIGHT;
+    list.style.setProperty('--row-h', `${this.rowHeight}px`); // the one row height, for CSS too
 
-  list.addEventListener('click', (e) => {
-    const row = e.target.closest('[data-trace]');
-    if (row) select(row.dataset.trace, true);
-  });
+    // The list's height and scroll position, kept: a draw reads no layout.
+    this.viewport = list.clientHeight;
+    this.top = 0;
+    new ResizeObserver(([entry]) => {
+      this.viewport = entry.contentRect.height;
+      this.draw();
+    }).observe(list);
+    this.bindList();
+  }
 
-  list.addEventListener('keydown', (e) => {
+  bindList() {
+    const { list } = this;
+    list.addEventListener('scroll', () => {
+      this.top = list.scrollTop;
+      this.follow = atBottom(this.top, this.viewport, Math.max(this.viewport, this.rows.length * this.rowHeight));
+      this.draw();
+    }, { passive: true });
+
+    list.addEventListener('click', (e) => {
+      const row = e.target.closest('[data-trace]');
+      if (row) this.select(row.dataset.trace, true);
+    });
+
+    list.addEventListener('keydown', (e) => this.key(e));
+  }
+
+  key(e) {
+    const { rows, viewport, rowHeight } = this;
     if (!rows.length) return;
-    const index = rows.findIndex((t) => t.id === selectedId);
+    const index = rows.findIndex((t) => t.id === this.selectedId);
     const next = {
       ArrowDown: Math.min(rows.length - 1, index + 1),
       ArrowUp: Math.max(0, index === -1 ? rows.length - 1 : index - 1),
@@ -60,49 +92,82 @@ export function createTimeline({ list, spacer, empty, count, me, people, onSelec
     }[e.key];
     if (next === undefined) return;
     e.preventDefault();
-    select(rows[next].id, true);
-  });
-
-  function select(id, reveal) {
-    selectedId = id;
-    draw(); // first: the rows then include a request that has only just arrived
-    const index = reveal ? rows.findIndex((t) => t.id === id) : -1;
-    if (index !== -1) {
-      const to = scrollToRow(index, top, viewport, rowHeight);
-      if (to !== null) {
-        scrollTo(to);
-        draw();
-      }
-      follow = index === rows.length - 1;
-    }
-    onSelect(id);
+    this.select(rows[next].id, true);
   }
 
-  function refilter() {
+  scrollTo(y) {
+    this.top = Math.max(0, Math.min(y, this.rows.length * this.rowHeight - this.viewport));
+    this.list.scrollTop = this.top;
+  }
+
+  select(id, reveal) {
+    this.selectedId = id;
+    this.draw(); // first: the rows then include a request that has only just arrived
+    const index = reveal ? this.rows.findIndex((t) => t.id === id) : -1;
+    if (index !== -1) {
+      const to = scrollToRow(index, this.top, this.viewport, this.rowHeight);
+      if (to !== null) {
+        this.scrollTo(to);
+        this.draw();
+      }
+      this.follow = index === this.rows.length - 1;
+    }
+    this.onSelect(id);
+  }
+
+  reset() {
+    for (const entry of this.rendered.values()) entry.el.remove();
+    this.rendered.clear();
+    this.seenVersion = -1;
+    this.follow = true;
+    this.selectedId = null;
+  }
+
+  setRowHeight(px) {
+    const first = Math.floor(this.top / this.rowHeight);
+    this.rowHeight = px ?? ROW_HEIGHT;
+    this.list.style.setProperty('--row-h', `${this.rowHeight}px`);
+    this.draw();
+    this.scrollTo(this.follow ? Infinity : first * this.rowHeight);
+    this.draw();
+  }
+
+  refilter() {
+    const { log, filter } = this;
     const key = JSON.stringify(filter);
-    if (log.version === seenVersion && key === seenFilter) return false;
-    seenVersion = log.version;
-    seenFilter = key;
-    const kept = log.order.filter((t) => matchesFilter(t, { ...filter, me }));
-    rows = filter.order ? filter.order(kept) : kept;
+    if (log.version === this.seenVersion && key === this.seenFilter) return false;
+    this.seenVersion = log.version;
+    this.seenFilter = key;
+    const kept = log.order.filter((t) => matchesFilter(t, { ...filter, me: this.me }));
+    this.rows = filter.order ? filter.order(kept) : kept;
     return true;
   }
 
-  function draw() {
-    if (!log) return;
-    const changed = refilter();
-    spacer.style.height = `${rows.length * rowHeight}px`;
-    if (changed && follow) scrollTo(Infinity);
-    const total = log.size;
-    count.textContent = rows.length === total
+  draw() {
+    if (!this.log) return;
+    const changed = this.refilter();
+    const { rows, rowHeight } = this;
+    this.spacer.style.height = `${rows.length * rowHeight}px`;
+    if (changed && this.follow) this.scrollTo(Infinity);
+    const total = this.log.size;
+    this.count.textContent = rows.length === total
       ? `${total} request${total === 1 ? '' : 's'}`
       : `${rows.length} of ${total} requests`;
-    if (changed) drawEmpty();
-    const { start, end } = visibleRange(top, viewport || 300, rowHeight, rows.length);
+    if (changed) this.drawEmpty();
+    const { start, end } = visibleRange(this.top, this.viewport || 300, rowHeight, rows.length);
+    const keep = this.drawRows(start, end);
+    const { selectedId } = this;
+    if (selectedId && keep.has(selectedId)) this.list.setAttribute('aria-activedescendant', `trace-${selectedId}`);
+    else this.list.removeAttribute('aria-activedescendant');
+  }
+
+  /** Rows `start` to `end` drawn, the others' elements dropped; returns the ids kept. */
+  drawRows(start, end) {
+    const { rows, rowHeight, rendered, people } = this;
     const keep = new Set();
     let added = false;
     const now = performance.now();
-    const axisKey = axis?.measure(rows, now) ?? null;
+    const axisKey = this.axis?.measure(rows, now) ?? null;
     for (let i = start; i < end; i += 1) {
       const trace = rows[i];
       keep.add(trace.id);
@@ -112,12 +177,12 @@ export function createTimeline({ list, spacer, empty, count, me, people, onSelec
         rendered.set(trace.id, entry);
         added = true;
       }
-      const selected = trace.id === selectedId;
+      const selected = trace.id === this.selectedId;
       entry.el.style.transform = `translateY(${i * rowHeight}px)`;
       entry.el.setAttribute('aria-posinset', String(i + 1));
       entry.el.setAttribute('aria-setsize', String(rows.length));
       if (entry.version !== trace.version || entry.selected !== selected || !trace.end || entry.axis !== axisKey || entry.people !== people.version) {
-        renderRow(entry.el, trace, selected, now);
+        this.renderRow(entry.el, trace, selected, now);
         entry.version = trace.version;
         entry.selected = selected;
         entry.axis = axisKey;
@@ -131,47 +196,34 @@ export function createTimeline({ list, spacer, empty, count, me, people, onSelec
       }
     }
     // The rows' DOM order is the list's order (screen readers and tests read it), not arrival's.
-    if (added) spacer.append(...rows.slice(start, end).map((t) => rendered.get(t.id).el));
-    if (selectedId && keep.has(selectedId)) list.setAttribute('aria-activedescendant', `trace-${selectedId}`);
-    else list.removeAttribute('aria-activedescendant');
+    if (added) this.spacer.append(...rows.slice(start, end).map((t) => rendered.get(t.id).el));
+    return keep;
   }
 
   /** The empty state says which case holds: nothing yet, cleared here, or filtered out. */
-  function drawEmpty() {
-    const reason = rows.length ? null : emptyReason(log.order, { ...filter, me });
+  drawEmpty() {
+    const { empty, filter } = this;
+    const reason = this.rows.length ? null : emptyReason(this.log.order, { ...filter, me: this.me });
     empty.hidden = !reason;
     empty.dataset.reason = reason?.kind ?? '';
     if (!reason) return;
     const n = `${reason.count} request${reason.count === 1 ? '' : 's'}`;
     if (reason.kind === 'nothing') {
-      fill(empty, nothingText);
+      fill(empty, this.nothingText);
     } else if (reason.kind === 'cleared') {
       fill(empty, `You cleared your view: ${n} hidden on this page only. `,
-        h('button', { type: 'button', class: 'btn small', onclick: onShowAgain }, 'Show again'));
+        h('button', { type: 'button', class: 'btn small', onclick: this.onShowAgain }, 'Show again'));
     } else {
       fill(empty, `${n} hidden by filters${filter.hideReads ? ' ("Hide page reads" hides the page\'s own reads)' : ''}. `,
-        h('button', { type: 'button', class: 'btn small', onclick: onShowFiltered }, 'Show all'));
+        h('button', { type: 'button', class: 'btn small', onclick: this.onShowFiltered }, 'Show all'));
     }
   }
 
-  function errorMark(trace) {
-    const kind = errorKind(trace);
-    if (!kind) return null;
-    return h('span', { class: `err-kind ${kind}`, title: kind === 'raised'
-      ? 'An exception was raised: got_request_exception was sent, teardown received it'
-      : 'An HTTP error answered (abort): no exception signal, teardown received None' }, kind === 'raised' ? 'raised' : 'abort');
-  }
-
-  /** The signed session cookie this request carried, refused by Flask (bad signature, expired…). */
-  function rejectedMark(trace) {
-    const why = cookieRejected(trace);
-    return why ? h('span', { class: 'err-kind rejected', 'data-testid': 'cookie-rejected', title: `Flask refused the session cookie (${why}) and opened an empty session` }, 'cookie rejected') : null;
-  }
-
-  function renderRow(el, trace, selected, now) {
+  renderRow(el, trace, selected, now) {
+    const { people } = this;
     const r = trace.request;
     const status = trace.end?.status;
-    const isMe = isMine(trace, me);
+    const isMe = isMine(trace, this.me);
     el.setAttribute('aria-selected', String(selected));
     el.className = `row ${statusClass(status)}${traceHasError(trace) ? ' has-error' : ''}${selected ? ' selected' : ''}`;
     const colour = colourStyle(people.colour(trace.person));
@@ -184,52 +236,30 @@ export function createTimeline({ list, spacer, empty, count, me, people, onSelec
       h('span', { class: `cell status ${statusClass(status)}` }, status ?? (trace.end ? '–' : 'pending')),
       h('span', { class: 'cell dur' }, formatDuration(total)),
       h('span', { class: `cell bars${trace.end ? '' : ' running'}`, 'aria-hidden': 'true' },
-        axis ? axis.bars(trace, now) : ownAxis(trace.steps, total)),
+        this.axis ? this.axis.bars(trace, now) : ownAxis(trace.steps, total)),
     );
   }
+}
 
-  function ownAxis(steps, total) {
-    const bars = waterfall(steps, total);
-    return steps.map((s, i) => h('span', {
-      class: `bar k-${s.kind}${stepFailed(s) ? ' err' : ''}`,
-      style: { left: `${bars[i].left}%`, width: `${bars[i].width}%` },
-      title: `${s.name} ${formatDuration(s.duration_ms)}`,
-    }));
-  }
+function errorMark(trace) {
+  const kind = errorKind(trace);
+  if (!kind) return null;
+  return h('span', { class: `err-kind ${kind}`, title: kind === 'raised'
+    ? 'An exception was raised: got_request_exception was sent, teardown received it'
+    : 'An HTTP error answered (abort): no exception signal, teardown received None' }, kind === 'raised' ? 'raised' : 'abort');
+}
 
-  return {
-    update(nextLog, nextFilter) {
-      log = nextLog;
-      filter = nextFilter;
-      draw();
-    },
-    reset() {
-      for (const entry of rendered.values()) entry.el.remove();
-      rendered.clear();
-      seenVersion = -1;
-      follow = true;
-      selectedId = null;
-    },
-    select,
-    /** Rows `px` tall (null: the usual). */
-    setRowHeight(px) {
-      const first = Math.floor(top / rowHeight);
-      rowHeight = px ?? ROW_HEIGHT;
-      list.style.setProperty('--row-h', `${rowHeight}px`);
-      draw();
-      scrollTo(follow ? Infinity : first * rowHeight);
-      draw();
-    },
-    /** Draw every row on `next`, a shared axis (waterfall.js), or on its own (null). */
-    setAxis(next) {
-      axis = next;
-      draw();
-    },
-    get selectedId() {
-      return selectedId;
-    },
-    hasRunning() {
-      return rows.some((t) => !t.end);
-    },
-  };
+/** The signed session cookie this request carried, refused by Flask (bad signature, expired…). */
+function rejectedMark(trace) {
+  const why = cookieRejected(trace);
+  return why ? h('span', { class: 'err-kind rejected', 'data-testid': 'cookie-rejected', title: `Flask refused the session cookie (${why}) and opened an empty session` }, 'cookie rejected') : null;
+}
+
+function ownAxis(steps, total) {
+  const bars = waterfall(steps, total);
+  return steps.map((s, i) => h('span', {
+    class: `bar k-${s.kind}${stepFailed(s) ? ' err' : ''}`,
+    style: { left: `${bars[i].left}%`, width: `${bars[i].width}%` },
+    title: `${s.name} ${formatDuration(s.duration_ms)}`,
+  }));
 }
