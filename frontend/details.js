@@ -7,7 +7,7 @@ import { traceTotal, waterfall } from './layout.js';
 import { isMine } from './people.js';
 import { boundOutput, errorText, stepNote } from './step-notes.js';
 import { longValue } from './wire.js';
-import { stepFailed } from './step-failed.js';
+import { stepFailed } from './trace-log.js';
 
 // Its styles come with it: the page's first load has no request to detail (e2e/page-weight).
 if (typeof document !== 'undefined') {

@@ -69,9 +69,10 @@ export function nextSort({ key, dir }, clicked) {
   return next;
 }
 
-/** Clear for all: every viewer's timeline, for good, so asked first (as Reset is). */
-export async function clearForAll(e, { api, toast }) {
-  if (!window.confirm('Clear the log for everyone? Every viewer\'s timeline empties (and says you did it); comments and settings stay.')) return;
+/** Clear for all: in a shared lab every viewer's timeline, for good, so asked first (as
+ * Reset is); the trace page (no lab) is one developer's own log. */
+export async function clearForAll(e, { api, toast, lab }) {
+  if (lab && !window.confirm('Clear the log for everyone? Every viewer\'s timeline empties (and says you did it); comments and settings stay.')) return;
   const res = await api.clearHooks().send();
   if (!res.ok) toast(`Could not clear the log (HTTP ${res.status}).`);
 }

@@ -5,8 +5,7 @@ import { h, fill } from './dom.js';
 import { clientName, formatDuration, requestLine, statusClass } from './format.js';
 import { colourStyle, isMine } from './people.js';
 import { atBottom, scrollToRow, traceTotal, visibleRange, waterfall } from './layout.js';
-import { cookieRejected, emptyReason, errorKind, matchesFilter, traceHasError } from './trace-log.js';
-import { stepFailed } from './step-failed.js';
+import { cookieRejected, emptyReason, errorKind, matchesFilter, stepFailed, traceHasError } from './trace-log.js';
 
 const ROW_HEIGHT = 30;
 

@@ -2,7 +2,12 @@
 
 import { PAGE_READS } from './api.js';
 import { matchesPerson } from './people.js';
-import { stepFailed } from './step-failed.js';
+
+/** The one rule for "this step failed": it raised (its `error`), or it is Flask's
+ * got_request_exception signal. Every view that marks a failed step asks this. */
+export function stepFailed(step) {
+  return Boolean(step.error) || step.name === 'got_request_exception';
+}
 
 /** Compare two event ids: both buses number a lab's events ("42"; tests/test_events.py). */
 export function compareIds(a, b) {

@@ -6,7 +6,7 @@
 import { h, fill } from './dom.js';
 import { formatDuration, requestLine, statusClass } from './format.js';
 import { CUT_OVER_MS, sharedScale, traceSpan } from './waterfall-scale.js';
-import { stepFailed } from './step-failed.js';
+import { stepFailed } from './trace-log.js';
 
 // Its stylesheet comes with it: the page's initial weight carries none of it.
 document.head.append(Object.assign(document.createElement('link'), { rel: 'stylesheet', href: new URL('./waterfall.css', import.meta.url).href }));

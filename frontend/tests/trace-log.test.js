@@ -1,7 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { TraceLog, compareIds, errorKind, matchesFilter, isPageRead, traceHasError } from '../trace-log.js';
-import { stepFailed } from '../step-failed.js';
+import { TraceLog, compareIds, errorKind, matchesFilter, isPageRead, stepFailed, traceHasError } from '../trace-log.js';
 import { matchesQuery, parseFilter } from '../filter.js';
 
 const req = (id, trace, extra = {}) => ({ id, type: 'request', trace, lab: 'L', time: 1, method: 'GET', path: '/api/state', query: '', client: 'me', person: 'mePublic', ...extra });
