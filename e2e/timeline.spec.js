@@ -1,6 +1,10 @@
 import { test, expect, rows, openRequest } from './fixtures.js';
 
 test('a slow request visibly progresses, then completes', async ({ labPage: page }) => {
+  // The details pane loads on first use: loaded before the 3 s request starts, so the
+  // pending state is there to be seen however busy the machine is.
+  await rows(page).first().click();
+  await expect(page.locator('#details-body .status-badge')).toBeVisible();
   await page.getByRole('button', { name: 'Slow request (3 s)' }).click();
   const row = rows(page, 'GET /api/slow');
   await expect(row).toContainText('pending');
