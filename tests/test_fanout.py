@@ -130,7 +130,7 @@ def test_a_follower_that_crashed_is_replaced_for_the_next_viewer(monkeypatch, ca
     assert feed.next_after(0, 5) is None  # the crashed feed ends its viewers' streams
     feeds.leave(feed)
     deadline = time.monotonic() + 5
-    while LAB in feeds._feeds and time.monotonic() < deadline:
+    while feeds.following() and time.monotonic() < deadline:  # its follower has ended
         time.sleep(0.01)
     fresh = feeds.join(LAB)  # the page reconnects
     try:

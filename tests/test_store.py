@@ -210,7 +210,9 @@ def test_a_touch_racing_an_eviction_never_brings_back_a_lab_without_its_hash(red
 
     store = RedisStore(redis_client, max_labs=10)
     store.create_lab("raced", creator="10.0.0.1")
-    other_worker = redis.Redis.from_url(redis_url)
+    other_connection = redis.Redis.from_url(redis_url)
+    # Another worker's store: full at one lab, it evicts the idle "raced" to make one.
+    other_worker = RedisStore(other_connection, max_labs=1, keep_seconds=0)
     real = redis_client.execute_command
     evicted = []
 
@@ -218,14 +220,13 @@ def test_a_touch_racing_an_eviction_never_brings_back_a_lab_without_its_hash(red
         answer = real(*args, **options)
         if not evicted:
             evicted.append(args[0])
-            other_worker.delete(*store._lab_keys("raced"))
-            other_worker.zrem(store._k("labs"), "raced")
+            assert other_worker.create_lab("newer") == ["raced"]
         return answer
 
     monkeypatch.setattr(redis_client, "execute_command", then_evict)
     store.touch("raced")
     monkeypatch.undo()
-    other_worker.close()
+    other_connection.close()
     assert evicted, "the eviction did land during touch"
     assert not store.exists("raced") and store.created("raced") == 0
     assert store.touch("raced") is False and not store.exists("raced")

@@ -643,12 +643,13 @@ def test_steps_become_opentelemetry_child_spans_of_the_request():
     from opentelemetry.sdk.trace.export import SimpleSpanProcessor
     from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
-    from statelab_trace import otel
-
+    # As an app sets OpenTelemetry up: the global provider (set once per process).
+    provider = otel_trace.get_tracer_provider()
+    if not isinstance(provider, TracerProvider):
+        provider = TracerProvider()
+        otel_trace.set_tracer_provider(provider)
     exporter = InMemorySpanExporter()
-    provider = TracerProvider()
     provider.add_span_processor(SimpleSpanProcessor(exporter))
-    otel._tracer = provider.get_tracer("statelab_trace")  # not the global provider
 
     app = Flask(__name__)
     bus = MemoryBus()
