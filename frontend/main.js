@@ -62,7 +62,7 @@ class Page {
     this.makeControls();
     const { api, refresh, quietly, getState } = this;
     const { act, traced } = this.actions;
-    this.tamper = createTamper({ api, act, refresh, toast, getState });
+    this.tamper = createTamper({ api, act, refresh, getState });
     this.lessons = createLessonsLoader({ api, act, traced, refresh, quietly, getState });
     this.makeLive();
     this.startCountdowns();

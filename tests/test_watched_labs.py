@@ -12,6 +12,7 @@ import pytest
 import requests
 
 from statelab.context import current
+from statelab.events import RedisBus
 
 from .helpers import new_lab as new_test_lab
 from .servers import Gunicorn, new_lab
@@ -67,8 +68,8 @@ def test_a_stream_past_the_cap_is_refused_and_a_watched_lab_still_joins(worker, 
         refused = streams[cap].json()
         assert (refused["error"], refused["labs"]) == ("too_many_watched_labs", cap)
         assert int(streams[cap].headers["Retry-After"]) > 0
-        # Refused before anything is held: the lab counts no viewer.
-        assert redis_client.get(f"statelab:viewers:{labs[cap]}") in (None, b"0")
+        # Refused, it keeps nothing: the lab counts no viewer.
+        assert RedisBus(redis_client).subscribers(labs[cap]) == 0
         # The log of a refused lab can still be read, and a lab followed here takes
         # another viewer at the cap.
         log = requests.get(f"{base}/api/hooks", headers={"X-Lab-Id": labs[cap]}, timeout=5)
