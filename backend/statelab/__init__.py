@@ -17,6 +17,7 @@ from .events import Bus, MemoryBus, RedisBus
 from .events.redis import VIEWER_LEASE_HEARTBEATS
 from .fanout import Feeds
 from .lab_flask import LabFlask
+from .redis_backend import redis_client
 from .labs import Labs
 from .sessions import LabCacheLibSessions, LabRedisSessions, LabSessionInterface
 from .store import MemoryStore, RedisStore, Store
@@ -128,26 +129,6 @@ def _backends(app: LabFlask, client) -> StateLab:
                                                                  cfg["STATELAB_STREAMS_PER_ADDRESS"]),
                     passwords, Feeds(bus, cfg["STATELAB_HEARTBEAT_SECONDS"],
                                      store.created, cfg["STATELAB_MAX_WATCHED_LABS"]))
-
-
-# redis-py 8's pool refuses the 101st connection ("Too many connections"): measured,
-# 400 viewers arriving at once on two gevent workers got 200 answers 503. A blocking
-# pool (STATELAB_REDIS_CONNECTIONS a worker) makes a greenlet wait for a free
-# connection instead; each watched lab's feed holds one in its blocking XREAD.
-REDIS_POOL_WAIT_SECONDS = 5
-
-
-def redis_client(url: str, connections: int):
-    import redis
-    from redis.driver_info import DriverInfo
-
-    # One DriverInfo for the pool: redis-py 8 otherwise reads its own version from the
-    # package metadata for every new connection (measured 1.1 ms each; 20% of a
-    # worker's CPU while 500 viewers arrive at once).
-    pool = redis.BlockingConnectionPool.from_url(url, max_connections=connections,
-                                                 timeout=REDIS_POOL_WAIT_SECONDS,
-                                                 driver_info=DriverInfo())
-    return redis.Redis(connection_pool=pool)
 
 
 def _session_interface(app: LabFlask, client) -> LabSessionInterface:

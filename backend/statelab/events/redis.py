@@ -8,9 +8,9 @@ import secrets
 import threading
 import time
 
-import redis
-
 from statelab_trace.bus.base import BadEventId, Bus, Page, TooManySubscribers
+
+from ..redis_backend import RedisBacked
 
 _STREAM_ID = re.compile(r"([0-9]{1,18})(?:-([0-9]{1,18}))?", re.ASCII)
 
@@ -70,18 +70,14 @@ return last - count + 1
 """
 
 
-class RedisBus(Bus):
+class RedisBus(RedisBacked, Bus):
     """Each lab's log is a capped Redis Stream; followers block on XREAD."""
-
-    unavailable = (redis.ConnectionError, redis.TimeoutError)
 
     def __init__(self, client, capacity: int = 2000, max_subscribers: int = 20,
                  prefix: str = "statelab:", idle_ttl: int = 7 * 24 * 3600,
                  viewer_lease: float = 6.0) -> None:
-        super().__init__(capacity, max_subscribers)
-        self.client = client
-        self.prefix = prefix
-        self.idle_ttl = idle_ttl
+        Bus.__init__(self, capacity, max_subscribers)
+        RedisBacked.__init__(self, client, prefix, idle_ttl)
         self.viewer_lease = viewer_lease
         self._append = client.register_script(_APPEND)
         self._subscribe = client.register_script(_SUBSCRIBE)
@@ -92,13 +88,13 @@ class RedisBus(Bus):
         self._held_lock = threading.Lock()
 
     def _key(self, lab: str) -> str:
-        return f"{self.prefix}events:{lab}"
+        return self.key("events", lab)
 
     def _seq_key(self, lab: str) -> str:
-        return f"{self.prefix}seq:{lab}"
+        return self.key("seq", lab)
 
     def _subs_key(self, lab: str) -> str:
-        return f"{self.prefix}viewers:{lab}"
+        return self.key("viewers", lab)
 
     @staticmethod
     def parse_id(after: str | None) -> int:
@@ -217,9 +213,3 @@ class RedisBus(Bus):
 
     def count(self, lab: str) -> int:
         return self.client.xlen(self._key(lab))
-
-    def ping(self) -> bool:
-        try:
-            return bool(self.client.ping())
-        except self.unavailable:
-            return False
