@@ -18,7 +18,8 @@ run: venv
 test: setup
 	$(MAKE) test-py test-flask-suite test-js test-e2e
 
-test-py: test-venv
+# node: tests/test_function_length.py reads the JavaScript with acorn.
+test-py: test-venv node
 	$(PY) -m pytest -q -n auto tests examples/notes/tests
 
 # Flask's own test suite (the installed Flask's sdist) with StateLabTrace on every app
