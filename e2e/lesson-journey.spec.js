@@ -36,7 +36,7 @@ test('the tutorial: an old username cookie is named, and after Start clean /comm
   test.setTimeout(60_000); // six traced requests
   const lesson = await openLesson(page, 'The tutorial\'s app');
   const result = lesson.locator('#tutorial-result');
-  // The natural order that used to contradict the lesson: cookie login, session login, /comment.
+  // The natural order, which the lesson must survive: cookie login, session login, /comment.
   await tutorial(page, 'POST /login (cookie)');
   await expect(result).toContainText('Login succeeded!');
   await tutorial(page, 'POST /session/login');

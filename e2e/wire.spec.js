@@ -1,7 +1,6 @@
 // Every header both ways, each Set-Cookie's attributes, the response body of
 // every request, the traceback of one that raised, and an anonymous request's server
-// session said not stored. Headers, bodies and the traceback come with the devtools
-// branch's event fields: those checks pass after the merge.
+// session said not stored.
 import AxeBuilder from '@axe-core/playwright';
 import { test, expect, logIn, openRequest } from './fixtures.js';
 

@@ -141,19 +141,9 @@ export function cookieFlags(attributes = {}) {
   return [attributes.samesite ? `SameSite=${attributes.samesite}` : null, attributes.secure ? 'Secure' : null].filter(Boolean);
 }
 
-const LAB_COOKIES = new Set(['username', 'session', 'server_session']);
-
-/**
- * Every cookie /api/state says the server received, in order: [{name, value, size,
- * foreign, hint}]. Servers before the DevTools fields answered {name: value}; that
- * shape is read too, so the page works against either while the two branches merge.
- */
+/** Every cookie /api/state says the server received, in order: [{name, value, size, foreign, hint}]. */
 export function receivedCookies(server) {
-  const cookies = server?.cookies;
-  if (Array.isArray(cookies)) return cookies;
-  return Object.entries(cookies ?? {}).map(([name, value]) => ({
-    name, value, size: new TextEncoder().encode(name + value).length, foreign: !LAB_COOKIES.has(name), hint: null,
-  }));
+  return server?.cookies ?? [];
 }
 
 /** The value the server received for `name` (its first copy), or undefined. */

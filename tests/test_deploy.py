@@ -64,9 +64,9 @@ def test_slow_clients_wait_in_nginx_not_in_gunicorn(deployment):
               f"{statistics.median(waits) * 1000:.1f} ms, max {max(waits) * 1000:.1f} ms")
         assert statistics.median(waits) < 0.1 and max(waits) < 3  # stalled: no answer in 5 s
         assert requests.post(f"{proxy.base}/api/labs", timeout=5).status_code == 201
-        # The same clients straight at gunicorn: on the gthread worker (before issue
-        # 10) they took every thread and the health check timed out; on the gevent
-        # worker each holds only a greenlet.
+        # The same clients straight at gunicorn: on a gthread worker they would take
+        # every thread and the health check would time out; on the gevent worker each
+        # holds only a greenlet.
         slow += [half_sent(app.port, n) for n in range(SLOW_CLIENTS)]
         time.sleep(0.5)
         assert max(health_waits(app.base, 5)) < 3

@@ -90,8 +90,8 @@ def test_first_requests_racing_to_make_a_lab_again_make_it_once(backend):
 
 
 def test_making_a_lab_that_exists_keeps_it_as_it_is(backend):
-    """The store's side of the race: the loser's create changes nothing (on Redis it
-    used to reset the comment counter, so comment ids repeated)."""
+    """The store's side of the race: the loser's create changes nothing (resetting the
+    comment counter would repeat comment ids)."""
     store = current(backend()).store
     store.create_lab("L" * 22)
     first = store.add_comment("L" * 22, {"text": "one"})

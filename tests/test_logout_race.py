@@ -2,9 +2,9 @@
 
 Flask-Session (SESSION_REFRESH_EACH_REQUEST, its default) writes every session back at
 the end of every request, so a request that read the session before the logout deleted
-it wrote its stale copy back after: the id was logged in again. Measured before the fix:
-11/12 and 12/12 logouts undone, 8/12 and 4/12 rotated ids back (files, Redis), and
-cachelib's FileNotFoundError tracebacks.
+it would write its stale copy back after: the id logged in again. Measured with
+Flask-Session's default save: 11/12 and 12/12 logouts undone, 8/12 and 4/12 rotated ids
+back (files, Redis), and cachelib's FileNotFoundError tracebacks.
 """
 
 from __future__ import annotations

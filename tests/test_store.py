@@ -37,8 +37,8 @@ def test_busy_labs_are_not_evicted(make_store):
 
 
 def test_a_lab_used_recently_is_never_evicted(make_store):
-    """A flood of new labs cannot push out a lab in use (issue: 1,000 POST /api/labs in
-    0.9 s evicted every idle lab): the cap holds, and the new lab is refused instead."""
+    """A flood of new labs cannot push out a lab in use (1,000 POST /api/labs took
+    0.9 s): the cap holds, and the new lab is refused instead."""
     store = make_store(max_labs=2, keep_seconds=60)
     store.create_lab("a")
     store.create_lab("b")
@@ -185,8 +185,8 @@ def test_both_stores_keep_the_declared_contract():
 
 
 def test_past_the_name_bound_only_the_oldest_names_go(make_store, monkeypatch):
-    """A new name pushes out the oldest one, never every name: on Redis the whole hash
-    used to be deleted, so 1001 names set with made-up client ids removed the class's."""
+    """A new name pushes out the oldest one, never every name: deleting the whole hash
+    would let 1001 names set with made-up client ids remove the class's."""
     from statelab.store import base
 
     monkeypatch.setattr(base, "MAX_NAMES", 3)

@@ -116,9 +116,8 @@ def test_a_refused_viewer_does_not_renew_the_lease(make_app, redis_url, redis_cl
 
 
 def test_after_sigterm_a_restarted_deployment_is_not_full_of_ghosts(tmp_path):
-    """As the reviewer reproduced it: gunicorn on Redis, a cap of 3, three streams
-    open, SIGTERM, start again: the first stream used to get 429 lab_full (viewers=3)
-    for an hour."""
+    """Gunicorn on Redis, a cap of 3, three streams open, SIGTERM, start again: the
+    first stream gets in, not 429 lab_full (viewers=3) for the dead viewers."""
     redis = RedisServer(tmp_path, "--save", "", "--appendonly", "no")
     env = {"STATELAB_REDIS_URL": redis.url, "STATELAB_MAX_VIEWERS": "3"}
     server = Gunicorn(tmp_path, env)

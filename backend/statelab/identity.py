@@ -2,7 +2,7 @@
 
 A client names itself (``X-Client-Id``, ``?client=``: any 8-64 characters it likes), so
 no part of that id can tell people apart: a student who sent the teacher's first four
-characters used to be the teacher on every page (the same colour, the same entry in
+characters would be the teacher on every page (the same colour, the same entry in
 the one-person filter, the teacher's name or theirs, whichever came last). Other
 viewers instead see ``public_id``: HMAC-SHA256 of the lab and the client id under the
 instance key (``SECRET_KEY``, as owners.py derives the owner token), 8 URL-safe

@@ -2,7 +2,7 @@
 
 An open stream holds what serves a connection for as long as its viewer watches: a
 thread on a threaded server, a greenlet and a connection slot on gunicorn's gevent
-worker (deploy/gunicorn.conf.py: 1000 connections). Measured before this cap: on
+worker (deploy/gunicorn.conf.py: 1000 connections). Measured without a cap: on
 gunicorn's gthread worker with 32 threads, 32 streams left ``/api/health`` unanswered
 for over 5 s. So streams may take only part of the pool, and the rest is kept for
 ordinary requests. And one client address may hold only part of the streams

@@ -4,6 +4,8 @@ import {
   carried, errorOutcome, hookSteps, scopeOrder, streamTiming, teardownAfterBody, teardownBeforeBody, parseChunks, copyCookies, replayVerdicts, cookieAttributeNotes,
 } from '../lesson-facts.js';
 
+// /api/state's cookies: [{name, value, ...}] in the order received.
+const received = (pairs) => Object.entries(pairs).map(([name, value]) => ({ name, value }));
 const s = (name, extra = {}) => ({ name, kind: 'hook', function: `f.${name}`, blueprint: null, error: null, offset_ms: 0, duration_ms: 1, detail: {}, ...extra });
 
 test('a handled exception and a propagated one read differently', () => {
@@ -56,10 +58,10 @@ test('stream timing: chunks and teardown passes on one clock', () => {
 });
 
 test('copy and replay: per mechanism, what was sent and whom the server believes', () => {
-  const copy = copyCookies({ cookies: { username: 'Tom', session: 'abc', other: 'x' } });
+  const copy = copyCookies({ cookies: received({ username: 'Tom', session: 'abc', other: 'x' }) });
   assert.deepEqual(copy, { username: 'Tom', session: 'abc' });
   const verdicts = replayVerdicts(copy, {
-    cookies: { username: 'Tom', session: 'abc' },
+    cookies: received({ username: 'Tom', session: 'abc' }),
     mechanisms: { cookie: { user: 'Tom' }, session: { user: null, decoded: { problem: 'bad_signature' } }, 'server-session': { user: null } },
   });
   assert.deepEqual(verdicts.map((v) => [v.mechanism, v.replayed, v.received, v.user, v.problem]), [
@@ -67,16 +69,16 @@ test('copy and replay: per mechanism, what was sent and whom the server believes
     ['session', true, true, null, 'bad_signature'],
     ['server-session', false, false, null, null],
   ]);
-  const after = replayVerdicts({ server_session: 'sid1' }, { cookies: { server_session: 'sid1' }, mechanisms: { 'server-session': { user: null, stored: false } } });
+  const after = replayVerdicts({ server_session: 'sid1' }, { cookies: received({ server_session: 'sid1' }), mechanisms: { 'server-session': { user: null, stored: false } } });
   assert.equal(after[2].problem, 'no data stored for this id');
 });
 
 test('carried: whether the next request sent back exactly what was set', () => {
   const set = { name: 'session', value: '.eJx' };
-  assert.equal(carried(set, { cookies: { session: '.eJx' } }), true);
-  assert.equal(carried(set, { cookies: { session: 'older' } }), false);
-  assert.equal(carried(set, { cookies: {} }), false);
-  assert.equal(carried(null, { cookies: {} }), null);
+  assert.equal(carried(set, { cookies: received({ session: '.eJx' }) }), true);
+  assert.equal(carried(set, { cookies: received({ session: 'older' }) }), false);
+  assert.equal(carried(set, { cookies: received({}) }), false);
+  assert.equal(carried(null, { cookies: received({}) }), null);
 });
 
 test('cookie attributes explained as Chromium treats them', () => {
@@ -131,7 +133,7 @@ test('start clean: the switches a lesson needs that differ from the lab\'s', asy
 
 test('a replayed signed session past the lifetime its login chose says why nobody is believed', async () => {
   const copy = { session: 'abc' };
-  const server = (payload) => ({ cookies: { session: 'abc' },
+  const server = (payload) => ({ cookies: received({ session: 'abc' }),
     mechanisms: { session: { user: null, decoded: { problem: null, signature_valid: true, payload } } } });
   const [, expired] = replayVerdicts(copy, server({ username: 'Tom', _cookie: { max_age: 3, expires: 1000 } }), 2000);
   assert.match(expired.problem, /the 3 s lifetime this login chose \(_cookie\.expires\) has passed: this lab refuses it/);
