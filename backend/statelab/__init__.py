@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from cachelib import FileSystemCache
@@ -13,14 +12,15 @@ from . import (api, classic, compression, config, context, crosssite, demo_bluep
                demo_hooks, labstack, ratelimits, slow_routes)
 from .accounts import PasswordChecks
 from .api.logins import MECHANISMS
-from .events import Bus, MemoryBus, RedisBus
+from .context import StateLab
+from .events import MemoryBus, RedisBus
 from .events.redis import VIEWER_LEASE_HEARTBEATS
 from .fanout import Feeds
 from .lab_flask import LabFlask
-from .redis_backend import redis_client
 from .labs import Labs
+from .redis_backend import redis_client
 from .sessions import LabCacheLibSessions, LabRedisSessions, LabSessionInterface
-from .store import MemoryStore, RedisStore, Store
+from .store import MemoryStore, RedisStore
 from .streams import StreamSlots
 
 PAGE_HEADERS = {
@@ -31,26 +31,6 @@ PAGE_HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "no-referrer",
 }
-
-
-@dataclass
-class StateLab:
-    """What the blueprints share, as ``context.current()``."""
-
-    store: Store
-    bus: Bus
-    labs: Labs
-    streams: StreamSlots
-    passwords: PasswordChecks
-    feeds: Feeds
-    #: Exceptions that mean the backend is down: answered 503 backend_unavailable.
-    unavailable: tuple[type[BaseException], ...] = field(init=False)
-
-    def __post_init__(self) -> None:
-        self.unavailable = self.store.unavailable + self.bus.unavailable
-
-    def backend_ok(self) -> bool:
-        return self.store.ping() and self.bus.ping()
 
 
 def create_app(config_overrides: dict | None = None) -> LabFlask:

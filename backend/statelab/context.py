@@ -1,12 +1,13 @@
 """The app's shared parts, and the lab and client a request names: each read in one place.
 
-``create_app`` keeps its ``StateLab`` in ``app.extensions``; the lab middleware
-(``labstack.lab_middleware``) puts the lab a request names, when it exists, and
-the client id into the WSGI environ, before Flask and the tracer run.
+``StateLab`` holds the shared parts, kept by ``create_app`` in ``app.extensions``; the
+lab middleware (``labstack.lab_middleware``) puts the lab a request names, when it
+exists, and the client id into the WSGI environ, before Flask and the tracer run.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from flask import Flask, current_app
@@ -14,12 +15,38 @@ from flask import Flask, current_app
 from statelab_trace.wsgi import CLIENT_KEY, TAGS_KEY
 
 if TYPE_CHECKING:
-    from . import StateLab
+    from .accounts import PasswordChecks
+    from .events import Bus
+    from .fanout import Feeds
+    from .labs import Labs
+    from .store import Store
+    from .streams import StreamSlots
 
 EXTENSION = "statelab"
 LAB_KEY = "statelab.lab"
 
-__all__ = ["CLIENT_KEY", "LAB_KEY", "TAGS_KEY", "client_of", "current", "install", "lab_of"]
+__all__ = ["CLIENT_KEY", "LAB_KEY", "TAGS_KEY", "StateLab", "client_of", "current", "install",
+           "lab_of"]
+
+
+@dataclass
+class StateLab:
+    """What the blueprints share, as ``context.current()``."""
+
+    store: Store
+    bus: Bus
+    labs: Labs
+    streams: StreamSlots
+    passwords: PasswordChecks
+    feeds: Feeds
+    #: Exceptions that mean the backend is down: answered 503 backend_unavailable.
+    unavailable: tuple[type[BaseException], ...] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.unavailable = self.store.unavailable + self.bus.unavailable
+
+    def backend_ok(self) -> bool:
+        return self.store.ping() and self.bus.ping()
 
 
 def install(app: Flask, statelab: StateLab) -> None:

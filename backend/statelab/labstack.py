@@ -23,7 +23,7 @@ from .labs import client_from_environ, lab_from_environ
 from statelab_trace import HookTracer
 
 if TYPE_CHECKING:
-    from . import StateLab
+    from .context import StateLab
     from .lab_flask import LabFlask
 
 UNTRACED = ("/static/", "/api/hooks", "/favicon.ico")
