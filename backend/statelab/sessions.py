@@ -377,6 +377,15 @@ class LabSessionInterface(SecureCookieSessionInterface):
         return (bounded_items(session), server.sid, bounded_items(server))
 
     @staticmethod
+    def trace_changed(session: Any) -> bool:
+        """Whether either session may differ from its snapshot at open (the tracer then
+        keeps the open step's snapshot for the save step): both flag every change of
+        their own items (``modified``), as Flask and Flask-Session use it to save."""
+        server = getattr(session, "server_side", None)
+        return session.modified is not False or (
+            server is not None and server.modified is not False)
+
+    @staticmethod
     def describe_snapshot(kept: tuple) -> dict:
         if not kept:
             return {}

@@ -93,7 +93,7 @@ def _keep_response(trace: Trace, kwargs: dict) -> None:
     # function and the session's save.
     response = kwargs["response"]
     page = _in_memory_page(response)
-    trace.response_body = keep_response_body(response, trace.fields[0], exception_page=page)
+    trace.response_body = keep_response_body(response, trace.fields.method, exception_page=page)
 
 
 def _keep_traceback(trace: Trace, kwargs: dict) -> None:
@@ -148,9 +148,7 @@ def _record_unreceived(trace: Trace, spec: StepSpec, info: dict | None,
     error = describe_error(kwargs.get(spec.error_arg)) if spec.error_arg else None
     if spec.after is not None:
         info = {**(info or {}), **spec.after(trace)}
-    trace.steps.extend((spec.kind, spec.name, spec.function, None, at, at, error, info, None))
-    if trace.ending is not None:  # a step after the response (a streamed body's)
-        trace.flush()
+    trace.add(spec.kind, spec.name, spec.function, None, at, at, error, info, None)
 
 
 def _with_detail(send: Callable, info: dict) -> Callable:
