@@ -31,7 +31,7 @@ from flask.globals import _cv_app, request_ctx
 from flask.sessions import SecureCookieSessionInterface
 from itsdangerous import BadSignature, SignatureExpired
 
-from .jsonable import describe_error
+from .jsonable import describe_error, weigh
 from .record import (NO_DETAIL, STEP, Step, StepSpec, Trace, annotate, current, perf,
                      qualified_name)
 
@@ -82,8 +82,12 @@ def run_traced(trace: Trace, spec: StepSpec, func: Callable, args: tuple,
         end = perf()
         info, out = trace.current, trace.out
         trace.current, trace.out = outer
-        trace.add(spec.kind, spec.name, spec.function, spec.blueprint, start, end, None,
-                  None if info is NO_DETAIL else info, None if out is None else out.lines())
+        if info is NO_DETAIL:
+            info = None
+        else:
+            trace.weight += weigh(info)
+        trace.add(spec.kind, spec.name, spec.function, spec.blueprint, start, end, None, info,
+                  None if out is None else out.lines())
     else:
         _end_step(trace, spec, args, kwargs, outer, start, result, None)
     return result

@@ -47,6 +47,24 @@ def jsonable(value: Any) -> Any:
     return str(value)
 
 
+def weigh(value: Any) -> int:
+    """About how many bytes ``value`` keeps alive, as CPython stores the kinds a trace
+    keeps (strings, bytes, numbers, and tuples, lists and dicts of them). A string
+    that is not ASCII counts 4 bytes a character, its most."""
+    kind = type(value)
+    if kind is str:
+        return 49 + (len(value) if value.isascii() else 4 * len(value))
+    if kind is bytes:
+        return 33 + len(value)
+    if kind is tuple or kind is list:
+        return 56 + 8 * len(value) + sum(map(weigh, value))
+    if kind is dict:
+        return 64 + sum(weigh(k) + weigh(v) + 24 for k, v in value.items())
+    if value is None or kind is bool:
+        return 0
+    return 32
+
+
 def _size_bound(shown: Any) -> int | None:
     """An upper bound of ``shown``'s JSON size without making it (None: not known
     cheaply). A string's JSON is at most 6 characters a character (``\\uXXXX``)."""

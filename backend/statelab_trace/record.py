@@ -17,7 +17,7 @@ import time
 from contextvars import ContextVar
 from typing import Any, Callable, Iterator, NamedTuple, Protocol
 
-from .jsonable import bounded_items, describe_error, jsonable
+from .jsonable import describe_error, jsonable, weigh
 from .output import Output
 from .wire import (MAX_REQUEST_TEXT, render_body, render_request_headers,
                    render_response_body, render_response_headers)
@@ -31,7 +31,8 @@ TEARDOWN_RETURN_NOTE = "Flask ignores what a teardown function returns"
 
 
 class Bus(Protocol):
-    def publish_many(self, lab: str, render: Callable[[int], dict], args: range) -> None: ...
+    def publish_many(self, lab: str, render: Callable[[int], dict], args: range,
+                     weight: int = 0) -> int: ...
 
 
 class Recorder(Protocol):
@@ -138,6 +139,10 @@ def qualified_name(func: Callable) -> str:
 
 
 STEP = len(Step._fields)  # values per step in Trace.steps
+# What a trace keeps besides its variable parts (record.Trace.weight), in bytes: the
+# trace, its lock and lists; and each step's values (two floats, the list's slots).
+TRACE_WEIGHT = 1200
+STEP_WEIGHT = 160
 NO_DETAIL = object()  # inside a step that has no detail (yet); None: outside any step
 _trace_ids = itertools.count(1)
 _process_tag = os.urandom(4).hex()
@@ -168,9 +173,10 @@ class Trace:
 
     __slots__ = ("id", "lab", "tracer", "t0", "wall0", "fields", "steps", "sent", "current",
                  "out", "echo", "opening", "endpoint", "ending", "end_at", "lock",
-                 "response_body", "traceback", "opened")
+                 "response_body", "traceback", "opened", "weight", "handed")
 
-    def __init__(self, lab: str, tracer: Recorder, fields: RequestFields) -> None:
+    def __init__(self, lab: str, tracer: Recorder, fields: RequestFields,
+                 weight: int = 0) -> None:
         self.id = f"{_process_tag}{next(_trace_ids):x}"
         self.lab = lab
         self.tracer = tracer
@@ -190,6 +196,11 @@ class Trace:
         self.response_body: tuple | None = None  # wire.keep_response_body's
         self.traceback: str | None = None  # the request raised: as Flask logged it
         self.opened: tuple | None = None  # (session, kept) of open_session, until the end
+        # About how many bytes the trace keeps (``fields``' weight to start with), and
+        # how many of them were handed over with its events: the bus bounds a lab's log
+        # by both events and bytes.
+        self.weight = TRACE_WEIGHT + weight
+        self.handed = 0
 
     # -- recording (the request's thread) ------------------------------------------
 
@@ -198,6 +209,9 @@ class Trace:
         """Record one step (``Step``'s fields): the one writer of the step layout."""
         self.steps.extend((kind, name, function, blueprint, start, end, error, detail,
                            output))
+        self.weight += STEP_WEIGHT
+        if output is not None:
+            self.weight += weigh(output)
         if self.ending is not None:  # a step after the response (a streamed body's)
             self.flush()
 
@@ -231,6 +245,8 @@ class Trace:
             info = extra
         elif extra:
             info.update(extra)
+        if info is not None:
+            self.weight += weigh(info)
         if spec.keep is not None:
             info = (self._keep(spec, args, result) if raised is None else None, info)
         received = spec.error_arg
@@ -251,6 +267,7 @@ class Trace:
         if opened is not None and opened[0] is session and not self.tracer.changed(session):
             return opened[1]  # saved as opened: the session says nothing changed
         kept = self.tracer.snapshot(session)
+        self.weight += weigh(kept)
         if spec.name == "open_session":
             self.opened = (session, kept)
         return kept
@@ -342,6 +359,8 @@ class Trace:
         self.opened = None  # the log keeps no session object
         self.end_at = self.count()
         self.ending = Ending(status, headers, error, perf(), out.lines() if out else None)
+        self.weight += weigh(headers) + weigh(self.ending.output) + weigh(self.response_body) \
+            + weigh(self.traceback) + weigh(self.fields.body)
 
     def flush(self) -> None:
         """Hand the events not yet handed over to the bus, in order. A bus that fails
@@ -350,11 +369,14 @@ class Trace:
             upto = self.count() + (self.ending is not None)
             if upto <= self.sent:
                 return
+            weight = self.weight
             try:
-                self.tracer.bus.publish_many(self.lab, self.render, range(self.sent, upto))
+                self.tracer.bus.publish_many(self.lab, self.render, range(self.sent, upto),
+                                             weight - self.handed)
             except Exception:
                 logger.exception("statelab: could not publish trace %s", self.id)
             self.sent = upto
+            self.handed = weight
 
 
 def annotate(**detail: Any) -> None:

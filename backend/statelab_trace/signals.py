@@ -21,7 +21,7 @@ from .jsonable import describe_error
 from werkzeug.wsgi import ClosingIterator
 
 from .instrument import TRACE_ATTR, late_trace, run_step
-from .jsonable import MAX_MESSAGE_KEPT, capped
+from .jsonable import MAX_MESSAGE_KEPT, capped, weigh
 from .record import StepSpec, Trace, annotate, current, logger, perf
 from .wire import format_traceback, keep_response_body
 
@@ -148,6 +148,8 @@ def _record_unreceived(trace: Trace, spec: StepSpec, info: dict | None,
     error = describe_error(kwargs.get(spec.error_arg)) if spec.error_arg else None
     if spec.after is not None:
         info = {**(info or {}), **spec.after(trace)}
+    if info is not None:
+        trace.weight += weigh(info)
     trace.add(spec.kind, spec.name, spec.function, None, at, at, error, info, None)
 
 

@@ -12,7 +12,7 @@ from typing import Any, Callable
 from flask import Flask
 
 from .jsonable import (MAX_MESSAGE_KEPT, MAX_URL_PART_KEPT, bounded_items, capped,
-                        describe_error)
+                        describe_error, weigh)
 from .flusher import flusher
 from .instrument import MARK, install, watch_sessions, wrap_url_value_preprocessors
 from .output import Capture
@@ -142,12 +142,13 @@ class HookTracer:
         flusher.ensure_started()
         get = environ.get
         body = tee_request_body(environ)
-        trace = Trace(lab, self, RequestFields(
+        fields = RequestFields(
             get("REQUEST_METHOD"), capped(get("PATH_INFO"), MAX_URL_PART_KEPT),
             capped(get("QUERY_STRING") or "", MAX_URL_PART_KEPT),
             get(CLIENT_KEY), capped(get("HTTP_COOKIE")),
             capped(get("HTTP_USER_AGENT"), MAX_MESSAGE_KEPT), request_headers(environ),
-            body, get(TAGS_KEY)))
+            body, get(TAGS_KEY))
+        trace = Trace(lab, self, fields, _environ_weight(fields) + weigh(fields.tags))
         _capture.enter()
         return trace, body
 
@@ -157,6 +158,15 @@ class HookTracer:
         trace.flush()
         if self.otel:
             self.otel.export(trace, parent, trace.ending.at)
+
+
+def _environ_weight(fields: RequestFields) -> int:
+    """What a request's fields from the environ keep, in bytes: the environ's strings
+    hold one byte a character (WSGI decodes them as latin-1)."""
+    texts = (fields.path, fields.query, fields.client, fields.cookie, fields.agent)
+    headers = fields.headers
+    return (57 * (len(texts) + len(headers)) + 56 + sum(len(t) for t in texts if t)
+            + sum(map(len, headers)))
 
 
 def _modified(session: Any) -> bool:
