@@ -52,9 +52,10 @@ DEFAULTS = {
     # Measured with make bench: 5000 cost the traced app ~4% more throughput than 2000.
     "STATELAB_LAB_EVENTS": 2000,
     # And at most this much of what those events keep, in bytes (make run's MemoryBus;
-    # Redis keeps rendered events, bounded by count): bench/memory.py measures what a
-    # lab filled to its limits costs the server.
-    "STATELAB_LAB_BYTES": 1_500_000,
+    # Redis keeps rendered events, bounded by count). A usual request keeps about 8 KB,
+    # so the event count binds first; a lab filled with the requests that keep the most
+    # costs the server under 2 MB (bench/memory.py).
+    "STATELAB_LAB_BYTES": 1_250_000,
     # A class: the stream renders each event once for all viewers (fanout.py), and
     # bench/live.py measured 500 viewers of one lab (README, Benchmarks).
     "STATELAB_MAX_VIEWERS": 500,

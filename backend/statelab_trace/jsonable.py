@@ -54,12 +54,18 @@ def weigh(value: Any) -> int:
     kind = type(value)
     if kind is str:
         return 49 + (len(value) if value.isascii() else 4 * len(value))
-    if kind is bytes:
-        return 33 + len(value)
     if kind is tuple or kind is list:
-        return 56 + 8 * len(value) + sum(map(weigh, value))
+        total = 56 + 8 * len(value)
+        for item in value:  # strings inline: most of what a trace keeps
+            if type(item) is str:
+                total += 49 + (len(item) if item.isascii() else 4 * len(item))
+            else:
+                total += weigh(item)
+        return total
     if kind is dict:
         return 64 + sum(weigh(k) + weigh(v) + 24 for k, v in value.items())
+    if kind is bytes:
+        return 33 + len(value)
     if value is None or kind is bool:
         return 0
     return 32

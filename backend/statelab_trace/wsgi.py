@@ -133,7 +133,8 @@ class HookTracer:
             finally:
                 current.reset(token)
                 _capture.leave()
-                trace.fields = trace.fields._replace(body=untee_request_body(environ, body))
+                if body is not None:
+                    trace.fields = trace.fields._replace(body=untee_request_body(environ, body))
                 self._end(trace, sent, error, parent)
         return traced_wsgi_app
 

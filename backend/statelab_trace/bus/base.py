@@ -37,7 +37,7 @@ class Bus(ABC):
     unavailable: tuple[type[BaseException], ...] = ()
 
     def __init__(self, capacity: int = 2000, max_subscribers: int = 20,
-                 max_bytes: int = 1_500_000) -> None:
+                 max_bytes: int = 1_250_000) -> None:
         self.capacity = capacity
         self.max_subscribers = max_subscribers
         # What one lab's log may keep in memory, in bytes (as the tracer weighs its

@@ -37,7 +37,7 @@ class MemoryBus(Bus):
     """
 
     def __init__(self, capacity: int = 2000, max_subscribers: int = 20,
-                 max_bytes: int = 1_500_000) -> None:
+                 max_bytes: int = 1_250_000) -> None:
         super().__init__(capacity, max_subscribers, max_bytes)
         self._logs: dict[str, _Log] = {}
         self._lock = threading.Lock()
