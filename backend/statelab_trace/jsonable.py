@@ -63,7 +63,14 @@ def weigh(value: Any) -> int:
                 total += weigh(item)
         return total
     if kind is dict:
-        return 64 + sum(weigh(k) + weigh(v) + 24 for k, v in value.items())
+        total = 64
+        for key, item in value.items():
+            total += 73 + len(key) if type(key) is str else 24 + weigh(key)
+            if type(item) is str and item.isascii():
+                total += 49 + len(item)
+            else:
+                total += weigh(item)
+        return total
     if kind is bytes:
         return 33 + len(value)
     if value is None or kind is bool:

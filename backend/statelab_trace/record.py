@@ -359,8 +359,12 @@ class Trace:
         self.opened = None  # the log keeps no session object
         self.end_at = self.count()
         self.ending = Ending(status, headers, error, perf(), out.lines() if out else None)
-        self.weight += weigh(headers) + weigh(self.ending.output) + weigh(self.response_body) \
-            + weigh(self.traceback) + weigh(self.fields.body)
+        weight = 56 + sum(170 + len(name) + len(value) for name, value in headers)
+        for kept in (self.ending.output, self.response_body, self.traceback,
+                     self.fields.body):
+            if kept is not None:
+                weight += weigh(kept)
+        self.weight += weight
 
     def flush(self) -> None:
         """Hand the events not yet handed over to the bus, in order. A bus that fails
