@@ -418,14 +418,19 @@ def signature_problem(app: Flask, iface: SecureCookieSessionInterface, value: st
     return "bad_signature"
 
 
-def decode_signed_cookie(app: Flask, iface: SecureCookieSessionInterface,
-                         value: str) -> dict:
+_UNCHECKED = "unchecked"
+
+
+def decode_signed_cookie(app: Flask, iface: SecureCookieSessionInterface, value: str,
+                         problem: str | None = _UNCHECKED) -> dict:
     """Take a signed session cookie apart, with itsdangerous itself.
 
     The payload is readable by anyone (base64url JSON, ``.``-prefixed when zlib
-    compressed); only the signature needs the secret key.
+    compressed); only the signature needs the secret key. ``problem``: what
+    ``signature_problem`` answers, when the caller checked the signature already.
     """
-    problem = signature_problem(app, iface, value)
+    if problem == _UNCHECKED:
+        problem = signature_problem(app, iface, value)
     result: dict = {
         "payload": None, "payload_text": None, "compressed": value.startswith("."),
         "timestamp": None, "age_seconds": None, "signature_valid": problem is None,
