@@ -1,13 +1,14 @@
 """Worst-case memory per lab on `make run` (python -m statelab, the embedded default).
 
 Starts the server with a throwaway instance folder, then fills LABS labs to every cap
-with the largest values the server keeps: a full hook log (STATELAB_LAB_EVENTS events)
-of requests whose path, query, Cookie header and user agent are all longer than the
-caps (so each is kept at its cap) and whose signed session (the lab signs with the
-tutorial's key, so anyone can forge one) is bigger than a session step keeps, and a
-full comment list (200 comments of 500
-characters by a 64-character author). It reads the server's resident memory (VmRSS)
-before and after, and prints the cost per lab and the projection for STATELAB_MAX_LABS.
+with the largest values the server keeps: a full comment list (200 comments of 500
+characters by a 64-character author), then a full hook log (STATELAB_LAB_EVENTS events,
+or STATELAB_LAB_BYTES of what they keep) of requests that keep the most each: the
+comment list (a 120 KB answer, kept to its cap) asked with a query, Cookie header, user
+agent and 16 more headers all past their caps, and a signed session (the lab signs with
+the tutorial's key, so anyone can forge one) bigger than a session step keeps. It reads
+the server's resident memory (VmRSS) before and after, and prints the cost per lab and
+the projection for STATELAB_MAX_LABS.
 
     .venv/bin/python bench/memory.py            # LABS=20 by default
     LABS=200 .venv/bin/python bench/memory.py   # the full default cap (slow)
@@ -60,29 +61,29 @@ def forged_session() -> str:
 
 def fill(base: str, http: requests.Session) -> int:
     """One lab to its caps; answer the number of requests it took. The log is filled
-    last, and only, with the requests that keep the most per event: a 404 whose path,
-    query, Cookie header and user agent are all at their caps."""
+    last, and only, with the requests that keep the most per event."""
     lab = http.post(f"{base}/api/labs", timeout=10).json()["id"]
     http.put(f"{base}/api/lab/secret", headers={"X-Lab-Id": lab}, json={"key": "tutorial"},
              timeout=10)
     author = "A" * 64
     headers = {"X-Lab-Id": lab, "User-Agent": "u" * BIG, "X-Client-Id": "memory-bench",
                "Cookie": f"session={forged_session()}; username={author}; "
-                         f"filler={'c' * BIG}"}
-    biggest = f"{base}/nowhere/{'p' * BIG}?{'q' * BIG}"
+                         f"filler={'c' * BIG}",
+               **{f"X-Pad-{i}": "p" * 2000 for i in range(16)}}
+    biggest = f"{base}/api/comments?{'q' * BIG}"
 
     def events() -> int:
         return http.get(f"{base}/api/labs/current", headers={"X-Lab-Id": lab},
                         timeout=10).json()["events"]
 
     # Events per request, counted while the log is far from full (a count is traced too).
+    for _ in range(COMMENTS):
+        http.post(f"{base}/api/cookie/comment", headers=headers, json={"text": "t" * 500},
+                  timeout=10)
     first = events()
     counting = events() - first
     http.get(biggest, headers=headers, timeout=10)
     per_request = events() - first - 2 * counting
-    for _ in range(COMMENTS):
-        http.post(f"{base}/api/cookie/comment", headers=headers, json={"text": "t" * 500},
-                  timeout=10)
     needed = -(-EVENTS // per_request)
     for _ in range(needed):
         http.get(biggest, headers=headers, timeout=10)

@@ -1,99 +1,79 @@
 #!/usr/bin/env python3
-"""Where the tracer's cost goes: GET /api/state (logged in) through the Flask test
-client, tracing on vs off, timed and then profiled with cProfile; the last lines list
-the tracer's five costliest functions (own time, µs a request, under the profiler).
+"""Where the tracer's time goes: ``GET /api/state`` of the playground (logged in by all
+three mechanisms, as bench/inprocess.py sends it) called through WSGI, with a sampling
+profiler on the process's own CPU time.
 
 Run from the repo root:  .venv/bin/python bench/profile_tracing.py [N]
-(N requests per side, default 5000). In-process only; no server, no network.
+
+N traced requests (default 30000) run under ``setitimer(ITIMER_PROF)``: the kernel
+interrupts the process every few milliseconds of its *own* CPU time (what other
+processes on a busy machine take is not counted), and each sample is charged to the
+Python function running then (C calls count for their caller). A function's µs a
+request is its share of the samples times the CPU time a request took. No per-call
+hook inflates small functions, as cProfile does; a sample lands where Python next
+checks for signals (function entries, loops, calls), so small functions called often
+are charged somewhat more than their due. Prints the tracer's own µs a request and its
+five costliest functions.
 """
 
 from __future__ import annotations
 
-import cProfile
-import io
+import collections
+import contextlib
 import os
-import pstats
+import signal
 import sys
-import tempfile
 import time
+from pathlib import Path
 
-from statelab.context import current
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from bench.inprocess import _call, statelab  # noqa: E402
+from bench.report import fmt_load  # noqa: E402
 
-N = int(sys.argv[1]) if len(sys.argv) > 1 else 5000
-PATH = "/api/state"
-
-
-def make_client(tracing: bool):
-    os.environ["STATELAB_TRACING"] = "1" if tracing else "0"
-    os.environ["STATELAB_SECRET_KEY"] = "statelab-bench-fixed-secret-key"
-    os.environ.pop("STATELAB_REDIS_URL", None)
-    from statelab import create_app
-
-    app = create_app({"INSTANCE_PATH": tempfile.mkdtemp(prefix="statelab-prof-")})
-    client = app.test_client()
-    lab = client.post("/api/labs").get_json()["id"]
-    headers = {"X-Lab-Id": lab}
-    client.post("/api/cookie/login", json={"username": "Tom", "password": "123"},
-                headers=headers)
-    assert client.get(PATH, headers=headers).status_code == 200
-    return app, client, headers, lab
+N = int(sys.argv[1]) if len(sys.argv) > 1 else 30000
+PACKAGE = f"{os.sep}statelab_trace{os.sep}"
 
 
-def loop(client, headers, n):
-    for _ in range(n):
-        client.get(PATH, headers=headers)
+def sample(app, environ: dict, n: int) -> tuple[collections.Counter, float]:
+    """Samples per function ``(file, line, name)`` over ``n`` requests, and the CPU
+    seconds they took."""
+    samples: collections.Counter = collections.Counter()
+
+    def charge(signum: int, frame) -> None:
+        code = frame.f_code
+        samples[(code.co_filename, code.co_firstlineno, code.co_name)] += 1
+
+    previous = signal.signal(signal.SIGPROF, charge)
+    started = time.process_time()
+    signal.setitimer(signal.ITIMER_PROF, 0.0005, 0.0005)
+    try:
+        _call(app, environ, n)
+    finally:
+        signal.setitimer(signal.ITIMER_PROF, 0, 0)
+        signal.signal(signal.SIGPROF, previous)
+    return samples, time.process_time() - started
 
 
-def timed(client, headers, n, repeats=3):
-    best = float("inf")
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        loop(client, headers, n)
-        best = min(best, time.perf_counter() - t0)
-    return best / n * 1e6  # µs per request
+def main() -> None:
+    load = os.getloadavg()
+    with open(os.devnull, "w") as nowhere, contextlib.redirect_stdout(nowhere):
+        app, environ = statelab(True)
+        _call(app, environ, 300)  # warm-up: imports, caches, first-request work
+        samples, cpu = sample(app, environ, N)
+    total = sum(samples.values())
+    per_request = cpu / N * 1e6
 
+    def us(count: int) -> float:
+        return count / total * per_request
 
-def main():
-    sides = {name: make_client(name == "traced") for name in ("traced", "untraced")}
-    for _, client, headers, _ in sides.values():
-        loop(client, headers, 500)  # warm-up
-    us = {name: timed(c, h, N) for name, (_, c, h, _) in sides.items()}
-    app, client, headers, lab = sides["traced"]
-    bus = current(app).bus
-    bus.clear(lab)  # leaves one "clear" event; 50 requests fit in the 2000-event log
-    loop(client, headers, 50)
-    per_req = (bus.count(lab) - 1) / 50
-    print(f"test client, best of 3 x {N} requests: traced {us['traced']:.1f} us/req, "
-          f"untraced {us['untraced']:.1f} us/req, tracer overhead "
-          f"{us['traced'] - us['untraced']:.1f} us/req "
-          f"({us['untraced'] / us['traced']:.3f} throughput ratio); "
-          f"{per_req:.1f} events published per request")
-
-    for name, (_, client, headers, _) in sides.items():
-        prof = cProfile.Profile()
-        prof.enable()
-        loop(client, headers, N)
-        prof.disable()
-        out = io.StringIO()
-        stats = pstats.Stats(prof, stream=out)
-        total = stats.total_tt
-        print(f"\n===== {name}: {N} requests, profiled total {total:.3f}s "
-              f"({total / N * 1e6:.1f} us/req under cProfile) =====")
-        stats.sort_stats("tottime").print_stats(25)
-        print(out.getvalue())
-        if name == "traced":
-            top = tracer_functions(stats)
-    print("the tracer's five costliest functions (own time a request, under cProfile):")
-    for us_, where in top[:5]:
-        print(f"  {us_:6.1f} us  {where}")
-
-
-def tracer_functions(stats: pstats.Stats) -> list:
-    """statelab_trace's functions by own time, µs a request."""
-    rows = [(tt / N * 1e6, f"{path.split('statelab_trace')[-1].lstrip('/')}:{line} {func}")
-            for (path, line, func), (_, _, tt, _, _) in stats.stats.items()
-            if "statelab_trace" in path]
-    return sorted(rows, reverse=True)
+    tracer = {k: v for k, v in samples.items() if PACKAGE in k[0]}
+    print(f"traced GET /api/state in process, {N} requests: {per_request:.0f} CPU µs a "
+          f"request, {total} samples")
+    print(f"the tracer's own functions: {us(sum(tracer.values())):.1f} µs a request")
+    print("the tracer's five costliest functions (µs a request):")
+    for (path, line, name), count in sorted(tracer.items(), key=lambda kv: -kv[1])[:5]:
+        print(f"  {us(count):5.1f}  {path.split(PACKAGE)[-1]}:{line} {name}")
+    print(f"load average before {fmt_load(load)}, after {fmt_load(os.getloadavg())}")
 
 
 if __name__ == "__main__":

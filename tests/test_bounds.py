@@ -12,6 +12,8 @@ from statelab_trace.jsonable import (MAX_HEADER_KEPT, MAX_MESSAGE_KEPT, MAX_SESS
                                MAX_URL_PART_KEPT)
 from statelab.secret_keys import TUTORIAL_KEY
 
+from .helpers import LabClient, new_lab
+
 BIG = 30_000
 
 
@@ -126,3 +128,42 @@ def test_a_signed_payload_that_is_not_json_opens_an_empty_session(lab_client):
     assert response.get_json()["mechanisms"]["session"]["user"] is None
     opened = _session_steps(lab_client)[0]
     assert opened["detail"]["signed_cookie_rejected"] == "bad_payload"
+
+
+def _heavy_headers(lab: str) -> dict:
+    """Request headers at the caps a trace keeps them to: 16 of 2,000 characters."""
+    return {"X-Lab-Id": lab, **{f"X-Pad-{i}": "p" * 2000 for i in range(16)}}
+
+
+def test_a_labs_log_keeps_no_more_than_its_byte_budget(make_app):
+    """Each request below keeps about 80 KB (its headers at their cap, and a long answer:
+    120 comments of 500 characters); the 2,000 events of 130 of them would keep ~10 MB.
+    The log holds what its byte budget allows, and drops its oldest events past it."""
+    import gc
+    import tracemalloc
+
+    budget = 400_000
+    app = make_app(STATELAB_LAB_BYTES=budget)
+    test_client = app.test_client()
+    client = LabClient(test_client, new_lab(test_client))
+    client.login("cookie")
+    for _ in range(120):
+        client.post("/api/cookie/comment", json={"text": "t" * 500})
+    headers = _heavy_headers(client.lab)
+    client.get("/api/comments", headers=headers)  # first-request work: caches, imports
+    tracemalloc.start()
+    try:
+        gc.collect()
+        before = tracemalloc.get_traced_memory()[0]
+        for _ in range(60):
+            assert client.get("/api/comments", headers=headers).status_code == 200
+        gc.collect()
+        kept = tracemalloc.get_traced_memory()[0] - before
+    finally:
+        tracemalloc.stop()
+    assert kept < 1.5 * budget, f"the lab's log keeps {kept} bytes more"
+    log = client.get("/api/hooks").get_json()
+    assert log["events"][0]["type"] != "clear"  # the oldest went
+    assert log["events"][-1]["type"] == "end"  # the newest request stayed, whole
+    newest = [e for e in log["events"] if e.get("trace") == log["events"][-1]["trace"]]
+    assert newest[0]["type"] == "request"

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import functools
 import json
+import time
 
 import pytest
 from itsdangerous import URLSafeTimedSerializer
@@ -248,3 +249,28 @@ def test_cracks_are_rate_limited_per_address_across_labs(make_app):
     refused = crack(first)
     assert refused.status_code == 429 and refused.get_json()["error"] == "rate_limited"
     assert crack(second, "10.0.0.2").status_code == 200
+
+
+def test_an_expired_cookie_names_the_fallback_that_signed_it(lab_client):
+    """A cookie signed by a fallback key, older than PERMANENT_SESSION_LIFETIME: Flask
+    refuses it for its age, not its signature, and the state says which key signed it."""
+    lab_client.put("/api/lab/secret", json={"key": "tutorial"})
+    lab_client.post("/api/lab/secret/rotate", json={"keep_fallback": True})
+    old = flask_serializer(TUTORIAL)
+    lifetime = 31 * 24 * 3600 + 60  # Flask's default PERMANENT_SESSION_LIFETIME, and a minute
+    old.signer = functools.partial(_signed_at, time.time() - lifetime)
+    lab_client.put("/api/cookies/session", json={"value": old.dumps({"username": "Tom"})})
+    state = lab_client.get("/api/state").get_json()["mechanisms"]["session"]
+    assert state["user"] is None
+    assert state["decoded"]["problem"] == "expired"
+    assert state["decoded"]["signature_valid"] is False
+    assert state["verified_by"] == {"role": "fallback",
+                                    "fingerprint": secret_keys.fingerprint(TUTORIAL)}
+
+
+def _signed_at(when: float, *args, **kwargs):
+    from itsdangerous import TimestampSigner
+
+    signer = TimestampSigner(*args, **kwargs)
+    signer.get_timestamp = lambda: int(when)
+    return signer

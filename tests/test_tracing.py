@@ -282,6 +282,31 @@ def test_session_steps_show_the_session_before_and_after(lab_client):
     assert saved["detail"]["session"] == {"username": "Tom"}
 
 
+def session_steps(trace):
+    steps = {s["name"]: s["detail"] for s in trace["steps"] if s["kind"] == "session"}
+    return steps["open_session"], steps["save_session"]
+
+
+def test_a_save_that_changed_only_the_server_side_session_shows_its_new_data(lab_client):
+    """The save step keeps the open step's snapshot only when neither session changed:
+    a server-side login leaves the signed session as it was."""
+    lab_client.login("server-session", "Tom")
+    opened, saved = session_steps(lab_client.last_trace("/api/server-session/login"))
+    assert opened["session"] == saved["session"] == {}
+    assert saved["server_session"]["data"]["username"] == "Tom"
+    assert "username" not in opened["server_session"]["data"]
+
+
+def test_a_request_that_changes_no_session_shows_the_same_at_open_and_save(lab_client):
+    lab_client.login("session", "Tom")
+    lab_client.login("server-session", "Tom")
+    lab_client.get("/api/state")
+    opened, saved = session_steps(lab_client.last_trace("/api/state"))
+    assert opened == saved
+    assert saved["session"]["username"] == "Tom"
+    assert saved["server_session"]["data"]["username"] == "Tom"
+
+
 def test_a_forked_worker_numbers_its_traces_apart_from_its_parent():
     import os
 

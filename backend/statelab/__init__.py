@@ -103,7 +103,8 @@ def _backends(app: LabFlask, client) -> StateLab:
         store = MemoryStore(max_labs=cfg["STATELAB_MAX_LABS"],
                             keep_seconds=cfg["STATELAB_LAB_KEEP_SECONDS"],
                             per_creator=cfg["STATELAB_LABS_PER_ADDRESS"])
-        bus = MemoryBus(cfg["STATELAB_LAB_EVENTS"], cfg["STATELAB_MAX_VIEWERS"])
+        bus = MemoryBus(cfg["STATELAB_LAB_EVENTS"], cfg["STATELAB_MAX_VIEWERS"],
+                        cfg["STATELAB_LAB_BYTES"])
     passwords = PasswordChecks(cfg["STATELAB_PASSWORD_CHECKS"], cfg["STATELAB_PASSWORD_WAIT"])
     return StateLab(store, bus, Labs(store, bus), StreamSlots(cfg["STATELAB_MAX_STREAMS"],
                                                                  cfg["STATELAB_STREAMS_PER_ADDRESS"]),

@@ -11,7 +11,8 @@ Environment variables (all optional):
                            of STATELAB_REDIS_CONNECTIONS)
   STATELAB_CORS_ORIGINS    comma-separated origins given credentialed access to /api
   STATELAB_TRACING         1 (default) or 0
-  STATELAB_MAX_LABS, STATELAB_LAB_EVENTS, STATELAB_MAX_VIEWERS, STATELAB_MAX_STREAMS,
+  STATELAB_MAX_LABS, STATELAB_LAB_EVENTS, STATELAB_LAB_BYTES, STATELAB_MAX_VIEWERS,
+  STATELAB_MAX_STREAMS,
   STATELAB_STREAMS_PER_ADDRESS,
   STATELAB_HEARTBEAT_SECONDS
   STATELAB_LOGIN_RATE, STATELAB_LOGIN_ADDRESS_RATE, STATELAB_LAB_RATE, STATELAB_CRACK_RATE,
@@ -50,6 +51,11 @@ DEFAULTS = {
     # About 130 requests of history for a late joiner (live viewers get everything).
     # Measured with make bench: 5000 cost the traced app ~4% more throughput than 2000.
     "STATELAB_LAB_EVENTS": 2000,
+    # And at most this much of what those events keep, in bytes (make run's MemoryBus;
+    # Redis keeps rendered events, bounded by count). A usual request keeps about 8 KB,
+    # so the event count binds first; a lab filled with the requests that keep the most
+    # costs the server under 2 MB (bench/memory.py).
+    "STATELAB_LAB_BYTES": 1_250_000,
     # A class: the stream renders each event once for all viewers (fanout.py), and
     # bench/live.py measured 500 viewers of one lab (README, Benchmarks).
     "STATELAB_MAX_VIEWERS": 500,
@@ -94,8 +100,8 @@ DEFAULTS = {
     "STATELAB_FRONTEND": None,  # None: frontend_folder()
 }
 
-_INTS = ("STATELAB_MAX_LABS", "STATELAB_LAB_EVENTS", "STATELAB_MAX_VIEWERS",
-         "STATELAB_PASSWORD_CHECKS", "STATELAB_LAB_KEEP_SECONDS", "STATELAB_MAX_STREAMS",
+_INTS = ("STATELAB_MAX_LABS", "STATELAB_LAB_EVENTS", "STATELAB_LAB_BYTES",
+         "STATELAB_MAX_VIEWERS", "STATELAB_PASSWORD_CHECKS", "STATELAB_LAB_KEEP_SECONDS", "STATELAB_MAX_STREAMS",
          "STATELAB_TRUSTED_PROXIES", "STATELAB_MAX_SLOW", "STATELAB_LABS_PER_ADDRESS",
          "STATELAB_REDIS_CONNECTIONS", "STATELAB_MAX_WATCHED_LABS",
          "STATELAB_STREAMS_PER_ADDRESS")

@@ -90,7 +90,8 @@ def _tracer(app: LabFlask, statelab: StateLab, inner: WSGIApp) -> WSGIApp:
     app.wsgi_app = inner
     HookTracer(app, bus=statelab.bus, select=traced_lab,
                snapshot=app.session_interface.trace_snapshot,
-               describe=app.session_interface.describe_snapshot)
+               describe=app.session_interface.describe_snapshot,
+               changed=app.session_interface.trace_changed)
     return app.wsgi_app
 
 

@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask, has_request_context, request
-from itsdangerous import BadSignature
+from itsdangerous import BadSignature, SignatureExpired
 
 from . import context
 
@@ -137,17 +137,25 @@ def rotate(keys: dict | None, keep_fallback: bool) -> dict:
     return {"signing": new_key("generated"), "fallbacks": fallbacks}
 
 
-def verified_by(app: Flask, value: str) -> dict | None:
-    """Which of this request's lab keys verifies ``value``: the signing key or a
-    fallback, with its fingerprint (None: none does). Signature only, as itsdangerous
-    checks it before loading anything."""
+def verify(app: Flask, value: str) -> tuple[dict | None, str | None]:
+    """Which of this request's lab keys signed ``value`` (``{"role", "fingerprint"}``:
+    the signing key or a fallback; None: none did), and why Flask would refuse it
+    (``"expired"``, ``"bad_signature"``; None: it would not). One pass over the keys in
+    the order itsdangerous tries them (the signing key, then the fallbacks newest
+    first), each checked by Flask's own serializer for that key: signature, then age."""
     keyed = signing_app(app)
+    max_age = int(app.permanent_session_lifetime.total_seconds())
     keys = [("signing", keyed.secret_key)] + [
         ("fallback", k) for k in reversed(keyed.config["SECRET_KEY_FALLBACKS"] or [])]
     for role, key in keys:
-        if _verifies(app, key, value):
-            return {"role": role, "fingerprint": fingerprint(key)}
-    return None
+        try:
+            next(serializer_for(app, key).iter_unsigners()).unsign(value, max_age=max_age)
+        except SignatureExpired:
+            return {"role": role, "fingerprint": fingerprint(key)}, "expired"
+        except BadSignature:
+            continue
+        return {"role": role, "fingerprint": fingerprint(key)}, None
+    return None, "bad_signature"
 
 
 def serializer_for(app: Flask, key: str):

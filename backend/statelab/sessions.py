@@ -377,6 +377,15 @@ class LabSessionInterface(SecureCookieSessionInterface):
         return (bounded_items(session), server.sid, bounded_items(server))
 
     @staticmethod
+    def trace_changed(session: Any) -> bool:
+        """Whether either session may differ from its snapshot at open (the tracer then
+        keeps the open step's snapshot for the save step): both flag every change of
+        their own items (``modified``), as Flask and Flask-Session use it to save."""
+        server = getattr(session, "server_side", None)
+        return session.modified is not False or (
+            server is not None and server.modified is not False)
+
+    @staticmethod
     def describe_snapshot(kept: tuple) -> dict:
         if not kept:
             return {}
@@ -409,14 +418,19 @@ def signature_problem(app: Flask, iface: SecureCookieSessionInterface, value: st
     return "bad_signature"
 
 
-def decode_signed_cookie(app: Flask, iface: SecureCookieSessionInterface,
-                         value: str) -> dict:
+_UNCHECKED = "unchecked"
+
+
+def decode_signed_cookie(app: Flask, iface: SecureCookieSessionInterface, value: str,
+                         problem: str | None = _UNCHECKED) -> dict:
     """Take a signed session cookie apart, with itsdangerous itself.
 
     The payload is readable by anyone (base64url JSON, ``.``-prefixed when zlib
-    compressed); only the signature needs the secret key.
+    compressed); only the signature needs the secret key. ``problem``: what
+    ``signature_problem`` answers, when the caller checked the signature already.
     """
-    problem = signature_problem(app, iface, value)
+    if problem == _UNCHECKED:
+        problem = signature_problem(app, iface, value)
     result: dict = {
         "payload": None, "payload_text": None, "compressed": value.startswith("."),
         "timestamp": None, "age_seconds": None, "signature_valid": problem is None,

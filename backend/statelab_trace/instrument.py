@@ -31,8 +31,9 @@ from flask.globals import _cv_app, request_ctx
 from flask.sessions import SecureCookieSessionInterface
 from itsdangerous import BadSignature, SignatureExpired
 
-from .jsonable import describe_error
-from .record import STEP, StepSpec, Trace, annotate, current, perf, qualified_name
+from .jsonable import describe_error, weigh
+from .record import (NO_DETAIL, STEP, Step, StepSpec, Trace, annotate, current, perf,
+                     qualified_name)
 
 MARK = "__statelab_traced__"
 TRACE_ATTR = "_statelab_trace"  # on the request's app context, for late_trace
@@ -59,6 +60,13 @@ def run_step(spec: StepSpec, func: Callable, /, *args: Any, **kwargs: Any) -> An
     trace = current.get() or late_trace()
     if trace is None:
         return func(*args, **kwargs)
+    return run_traced(trace, spec, func, args, kwargs)
+
+
+def run_traced(trace: Trace, spec: StepSpec, func: Callable, args: tuple,
+               kwargs: dict) -> Any:
+    """``run_step`` for a known trace. Most steps (``spec.plain``) end on the short path
+    here: nothing to work out but the times and what they printed."""
     try:
         outer = trace.begin(spec, args)
     except Exception:
@@ -70,20 +78,34 @@ def run_step(spec: StepSpec, func: Callable, /, *args: Any, **kwargs: Any) -> An
     except BaseException as exc:
         _end_step(trace, spec, args, kwargs, outer, start, None, exc)
         raise
-    _end_step(trace, spec, args, kwargs, outer, start, result, None)
+    if spec.plain and (result is None or not spec.returns_matter):
+        end = perf()
+        info, out = trace.current, trace.out
+        trace.current, trace.out = outer
+        if info is NO_DETAIL:
+            info = None
+        else:
+            trace.weight += weigh(info)
+        trace.add(spec.kind, spec.name, spec.function, spec.blueprint, start, end, None, info,
+                  None if out is None else out.lines())
+    else:
+        _end_step(trace, spec, args, kwargs, outer, start, result, None)
     return result
+
+
+def _call_step(trace: Trace, spec: StepSpec, func: Callable, /, *args: Any,
+               **kwargs: Any) -> Any:
+    return run_traced(trace, spec, func, args, kwargs)
 
 
 def _end_step(trace: Trace, spec: StepSpec, args: tuple, kwargs: dict, outer: tuple,
               start: float, result: Any, raised: BaseException | None) -> None:
     try:
-        trace.add_step(spec, args, kwargs, outer, start, result, raised)
+        trace.end_step(spec, args, kwargs, outer, start, result, raised)
     except Exception as exc:
         trace.current, trace.out = outer
-        end = perf()
-        trace.steps.extend((spec.kind, spec.name, spec.function, spec.blueprint, start, end,
-                            None, {"step": f"not recorded: {type(exc).__name__}: {exc}"},
-                            None))
+        trace.add(spec.kind, spec.name, spec.function, spec.blueprint, start, perf(), None,
+                  {"step": f"not recorded: {type(exc).__name__}: {exc}"}, None)
 
 
 # -- ensure_sync: where Flask calls the app's functions --------------------------
@@ -117,26 +139,29 @@ def install(app: Flask, tracer: Any) -> None:
 
     def ensure_sync(func: Callable) -> Callable:
         app = app_ref()
-        synced = type(app).ensure_sync(app, func)
         trace = current.get() or late_trace()
         if trace is None or trace.tracer.app_ref() is not app:
-            return synced
+            return type(app).ensure_sync(app, func)
         try:
             caller = sys._getframe(1).f_code.co_name
             key = (caller, func)
             spec = specs.get(key, False)
             if spec is False:
                 spec = _spec(app, _CALLERS.get(caller), func)
-                if spec is not None and spec.kind != "after_this_request":
-                    specs[key] = spec
+                if spec is not None:
+                    spec.sync = (type(app).ensure_sync is Flask.ensure_sync
+                                 and Flask.ensure_sync(app, func) is func)
+                    if spec.kind != "after_this_request":
+                        specs[key] = spec
         except Exception:
             logger.exception("statelab_trace: could not name the step for %r", func)
-            return synced
+            return type(app).ensure_sync(app, func)
         if spec is None:
-            return synced
+            return type(app).ensure_sync(app, func)
+        synced = func if spec.sync else type(app).ensure_sync(app, func)
         if spec.unwrapped is not None:
             return functools.partial(_run_wrapped_view, spec, synced)
-        return functools.partial(run_step, spec, synced)
+        return functools.partial(_call_step, trace, spec, synced)
 
     ensure_sync.__wrapped__ = type(app).ensure_sync  # type: ignore[attr-defined]
     app.ensure_sync = ensure_sync  # type: ignore[method-assign]
@@ -246,13 +271,18 @@ def _note_wrapper_answered(spec: StepSpec, func: Callable) -> None:
         return
     steps = trace.steps
     at = len(steps) - STEP
-    if at < 0 or steps[at + 2] is not spec.function:
+    if at < 0 or steps[at + _FUNCTION] is not spec.function:
         return
-    steps[at + 2] = spec.answered_by(func)
-    detail = steps[at + 7]
+    steps[at + _FUNCTION] = spec.answered_by(func)
+    detail = steps[at + _DETAIL]
     note = {"view_not_run": qualified_name(spec.unwrapped),
             "note": "the view's decorator answered; the view itself did not run"}
-    steps[at + 7] = {**detail, **note} if isinstance(detail, dict) else note
+    steps[at + _DETAIL] = {**detail, **note} if isinstance(detail, dict) else note
+
+
+# Where the view step's function and detail sit in its STEP values.
+_FUNCTION = Step._fields.index("function")
+_DETAIL = Step._fields.index("detail")
 
 
 def _handler_spec(app: Flask, func: Callable) -> StepSpec | None:

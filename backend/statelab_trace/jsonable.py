@@ -47,6 +47,37 @@ def jsonable(value: Any) -> Any:
     return str(value)
 
 
+def weigh(value: Any) -> int:
+    """About how many bytes ``value`` keeps alive, as CPython stores the kinds a trace
+    keeps (strings, bytes, numbers, and tuples, lists and dicts of them). A string
+    that is not ASCII counts 4 bytes a character, its most."""
+    kind = type(value)
+    if kind is str:
+        return 49 + (len(value) if value.isascii() else 4 * len(value))
+    if kind is tuple or kind is list:
+        total = 56 + 8 * len(value)
+        for item in value:  # strings inline: most of what a trace keeps
+            if type(item) is str:
+                total += 49 + (len(item) if item.isascii() else 4 * len(item))
+            else:
+                total += weigh(item)
+        return total
+    if kind is dict:
+        total = 64
+        for key, item in value.items():
+            total += 73 + len(key) if type(key) is str else 24 + weigh(key)
+            if type(item) is str and item.isascii():
+                total += 49 + len(item)
+            else:
+                total += weigh(item)
+        return total
+    if kind is bytes:
+        return 33 + len(value)
+    if value is None or kind is bool:
+        return 0
+    return 32
+
+
 def _size_bound(shown: Any) -> int | None:
     """An upper bound of ``shown``'s JSON size without making it (None: not known
     cheaply). A string's JSON is at most 6 characters a character (``\\uXXXX``)."""

@@ -14,7 +14,7 @@ from typing import Any
 from opentelemetry import context as otel_context
 from opentelemetry import trace as otel_trace
 
-from .record import STEP, Trace
+from .record import Trace
 
 _tracer = otel_trace.get_tracer("statelab_trace")
 
@@ -33,22 +33,21 @@ def export(trace: Trace, parent: Any, end: float) -> None:
     """The request's steps as spans (and the request span, when there was none)."""
     own = parent is None
     if own:
-        method, path = trace.fields[0], trace.fields[1]
+        method, path = trace.fields.method, trace.fields.path
         parent = _tracer.start_span(f"{method} {path}", start_time=_ns(trace, trace.t0),
                                     attributes={"http.request.method": method or "",
                                                 "url.path": path or ""})
     ctx = otel_trace.set_span_in_context(parent, otel_context.Context())
-    steps = trace.steps
-    for at in range(0, len(steps), STEP):
-        kind, name, function, blueprint, start, stop, error, _detail, _output = \
-            steps[at:at + STEP]
-        span = _tracer.start_span(name, context=ctx, start_time=_ns(trace, start),
-                                  attributes={"statelab.kind": kind, "code.function": function,
-                                              "flask.blueprint": blueprint or ""})
-        if error:
-            span.set_attribute("statelab.received", f"{error['type']}: {error['message']}")
-        span.end(end_time=_ns(trace, stop))
+    for step in trace.iter_steps():
+        span = _tracer.start_span(step.name, context=ctx, start_time=_ns(trace, step.start),
+                                  attributes={"statelab.kind": step.kind,
+                                              "code.function": step.function,
+                                              "flask.blueprint": step.blueprint or ""})
+        if step.error:
+            span.set_attribute("statelab.received",
+                               f"{step.error['type']}: {step.error['message']}")
+        span.end(end_time=_ns(trace, step.end))
     if own:
         if trace.ending is not None:
-            parent.set_attribute("http.response.status_code", trace.ending[0])
+            parent.set_attribute("http.response.status_code", trace.ending.status)
         parent.end(end_time=_ns(trace, end))

@@ -1,8 +1,10 @@
 """The trace of one request: its steps, recorded cheaply, made into events when read.
 
-``Trace.add_step`` is the one place that writes a step; ``Trace.render`` the one place
-that reads it back. Every wrapper (hooks, views, handlers, sessions, signals,
-``after_this_request`` callbacks) records through ``begin``/``add_step``.
+A step's shape is ``Step``; ``Trace.add`` is the one place that writes one and
+``Trace.iter_steps`` the one place that reads them back (``render`` and ``otel`` both
+use it). Every wrapper (hooks, views, handlers, sessions, signals,
+``after_this_request`` callbacks) records through ``run_step`` (instrument.py), which
+calls ``begin``, then ``end_step`` or ``add``.
 """
 
 from __future__ import annotations
@@ -13,15 +15,12 @@ import os
 import threading
 import time
 from contextvars import ContextVar
-from typing import TYPE_CHECKING, Any, Callable, Protocol
+from typing import Any, Callable, Iterator, NamedTuple, Protocol
 
-from .jsonable import bounded_items, describe_error, jsonable
+from .jsonable import describe_error, jsonable, weigh
 from .output import Output
 from .wire import (MAX_REQUEST_TEXT, render_body, render_request_headers,
                    render_response_body, render_response_headers)
-
-if TYPE_CHECKING:
-    from .wsgi import HookTracer
 
 logger = logging.getLogger("statelab_trace")
 
@@ -32,7 +31,61 @@ TEARDOWN_RETURN_NOTE = "Flask ignores what a teardown function returns"
 
 
 class Bus(Protocol):
-    def publish_many(self, lab: str, render: Callable[[int], dict], args: range) -> None: ...
+    def publish_many(self, lab: str, render: Callable[[int], dict], args: range,
+                     weight: int = 0) -> int: ...
+
+
+class Recorder(Protocol):
+    """What a ``Trace`` hands its events to and asks about sessions: ``HookTracer``."""
+
+    bus: Bus
+    # What a session holds, kept cheaply; made a dict when the step is read.
+    snapshot: Callable[[Any], Any]
+    describe: Callable[[Any], dict]
+    # Whether a session may differ from what was kept when it was opened.
+    changed: Callable[[Any], bool]
+
+    def app_ref(self) -> Any: ...
+
+
+class Step(NamedTuple):
+    """One step as recorded. ``detail`` is None, a dict, or ``(kept, dict | None)`` for
+    a session step (``Recorder.describe(kept)`` makes it a dict when read); ``output``
+    is None or the lines the step printed, logged or warned."""
+
+    kind: str
+    name: str
+    function: str
+    blueprint: str | None
+    start: float
+    end: float
+    error: dict | None
+    detail: Any
+    output: tuple | None
+
+
+class RequestFields(NamedTuple):
+    """What a traced request came with, bounded as it is recorded (wsgi.py)."""
+
+    method: str | None
+    path: str | None
+    query: str
+    client: str | None
+    cookie: str | None
+    agent: str | None
+    headers: tuple
+    body: tuple | None
+    tags: dict | None  # what the app adds to its request event (wsgi.TAGS_KEY)
+
+
+class Ending(NamedTuple):
+    """How a traced request ended: its response as sent, and when."""
+
+    status: int
+    headers: list
+    error: dict | None
+    at: float
+    output: tuple | None
 
 
 class StepSpec:
@@ -46,7 +99,9 @@ class StepSpec:
     """
 
     __slots__ = ("kind", "name", "function", "blueprint", "error_arg", "detail", "keep",
-                 "after", "answers", "ignored_return", "plain", "unwrapped", "answered_by")
+                 "after", "answers", "ignored_return", "plain", "returns_matter", "unwrapped",
+                 "answered_by",
+                 "sync")
 
     def __init__(self, kind: str, name: str, function: str, blueprint: str | None = None, *,
                  error_arg: int | str | None = None, detail: Callable | None = None,
@@ -62,13 +117,17 @@ class StepSpec:
         # A before_request function that returns a value answers the request itself.
         self.answers = name == "before_request"
         self.ignored_return = name in ("teardown_request", "teardown_appcontext")
-        # Most steps: nothing to work out when they end unless they raised or returned.
-        self.plain = error_arg is None and keep is None and after is None and not (
-            self.answers or self.ignored_return)
+        # Most steps: nothing to work out when they end unless they raised, or returned
+        # a value where one means something (``returns_matter``).
+        self.plain = error_arg is None and keep is None and after is None
+        self.returns_matter = self.answers or self.ignored_return
         # A view behind a decorator: the view itself, and the wrapper's name for when
         # the decorator answered without calling it (instrument._run_wrapped_view).
         self.unwrapped: Callable | None = None
         self.answered_by: Callable | None = None
+        # Flask's own ensure_sync answers the function itself (not a coroutine): the
+        # tracer need not ask it again for each call.
+        self.sync = False
 
 
 def qualified_name(func: Callable) -> str:
@@ -79,8 +138,12 @@ def qualified_name(func: Callable) -> str:
     return f"{module}.{name}"
 
 
-STEP = 9  # values per step in Trace.steps
-_NO_DETAIL = object()  # inside a step that has no detail (yet); None: outside any step
+STEP = len(Step._fields)  # values per step in Trace.steps
+# What a trace keeps besides its variable parts (record.Trace.weight), in bytes: the
+# trace, its lock and lists; and each step's values (two floats, the list's slots).
+TRACE_WEIGHT = 1200
+STEP_WEIGHT = 160
+NO_DETAIL = object()  # inside a step that has no detail (yet); None: outside any step
 _trace_ids = itertools.count(1)
 _process_tag = os.urandom(4).hex()
 
@@ -103,18 +166,17 @@ def process_tag() -> str:
 class Trace:
     """One request being traced. Its events are numbered: -1 is the ``request`` event,
     0..n-1 the steps, n the ``end`` event; each is made into JSON by ``render(i)`` only
-    when read. Steps are kept flat, ``STEP`` values each in one list:
-    ``kind, name, function, blueprint, start, end, error, detail, output``, where
-    ``detail`` is None, a dict, or ``(kept, dict | None)`` for what ``describe(kept)``
-    turns into a dict, and ``output`` None or a tuple of lines. Everything kept is plain
-    tuples and strings where it can be: the log holds thousands of these, and the
-    garbage collector need not scan what holds no containers."""
+    when read. Steps are kept flat, ``STEP`` values each in one list, in ``Step``'s
+    order (read back as ``Step``s by ``iter_steps``). Everything kept is plain tuples
+    and strings where it can be: the log holds thousands of these, and the garbage
+    collector need not scan what holds no containers."""
 
     __slots__ = ("id", "lab", "tracer", "t0", "wall0", "fields", "steps", "sent", "current",
                  "out", "echo", "opening", "endpoint", "ending", "end_at", "lock",
-                 "response_body", "traceback", "opened")
+                 "response_body", "traceback", "opened", "weight", "handed")
 
-    def __init__(self, lab: str, tracer: HookTracer, fields: tuple) -> None:
+    def __init__(self, lab: str, tracer: Recorder, fields: RequestFields,
+                 weight: int = 0) -> None:
         self.id = f"{_process_tag}{next(_trace_ids):x}"
         self.lab = lab
         self.tracer = tracer
@@ -128,36 +190,47 @@ class Trace:
         self.echo: str | None = None  # a log message a stream handler is about to echo
         self.opening = False  # inside open_session: its signing serializer is watched
         self.endpoint: str | None = None
-        self.ending: tuple | None = None
+        self.ending: Ending | None = None
         self.end_at: int | None = None  # the end event's number, once the response is out
         self.lock = threading.Lock()  # the flusher and the request both hand over
         self.response_body: tuple | None = None  # wire.keep_response_body's
         self.traceback: str | None = None  # the request raised: as Flask logged it
         self.opened: tuple | None = None  # (session, kept) of open_session, until the end
+        # About how many bytes the trace keeps (``fields``' weight to start with), and
+        # how many of them were handed over with its events: the bus bounds a lab's log
+        # by both events and bytes.
+        self.weight = TRACE_WEIGHT + weight
+        self.handed = 0
 
     # -- recording (the request's thread) ------------------------------------------
 
+    def add(self, kind: str, name: str, function: str, blueprint: str | None, start: float,
+            end: float, error: dict | None, detail: Any, output: tuple | None) -> None:
+        """Record one step (``Step``'s fields): the one writer of the step layout."""
+        self.steps.extend((kind, name, function, blueprint, start, end, error, detail,
+                           output))
+        self.weight += STEP_WEIGHT
+        if output is not None:
+            self.weight += weigh(output)
+        if self.ending is not None:  # a step after the response (a streamed body's)
+            self.flush()
+
     def begin(self, spec: StepSpec, args: tuple) -> tuple:
-        """Enter a step; answers what ``add_step`` restores when it ends."""
+        """Enter a step; answers what ``end_step`` restores when it ends."""
         outer = (self.current, self.out)
         # Most steps have no detail: no dict is made for them (the log keeps fewer
         # objects alive for the garbage collector to scan).
-        self.current = spec.detail(args) if spec.detail else _NO_DETAIL
+        self.current = spec.detail(args) if spec.detail else NO_DETAIL
         self.out = None
         return outer
 
-    def add_step(self, spec: StepSpec, args: tuple, kwargs: dict, outer: tuple, start: float,
+    def end_step(self, spec: StepSpec, args: tuple, kwargs: dict, outer: tuple, start: float,
                  result: Any = None, raised: BaseException | None = None) -> None:
-        """Record the step ``begin`` entered: the one writer of the step layout."""
+        """Record the step ``begin`` entered, working out what its end says."""
         end = perf()
         info = self.current
         out = self.out
         self.current, self.out = outer
-        if spec.plain and raised is None:  # the hot path: about 2 in 3 steps
-            self.steps.extend((spec.kind, spec.name, spec.function, spec.blueprint, start,
-                               end, None, None if info is _NO_DETAIL else info,
-                               None if out is None else out.lines()))
-            return
         if raised is not None:
             extra: dict | None = {"raised": describe_error(raised)}
         elif result is not None and spec.answers:
@@ -168,10 +241,12 @@ class Trace:
             extra = spec.after(self)
         else:
             extra = None
-        if info is _NO_DETAIL:
+        if info is NO_DETAIL:
             info = extra
         elif extra:
             info.update(extra)
+        if info is not None:
+            self.weight += weigh(info)
         if spec.keep is not None:
             info = (self._keep(spec, args, result) if raised is None else None, info)
         received = spec.error_arg
@@ -181,20 +256,18 @@ class Trace:
             error = describe_error(args[0] if args else None)
         else:
             error = describe_error(kwargs.get(received))
-        self.steps.extend((spec.kind, spec.name, spec.function, spec.blueprint, start, end,
-                           error, info, None if out is None else out.lines()))
-        if self.ending is not None:  # a step after the response (a streamed body's)
-            self.flush()
+        self.add(spec.kind, spec.name, spec.function, spec.blueprint, start, end, error, info,
+                 None if out is None else out.lines())
 
     def _keep(self, spec: StepSpec, args: tuple, result: Any) -> Any:
         session = spec.keep(args, result)
         if session is None:
             return ()
         opened = self.opened
-        if (opened is not None and opened[0] is session and self.tracer.snapshot is
-                bounded_items and getattr(session, "modified", True) is False):
-            return opened[1]  # saved as opened: Flask's session says nothing changed
+        if opened is not None and opened[0] is session and not self.tracer.changed(session):
+            return opened[1]  # saved as opened: the session says nothing changed
         kept = self.tracer.snapshot(session)
+        self.weight += weigh(kept)
         if spec.name == "open_session":
             self.opened = (session, kept)
         return kept
@@ -219,17 +292,24 @@ class Trace:
         return payload
 
     def _request(self) -> dict:
-        method, path, query, client, cookie, agent, headers, body, tags = self.fields
-        # tags: what the app adds to its request events (environ TAGS_KEY, a dict: the
-        # playground's client_name and page_read), none elsewhere.
+        f = self.fields
         return self._event("request", {
-            "method": method, "path": path, "query": query, "client": client,
-            "cookie_header": cookie, "user_agent": agent,
-            "headers": render_request_headers(headers),
-            "body": render_body(body, MAX_REQUEST_TEXT), **(tags or {})}, self.t0)
+            "method": f.method, "path": f.path, "query": f.query, "client": f.client,
+            "cookie_header": f.cookie, "user_agent": f.agent,
+            "headers": render_request_headers(f.headers),
+            "body": render_body(f.body, MAX_REQUEST_TEXT), **(f.tags or {})}, self.t0)
 
     def count(self) -> int:
         return len(self.steps) // STEP
+
+    def step(self, index: int) -> Step:
+        at = index * STEP
+        return Step._make(self.steps[at:at + STEP])
+
+    def iter_steps(self) -> Iterator[Step]:
+        """The steps recorded so far, in order."""
+        for index in range(self.count()):
+            yield self.step(index)
 
     def render(self, index: int) -> dict:
         """Event ``index``: -1 the request, ``end_at`` the end; a step that ran after the
@@ -237,35 +317,39 @@ class Trace:
         if index < 0:
             return self._request()
         if index == self.end_at:
-            status, headers, error, at, output = self.ending
-            event = self._event("end", {
-                "status": status, "endpoint": self.endpoint, "duration_ms": self.ms(at),
-                "set_cookie": [v for k, v in headers if k == "Set-Cookie"], "error": error,
-                "headers": render_response_headers(headers),
-                "body": render_response_body(self.response_body, headers),
-                "traceback": self.traceback}, at)
-            if output:
-                event["output"] = list(output)
-            return event
+            return self._end()
         if self.end_at is not None and index > self.end_at:
             index -= 1
-        at = index * STEP
-        kind, name, function, blueprint, start, end, error, detail, output = \
-            self.steps[at:at + STEP]
+        step = self.step(index)
+        detail = step.detail
         if type(detail) is tuple:  # kept is None when the step raised before keeping
             kept, info = detail
             detail = {**(self.tracer.describe(kept) if kept is not None else {}),
                       **(info or {})}
-        if kind == "view":  # the request's endpoint is the view's
+        if step.kind == "view":  # the request's endpoint is the view's
             detail = {"endpoint": self.endpoint, **(detail or {})}
         event = self._event("step", {
-            "index": index, "kind": kind, "name": name, "function": function,
-            "blueprint": blueprint, "offset_ms": self.ms(start),
-            "duration_ms": round((end - start) * 1000, 3),
-            "error": error, "detail": jsonable(detail) if detail else {},
-        }, end)
-        if output:
-            event["output"] = list(output)
+            "index": index, "kind": step.kind, "name": step.name, "function": step.function,
+            "blueprint": step.blueprint, "offset_ms": self.ms(step.start),
+            "duration_ms": round((step.end - step.start) * 1000, 3),
+            "error": step.error, "detail": jsonable(detail) if detail else {},
+        }, step.end)
+        if step.output:
+            event["output"] = list(step.output)
+        return event
+
+    def _end(self) -> dict:
+        ending = self.ending
+        headers = ending.headers
+        event = self._event("end", {
+            "status": ending.status, "endpoint": self.endpoint,
+            "duration_ms": self.ms(ending.at),
+            "set_cookie": [v for k, v in headers if k == "Set-Cookie"], "error": ending.error,
+            "headers": render_response_headers(headers),
+            "body": render_response_body(self.response_body, headers),
+            "traceback": self.traceback}, ending.at)
+        if ending.output:
+            event["output"] = list(ending.output)
         return event
 
     def finish(self, status: int, headers: list, error: dict | None) -> None:
@@ -274,7 +358,13 @@ class Trace:
         self.out = None
         self.opened = None  # the log keeps no session object
         self.end_at = self.count()
-        self.ending = (status, headers, error, perf(), out.lines() if out else None)
+        self.ending = Ending(status, headers, error, perf(), out.lines() if out else None)
+        weight = 56 + sum(170 + len(name) + len(value) for name, value in headers)
+        for kept in (self.ending.output, self.response_body, self.traceback,
+                     self.fields.body):
+            if kept is not None:
+                weight += weigh(kept)
+        self.weight += weight
 
     def flush(self) -> None:
         """Hand the events not yet handed over to the bus, in order. A bus that fails
@@ -283,11 +373,14 @@ class Trace:
             upto = self.count() + (self.ending is not None)
             if upto <= self.sent:
                 return
+            weight = self.weight
             try:
-                self.tracer.bus.publish_many(self.lab, self.render, range(self.sent, upto))
+                self.tracer.bus.publish_many(self.lab, self.render, range(self.sent, upto),
+                                             weight - self.handed)
             except Exception:
                 logger.exception("statelab: could not publish trace %s", self.id)
             self.sent = upto
+            self.handed = weight
 
 
 def annotate(**detail: Any) -> None:
@@ -295,7 +388,7 @@ def annotate(**detail: Any) -> None:
     trace = current.get()
     if trace is None or trace.current is None:
         return
-    if trace.current is _NO_DETAIL:
+    if trace.current is NO_DETAIL:
         trace.current = detail
     else:
         trace.current.update(detail)

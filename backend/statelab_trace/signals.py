@@ -21,7 +21,7 @@ from .jsonable import describe_error
 from werkzeug.wsgi import ClosingIterator
 
 from .instrument import TRACE_ATTR, late_trace, run_step
-from .jsonable import MAX_MESSAGE_KEPT, capped
+from .jsonable import MAX_MESSAGE_KEPT, capped, weigh
 from .record import StepSpec, Trace, annotate, current, logger, perf
 from .wire import format_traceback, keep_response_body
 
@@ -93,7 +93,7 @@ def _keep_response(trace: Trace, kwargs: dict) -> None:
     # function and the session's save.
     response = kwargs["response"]
     page = _in_memory_page(response)
-    trace.response_body = keep_response_body(response, trace.fields[0], exception_page=page)
+    trace.response_body = keep_response_body(response, trace.fields.method, exception_page=page)
 
 
 def _keep_traceback(trace: Trace, kwargs: dict) -> None:
@@ -148,9 +148,9 @@ def _record_unreceived(trace: Trace, spec: StepSpec, info: dict | None,
     error = describe_error(kwargs.get(spec.error_arg)) if spec.error_arg else None
     if spec.after is not None:
         info = {**(info or {}), **spec.after(trace)}
-    trace.steps.extend((spec.kind, spec.name, spec.function, None, at, at, error, info, None))
-    if trace.ending is not None:  # a step after the response (a streamed body's)
-        trace.flush()
+    if info is not None:
+        trace.weight += weigh(info)
+    trace.add(spec.kind, spec.name, spec.function, None, at, at, error, info, None)
 
 
 def _with_detail(send: Callable, info: dict) -> Callable:

@@ -42,24 +42,35 @@ def is_text(mimetype: str) -> bool:
 
 # -- request ---------------------------------------------------------------------
 
-def request_headers(environ: dict) -> list:
+def request_headers(environ: dict) -> tuple:
     """The request's headers as the server received them (in order; Content-Type and
-    Content-Length, which WSGI keeps apart, first), environ keys unchanged, bounded as
-    they are recorded: each value to ``MAX_HEADER_VALUE``, all values together to
-    ``MAX_HEADERS_TEXT``, at most ``MAX_HEADERS`` of them, so what the log holds is
-    bounded whatever a client sends. The naming is left to ``render_request_headers``."""
-    pairs = [(key, environ[key]) for key in _HEADER_KEYS if environ.get(key)]
-    pairs += [(key, environ[key]) for key in environ if key[:5] == "HTTP_"]
+    Content-Length, which WSGI keeps apart, first), flat (``key, value, key, value...``:
+    one object a request), environ keys unchanged, bounded as they are recorded: each
+    value to ``MAX_HEADER_VALUE``, all values together to ``MAX_HEADERS_TEXT``, at most
+    ``MAX_HEADERS`` of them, so what the log holds is bounded whatever a client sends.
+    The naming is left to ``render_request_headers``."""
+    flat = [x for key in _HEADER_KEYS if environ.get(key) for x in (key, environ[key])]
+    size = longest = 0
+    for key, value in environ.items():
+        if key[:5] == "HTTP_":
+            flat += (key, value)
+            size += len(value)
+            if len(value) > longest:
+                longest = len(value)
+    if (longest <= MAX_HEADER_VALUE and size <= MAX_HEADERS_TEXT
+            and len(flat) <= 2 * MAX_HEADERS):  # the usual request: nothing to cut
+        return tuple(flat)
     kept, room = [], MAX_HEADERS_TEXT
-    for n, (key, value) in enumerate(pairs):
+    for n in range(len(flat) // 2):
         if n == MAX_HEADERS or room <= 0:
-            kept.append(("\u2026", f"({len(pairs) - n} more headers)"))
+            kept += ("\u2026", f"({len(flat) // 2 - n} more headers)")
             break
+        value = flat[2 * n + 1]
         limit = min(MAX_HEADER_VALUE, room)
         value = value if len(value) <= limit else capped(value, limit)
         room -= len(value)
-        kept.append((key, value))
-    return kept
+        kept += (flat[2 * n], value)
+    return tuple(kept)
 
 
 class BodyTee:
@@ -149,11 +160,11 @@ def untee_request_body(environ: dict, body: tuple | None) -> tuple | None:
     return (body[0], body[1] if body[1] is not None else tee.seen, tee.data())
 
 
-def render_request_headers(kept: list) -> list:
+def render_request_headers(kept: tuple) -> list:
     """Named as sent; already capped when recorded (``request_headers``)."""
     return [[_HEADER_KEYS.get(key) or (key[5:].replace("_", "-").title()
                                        if key[:5] == "HTTP_" else key), value]
-            for key, value in kept]
+            for key, value in zip(kept[::2], kept[1::2])]
 
 
 # -- response --------------------------------------------------------------------

@@ -12,11 +12,11 @@ from typing import Any, Callable
 from flask import Flask
 
 from .jsonable import (MAX_MESSAGE_KEPT, MAX_URL_PART_KEPT, bounded_items, capped,
-                        describe_error)
+                        describe_error, weigh)
 from .flusher import flusher
 from .instrument import MARK, install, watch_sessions, wrap_url_value_preprocessors
 from .output import Capture
-from .record import Bus, Trace, current
+from .record import Bus, RequestFields, Trace, current
 from .signals import watch_signals
 from .wire import format_traceback, request_headers, tee_request_body, untee_request_body
 
@@ -36,12 +36,17 @@ class HookTracer:
     ``select(environ)`` answers the log (a lab) a request belongs to, or None to leave
     the request untraced (static files, the event stream itself). Events go to ``bus``.
     ``snapshot(session)`` keeps what a session holds, for the session steps, cheaply
-    (plain tuples are best); ``describe(kept)`` makes it a dict when the step is read.
+    (plain tuples are best); ``describe(kept)`` makes it a dict when the step is read;
+    ``changed(session)`` says whether a session being saved may differ from what was
+    kept when it was opened (False: the open step's snapshot is kept again). Without a
+    ``snapshot``, Flask's own ``session.modified`` says so; with one, every save is
+    snapshotted unless ``changed`` is given too.
     """
 
     def __init__(self, app: Flask | None = None, *, bus: Bus, select: Selector,
                  snapshot: Callable[[Any], Any] | None = None,
-                 describe: Callable[[Any], dict] | None = None, otel: bool = False) -> None:
+                 describe: Callable[[Any], dict] | None = None,
+                 changed: Callable[[Any], bool] | None = None, otel: bool = False) -> None:
         self.bus = bus
         # OpenTelemetry: each request's steps also as child spans (needs opentelemetry).
         self.otel = None
@@ -52,6 +57,7 @@ class HookTracer:
         self.select = select
         self.snapshot = snapshot or bounded_items
         self.describe = describe or _as_session
+        self.changed = changed or (_always if snapshot else _modified)
         # The traced app, held weakly (``app_ref()``): the tracer never keeps it alive.
         self.app_ref: Callable[[], Flask | None] = lambda: None
         self._settled = False
@@ -127,8 +133,8 @@ class HookTracer:
             finally:
                 current.reset(token)
                 _capture.leave()
-                trace.fields = trace.fields[:7] + (untee_request_body(environ, body),
-                                                   trace.fields[8])
+                if body is not None:
+                    trace.fields = trace.fields._replace(body=untee_request_body(environ, body))
                 self._end(trace, sent, error, parent)
         return traced_wsgi_app
 
@@ -137,12 +143,13 @@ class HookTracer:
         flusher.ensure_started()
         get = environ.get
         body = tee_request_body(environ)
-        trace = Trace(lab, self, (
+        fields = RequestFields(
             get("REQUEST_METHOD"), capped(get("PATH_INFO"), MAX_URL_PART_KEPT),
             capped(get("QUERY_STRING") or "", MAX_URL_PART_KEPT),
             get(CLIENT_KEY), capped(get("HTTP_COOKIE")),
             capped(get("HTTP_USER_AGENT"), MAX_MESSAGE_KEPT), request_headers(environ),
-            body, get(TAGS_KEY)))
+            body, get(TAGS_KEY))
+        trace = Trace(lab, self, fields, _environ_weight(fields) + weigh(fields.tags))
         _capture.enter()
         return trace, body
 
@@ -151,7 +158,24 @@ class HookTracer:
         trace.finish(int(sent[0][:3]) if sent else 500, sent[1] if sent else [], error)
         trace.flush()
         if self.otel:
-            self.otel.export(trace, parent, trace.ending[3])
+            self.otel.export(trace, parent, trace.ending.at)
+
+
+def _environ_weight(fields: RequestFields) -> int:
+    """What a request's fields from the environ keep, in bytes: the environ's strings
+    hold one byte a character (WSGI decodes them as latin-1)."""
+    texts = (fields.path, fields.query, fields.client, fields.cookie, fields.agent)
+    headers = fields.headers
+    return (57 * (len(texts) + len(headers)) + 56 + sum(len(t) for t in texts if t)
+            + sum(map(len, headers)))
+
+
+def _modified(session: Any) -> bool:
+    return getattr(session, "modified", True) is not False
+
+
+def _always(session: Any) -> bool:
+    return True
 
 
 def _as_session(kept: Any) -> dict:

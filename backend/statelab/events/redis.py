@@ -114,7 +114,10 @@ class RedisBus(RedisBacked, Bus):
             events.append(event)
         return events
 
-    def publish_many(self, lab: str, render, args) -> int:
+    def publish_many(self, lab: str, render, args, weight: int = 0) -> int:
+        # Redis keeps each event as its rendered JSON, bounded by the render's caps:
+        # the log is bounded by its count (``weight`` is for backends that keep
+        # ``render``'s inputs).
         payloads = [json.dumps(arg if render is None else render(arg), default=str)
                     for arg in args]
         return int(self._append(keys=[self._key(lab), self._seq_key(lab)],

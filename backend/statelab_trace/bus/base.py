@@ -6,6 +6,8 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from ..jsonable import weigh
+
 
 class BadEventId(ValueError):
     """An ``after`` / ``Last-Event-ID`` value that is not an id this bus makes."""
@@ -34,9 +36,13 @@ class Bus(ABC):
     #: Exceptions that mean "the backend cannot be reached" (answered as 503).
     unavailable: tuple[type[BaseException], ...] = ()
 
-    def __init__(self, capacity: int = 2000, max_subscribers: int = 20) -> None:
+    def __init__(self, capacity: int = 2000, max_subscribers: int = 20,
+                 max_bytes: int = 1_250_000) -> None:
         self.capacity = capacity
         self.max_subscribers = max_subscribers
+        # What one lab's log may keep in memory, in bytes (as the tracer weighs its
+        # traces); the oldest events go first when it is over, as when it is full.
+        self.max_bytes = max_bytes
 
     @staticmethod
     @abstractmethod
@@ -44,10 +50,12 @@ class Bus(ABC):
         """The event number ``after`` names (0 for None or ""); BadEventId otherwise."""
 
     @abstractmethod
-    def publish_many(self, lab: str, render: Callable | None, args: Sequence) -> int:
+    def publish_many(self, lab: str, render: Callable | None, args: Sequence,
+                     weight: int = 0) -> int:
         """Append the events ``render(arg)`` for each arg (``render`` None: the args are
         the events) in one go; answer the first one's number. A backend may call
-        ``render`` late, when the event is read."""
+        ``render`` late, when the event is read, and so keep what ``render`` needs:
+        ``weight`` says about how many bytes that is."""
 
     @abstractmethod
     def read(self, lab: str, after: str | None = None, limit: int | None = None) -> Page:
@@ -98,7 +106,7 @@ class Bus(ABC):
         return True
 
     def publish(self, lab: str, event: dict) -> str:
-        return str(self.publish_many(lab, None, (event,)))
+        return str(self.publish_many(lab, None, (event,), weigh(event)))
 
     def clear(self, lab: str, **detail) -> None:
         """Empty the log, leaving one ``clear`` event (with ``detail``, e.g. who

@@ -17,6 +17,7 @@ class _Log:
     events: deque
     next_id: int = 1
     count: int = 0
+    weight: int = 0
     subscribers: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock)
     changed: threading.Condition = field(init=False)
@@ -29,12 +30,15 @@ class _Log:
 class MemoryBus(Bus):
     """Per-lab ring buffers in this process, with a condition to wake followers.
 
-    The buffer holds batches ``(first_id, render, args)``: one entry per publish, so a
-    traced request adds one object for the garbage collector to look at, not fifteen.
+    The buffer holds batches ``(first_id, render, args, weight)``: one entry per
+    publish, so a traced request adds one object for the garbage collector to look at,
+    not fifteen. The oldest batches go while the log holds more than ``capacity``
+    events, or ``max_bytes`` of weight (then the newest batch stays).
     """
 
-    def __init__(self, capacity: int = 2000, max_subscribers: int = 20) -> None:
-        super().__init__(capacity, max_subscribers)
+    def __init__(self, capacity: int = 2000, max_subscribers: int = 20,
+                 max_bytes: int = 1_250_000) -> None:
+        super().__init__(capacity, max_subscribers, max_bytes)
         self._logs: dict[str, _Log] = {}
         self._lock = threading.Lock()
 
@@ -53,15 +57,19 @@ class MemoryBus(Bus):
             raise BadEventId(after)
         return int(after)
 
-    def publish_many(self, lab: str, render, args) -> int:
+    def publish_many(self, lab: str, render, args, weight: int = 0) -> int:
         log = self._log(lab)
         with log.lock:
             first = log.next_id
             log.next_id += len(args)
             log.count += len(args)
-            log.events.append((first, render, args))
-            while log.count > self.capacity:
-                log.count -= len(log.events.popleft()[2])
+            log.weight += weight
+            log.events.append((first, render, args, weight))
+            while log.count > self.capacity or (log.weight > self.max_bytes
+                                                and len(log.events) > 1):
+                _, _, gone, gone_weight = log.events.popleft()
+                log.count -= len(gone)
+                log.weight -= gone_weight
             if log.subscribers:
                 log.changed.notify_all()
         return first
@@ -89,7 +97,7 @@ class MemoryBus(Bus):
         that bound the log. Rendering waits until the lock is released, so a reader
         never holds up the requests publishing to the same lab."""
         chosen: list = []
-        for batch_first, render, args in log.events:
+        for batch_first, render, args, _ in log.events:
             if batch_first + len(args) - 1 <= start:
                 continue
             for offset in range(max(0, start + 1 - batch_first), len(args)):
@@ -115,7 +123,7 @@ class MemoryBus(Bus):
         log = self._log(lab)
         with log.lock:
             log.events.clear()
-            log.count = 0
+            log.count = log.weight = 0
 
     def drop(self, lab: str) -> None:
         with self._lock:
