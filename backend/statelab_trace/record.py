@@ -100,8 +100,7 @@ class StepSpec:
 
     __slots__ = ("kind", "name", "function", "blueprint", "error_arg", "detail", "keep",
                  "after", "answers", "ignored_return", "plain", "returns_matter", "unwrapped",
-                 "answered_by",
-                 "sync")
+                 "answered_by", "sync")
 
     def __init__(self, kind: str, name: str, function: str, blueprint: str | None = None, *,
                  error_arg: int | str | None = None, detail: Callable | None = None,
