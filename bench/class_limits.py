@@ -11,7 +11,9 @@ attack on a shared class server at once for DURATION seconds, each in its own th
 - streams: live streams on its labs until refused, held to the end;
 - cracks: POST /api/lab/secret/crack on its signed cookie.
 
-Meanwhile the victim (127.0.0.1) reads GET /api/state of its own lab in a loop. The
+Meanwhile the victim (127.0.0.1) reads GET /api/state of its own lab in a loop, in a
+process of its own: another student's browser does not share the attacker's GIL, and
+in one process the five attack threads would delay the victim's reads on this side. The
 run prints, per server: the victim's median and p95 before and during the attack, the
 server's peak resident memory (every process of it, sampled every 0.25 s) and what the
 attacker was answered. Exit status 1 when a figure misses its bound (300 MiB, 20 ms).
@@ -184,6 +186,19 @@ def victim_reads(port: int, lab: str, seconds: float) -> list[float]:
     return latencies
 
 
+def victim_process(port: int, lab: str, seconds: float) -> subprocess.Popen:
+    """``victim_reads`` in a process of its own; ``victim_result`` collects it."""
+    return subprocess.Popen([sys.executable, __file__, "victim", str(port), lab, str(seconds)],
+                            stdout=subprocess.PIPE, text=True)
+
+
+def victim_result(proc: subprocess.Popen) -> list[float]:
+    out, _ = proc.communicate(timeout=60 + DURATION)
+    if proc.returncode != 0:
+        raise BenchError(f"the victim's reads failed: {out[-300:]!r}")
+    return json.loads(out)
+
+
 def start_server(kind: str, folder: Path) -> tuple:
     port = free_port()
     env = {**os.environ, "STATELAB_INSTANCE_PATH": str(folder / "instance"),
@@ -210,7 +225,7 @@ def run(kind: str) -> dict:
         stop, peak = threading.Event(), [0.0]
         try:
             lab = new_lab(port, VICTIM)["id"]
-            before = victim_reads(port, lab, min(5.0, DURATION / 2))
+            before = victim_result(victim_process(port, lab, min(5.0, DURATION / 2)))
             rest = rss_mib(proc.pid)
 
             def sample():
@@ -219,8 +234,9 @@ def run(kind: str) -> dict:
                     stop.wait(0.25)
             attacker = Attacker(port, stop)
             threading.Thread(target=sample, daemon=True).start()
+            victim = victim_process(port, lab, DURATION)
             attacker.start()
-            during = victim_reads(port, lab, DURATION)
+            during = victim_result(victim)
         finally:
             stop.set()
             if "attacker" in locals():
@@ -261,4 +277,11 @@ def main() -> int:
 
 
 if __name__ == "__main__":
+    if sys.argv[1:2] == ["victim"]:
+        try:
+            print(json.dumps(victim_reads(int(sys.argv[2]), sys.argv[3], float(sys.argv[4]))))
+        except (BenchError, OSError) as error:
+            print(error)
+            sys.exit(1)
+        sys.exit(0)
     sys.exit(main())

@@ -20,6 +20,10 @@ workers = int(os.environ.get("GUNICORN_WORKERS", "1"))
 worker_class = "gevent"
 # Connections a worker holds at once; the app keeps a quarter (at least 4) of them
 # for ordinary requests (see post_worker_init): 750 streams of 1000.
+# Requests are parsed by gunicorn_h1c, a dependency (pyproject.toml): gunicorn's Python
+# parser copies the whole head on every read, ~90 ms of this worker for a client that
+# sends 800 KB of headers before gunicorn refuses them (bench/README.md).
+http_parser = "auto"
 worker_connections = int(os.environ.get("GUNICORN_CONNECTIONS", "1000"))
 
 
