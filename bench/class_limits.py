@@ -114,7 +114,7 @@ class Attacker:
         while not self.stop.is_set():
             try:
                 self._count(kind, once())
-            except OSError as error:
+            except (OSError, http.client.HTTPException) as error:
                 self._count(kind, type(error).__name__)
 
     def headers(self) -> int:

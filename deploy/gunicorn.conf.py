@@ -29,7 +29,11 @@ worker_connections = int(os.environ.get("GUNICORN_CONNECTIONS", "1000"))
 
 def post_worker_init(worker):
     """Tell the app how many connections this worker holds, so it caps live streams
-    below that (unless STATELAB_MAX_STREAMS says otherwise)."""
+    below that (unless STATELAB_MAX_STREAMS says otherwise). And freed big buffers go
+    back to the system (statelab/malloc.py)."""
+    from statelab.malloc import return_big_buffers
+
+    return_big_buffers()
     statelab = getattr(worker.wsgi, "extensions", {}).get("statelab")
     if statelab is None:
         return
