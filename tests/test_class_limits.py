@@ -99,18 +99,30 @@ def test_what_a_lab_keeps_of_a_request_is_bounded_whatever_its_headers(lab_clien
     assert all(len(json.dumps(event)) < 64 * 1024 for event in requests)
 
 
-def test_the_deployment_parses_requests_with_gunicorns_c_parser():
-    """gunicorn's own parser copies and searches the whole head on every 8 KB read: a
-    client sending 90 headers of 60,000 characters held the gevent worker for ~90 ms a
-    request until gunicorn refused it, ~3 ms with gunicorn_h1c (bench/README.md)."""
+def _deployment_config():
     from gunicorn.config import Config
-    from gunicorn.http import message
 
     cfg, settings = Config(), runpy.run_path(str(ROOT / "deploy" / "gunicorn.conf.py"))
     for name, value in settings.items():
         if name in cfg.settings:
             cfg.set(name, value)
-    assert message._check_fast_parser(cfg) is True
+    return cfg
+
+
+def test_the_deployment_parses_requests_with_gunicorns_c_parser():
+    """gunicorn's own parser copies and searches the whole head on every 8 KB read: a
+    client sending 90 headers of 60,000 characters held the gevent worker for ~90 ms a
+    request until gunicorn refused it, ~3 ms with gunicorn_h1c (bench/README.md)."""
+    from gunicorn.http import message
+
+    assert message._check_fast_parser(_deployment_config()) is True
+
+
+def test_the_deployment_reads_at_most_262_kb_of_headers():
+    """Each read of a head copies what came before: the work grows with the square of
+    what gunicorn reads before refusing it (its default, 100 lines of 8190 bytes: 819 KB)."""
+    cfg = _deployment_config()
+    assert cfg.limit_request_fields * (cfg.limit_request_field_size + 2) <= 262_144
 
 
 def _rss_mib(pid: int) -> float:
