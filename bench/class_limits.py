@@ -1,7 +1,9 @@
 """One client at its limits, another client's /api/state: does the class keep working?
 
 Starts the server as documented, on loopback only: `make run` (python -m statelab,
-threaded) and gunicorn's gevent worker (deploy/gunicorn.conf.py) on Redis. A second
+threaded), gunicorn's gevent worker (deploy/gunicorn.conf.py) on Redis reached
+directly (`gevent`), and the same behind nginx (deploy/nginx.conf, `gevent-nginx`: the
+README's deployment). A second
 loopback address (127.0.0.2, so the per-address limits count it apart) then runs every
 attack on a shared class server at once for DURATION seconds, each in its own thread and bounded:
 
@@ -11,12 +13,14 @@ attack on a shared class server at once for DURATION seconds, each in its own th
 - streams: live streams on its labs until refused, held to the end;
 - cracks: POST /api/lab/secret/crack on its signed cookie.
 
-Meanwhile the victim (127.0.0.1) reads GET /api/state of its own lab in a loop. The
+Meanwhile the victim (127.0.0.1) reads GET /api/state of its own lab in a loop, in a
+process of its own: another student's browser does not share the attacker's GIL, and
+in one process the five attack threads would delay the victim's reads on this side. The
 run prints, per server: the victim's median and p95 before and during the attack, the
 server's peak resident memory (every process of it, sampled every 0.25 s) and what the
 attacker was answered. Exit status 1 when a figure misses its bound (300 MiB, 20 ms).
 
-    .venv/bin/python bench/class_limits.py              # both servers, 20 s each
+    .venv/bin/python bench/class_limits.py              # the three servers, 20 s each
     DURATION=10 SERVERS=make-run .venv/bin/python bench/class_limits.py
     ATTACKS=crack,login SERVERS=gevent .venv/bin/python bench/class_limits.py   # some only
 """
@@ -38,10 +42,10 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench.common import BenchError, Timeout, stop_group, watchdog  # noqa: E402
 from tests.helpers import free_port, wait_for_port  # noqa: E402
-from tests.servers import ROOT, RedisServer  # noqa: E402
+from tests.servers import ROOT, Nginx, RedisServer  # noqa: E402
 
 DURATION = float(os.environ.get("DURATION", "20"))
-SERVERS = os.environ.get("SERVERS", "make-run,gevent").split(",")
+SERVERS = os.environ.get("SERVERS", "make-run,gevent,gevent-nginx").split(",")
 ATTACKS = os.environ.get("ATTACKS", "headers,login,lab,crack,stream").split(",")
 HEADERS, HEADER_SIZE = 90, 60_000
 ATTACKER, VICTIM = "127.0.0.2", "127.0.0.1"
@@ -112,7 +116,7 @@ class Attacker:
         while not self.stop.is_set():
             try:
                 self._count(kind, once())
-            except OSError as error:
+            except (OSError, http.client.HTTPException) as error:
                 self._count(kind, type(error).__name__)
 
     def headers(self) -> int:
@@ -184,10 +188,25 @@ def victim_reads(port: int, lab: str, seconds: float) -> list[float]:
     return latencies
 
 
+def victim_process(port: int, lab: str, seconds: float) -> subprocess.Popen:
+    """``victim_reads`` in a process of its own; ``victim_result`` collects it."""
+    return subprocess.Popen([sys.executable, __file__, "victim", str(port), lab, str(seconds)],
+                            stdout=subprocess.PIPE, text=True)
+
+
+def victim_result(proc: subprocess.Popen) -> list[float]:
+    out, _ = proc.communicate(timeout=60 + DURATION)
+    if proc.returncode != 0:
+        raise BenchError(f"the victim's reads failed: {out[-300:]!r}")
+    return json.loads(out)
+
+
 def start_server(kind: str, folder: Path) -> tuple:
+    """(port to use, server process, Redis or None, nginx or None) for ``kind``."""
     port = free_port()
     env = {**os.environ, "STATELAB_INSTANCE_PATH": str(folder / "instance"),
-           "STATELAB_SECRET_KEY": SECRET, "XDG_RUNTIME_DIR": str(folder)}
+           "STATELAB_SECRET_KEY": SECRET, "XDG_RUNTIME_DIR": str(folder),
+           "STATELAB_TRUSTED_PROXIES": "1" if kind == "gevent-nginx" else "0"}
     redis = None
     if kind == "make-run":
         command = [sys.executable, "-m", "statelab"]
@@ -201,30 +220,41 @@ def start_server(kind: str, folder: Path) -> tuple:
     proc = subprocess.Popen(command, env=env, cwd=folder, start_new_session=True,
                             stdout=(folder / "server.log").open("w"), stderr=subprocess.STDOUT)
     wait_for_port(port, proc)
-    return port, proc, redis
+    if kind != "gevent-nginx":
+        return port, proc, redis, None
+    # As README's deployment runs it: nginx in front, 2048 connections (two per viewer).
+    (folder / "nginx").mkdir()
+    proxy = Nginx(folder / "nginx", port, connections=2048)
+    return proxy.port, proc, redis, proxy
 
 
 def run(kind: str) -> dict:
     with tempfile.TemporaryDirectory(prefix="statelab-class-") as tmp:
-        port, proc, redis = start_server(kind, Path(tmp))
+        port, proc, redis, proxy = start_server(kind, Path(tmp))
         stop, peak = threading.Event(), [0.0]
+
+        def server_mib() -> float:
+            return rss_mib(proc.pid) + (rss_mib(proxy.proc.pid) if proxy else 0)
         try:
             lab = new_lab(port, VICTIM)["id"]
-            before = victim_reads(port, lab, min(5.0, DURATION / 2))
-            rest = rss_mib(proc.pid)
+            before = victim_result(victim_process(port, lab, min(5.0, DURATION / 2)))
+            rest = server_mib()
 
             def sample():
                 while not stop.is_set():
-                    peak[0] = max(peak[0], rss_mib(proc.pid))
+                    peak[0] = max(peak[0], server_mib())
                     stop.wait(0.25)
             attacker = Attacker(port, stop)
             threading.Thread(target=sample, daemon=True).start()
+            victim = victim_process(port, lab, DURATION)
             attacker.start()
-            during = victim_reads(port, lab, DURATION)
+            during = victim_result(victim)
         finally:
             stop.set()
             if "attacker" in locals():
                 attacker.close()
+            if proxy is not None:
+                proxy.stop()
             stop_group(proc)
             if redis is not None:
                 redis.stop()
@@ -261,4 +291,11 @@ def main() -> int:
 
 
 if __name__ == "__main__":
+    if sys.argv[1:2] == ["victim"]:
+        try:
+            print(json.dumps(victim_reads(int(sys.argv[2]), sys.argv[3], float(sys.argv[4]))))
+        except (BenchError, OSError) as error:
+            print(error)
+            sys.exit(1)
+        sys.exit(0)
     sys.exit(main())

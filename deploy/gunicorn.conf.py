@@ -20,12 +20,25 @@ workers = int(os.environ.get("GUNICORN_WORKERS", "1"))
 worker_class = "gevent"
 # Connections a worker holds at once; the app keeps a quarter (at least 4) of them
 # for ordinary requests (see post_worker_init): 750 streams of 1000.
+# Requests are parsed by gunicorn_h1c, a dependency (pyproject.toml): gunicorn's Python
+# parser copies the whole head on every read, ~90 ms of this worker for a client that
+# sends 800 KB of headers before gunicorn refuses them (bench/README.md). Even the C
+# parser's reads copy the head so far each time: the head may hold 32 header lines of
+# 8190 bytes (262 KB; gunicorn's 100 made it 819 KB, 10 times the copying), still far
+# more than nginx passes on (deploy/nginx.conf: 4 buffers of 8k).
+http_parser = "auto"
+limit_request_fields = 32
+limit_request_field_size = 8190
 worker_connections = int(os.environ.get("GUNICORN_CONNECTIONS", "1000"))
 
 
 def post_worker_init(worker):
     """Tell the app how many connections this worker holds, so it caps live streams
-    below that (unless STATELAB_MAX_STREAMS says otherwise)."""
+    below that (unless STATELAB_MAX_STREAMS says otherwise). And freed big buffers go
+    back to the system (statelab/malloc.py)."""
+    from statelab.malloc import return_big_buffers
+
+    return_big_buffers()
     statelab = getattr(worker.wsgi, "extensions", {}).get("statelab")
     if statelab is None:
         return

@@ -103,7 +103,7 @@ class Nginx:
     """nginx running deploy/nginx.conf in front of ``upstream_port``, on a free port,
     with its files in ``folder`` (the site file as shipped, only the ports changed)."""
 
-    def __init__(self, folder: Path, upstream_port: int) -> None:
+    def __init__(self, folder: Path, upstream_port: int, connections: int = 512) -> None:
         binary = nginx_binary()
         if binary is None:
             raise RuntimeError("nginx is missing")
@@ -120,7 +120,7 @@ class Nginx:
         user = "user root;" if os.geteuid() == 0 else ""
         (folder / "nginx.conf").write_text(
             f"daemon off; {user} worker_processes 1; pid {folder}/nginx.pid;\n"
-            f"error_log {folder}/error.log;\nevents {{ worker_connections 512; }}\n"
+            f"error_log {folder}/error.log;\nevents {{ worker_connections {connections}; }}\n"
             f"http {{ access_log off; {temp}\n include {folder}/statelab.conf; }}\n")
         self.proc = subprocess.Popen([binary, "-p", str(folder), "-c", str(folder / "nginx.conf")],
                                      stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)

@@ -7,15 +7,18 @@ from __future__ import annotations
 
 import functools
 import json
+import os
 import time
 
 import pytest
+import requests
 from itsdangerous import URLSafeTimedSerializer
 from flask.sessions import SecureCookieSessionInterface
 
 from statelab import secret_keys
 
 from .helpers import LabClient, new_lab
+from .servers import Gunicorn
 
 TUTORIAL = "1234567890abcdefg"
 
@@ -274,3 +277,34 @@ def _signed_at(when: float, *args, **kwargs):
     signer = TimestampSigner(*args, **kwargs)
     signer.get_timestamp = lambda: int(when)
     return signer
+
+
+def test_a_crack_runs_in_a_worker_process(lab_client, monkeypatch):
+    """A crack is pure Python for up to 2 s: in a thread of the server it held the GIL
+    against every other request. It runs in another process: this one's candidate check
+    is never called, and the worker's pid is not the server's."""
+    def not_here(*args, **kwargs):
+        raise AssertionError("a candidate was checked in the server's process")
+    monkeypatch.setattr(secret_keys, "_verifies", not_here)
+    lab_client.put("/api/lab/secret", json={"key": "tutorial"})
+    lab_client.login("session", "Tom")
+    response = lab_client.post("/api/lab/secret/crack")
+    assert response.status_code == 200 and response.get_json()["key"] == TUTORIAL
+    assert secret_keys.cracker.run(os.getpid) != os.getpid()
+
+
+def test_a_crack_on_the_gevent_deployment(tmp_path):
+    """The worker processes start and answer under gunicorn's gevent worker."""
+    server = Gunicorn(tmp_path)
+    try:
+        with requests.Session() as client:
+            lab = client.post(f"{server.base}/api/labs", timeout=30).json()
+            client.headers.update({"X-Lab-Id": lab["id"], "X-Lab-Owner": lab["owner_token"]})
+            client.put(f"{server.base}/api/lab/secret", json={"key": "tutorial"}, timeout=30)
+            client.post(f"{server.base}/api/session/login", timeout=30,
+                        json={"username": "Tom", "password": "123"})
+            cracked = client.post(f"{server.base}/api/lab/secret/crack", timeout=90)
+            assert cracked.status_code == 200 and cracked.json()["key"] == TUTORIAL
+            assert client.get(f"{server.base}/api/health", timeout=30).status_code == 200
+    finally:
+        server.stop()

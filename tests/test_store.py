@@ -86,6 +86,20 @@ def test_an_addresss_watched_labs_are_kept_and_it_is_told_so(make_store):
     assert store.exists("a1") and store.exists("a2") and not store.exists("a3")
 
 
+def test_a_refused_address_costs_one_watch_check(make_store):
+    """Whether a lab is watched is a Redis round trip: an address at its cap that asks
+    again and again (bench/class_limits.py: 700 times in 20 s) costs one each time, not
+    one per lab it keeps."""
+    store = make_store(max_labs=10, keep_seconds=60, per_creator=4)
+    for n in range(4):
+        store.create_lab(f"a{n}", creator="10.0.0.1")
+    asked = []
+    with pytest.raises(CreatorFull) as full:
+        store.create_lab("a9", busy=lambda lab: asked.append(lab) or False, creator="10.0.0.1")
+    assert full.value.labs == 4 and 0 < full.value.retry_after <= 60
+    assert asked == ["a0"]  # the first made lapses first
+
+
 def test_an_addresss_idle_labs_do_not_count_against_it(make_store):
     store = make_store(max_labs=5, keep_seconds=0.3, per_creator=1)
     store.create_lab("a1", creator="10.0.0.1")

@@ -7,6 +7,7 @@ import sys
 
 from . import create_app
 from .devserver import JsonErrorRequestHandler
+from .malloc import return_big_buffers
 
 
 def port_in_use(host: str, port: int) -> bool:
@@ -33,6 +34,7 @@ def main() -> None:
               f"   Stop it, or choose another port: make run PORT={port + 1}",
               file=sys.stderr, flush=True)
         sys.exit(1)
+    return_big_buffers()
     app = create_app()
     print(f" * Flask State Lab on http://{host}:{port}/  (Ctrl-C stops it)", flush=True)
     app.run(host=host, port=port, threaded=True, debug=False, use_reloader=False,

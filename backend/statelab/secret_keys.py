@@ -18,10 +18,14 @@ key is never stored nor shown, only named.
 from __future__ import annotations
 
 import hashlib
+import multiprocessing
+import os
 import secrets
 import threading
 import time
 from collections import ChainMap
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -45,13 +49,15 @@ MIN_INSTANCE_KEY = 16
 # each: Flask builds a serializer per candidate); all 1,943 take ~0.1 s. The cap
 # only matters for a bigger list on a slower machine.
 CRACK_SECONDS = 2.0
-# Candidates between checks of the time limit. Other requests keep moving through the
-# GIL's switch interval (5 ms): the crack runs in its own thread (accounts.off_the_loop).
+# Candidates between checks of the time limit.
 CHECK_EVERY = 64
 # At most this many cracks at once per process (the machine has 2 cores); more answer 429.
 # Each address also gets STATELAB_CRACK_RATE of them (ratelimits.py).
 CRACKS_AT_ONCE = 2
 cracking = threading.BoundedSemaphore(CRACKS_AT_ONCE)
+# A crack waits this long past its time limit for its answer (the first one also starts
+# the worker processes).
+CRACK_WAIT = 60.0
 NOTE = ("Flask 3.1.1+ signs with SECRET_KEY (the newest key); SECRET_KEY_FALLBACKS only "
         "verify (GHSA-4grg-w6v8-c28g: 3.1.0 signed with a fallback)")
 _ENVIRON_KEY = "statelab.keys"
@@ -195,15 +201,84 @@ def weakness(key: str | bytes) -> str | None:
     return None
 
 
+class CrackFailed(RuntimeError):
+    """The worker process did not answer (it died, or took far past the time limit)."""
+
+
+class Cracker:
+    """Cracks run in ``CRACKS_AT_ONCE`` worker processes, started at the first crack: a
+    crack is pure Python for up to CRACK_SECONDS, and in a thread of the server it held
+    the GIL against every request (on gunicorn's gevent worker, against the whole
+    worker). Only plain data crosses: the cookie, the time limit and a digest of the
+    instance key, never the key."""
+
+    def __init__(self, workers: int = CRACKS_AT_ONCE) -> None:
+        self._workers = workers
+        self._pool: ProcessPoolExecutor | None = None
+        self._lock = threading.Lock()
+
+    def _executor(self) -> ProcessPoolExecutor:
+        with self._lock:
+            if self._pool is None:
+                self._pool = ProcessPoolExecutor(
+                    self._workers, mp_context=multiprocessing.get_context("spawn"),
+                    initializer=_leave_with, initargs=(os.getpid(),))
+            return self._pool
+
+    def run(self, func, *args, timeout: float = CRACK_WAIT):
+        """``func(*args)`` in a worker process. Under gevent the caller's greenlet waits,
+        not the worker: the future's lock is gevent's once monkey-patched."""
+        pool = self._executor()
+        try:
+            return pool.submit(func, *args).result(timeout=timeout)
+        except (BrokenProcessPool, TimeoutError) as error:
+            with self._lock:
+                if self._pool is pool:
+                    self._pool = None
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise CrackFailed(str(error) or type(error).__name__) from error
+
+
+cracker = Cracker()
+
+
 def crack(app: Flask, value: str, seconds: float = CRACK_SECONDS) -> dict:
-    """Try each wordlist candidate as the key that signed ``value``, as flask-unsign does.
-    The instance key is never tried: whatever else is cracked, it is not an answer."""
-    candidates = wordlist()
-    instance = app.secret_key
+    """Try each wordlist candidate as the key that signed ``value``, as flask-unsign does,
+    in a worker process (``cracker``). The instance key is never an answer: the worker
+    skips the candidate whose digest is the instance key's."""
+    key = app.secret_key
+    digest = hashlib.sha256(key if isinstance(key, bytes) else key.encode()).digest()
+    return cracker.run(_crack, value, digest, seconds, timeout=seconds + CRACK_WAIT)
+
+
+def _leave_with(parent: int) -> None:
+    """In a worker process: exit when the server does, even killed (a gunicorn worker
+    past its graceful timeout runs no exit handler to stop its pool)."""
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(1)
+        os._exit(0)
+    threading.Thread(target=watch, daemon=True, name="statelab-crack-parent").start()
+
+
+@lru_cache(maxsize=1)
+def _bare_app() -> Flask:
+    """In a worker process: an app whose session interface builds the lab's serializer
+    for a key, as the server's does (only the key matters to signing)."""
+    from .sessions import LabSessionInterface
+
+    app = Flask("statelab.crack")
+    app.session_interface = LabSessionInterface(app, None, "none")
+    return app
+
+
+def _crack(value: str, instance_digest: bytes, seconds: float) -> dict:
+    app, candidates = _bare_app(), wordlist()
     start = time.perf_counter()
     found, stopped, tried = None, "exhausted", 0
     for tried, candidate in enumerate(candidates, 1):
-        if candidate != instance and _verifies(app, candidate, value, kept=False):
+        if hashlib.sha256(candidate.encode()).digest() != instance_digest and \
+                _verifies(app, candidate, value, kept=False):
             found, stopped = candidate, "found"
             break
         if tried % CHECK_EVERY == 0 and time.perf_counter() - start > seconds:

@@ -9,7 +9,6 @@ from __future__ import annotations
 from flask import Blueprint, current_app, g, jsonify, request
 
 from .. import secret_keys
-from ..accounts import off_the_loop
 from ..context import current
 from .cookies import set_lab_cookie
 from ..inputs import ApiError, flag, read_body, text
@@ -69,8 +68,9 @@ def crack():
         raise ApiError(429, "busy", "Other cracks are running; try again in a moment",
                        headers={"Retry-After": "1"})
     try:
-        app = current_app._get_current_object()
-        return jsonify(off_the_loop(secret_keys.crack, app, value))
+        return jsonify(secret_keys.crack(current_app._get_current_object(), value))
+    except secret_keys.CrackFailed:
+        raise ApiError(503, "crack_failed", "The crack did not finish; try again") from None
     finally:
         secret_keys.cracking.release()
 

@@ -92,11 +92,7 @@ class Store(ABC):
           go; LabsFull when none may."""
         keep = self.keep_seconds
         if creator is not None:
-            alive = [(used, busy(lab)) for lab, used, maker in labs if maker == creator
-                     and (_left(used, keep, now) > 0 or busy(lab))]
-            if len(alive) >= self.per_creator:
-                waits = [_left(used, keep, now) for used, watched in alive if not watched]
-                raise CreatorFull(len(alive), min(waits, default=keep))
+            self._check_creator(labs, creator, busy, now)
         overflow = len(labs) - self.max_labs + 1
         evicted: list[str] = []
         for lab, used, _maker in labs:
@@ -111,6 +107,25 @@ class Store(ABC):
         if overflow > 0:
             raise LabsFull(keep)
         return evicted
+
+    def _check_creator(self, labs: list[tuple[str, float, str | None]], creator: str,
+                       busy: Callable[[str], bool], now: float) -> None:
+        """CreatorFull when ``creator`` keeps ``per_creator`` labs alive. ``busy`` is asked
+        only what the answer needs (on Redis each is a round trip, and a refused address
+        asks again and again): its old labs until the cap is reached, then its recent
+        ones, soonest to lapse first, until one unwatched gives the wait."""
+        keep = self.keep_seconds
+        mine = sorted((_left(used, keep, now), lab) for lab, used, maker in labs
+                      if maker == creator)
+        recent = [(left, lab) for left, lab in mine if left > 0]
+        alive = len(recent)
+        for left, lab in mine:
+            if alive >= self.per_creator:
+                break
+            if left <= 0 and busy(lab):
+                alive += 1
+        if alive >= self.per_creator:
+            raise CreatorFull(alive, next((left for left, lab in recent if not busy(lab)), keep))
 
     @abstractmethod
     def touch(self, lab: str) -> bool:
