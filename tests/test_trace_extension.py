@@ -315,3 +315,19 @@ def test_the_page_lists_what_the_app_and_its_blueprints_registered():
     ran = {(e["name"], e["function"], e["blueprint"]) for e in log_of(app) if e["type"] == "step"}
     assert ("before_request", handler["function"].replace("admin_forbidden", "shop_before"),
             "shop") in ran
+
+
+def test_the_log_keeps_at_most_its_bytes_and_drops_the_oldest_requests():
+    app = make_app(STATELAB_TRACE_ENABLED=True, STATELAB_TRACE_BYTES=200_000)
+
+    @app.route("/big")
+    def big():
+        return "x" * 30_000  # kept whole with its request: ~31 KB a request
+
+    client = app.test_client()
+    client.get("/", headers={"X-First": "yes"})
+    for _ in range(20):
+        client.get("/big")
+    requests_kept = [e for e in log_of(app) if e["type"] == "request"]
+    assert 3 <= len(requests_kept) < 10
+    assert all(e["path"] == "/big" for e in requests_kept)

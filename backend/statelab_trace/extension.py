@@ -35,6 +35,7 @@ DEFAULTS = {
     "STATELAB_TRACE_PREFIX": "/_statelab",
     "STATELAB_TRACE_TOKEN": None,
     "STATELAB_TRACE_EVENTS": 2000,  # about 130 requests of history
+    "STATELAB_TRACE_BYTES": 8_000_000,  # at most what those events keep, in bytes
     "STATELAB_TRACE_VIEWERS": 5,
     "STATELAB_TRACE_HEARTBEAT_SECONDS": 15.0,
     "STATELAB_TRACE_OTEL": False,  # also each step as an OpenTelemetry span
@@ -71,7 +72,8 @@ class StateLabTrace:
             return
         self.prefix = "/" + app.config["STATELAB_TRACE_PREFIX"].strip("/")
         self.bus = MemoryBus(int(app.config["STATELAB_TRACE_EVENTS"]),
-                             int(app.config["STATELAB_TRACE_VIEWERS"]))
+                             int(app.config["STATELAB_TRACE_VIEWERS"]),
+                             int(app.config["STATELAB_TRACE_BYTES"]))
         self.tracer = HookTracer(app, bus=self.bus, select=_every_request,
                                  otel=bool(_flag(app.config["STATELAB_TRACE_OTEL"])))
         # Outside the tracer: the page's own requests are answered before it sees them.
