@@ -88,6 +88,8 @@ export async function openRequest(page, text) {
   const row = rows(page, text).last();
   await expect(row).toBeVisible();
   await row.click();
+  // The pane is drawn once its module has loaded: its last step row, then a final status.
+  await expect(page.locator('#details-body tr[data-step="appcontext_popped"]').last()).toBeAttached();
   await expect(page.locator('#details-body .status-badge')).not.toHaveText(/pending/);
 }
 

@@ -66,6 +66,8 @@ test('the notes app\'s timeline page shows a request\'s steps and their output',
   const row = page.locator('#timeline-list [role="option"]').filter({ hasText: '/notes/' }).last();
   await expect(row).toContainText('200');
   await row.click();
+  // The pane is drawn once its module has loaded: wait for its last step before reading.
+  await expect(page.locator('#details-body tr[data-step="appcontext_popped"]')).toHaveCount(1);
   const steps = await page.locator('#details-body tr[data-step]').evaluateAll((trs) => trs.map((tr) => tr.dataset.step));
   const order = ['open_session', 'request_started', 'before_request', 'view', 'after_this_request', 'after_request', 'save_session', 'teardown_request'];
   const positions = order.map((name) => steps.indexOf(name));

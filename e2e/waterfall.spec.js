@@ -47,6 +47,7 @@ test('a scrypt login\'s small steps stay readable on the strip, labelled with th
   await expect(page.locator('#waterfall-scale')).toContainText('One time axis, linear in ms; idle over 1 s is cut');
   await expect(page.locator('#waterfall-scale')).toContainText('each step at least 64 px wide, spare width by duration; labels are measured durations');
   await rows(page, 'POST /api/session/login').click();
+  await expect(page.locator('#details-body tr[data-step="appcontext_popped"]')).toHaveCount(1);
   const strip = page.getByRole('region', { name: /^Steps of POST \/api\/session\/login/ });
   await expect(strip.locator('li')).toHaveCount(await page.locator('#details-body tr[data-step]').count());
 
