@@ -3,6 +3,8 @@ until Flask compresses it and Werkzeug warns that browsers may drop it."""
 
 from __future__ import annotations
 
+import random
+
 import pytest
 
 from statelab.api.logins import NAMES
@@ -56,3 +58,29 @@ def test_fill_is_bounded(lab_client):
     for body in ({"bytes": 8001}, {"bytes": -1}, {"bytes": "lots"}, {"other": 1}):
         response = lab_client.post("/api/session/fill", json=body)
         assert response.status_code == 400 and response.get_json()["field"] == "bytes"
+
+
+def _warned(client) -> bool:
+    trace = client.last_trace("/api/session/fill")
+    return any(WARNING in line for step in trace["steps"] for line in step.get("output", []))
+
+
+def test_every_lab_sees_werkzeugs_size_warning_not_only_the_first(app, monkeypatch):
+    """Python shows a warning once per code location and text by default: on a shared
+    server only the first learner whose cookie reached a given size would see Werkzeug's
+    warning. The app shows it every time. (The filler is fixed here, so both labs' cookies
+    have the same size and the warning the same text.)"""
+    from statelab.api import session as session_api
+
+    from .helpers import LabClient, new_lab
+
+    def fixed_hex(n: int) -> str:  # as random as token_hex's, the same every time
+        return random.Random(7).randbytes(n).hex()
+
+    monkeypatch.setattr(session_api.secrets, "token_hex", fixed_hex)
+    for _ in range(2):
+        test_client = app.test_client()
+        client = LabClient(test_client, new_lab(test_client))
+        client.login("session", "Tom")
+        client.post("/api/session/fill", json={"bytes": 8000})
+        assert _warned(client)

@@ -19,7 +19,8 @@ from .fanout import Feeds
 from .lab_flask import LabFlask
 from .labs import Labs
 from .redis_backend import redis_client
-from .sessions import LabCacheLibSessions, LabRedisSessions, LabSessionInterface
+from .sessions import (LabCacheLibSessions, LabRedisSessions, LabSessionInterface,
+                       warn_of_every_oversized_cookie)
 from .store import MemoryStore, RedisStore
 from .streams import StreamSlots
 
@@ -50,6 +51,7 @@ def create_app(config_overrides: dict | None = None) -> LabFlask:
     lab = _backends(app, client)
     context.install(app, lab)
     app.session_interface = _session_interface(app, client)
+    warn_of_every_oversized_cookie()
     app.first_request_lab = labstack.traced_lab
 
     demo_hooks.register(app)

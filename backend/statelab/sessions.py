@@ -14,6 +14,7 @@ import math
 import os
 import tempfile
 import time
+import warnings
 import zlib
 from collections import ChainMap
 from datetime import datetime, timedelta, timezone
@@ -394,6 +395,15 @@ class LabSessionInterface(SecureCookieSessionInterface):
             "session": dict(signed),
             "server_session": None if sid is None else {"sid": sid, "data": dict(server)},
         }
+
+
+def warn_of_every_oversized_cookie() -> None:
+    """Werkzeug's "cookie is too large" warning shown every time, not once: Python's
+    default shows a warning once per code location and text, so on a shared server only
+    the first learner whose cookie reached a given size would see it (the fill lesson
+    reads it from the step's output)."""
+    warnings.filterwarnings("always", message=r"The '.*' cookie is too large",
+                            category=UserWarning)
 
 
 def server_session() -> ServerSideSession:
