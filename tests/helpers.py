@@ -3,11 +3,29 @@ server. Imported by conftest.py (the fixtures) and by tests themselves."""
 
 from __future__ import annotations
 
+import os
 import socket
 import subprocess
+import sys
 import time
 
 from statelab.identity import public_id
+
+
+def start_make_run(instance_path) -> tuple[subprocess.Popen, int]:
+    """``python -m statelab`` (what ``make run`` serves) on a free loopback port, with
+    its own instance folder; answers the process and its port once it listens."""
+    port = free_port()
+    env = {**os.environ, "PORT": str(port), "HOST": "127.0.0.1",
+           "STATELAB_INSTANCE_PATH": str(instance_path)}
+    proc = subprocess.Popen([sys.executable, "-m", "statelab"], env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        wait_for_port(port, proc)
+    except RuntimeError:
+        proc.kill()
+        raise
+    return proc, port
 
 
 def free_port() -> int:

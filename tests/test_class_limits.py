@@ -5,16 +5,13 @@ from __future__ import annotations
 
 
 import http.client
-import os
 import runpy
-import subprocess
-import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import requests
 
-from .helpers import free_port, new_lab, owner_headers, wait_for_port
+from .helpers import new_lab, owner_headers, start_make_run
 from .servers import ROOT
 
 ONE, OTHER = {"REMOTE_ADDR": "10.0.0.1"}, {"REMOTE_ADDR": "10.0.0.2"}
@@ -146,13 +143,8 @@ def test_make_run_gives_back_what_huge_headers_took(tmp_path):
     """12 requests of 90 headers of 60,000 characters, 4 connections at once: Werkzeug's
     server accepts each (5.4 MB); once answered, the memory goes back (statelab/malloc.py).
     Measured: +125 MiB kept without it, +4 MiB with it."""
-    port = free_port()
-    env = {**os.environ, "PORT": str(port), "HOST": "127.0.0.1",
-           "STATELAB_INSTANCE_PATH": str(tmp_path / "instance")}
-    proc = subprocess.Popen([sys.executable, "-m", "statelab"], env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc, port = start_make_run(tmp_path / "instance")
     try:
-        wait_for_port(port, proc)
         lab = requests.post(f"http://127.0.0.1:{port}/api/labs", timeout=30).json()["id"]
         assert _state_with_headers(port, lab, 10) == 200  # the server's first use
         rest = _rss_mib(proc.pid)

@@ -2,27 +2,18 @@
 
 from __future__ import annotations
 
-import os
 import socket
-import subprocess
-import sys
 
 import pytest
 
-from .helpers import free_port, wait_for_port
+from .helpers import start_make_run
 
 
 @pytest.fixture
 def make_run(tmp_path):
-    port = free_port()
-    env = {**os.environ, "PORT": str(port), "HOST": "127.0.0.1",
-           "STATELAB_INSTANCE_PATH": str(tmp_path / "instance")}
-    proc = subprocess.Popen([sys.executable, "-m", "statelab"], env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        wait_for_port(port, proc)
+        proc, port = start_make_run(tmp_path / "instance")
     except RuntimeError as error:
-        proc.kill()
         pytest.fail(f"python -m statelab did not start: {error}")
     yield port
     proc.terminate()
