@@ -127,6 +127,37 @@ def test_a_traced_app_is_freed_when_its_last_reference_goes():
         gc.enable()
 
 
+
+def _garbage_of_a_request(client) -> list[str]:
+    """The types of what one request leaves for the garbage collector (cycles)."""
+    gc.collect()
+    gc.disable()
+    gc.set_debug(gc.DEBUG_SAVEALL)
+    try:
+        assert client.get("/").status_code == 200
+        gc.collect()
+        return sorted(type(thing).__name__ for thing in gc.garbage)
+    finally:
+        gc.set_debug(0)
+        gc.garbage.clear()
+        gc.enable()
+
+
+def test_a_signed_session_request_leaves_the_garbage_collector_nothing_more():
+    def build(app):
+        app.secret_key = "guest"
+
+        @app.route("/")
+        def home():
+            session["n"] = session.get("n", 0) + 1
+            return str(session["n"])
+        return app
+
+    untraced, traced_app = (app.test_client() for app in both(build))
+    for client in (untraced, traced_app):
+        client.get("/")  # the session cookie, and first-request work
+    assert _garbage_of_a_request(traced_app) == _garbage_of_a_request(untraced)
+
 # -- 4. the app's own objects -----------------------------------------------------
 
 class CountingSessions(SecureCookieSessionInterface):

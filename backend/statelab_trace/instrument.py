@@ -32,7 +32,7 @@ from flask.sessions import SecureCookieSessionInterface
 from itsdangerous import BadSignature, SignatureExpired
 
 from .jsonable import describe_error, weigh
-from .record import (NO_DETAIL, STEP, Step, StepSpec, Trace, annotate, current, perf,
+from .record import (NO_DETAIL, STEP, STEP_DETAIL, StepSpec, Trace, annotate, current, perf,
                      qualified_name)
 
 MARK = "__statelab_traced__"
@@ -65,31 +65,39 @@ def run_step(spec: StepSpec, func: Callable, /, *args: Any, **kwargs: Any) -> An
 
 def run_traced(trace: Trace, spec: StepSpec, func: Callable, args: tuple,
                kwargs: dict) -> Any:
-    """``run_step`` for a known trace. Most steps (``spec.plain``) end on the short path
-    here: nothing to work out but the times and what they printed."""
-    try:
-        outer = trace.begin(spec, args)
-    except Exception:
-        logger.exception("statelab_trace: could not begin step %s", spec.name)
-        return func(*args, **kwargs)
+    """``run_step`` for a known trace. Most steps (``spec.plain``, no detail known
+    before the call) end on the short path here: nothing to work out but the times and
+    what they printed."""
+    # Entering the step: what it prints and its detail are its own until it ends. Most
+    # steps have no detail: no dict is made for them (the log keeps fewer objects alive
+    # for the garbage collector to scan).
+    outer_info, outer_out = trace.current, trace.out
+    if spec.detail is None:
+        trace.current = NO_DETAIL
+    else:
+        try:
+            trace.current = spec.detail(args)
+        except Exception:
+            logger.exception("statelab_trace: could not begin step %s", spec.name)
+            return func(*args, **kwargs)
+    trace.out = None
     start = perf()
     try:
         result = func(*args, **kwargs)
     except BaseException as exc:
-        _end_step(trace, spec, args, kwargs, outer, start, None, exc)
+        _end_step(trace, spec, args, kwargs, (outer_info, outer_out), start, None, exc)
         raise
     if spec.plain and (result is None or not spec.returns_matter):
         end = perf()
         info, out = trace.current, trace.out
-        trace.current, trace.out = outer
+        trace.current, trace.out = outer_info, outer_out
         if info is NO_DETAIL:
             info = None
         else:
             trace.weight += weigh(info)
-        trace.add(spec.kind, spec.name, spec.function, spec.blueprint, start, end, None, info,
-                  None if out is None else out.lines())
+        trace.add(spec, start, end, None, info, None if out is None else out.lines())
     else:
-        _end_step(trace, spec, args, kwargs, outer, start, result, None)
+        _end_step(trace, spec, args, kwargs, (outer_info, outer_out), start, result, None)
     return result
 
 
@@ -104,7 +112,7 @@ def _end_step(trace: Trace, spec: StepSpec, args: tuple, kwargs: dict, outer: tu
         trace.end_step(spec, args, kwargs, outer, start, result, raised)
     except Exception as exc:
         trace.current, trace.out = outer
-        trace.add(spec.kind, spec.name, spec.function, spec.blueprint, start, perf(), None,
+        trace.add(spec, start, perf(), None,
                   {"step": f"not recorded: {type(exc).__name__}: {exc}"}, None)
 
 
@@ -135,24 +143,33 @@ def install(app: Flask, tracer: Any) -> None:
     """Record, from now on, each function Flask calls for a traced request of ``app``.
     Holds the app weakly: no cycle keeps it alive."""
     app_ref = weakref.ref(app)
-    specs: dict = {}  # (caller, function) -> StepSpec | None, for registered functions
+    specs: dict = {}  # (caller, function) -> StepSpec, for registered functions
+    # (caller, function) -> the recording call ensure_sync answers, for the steps whose
+    # function Flask would answer itself (not a coroutine): made once, not per call.
+    calls: dict = {}
 
     def ensure_sync(func: Callable) -> Callable:
-        app = app_ref()
         trace = current.get() or late_trace()
-        if trace is None or trace.tracer.app_ref() is not app:
+        if trace is None or trace.tracer is not tracer:  # not a request traced for app
+            app = app_ref()
             return type(app).ensure_sync(app, func)
+        app = app_ref()
         try:
             caller = sys._getframe(1).f_code.co_name
             key = (caller, func)
-            spec = specs.get(key, False)
-            if spec is False:
+            call = calls.get(key)
+            if call is not None:
+                return call
+            spec = specs.get(key)
+            if spec is None:
                 spec = _spec(app, _CALLERS.get(caller), func)
                 if spec is not None:
                     spec.sync = (type(app).ensure_sync is Flask.ensure_sync
                                  and Flask.ensure_sync(app, func) is func)
                     if spec.kind != "after_this_request":
                         specs[key] = spec
+                        if spec.sync and spec.unwrapped is None:
+                            calls[key] = functools.partial(run_step, spec, func)
         except Exception:
             logger.exception("statelab_trace: could not name the step for %r", func)
             return type(app).ensure_sync(app, func)
@@ -271,18 +288,13 @@ def _note_wrapper_answered(spec: StepSpec, func: Callable) -> None:
         return
     steps = trace.steps
     at = len(steps) - STEP
-    if at < 0 or steps[at + _FUNCTION] is not spec.function:
+    if at < 0 or steps[at] is not spec:
         return
-    steps[at + _FUNCTION] = spec.answered_by(func)
-    detail = steps[at + _DETAIL]
+    steps[at] = spec.renamed(spec.answered_by(func))
+    detail = steps[at + STEP_DETAIL]
     note = {"view_not_run": qualified_name(spec.unwrapped),
             "note": "the view's decorator answered; the view itself did not run"}
-    steps[at + _DETAIL] = {**detail, **note} if isinstance(detail, dict) else note
-
-
-# Where the view step's function and detail sit in its STEP values.
-_FUNCTION = Step._fields.index("function")
-_DETAIL = Step._fields.index("detail")
+    steps[at + STEP_DETAIL] = {**detail, **note} if isinstance(detail, dict) else note
 
 
 def _handler_spec(app: Flask, func: Callable) -> StepSpec | None:
@@ -385,17 +397,20 @@ def _watched_serializer(get_signing_serializer: Callable) -> Callable:
         trace = current.get()
         if serializer is not None and trace is not None and trace.opening:
             try:
-                serializer.loads = _watched_loads(serializer.loads)  # this instance
-            except Exception as exc:  # __slots__, a read-only attribute
+                # This instance's: held weakly, so the serializer and its watched
+                # method make no cycle (it is freed when Flask lets go of it, not
+                # left for the garbage collector).
+                serializer.loads = _watched_loads(weakref.WeakMethod(serializer.loads))
+            except Exception as exc:  # __slots__, no weak references, a read-only one
                 not_recorded("signed_cookie_check", exc)
         return serializer
     return watched
 
 
-def _watched_loads(loads: Callable) -> Callable:
+def _watched_loads(loads: weakref.WeakMethod) -> Callable:
     def watched(*args: Any, **kwargs: Any) -> Any:
         try:
-            return loads(*args, **kwargs)
+            return loads()(*args, **kwargs)
         except SignatureExpired:
             annotate(signed_cookie_rejected="expired")
             raise

@@ -4,7 +4,7 @@ A step's shape is ``Step``; ``Trace.add`` is the one place that writes one and
 ``Trace.iter_steps`` the one place that reads them back (``render`` and ``otel`` both
 use it). Every wrapper (hooks, views, handlers, sessions, signals,
 ``after_this_request`` callbacks) records through ``run_step`` (instrument.py), which
-calls ``begin``, then ``end_step`` or ``add``.
+enters the step, then calls ``end_step`` or ``add``.
 """
 
 from __future__ import annotations
@@ -129,6 +129,15 @@ class StepSpec:
         self.sync = False
 
 
+    def renamed(self, function: str) -> "StepSpec":
+        """This step under another function's name (a view whose decorator answered)."""
+        other = StepSpec(self.kind, self.name, function, self.blueprint)
+        for slot in self.__slots__:
+            if slot != "function":
+                setattr(other, slot, getattr(self, slot))
+        return other
+
+
 def qualified_name(func: Callable) -> str:
     module = getattr(func, "__module__", None) or "?"
     name = getattr(func, "__qualname__", None) or getattr(func, "__name__", repr(func))
@@ -137,7 +146,10 @@ def qualified_name(func: Callable) -> str:
     return f"{module}.{name}"
 
 
-STEP = len(Step._fields)  # values per step in Trace.steps
+# Values per step in Trace.steps: its StepSpec (for kind, name, function and
+# blueprint), then Step's other fields in order.
+STEP = len(Step._fields) - 3
+STEP_DETAIL = Step._fields.index("detail") - 3  # where its detail sits among them
 # What a trace keeps besides its variable parts (record.Trace.weight), in bytes: the
 # trace, its lock and lists; and each step's values (two floats, the list's slots).
 TRACE_WEIGHT = 1200
@@ -165,8 +177,9 @@ def process_tag() -> str:
 class Trace:
     """One request being traced. Its events are numbered: -1 is the ``request`` event,
     0..n-1 the steps, n the ``end`` event; each is made into JSON by ``render(i)`` only
-    when read. Steps are kept flat, ``STEP`` values each in one list, in ``Step``'s
-    order (read back as ``Step``s by ``iter_steps``). Everything kept is plain tuples
+    when read. Steps are kept flat, ``STEP`` values each in one list: the step's
+    ``StepSpec``, then ``Step``'s fields after ``blueprint`` (read back as ``Step``s by
+    ``iter_steps``). Everything kept is plain tuples
     and strings where it can be: the log holds thousands of these, and the garbage
     collector need not scan what holds no containers."""
 
@@ -195,20 +208,20 @@ class Trace:
         self.response_body: tuple | None = None  # wire.keep_response_body's
         self.traceback: str | None = None  # the request raised: as Flask logged it
         self.opened: tuple | None = None  # (session, kept) of open_session, until the end
-        # About how many bytes the trace keeps (``fields``' weight to start with), and
-        # how many of them were handed over with its events: the bus bounds a lab's log
-        # by both events and bytes.
+        # About how many bytes the trace keeps (``fields``' weight to start with; each
+        # step's STEP_WEIGHT is added as it is handed over), and how many of them were
+        # handed over with its events: the bus bounds a lab's log by both events and
+        # bytes.
         self.weight = TRACE_WEIGHT + weight
         self.handed = 0
 
     # -- recording (the request's thread) ------------------------------------------
 
-    def add(self, kind: str, name: str, function: str, blueprint: str | None, start: float,
-            end: float, error: dict | None, detail: Any, output: tuple | None) -> None:
-        """Record one step (``Step``'s fields): the one writer of the step layout."""
-        self.steps.extend((kind, name, function, blueprint, start, end, error, detail,
-                           output))
-        self.weight += STEP_WEIGHT
+    def add(self, spec: StepSpec, start: float, end: float, error: dict | None, detail: Any,
+            output: tuple | None) -> None:
+        """Record one step (``spec`` names it; the rest are ``Step``'s fields): the one
+        writer of the step layout."""
+        self.steps += (spec, start, end, error, detail, output)
         if output is not None:  # lines of text: weighed as weigh() would, without a call
             chars = sum(map(len, output))
             self.weight += 56 + 57 * len(output) + (
@@ -216,18 +229,10 @@ class Trace:
         if self.ending is not None:  # a step after the response (a streamed body's)
             self.flush()
 
-    def begin(self, spec: StepSpec, args: tuple) -> tuple:
-        """Enter a step; answers what ``end_step`` restores when it ends."""
-        outer = (self.current, self.out)
-        # Most steps have no detail: no dict is made for them (the log keeps fewer
-        # objects alive for the garbage collector to scan).
-        self.current = spec.detail(args) if spec.detail else NO_DETAIL
-        self.out = None
-        return outer
-
     def end_step(self, spec: StepSpec, args: tuple, kwargs: dict, outer: tuple, start: float,
                  result: Any = None, raised: BaseException | None = None) -> None:
-        """Record the step ``begin`` entered, working out what its end says."""
+        """Record the step ``instrument.run_traced`` entered, working out what its end
+        says."""
         end = perf()
         info = self.current
         out = self.out
@@ -257,8 +262,7 @@ class Trace:
             error = describe_error(args[0] if args else None)
         else:
             error = describe_error(kwargs.get(received))
-        self.add(spec.kind, spec.name, spec.function, spec.blueprint, start, end, error, info,
-                 None if out is None else out.lines())
+        self.add(spec, start, end, error, info, None if out is None else out.lines())
 
     def _keep(self, spec: StepSpec, args: tuple, result: Any) -> Any:
         session = spec.keep(args, result)
@@ -305,7 +309,8 @@ class Trace:
 
     def step(self, index: int) -> Step:
         at = index * STEP
-        return Step._make(self.steps[at:at + STEP])
+        spec, *rest = self.steps[at:at + STEP]
+        return Step(spec.kind, spec.name, spec.function, spec.blueprint, *rest)
 
     def iter_steps(self) -> Iterator[Step]:
         """The steps recorded so far, in order."""
@@ -371,10 +376,10 @@ class Trace:
         """Hand the events not yet handed over to the bus, in order. A bus that fails
         (Redis down) costs the trace its events, never the request its response."""
         with self.lock:
-            upto = self.count() + (self.ending is not None)
+            upto = len(self.steps) // STEP + (self.ending is not None)
             if upto <= self.sent:
                 return
-            weight = self.weight
+            weight = self.weight + STEP_WEIGHT * upto  # the events weighed here
             try:
                 self.tracer.bus.publish_many(self.lab, self.render, range(self.sent, upto),
                                              weight - self.handed)

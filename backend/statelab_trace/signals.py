@@ -120,12 +120,22 @@ _KEEP = {"request_finished": _keep_response, "got_request_exception": _keep_trac
 def _traced_send(signal: Any, send: Callable, spec: StepSpec) -> Callable:
     keep = _KEEP.get(spec.name)
     detail = _DETAIL.get(spec.name)
+    # A send that, without receivers and without an error, is recorded with nothing
+    # worked out: nothing kept, no detail.
+    bare = keep is None and detail is None and spec.after is None
+    error_arg = spec.error_arg
 
     @functools.wraps(send)
     def traced_send(*args: Any, **kwargs: Any) -> Any:
         trace = current.get() or late_trace()
         if trace is None or not args or args[0] is not trace.tracer.app_ref():
             return send(*args, **kwargs)
+        if bare and not signal.receivers and (error_arg is None
+                                              or kwargs.get(error_arg) is None):
+            # Nothing runs: one timestamp, one step.
+            at = perf()
+            trace.add(spec, at, at, None, None, None)
+            return []
         try:
             info = detail(kwargs) if detail is not None else None
             if keep is not None:
@@ -150,7 +160,7 @@ def _record_unreceived(trace: Trace, spec: StepSpec, info: dict | None,
         info = {**(info or {}), **spec.after(trace)}
     if info is not None:
         trace.weight += weigh(info)
-    trace.add(spec.kind, spec.name, spec.function, None, at, at, error, info, None)
+    trace.add(spec, at, at, error, info, None)
 
 
 def _with_detail(send: Callable, info: dict) -> Callable:
