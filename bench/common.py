@@ -7,6 +7,7 @@ import json
 import os
 import signal
 import subprocess
+import sys
 import urllib.error
 import urllib.request
 
@@ -72,3 +73,13 @@ def stop_group(proc: subprocess.Popen | None, term_wait: float = 3) -> None:
         os.killpg(proc.pid, signal.SIGKILL)
     except (ProcessLookupError, PermissionError):
         pass
+
+
+def run(main) -> None:
+    """Run a benchmark's ``main`` and exit with its status; a benchmark that could not
+    measure says why on stderr and exits 1."""
+    try:
+        sys.exit(main())
+    except (BenchError, Timeout, subprocess.TimeoutExpired) as exc:
+        print(f"BENCHMARK FAILED: {exc}", file=sys.stderr)
+        sys.exit(1)

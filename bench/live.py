@@ -64,7 +64,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.common import BenchError, Timeout, watchdog  # noqa: E402
+from bench.common import BenchError, run, watchdog  # noqa: E402
 from bench.livebench.driver import driver_process  # noqa: E402
 from bench.livebench.report import (
     Result, merge_seen, print_header, print_last, print_noise, print_page, print_row)  # noqa: E402
@@ -202,8 +202,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    try:
-        sys.exit(main())
-    except (BenchError, Timeout, subprocess.TimeoutExpired) as exc:
-        print(f"BENCHMARK FAILED: {exc}", file=sys.stderr)
-        sys.exit(1)
+    run(main)

@@ -49,7 +49,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-from bench.common import BenchError, Timeout, http, stop_group, watchdog  # noqa: E402
+from bench.common import BenchError, http, run, stop_group, watchdog  # noqa: E402
 from bench.report import fmt_load, spread  # noqa: E402
 from tests.helpers import free_port  # noqa: E402  (one copy, shared with the tests)
 
@@ -379,8 +379,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    try:
-        sys.exit(main())
-    except (BenchError, Timeout, subprocess.TimeoutExpired) as exc:
-        print(f"BENCHMARK FAILED: {exc}", file=sys.stderr)
-        sys.exit(1)
+    run(main)

@@ -35,6 +35,7 @@ import secrets
 from pathlib import Path
 
 from flask import Flask
+from statelab_trace.page import shipped_folder
 
 DEFAULTS = {
     "MAX_CONTENT_LENGTH": 64 * 1024,
@@ -143,12 +144,8 @@ def fit_redis_pool(connections: int) -> int:
 
 
 def frontend_folder() -> str:
-    """The page's files: inside the installed package (a wheel ships them as
-    ``statelab/frontend``), else the source checkout's ``frontend/``."""
-    packaged = Path(__file__).resolve().parent / "frontend"
-    if packaged.is_dir():
-        return str(packaged)
-    return str(Path(__file__).resolve().parents[2] / "frontend")
+    """The playground's files: ``statelab/frontend`` in a wheel."""
+    return shipped_folder(__file__, "frontend")
 
 
 def load(app: Flask, config: dict | None, environ: dict | None = None) -> None:

@@ -35,13 +35,18 @@ PAGE_HEADERS = {
 }
 
 
+def shipped_folder(package: str, name: str) -> str:
+    """The page's files for the package whose ``__file__`` is ``package``: its folder
+    ``name`` when installed (a wheel ships them there), else the source checkout's
+    ``frontend/``."""
+    here = Path(package).resolve().parent
+    packaged = here / name
+    return str(packaged if packaged.is_dir() else here.parents[1] / "frontend")
+
+
 def page_folder() -> str:
-    """The page's files: inside the installed package (a wheel ships them as
-    ``statelab_trace/static``), else the source checkout's ``frontend/``."""
-    packaged = Path(__file__).resolve().parent / "static"
-    if packaged.is_dir():
-        return str(packaged)
-    return str(Path(__file__).resolve().parents[2] / "frontend")
+    """The trace page's files: ``statelab_trace/static`` in a wheel."""
+    return shipped_folder(__file__, "static")
 
 
 class TracePage:
