@@ -27,7 +27,7 @@ from flask_session._utils import total_seconds
 from flask_session.base import ServerSideSession, ServerSideSessionInterface
 from flask_session.cachelib import CacheLibSessionInterface
 from flask_session.redis import RedisSessionInterface
-from itsdangerous import (BadData, BadPayload, BadSignature, SignatureExpired, TimestampSigner,
+from itsdangerous import (BadData, BadPayload, SignatureExpired, TimestampSigner,
                           URLSafeTimedSerializer)
 from itsdangerous.encoding import base64_decode, bytes_to_int
 from itsdangerous.url_safe import URLSafeSerializerMixin
@@ -411,36 +411,14 @@ def server_session() -> ServerSideSession:
     return g.get(_G_KEY)
 
 
-def signature_problem(app: Flask, iface: SecureCookieSessionInterface, value: str) -> str | None:
-    """Why Flask would refuse this cookie (None: it would not). Only the signature and
-    timestamp are checked, as itsdangerous does before it loads: a valid cookie is not
-    inflated twice, and a forged one costs no more than an HMAC."""
-    serializer = iface.get_signing_serializer(app)
-    max_age = int(app.permanent_session_lifetime.total_seconds())
-    for signer in serializer.iter_unsigners():  # the key, then SECRET_KEY_FALLBACKS
-        try:
-            signer.unsign(value, max_age=max_age)
-        except SignatureExpired:
-            return "expired"
-        except BadSignature:
-            continue
-        return None
-    return "bad_signature"
-
-
-_UNCHECKED = "unchecked"
-
-
 def decode_signed_cookie(app: Flask, iface: SecureCookieSessionInterface, value: str,
-                         problem: str | None = _UNCHECKED) -> dict:
+                         problem: str | None) -> dict:
     """Take a signed session cookie apart, with itsdangerous itself.
 
     The payload is readable by anyone (base64url JSON, ``.``-prefixed when zlib
-    compressed); only the signature needs the secret key. ``problem``: what
-    ``signature_problem`` answers, when the caller checked the signature already.
+    compressed); only the signature needs the secret key. ``problem``: why Flask would
+    refuse the cookie, as ``secret_keys.verify`` answers (None: it would not).
     """
-    if problem == _UNCHECKED:
-        problem = signature_problem(app, iface, value)
     result: dict = {
         "payload": None, "payload_text": None, "compressed": value.startswith("."),
         "timestamp": None, "age_seconds": None, "signature_valid": problem is None,
