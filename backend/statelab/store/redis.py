@@ -12,8 +12,8 @@ from .base import DEFAULT_SETTINGS, LabExists, Store, UnknownLab
 
 
 # Makes a lab unless the index has it, atomically: of two requests making the same lab
-# again at once, one makes it and the other keeps it (before, the second reset the
-# comment counter, so comment ids repeated). Keys left by writes to the lab after it
+# again at once, one makes it and the other keeps it (a second reset would restart the
+# comment counter, and comment ids would repeat). Keys left by writes to the lab after it
 # was evicted (they only expire) are removed first. KEYS: the index, then _lab_keys
 # (lab, comments, settings, keys, names, names-used); ARGV: lab, now, creator, ttl,
 # settings...
