@@ -397,20 +397,28 @@ def _watched_serializer(get_signing_serializer: Callable) -> Callable:
         trace = current.get()
         if serializer is not None and trace is not None and trace.opening:
             try:
-                # This instance's: held weakly, so the serializer and its watched
-                # method make no cycle (it is freed when Flask lets go of it, not
-                # left for the garbage collector).
-                serializer.loads = _watched_loads(weakref.WeakMethod(serializer.loads))
+                serializer.loads = _watched_loads(serializer)  # this instance's
             except Exception as exc:  # __slots__, no weak references, a read-only one
                 not_recorded("signed_cookie_check", exc)
         return serializer
     return watched
 
 
-def _watched_loads(loads: weakref.WeakMethod) -> Callable:
+def _watched_loads(serializer: Any) -> Callable:
+    """``serializer.loads``, saying why it refused. The serializer is held weakly, so it
+    and its watched method make no cycle: it is freed when Flask lets go of it, not
+    left for the garbage collector."""
+    method = serializer.loads
+    if getattr(method, "__self__", None) is serializer:
+        loads, instance = method.__func__, weakref.ref(serializer)
+    else:  # not a method of its own: nothing to make a cycle with
+        loads, instance = method, None
+
     def watched(*args: Any, **kwargs: Any) -> Any:
         try:
-            return loads()(*args, **kwargs)
+            if instance is None:
+                return loads(*args, **kwargs)
+            return loads(instance(), *args, **kwargs)
         except SignatureExpired:
             annotate(signed_cookie_rejected="expired")
             raise
