@@ -483,8 +483,8 @@ def test_output_is_bounded_and_output_outside_steps_goes_on_the_end_event():
     steps, events = steps_of(bus)
     view = next(s for s in steps if s["name"] == "view")
     assert len(view["output"]) == MAX_LINES + 1
-    assert view["output"][0].endswith("… (10 more characters)")
-    assert view["output"][-1].startswith("… 7 more lines cut")
+    assert view["output"][0].endswith("... (10 more characters)")
+    assert view["output"][-1].startswith("... 7 more lines cut")
     assert next(s for s in steps if s["name"] == "request_started")["output"] == [
         "inside the signal"]
     request_started.disconnect(outside, app)

@@ -95,7 +95,7 @@ def run_traced(trace: Trace, spec: StepSpec, func: Callable, args: tuple,
             info = None
         else:
             trace.weight += weigh(info)
-        trace.add(spec, start, end, None, info, None if out is None else out.lines())
+        trace.add(spec, start, end, None, info, out)
     else:
         _end_step(trace, spec, args, kwargs, (outer_info, outer_out), start, result, None)
     return result

@@ -35,12 +35,15 @@ _PENDING_LIMIT = 8 * MAX_LINE_CHARS  # an unfinished line is cut into lines past
 class Output:
     """The bounded lines of one step (or of the request, outside its steps)."""
 
-    __slots__ = ("kept", "partial", "cut")
+    __slots__ = ("kept", "partial", "cut", "weight")
 
     def __init__(self) -> None:
         self.kept: list[str] = []
         self.partial = ""
         self.cut = 0
+        # What the lines keep, in bytes, as jsonable.weigh counts a tuple of strings:
+        # weighed as each line is added.
+        self.weight = 56
 
     def write(self, text: str) -> None:
         if text == "\n":  # print() writes its text, then the line end on its own
@@ -62,8 +65,9 @@ class Output:
             self.cut += 1
             return
         if len(line) > MAX_LINE_CHARS:
-            line = line[:MAX_LINE_CHARS] + f"… ({len(line) - MAX_LINE_CHARS} more characters)"
+            line = line[:MAX_LINE_CHARS] + f"... ({len(line) - MAX_LINE_CHARS} more characters)"
         self.kept.append(line)
+        self.weight += 57 + (len(line) if line.isascii() else 4 * len(line))
 
     def lines(self) -> tuple[str, ...] | None:
         """The lines, an unfinished last one included; None when nothing was output."""
@@ -71,8 +75,10 @@ class Output:
             self._add(self.partial)
             self.partial = ""
         if self.cut:
-            self.kept.append(f"… {self.cut} more line{'s' if self.cut != 1 else ''} cut "
-                             f"(at most {MAX_LINES} are kept per step)")
+            marker = (f"... {self.cut} more line{'s' if self.cut != 1 else ''} cut "
+                      f"(at most {MAX_LINES} are kept per step)")
+            self.kept.append(marker)
+            self.weight += 57 + len(marker)
             self.cut = 0
         return tuple(self.kept) if self.kept else None
 

@@ -218,14 +218,14 @@ class Trace:
     # -- recording (the request's thread) ------------------------------------------
 
     def add(self, spec: StepSpec, start: float, end: float, error: dict | None, detail: Any,
-            output: tuple | None) -> None:
-        """Record one step (``spec`` names it; the rest are ``Step``'s fields): the one
-        writer of the step layout."""
-        self.steps += (spec, start, end, error, detail, output)
-        if output is not None:  # lines of text: weighed as weigh() would, without a call
-            chars = sum(map(len, output))
-            self.weight += 56 + 57 * len(output) + (
-                chars if all(map(str.isascii, output)) else 4 * chars)
+            out: Output | None) -> None:
+        """Record one step: ``spec`` names it, ``out`` is what it printed (None: nothing),
+        the rest are ``Step``'s fields. The one writer of the step layout."""
+        if out is None:
+            self.steps += (spec, start, end, error, detail, None)
+        else:
+            self.steps += (spec, start, end, error, detail, out.lines())
+            self.weight += out.weight  # once its lines are complete
         if self.ending is not None:  # a step after the response (a streamed body's)
             self.flush()
 
@@ -262,7 +262,7 @@ class Trace:
             error = describe_error(args[0] if args else None)
         else:
             error = describe_error(kwargs.get(received))
-        self.add(spec, start, end, error, info, None if out is None else out.lines())
+        self.add(spec, start, end, error, info, out)
 
     def _keep(self, spec: StepSpec, args: tuple, result: Any) -> Any:
         session = spec.keep(args, result)
@@ -364,10 +364,13 @@ class Trace:
         self.out = None
         self.opened = None  # the log keeps no session object
         self.end_at = self.count()
-        self.ending = Ending(status, headers, error, perf(), out.lines() if out else None)
+        at = perf()
+        lines = None if out is None else out.lines()
         weight = 56 + sum(170 + len(name) + len(value) for name, value in headers)
-        for kept in (self.ending.output, self.response_body, self.traceback,
-                     self.fields.body):
+        if out is not None:
+            weight += out.weight  # once its lines are complete
+        self.ending = Ending(status, headers, error, at, lines)
+        for kept in (self.response_body, self.traceback, self.fields.body):
             if kept is not None:
                 weight += weigh(kept)
         self.weight += weight
