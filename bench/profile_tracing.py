@@ -1,19 +1,21 @@
 #!/usr/bin/env python3
 """Where the tracer's time goes: ``GET /api/state`` of the playground (logged in by all
-three mechanisms, as bench/inprocess.py sends it) called through WSGI, with a sampling
-profiler on the process's own CPU time.
+three mechanisms, as bench/inprocess.py sends it) called through WSGI in a child
+process, sampled from outside by py-spy.
 
-Run from the repo root:  .venv/bin/python bench/profile_tracing.py [N]
+Run from the repo root:  make bench-venv && .venv/bin/python bench/profile_tracing.py [N]
 
-N traced requests (default 30000) run under ``setitimer(ITIMER_PROF)``: the kernel
-interrupts the process every few milliseconds of its *own* CPU time (what other
-processes on a busy machine take is not counted), and each sample is charged to the
-Python function running then (C calls count for their caller). A function's µs a
-request is its share of the samples times the CPU time a request took. No per-call
-hook inflates small functions, as cProfile does; a sample lands where Python next
-checks for signals (function entries, loops, calls), so small functions called often
-are charged somewhat more than their due. Prints the tracer's own µs a request and its
-five costliest functions.
+py-spy (``make bench-venv`` installs it) reads the child's stack RATE times a second,
+native frames included, while the child makes N traced requests. A sample is charged
+to the innermost tracer function on the stack when nothing of the app's, Flask's or
+Werkzeug's runs below it (the standard library's Python and C code count for the
+Python function that called them); a sample inside the garbage collector is counted
+apart, whoever allocated when it ran. A function's µs a request is its share of the
+samples times the CPU µs a request takes in the same child unprofiled (run before and
+after the profiled one): py-spy pauses the child to read it, which slows what it reads.
+Prints the tracer's own µs a request, the garbage collector's, and the tracer's costliest
+functions with how often each runs a request. ``PROFILE_RAW=file`` keeps py-spy's samples
+(one stack a line, for a flame graph).
 """
 
 from __future__ import annotations
@@ -21,60 +23,139 @@ from __future__ import annotations
 import collections
 import contextlib
 import os
-import signal
+import re
+import shutil
+import subprocess
 import sys
-import time
+import tempfile
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
 from bench.inprocess import _call, statelab  # noqa: E402
 from bench.report import fmt_load  # noqa: E402
 
-N = int(sys.argv[1]) if len(sys.argv) > 1 else 30000
-PACKAGE = f"{os.sep}statelab_trace{os.sep}"
+N = int(sys.argv[1]) if len(sys.argv) > 1 and sys.argv[1] != "--child" else 2000
+RATE = int(os.environ.get("PROFILE_RATE", "400"))
+TRACER = "statelab_trace/"
+# Python frames that count for their caller, as C code does: the standard library's.
+_STDLIB = ("threading", "functools", "contextlib", "weakref", "json/", "re/", "enum",
+           "typing", "collections/", "logging/", "warnings", "inspect", "copy", "abc",
+           "_weakrefset", "traceback", "linecache", "encodings/", "codecs", "<frozen")
+_PY_FRAME = re.compile(r"(?P<name>.*) \((?P<file>.*\.py|<frozen [^>]*>):\d+\)$")
+_ENTRY = "_call (inprocess.py"  # the loop of requests: samples outside it are set-up
 
 
-def sample(app, environ: dict, n: int) -> tuple[collections.Counter, float]:
-    """Samples per function ``(file, line, name)`` over ``n`` requests, and the CPU
-    seconds they took."""
-    samples: collections.Counter = collections.Counter()
-
-    def charge(signum: int, frame) -> None:
-        code = frame.f_code
-        samples[(code.co_filename, code.co_firstlineno, code.co_name)] += 1
-
-    previous = signal.signal(signal.SIGPROF, charge)
-    started = time.process_time()
-    signal.setitimer(signal.ITIMER_PROF, 0.0005, 0.0005)
-    try:
-        _call(app, environ, n)
-    finally:
-        signal.setitimer(signal.ITIMER_PROF, 0, 0)
-        signal.signal(signal.SIGPROF, previous)
-    return samples, time.process_time() - started
-
-
-def main() -> None:
-    load = os.getloadavg()
+def child(n: int) -> None:
+    """The profiled process: a warmed-up traced app, then ``n`` requests. Prints the CPU
+    µs a request took."""
     with open(os.devnull, "w") as nowhere, contextlib.redirect_stdout(nowhere):
         app, environ = statelab(True)
-        _call(app, environ, 300)  # warm-up: imports, caches, first-request work
-        samples, cpu = sample(app, environ, N)
-    total = sum(samples.values())
-    per_request = cpu / N * 1e6
+        _call(app, environ, 300)  # imports, caches, first-request work
+        cpu = _call(app, environ, n)
+    print(f"{cpu:.3f}")
 
-    def us(count: int) -> float:
-        return count / total * per_request
 
-    tracer = {k: v for k, v in samples.items() if PACKAGE in k[0]}
-    print(f"traced GET /api/state in process, {N} requests: {per_request:.0f} CPU µs a "
-          f"request, {total} samples")
-    print(f"the tracer's own functions: {us(sum(tracer.values())):.1f} µs a request")
-    print("the tracer's five costliest functions (µs a request):")
-    for (path, line, name), count in sorted(tracer.items(), key=lambda kv: -kv[1])[:5]:
-        print(f"  {us(count):5.1f}  {path.split(PACKAGE)[-1]}:{line} {name}")
+def _run_child(n: int, profiler: list[str] | None = None) -> float:
+    command = [sys.executable, __file__, "--child", str(n)]
+    done = subprocess.run((profiler or []) + command, capture_output=True, text=True,
+                          check=True, cwd=ROOT, timeout=900)
+    return float([line for line in done.stdout.splitlines()
+                  if line and not line.startswith("py-spy")][-1])
+
+
+def owner(frames: list[str]) -> str | None:
+    """The tracer function a sample is charged to, ``file function`` (None: not the
+    tracer's)."""
+    for frame in reversed(frames):
+        match = _PY_FRAME.match(frame)
+        if match is None:  # a native frame: counts for the Python one that called it
+            continue
+        if match["file"].startswith(TRACER):
+            return f"{match['file'][len(TRACER):]} {match['name']}"
+        if not match["file"].startswith(_STDLIB):
+            return None
+    return None
+
+
+def charge(raw: Path) -> tuple[collections.Counter, int, int, int]:
+    """From py-spy's raw output: samples per tracer function, all samples in the request
+    loop, and the garbage collector's (all, and those under tracer code)."""
+    functions: collections.Counter = collections.Counter()
+    total = collected = collected_in_tracer = 0
+    for row in raw.read_text().splitlines():
+        stack, _, count = row.rpartition(" ")
+        frames = stack.split(";")
+        if not any(_ENTRY in frame for frame in frames[:4]):
+            continue
+        samples = int(count)
+        total += samples
+        charged = owner(frames)
+        if any(frame.startswith("gc_collect_main") for frame in frames):
+            collected += samples
+            collected_in_tracer += samples if charged else 0
+        elif charged:
+            functions[charged] += samples
+    return functions, total, collected, collected_in_tracer
+
+
+def calls_a_request(requests: int = 100) -> collections.Counter:
+    """How many times each tracer function runs a request, counted with a profile hook
+    (in this process; its times are not used)."""
+    counts: collections.Counter = collections.Counter()
+
+    def count(frame, event: str, arg) -> None:
+        filename = frame.f_code.co_filename
+        if event == "call" and os.sep + TRACER in filename:
+            counts[f"{filename.split(os.sep + TRACER)[-1]} {frame.f_code.co_qualname}"] += 1
+
+    with open(os.devnull, "w") as nowhere, contextlib.redirect_stdout(nowhere):
+        app, environ = statelab(True)
+        _call(app, environ, 50)
+        sys.setprofile(count)
+        try:
+            _call(app, environ, requests)
+        finally:
+            sys.setprofile(None)
+    return collections.Counter({name: n / requests for name, n in counts.items()})
+
+
+def main() -> int:
+    spy = shutil.which("py-spy", path=str(Path(sys.executable).parent)) or shutil.which("py-spy")
+    if spy is None:
+        print("py-spy is not installed: run `make bench-venv`", file=sys.stderr)
+        return 1
+    load = os.getloadavg()
+    with tempfile.TemporaryDirectory(prefix="statelab-profile-") as folder:
+        raw = Path(folder) / "raw.txt"
+        before = _run_child(N)
+        _run_child(N, [spy, "record", "--native", "--rate", str(RATE), "--format", "raw",
+                       "--output", str(raw), "--"])
+        after = _run_child(N)
+        functions, total, collected, in_tracer = charge(raw)
+        if os.environ.get("PROFILE_RAW"):  # py-spy's samples, for a flame graph
+            shutil.copy(raw, os.environ["PROFILE_RAW"])
+    cpu = (before + after) / 2
+    calls = calls_a_request()
+
+    def us(samples: int) -> float:
+        return samples / total * cpu
+
+    print(f"traced GET /api/state in process, {N} requests: {cpu:.0f} CPU µs a request "
+          f"unprofiled ({before:.0f} before, {after:.0f} after), {total} samples at "
+          f"{RATE} a second")
+    print(f"the tracer's own functions: {us(sum(functions.values())):.1f} µs a request")
+    print(f"the garbage collector: {us(collected):.1f} µs a request "
+          f"({us(in_tracer):.1f} of it called from tracer code)")
+    print("the tracer's costliest functions (µs a request, calls a request):")
+    for name, samples in functions.most_common(8):
+        print(f"  {us(samples):5.1f}  {name} ({calls.get(name, 0):g})")
     print(f"load average before {fmt_load(load)}, after {fmt_load(os.getloadavg())}")
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    if sys.argv[1:2] == ["--child"]:
+        child(int(sys.argv[2]))
+    else:
+        sys.exit(main())

@@ -60,11 +60,11 @@ def run_step(spec: StepSpec, func: Callable, /, *args: Any, **kwargs: Any) -> An
     trace = current.get() or late_trace()
     if trace is None:
         return func(*args, **kwargs)
-    return run_traced(trace, spec, func, args, kwargs)
+    return run_traced(trace, spec, func, *args, **kwargs)
 
 
-def run_traced(trace: Trace, spec: StepSpec, func: Callable, args: tuple,
-               kwargs: dict) -> Any:
+def run_traced(trace: Trace, spec: StepSpec, func: Callable, /, *args: Any,
+               **kwargs: Any) -> Any:
     """``run_step`` for a known trace. Most steps (``spec.plain``, no detail known
     before the call) end on the short path here: nothing to work out but the times and
     what they printed."""
@@ -99,11 +99,6 @@ def run_traced(trace: Trace, spec: StepSpec, func: Callable, args: tuple,
     else:
         _end_step(trace, spec, args, kwargs, (outer_info, outer_out), start, result, None)
     return result
-
-
-def _call_step(trace: Trace, spec: StepSpec, func: Callable, /, *args: Any,
-               **kwargs: Any) -> Any:
-    return run_traced(trace, spec, func, args, kwargs)
 
 
 def _end_step(trace: Trace, spec: StepSpec, args: tuple, kwargs: dict, outer: tuple,
@@ -144,41 +139,36 @@ def install(app: Flask, tracer: Any) -> None:
     Holds the app weakly: no cycle keeps it alive."""
     app_ref = weakref.ref(app)
     specs: dict = {}  # (caller, function) -> StepSpec, for registered functions
-    # (caller, function) -> the recording call ensure_sync answers, for the steps whose
-    # function Flask would answer itself (not a coroutine): made once, not per call.
-    calls: dict = {}
+
+    def flasks_own(func: Callable) -> Callable:
+        app = app_ref()
+        return type(app).ensure_sync(app, func)
 
     def ensure_sync(func: Callable) -> Callable:
         trace = current.get() or late_trace()
         if trace is None or trace.tracer is not tracer:  # not a request traced for app
-            app = app_ref()
-            return type(app).ensure_sync(app, func)
-        app = app_ref()
+            return flasks_own(func)
         try:
             caller = sys._getframe(1).f_code.co_name
             key = (caller, func)
-            call = calls.get(key)
-            if call is not None:
-                return call
             spec = specs.get(key)
             if spec is None:
-                spec = _spec(app, _CALLERS.get(caller), func)
+                own = app_ref()
+                spec = _spec(own, _CALLERS.get(caller), func)
                 if spec is not None:
-                    spec.sync = (type(app).ensure_sync is Flask.ensure_sync
-                                 and Flask.ensure_sync(app, func) is func)
+                    spec.sync = (type(own).ensure_sync is Flask.ensure_sync
+                                 and flasks_own(func) is func)
                     if spec.kind != "after_this_request":
                         specs[key] = spec
-                        if spec.sync and spec.unwrapped is None:
-                            calls[key] = functools.partial(run_step, spec, func)
         except Exception:
             logger.exception("statelab_trace: could not name the step for %r", func)
-            return type(app).ensure_sync(app, func)
+            return flasks_own(func)
         if spec is None:
-            return type(app).ensure_sync(app, func)
-        synced = func if spec.sync else type(app).ensure_sync(app, func)
+            return flasks_own(func)
+        synced = func if spec.sync else flasks_own(func)
         if spec.unwrapped is not None:
             return functools.partial(_run_wrapped_view, spec, synced)
-        return functools.partial(_call_step, trace, spec, synced)
+        return functools.partial(run_traced, trace, spec, synced)
 
     ensure_sync.__wrapped__ = type(app).ensure_sync  # type: ignore[attr-defined]
     app.ensure_sync = ensure_sync  # type: ignore[method-assign]

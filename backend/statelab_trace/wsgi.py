@@ -140,15 +140,18 @@ class HookTracer:
 
     def _begin(self, lab: str, environ: dict) -> tuple:
         self._prepare(self.app)
-        flusher.ensure_started()
+        if not flusher.started:
+            flusher.ensure_started()
         get = environ.get
         body = tee_request_body(environ)
-        fields = RequestFields(
+        # Made as namedtuple's own _make makes it, without the call of its Python-level
+        # constructor.
+        fields = tuple.__new__(RequestFields, (
             get("REQUEST_METHOD"), capped(get("PATH_INFO"), MAX_URL_PART_KEPT),
             capped(get("QUERY_STRING") or "", MAX_URL_PART_KEPT),
             get(CLIENT_KEY), capped(get("HTTP_COOKIE")),
             capped(get("HTTP_USER_AGENT"), MAX_MESSAGE_KEPT), request_headers(environ),
-            body, get(TAGS_KEY))
+            body, get(TAGS_KEY)))
         trace = Trace(lab, self, fields, _environ_weight(fields) + weigh(fields.tags))
         _capture.enter()
         return trace, body
