@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Callable, NamedTuple
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.wrappers import Response
 
-from . import context, crosssite, owners, ratelimits
+from . import context, crosssite, fairness, owners, ratelimits
 from .api.errors import backend_unavailable
 from .identity import public_id
 from .lab_flask import answer_propagated
@@ -68,6 +68,14 @@ def _proxy_fix(app: LabFlask, statelab: StateLab, inner: WSGIApp) -> WSGIApp:
     return ProxyFix(inner, x_for=proxies, x_proto=proxies, x_host=proxies)
 
 
+def _turns(app: LabFlask, statelab: StateLab, inner: WSGIApp) -> WSGIApp:
+    per_address = app.config["STATELAB_REQUESTS_PER_ADDRESS"]
+    if not per_address:
+        return inner
+    turns = app.extensions[fairness.EXTENSION] = fairness.AddressTurns(per_address)
+    return fairness.guard(inner, turns)
+
+
 def _scrub(app: LabFlask, statelab: StateLab, inner: WSGIApp) -> WSGIApp:
     def scrubbed(environ: dict, start_response):
         owners.take_token(environ)
@@ -105,6 +113,10 @@ def _tracer(app: LabFlask, statelab: StateLab, inner: WSGIApp) -> WSGIApp:
 LAYERS = (
     Layer("proxy_fix", "Outermost, and only with STATELAB_TRUSTED_PROXIES: every layer "
           "inside sees the visitor's address, scheme and host.", _proxy_fix),
+    Layer("turns", "Inside proxy_fix (it counts the visitor's address) and outside "
+          "everything else: a request waiting its turn has cost nothing yet, and one "
+          "refused is answered before the tracer, Flask and Flask-Limiter (fairness.py).",
+          _turns),
     Layer("scrub", "Before anything that records or refuses a request: no layer inside "
           "sees the owner token where a trace could record it (owners.py).", _scrub),
     Layer("cross_site", "Outside lab resolution and the tracer: another site's "
