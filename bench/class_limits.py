@@ -273,6 +273,7 @@ def run(kind: str) -> dict:
             attacker.start()
             during = victim_result(victim)
             cpu = cpu_seconds(proc.pid) - cpu
+            load = os.getloadavg()[0]
         finally:
             stop.set()
             if "attacker" in locals():
@@ -282,7 +283,7 @@ def run(kind: str) -> dict:
             stop_group(proc)
             if redis is not None:
                 redis.stop()
-    return {"server": kind, "rest_mib": rest, "peak_mib": peak[0], "cpu": cpu,
+    return {"server": kind, "rest_mib": rest, "peak_mib": peak[0], "cpu": cpu, "load": load,
             "before": before, "during": during, "answers": dict(attacker.answers)}
 
 
@@ -298,7 +299,7 @@ def report(result: dict) -> bool:
           f"{d50:.1f} ms (p95 {d95:.1f}) during, {len(result['during'])} reads "
           f"(bound {MAX_MEDIAN_MS} ms median)  {'OK' if ok else 'MISSED'}")
     print(f"   server CPU during the attack: {result['cpu']:.1f} s in {DURATION:.0f} s; "
-          f"load average now {os.getloadavg()[0]:.1f}")
+          f"load average at its end {result['load']:.1f}")
     print(f"   attacker answered: {json.dumps(dict(sorted(result['answers'].items())))}")
     return ok
 
