@@ -86,3 +86,10 @@ def test_what_takes_no_turn():
     assert not counted("/api/hooks/stream") and not counted("/api/slow")
     assert not counted("/demo/hello/stream")
     assert counted("/api/state") and counted("/api/hooks") and counted("/static/app.js")
+
+
+def test_by_default_an_address_has_one_turn(tmp_path):
+    from statelab import create_app
+
+    app = create_app({"INSTANCE_PATH": str(tmp_path), "SECRET_KEY": "test-secret-of-the-lab-tests"})
+    assert turns_of(app).per_address == 1

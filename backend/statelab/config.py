@@ -74,7 +74,7 @@ DEFAULTS = {
     "STATELAB_STREAMS_PER_ADDRESS": None,
     # Requests one client address has in progress at once per worker; its next ones
     # wait their turn (fairness.py). 0: no cap. A class behind one NAT address shares it.
-    "STATELAB_REQUESTS_PER_ADDRESS": 2,
+    "STATELAB_REQUESTS_PER_ADDRESS": 1,
     # Logins per client address and lab; new labs per client address (ratelimits.py).
     "STATELAB_LOGIN_RATE": "10/minute",
     # Logins per client address across every lab: a class of 30 behind one NAT address
