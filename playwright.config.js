@@ -36,6 +36,7 @@ export const CAPPED_LIMITS = { STATELAB_MAX_WATCHED_LABS: '1' };
 const ONE_ADDRESS_CLASS = {
   STATELAB_LABS_PER_ADDRESS: '1000', STATELAB_MAX_LABS: '1000',
   STATELAB_LOGIN_ADDRESS_RATE: '10000/minute', STATELAB_CRACK_RATE: '1000/minute',
+  STATELAB_REQUESTS_PER_ADDRESS: '1000',
 };
 
 /** `python -m statelab` on `serverPort` with its own instance folder and `limits`. */

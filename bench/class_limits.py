@@ -75,8 +75,8 @@ def new_lab(port: int, source: str) -> dict:
     return json.loads(body)
 
 
-def rss_mib(root_pid: int) -> float:
-    """Resident memory of ``root_pid`` and every descendant (gunicorn's workers)."""
+def tree(root_pid: int) -> list[int]:
+    """``root_pid`` and every descendant (gunicorn's workers, the crack workers)."""
     children: dict[int, list[int]] = {}
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
@@ -85,10 +85,18 @@ def rss_mib(root_pid: int) -> float:
             except (OSError, IndexError, ValueError):
                 continue
             children.setdefault(parent, []).append(int(entry.name))
-    total, todo = 0, [root_pid]
+    found, todo = [], [root_pid]
     while todo:
         pid = todo.pop()
+        found.append(pid)
         todo += children.get(pid, [])
+    return found
+
+
+def rss_mib(root_pid: int) -> float:
+    """Resident memory of ``root_pid`` and every descendant."""
+    total = 0
+    for pid in tree(root_pid):
         try:
             for line in Path(f"/proc/{pid}/status").read_text().splitlines():
                 if line.startswith("VmRSS:"):
@@ -96,6 +104,20 @@ def rss_mib(root_pid: int) -> float:
         except OSError:
             pass
     return total / 1024
+
+
+def cpu_seconds(root_pid: int) -> float:
+    """CPU time (user + system) used so far by ``root_pid`` and its live descendants:
+    what the attack costs the server, less sensitive to the machine's load than a
+    latency."""
+    total = 0
+    for pid in tree(root_pid):
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])
+        except (OSError, IndexError, ValueError):
+            pass
+    return total / os.sysconf("SC_CLK_TCK")
 
 
 class Attacker:
@@ -247,8 +269,11 @@ def run(kind: str) -> dict:
             attacker = Attacker(port, stop)
             threading.Thread(target=sample, daemon=True).start()
             victim = victim_process(port, lab, DURATION)
+            cpu = cpu_seconds(proc.pid)
             attacker.start()
             during = victim_result(victim)
+            cpu = cpu_seconds(proc.pid) - cpu
+            load = os.getloadavg()[0]
         finally:
             stop.set()
             if "attacker" in locals():
@@ -258,7 +283,7 @@ def run(kind: str) -> dict:
             stop_group(proc)
             if redis is not None:
                 redis.stop()
-    return {"server": kind, "rest_mib": rest, "peak_mib": peak[0],
+    return {"server": kind, "rest_mib": rest, "peak_mib": peak[0], "cpu": cpu, "load": load,
             "before": before, "during": during, "answers": dict(attacker.answers)}
 
 
@@ -273,6 +298,8 @@ def report(result: dict) -> bool:
     print(f"   victim /api/state median {b50:.1f} ms (p95 {b95:.1f}) before, "
           f"{d50:.1f} ms (p95 {d95:.1f}) during, {len(result['during'])} reads "
           f"(bound {MAX_MEDIAN_MS} ms median)  {'OK' if ok else 'MISSED'}")
+    print(f"   server CPU during the attack: {result['cpu']:.1f} s in {DURATION:.0f} s; "
+          f"load average at its end {result['load']:.1f}")
     print(f"   attacker answered: {json.dumps(dict(sorted(result['answers'].items())))}")
     return ok
 

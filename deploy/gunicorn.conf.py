@@ -34,11 +34,14 @@ worker_connections = int(os.environ.get("GUNICORN_CONNECTIONS", "1000"))
 
 def post_worker_init(worker):
     """Tell the app how many connections this worker holds, so it caps live streams
-    below that (unless STATELAB_MAX_STREAMS says otherwise). And freed big buffers go
-    back to the system (statelab/malloc.py)."""
+    below that (unless STATELAB_MAX_STREAMS says otherwise). The workers share the crack
+    processes (statelab/secret_keys.py: ~33 MiB each). And freed big buffers go back to
+    the system (statelab/malloc.py)."""
     from statelab.malloc import return_big_buffers
+    from statelab.secret_keys import fit_workers
 
     return_big_buffers()
+    fit_workers(worker.cfg.workers)
     statelab = getattr(worker.wsgi, "extensions", {}).get("statelab")
     if statelab is None:
         return

@@ -19,7 +19,10 @@ from .helpers import OWNERS, LabClient, free_port, new_lab, wait_for_port
 def make_app(tmp_path):
     """Build an app like production (TESTING off: Flask's real error behaviour)."""
     def build(**overrides):
-        config = {"INSTANCE_PATH": str(tmp_path / "instance"), "SECRET_KEY": "test-secret-of-the-lab-tests"}
+        # Every test client is one address, as a class behind one NAT address is: its
+        # requests in progress are not capped (test_fairness.py sets the cap).
+        config = {"INSTANCE_PATH": str(tmp_path / "instance"), "SECRET_KEY": "test-secret-of-the-lab-tests",
+                  "STATELAB_REQUESTS_PER_ADDRESS": 0}
         config.update(overrides)
         return create_app(config)
     return build

@@ -9,6 +9,7 @@ import functools
 import json
 import os
 import time
+from pathlib import Path
 
 import pytest
 import requests
@@ -308,3 +309,23 @@ def test_a_crack_on_the_gevent_deployment(tmp_path):
             assert client.get(f"{server.base}/api/health", timeout=30).status_code == 200
     finally:
         server.stop()
+
+
+def test_gunicorn_workers_share_the_crack_processes():
+    """Each crack process holds ~33 MiB: two gunicorn workers with two each took the
+    gevent deployment past 300 MiB (bench/class_limits.py). deploy/gunicorn.conf.py
+    splits CRACKS_AT_ONCE among the workers, one each at least."""
+    import runpy
+    from types import SimpleNamespace
+
+    conf = runpy.run_path(str(Path(__file__).resolve().parents[1] / "deploy" / "gunicorn.conf.py"))
+    worker = SimpleNamespace(wsgi=SimpleNamespace(), cfg=SimpleNamespace(workers=2))
+    try:
+        conf["post_worker_init"](worker)
+        assert secret_keys.cracker.workers == 1
+        assert secret_keys.cracking.acquire(blocking=False)
+        assert not secret_keys.cracking.acquire(blocking=False)  # one crack at once here
+        secret_keys.cracking.release()
+    finally:
+        secret_keys.fit_workers(1)
+    assert secret_keys.cracker.workers == secret_keys.CRACKS_AT_ONCE

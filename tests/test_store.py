@@ -148,6 +148,18 @@ def test_settings_and_first_request(make_store):
     assert store.first_request("a") is False
 
 
+def test_a_visit_counts_the_first_request_only_when_asked_and_reads_the_name(make_store):
+    store = make_store()
+    store.create_lab("a")
+    store.set_client_name("a", "client-1", "Ann")
+    assert store.visit("gone", True, "client-1") is None
+    assert store.visit("a", False, "client-1") == (False, "Ann")  # a stream: not counted
+    assert store.visit("a", True, "client-2") == (True, None)
+    assert store.visit("a", True) == (False, None)
+    store.rearm_first_request("a")
+    assert store.visit("a", True, "client-1") == (True, "Ann")
+
+
 def test_signing_keys_per_lab_gone_with_the_lab(make_store):
     store = make_store(max_labs=1)
     store.create_lab("a")

@@ -52,7 +52,6 @@ def create_app(config_overrides: dict | None = None) -> LabFlask:
     context.install(app, lab)
     app.session_interface = _session_interface(app, client)
     warn_of_every_oversized_cookie()
-    app.first_request_lab = labstack.traced_lab
 
     demo_hooks.register(app)
     api.register(app)

@@ -13,7 +13,7 @@ Environment variables (all optional):
   STATELAB_TRACING         1 (default) or 0
   STATELAB_MAX_LABS, STATELAB_LAB_EVENTS, STATELAB_LAB_BYTES, STATELAB_MAX_VIEWERS,
   STATELAB_MAX_STREAMS,
-  STATELAB_STREAMS_PER_ADDRESS,
+  STATELAB_STREAMS_PER_ADDRESS, STATELAB_REQUESTS_PER_ADDRESS,
   STATELAB_HEARTBEAT_SECONDS
   STATELAB_LOGIN_RATE, STATELAB_LOGIN_ADDRESS_RATE, STATELAB_LAB_RATE, STATELAB_CRACK_RATE,
   STATELAB_NAME_RATE       Flask-Limiter rates
@@ -73,6 +73,9 @@ DEFAULTS = {
     "STATELAB_MAX_STREAMS": None,
     # Live streams one client address may hold per worker; None: half of the streams.
     "STATELAB_STREAMS_PER_ADDRESS": None,
+    # Requests one client address has in progress at once per worker; its next ones
+    # wait their turn (fairness.py). 0: no cap. A class behind one NAT address shares it.
+    "STATELAB_REQUESTS_PER_ADDRESS": 1,
     # Logins per client address and lab; new labs per client address (ratelimits.py).
     "STATELAB_LOGIN_RATE": "10/minute",
     # Logins per client address across every lab: a class of 30 behind one NAT address
@@ -105,7 +108,7 @@ _INTS = ("STATELAB_MAX_LABS", "STATELAB_LAB_EVENTS", "STATELAB_LAB_BYTES",
          "STATELAB_MAX_VIEWERS", "STATELAB_PASSWORD_CHECKS", "STATELAB_LAB_KEEP_SECONDS", "STATELAB_MAX_STREAMS",
          "STATELAB_TRUSTED_PROXIES", "STATELAB_MAX_SLOW", "STATELAB_LABS_PER_ADDRESS",
          "STATELAB_REDIS_CONNECTIONS", "STATELAB_MAX_WATCHED_LABS",
-         "STATELAB_STREAMS_PER_ADDRESS")
+         "STATELAB_STREAMS_PER_ADDRESS", "STATELAB_REQUESTS_PER_ADDRESS")
 _FLOATS = ("STATELAB_HEARTBEAT_SECONDS", "STATELAB_PASSWORD_WAIT")
 _STRINGS = ("STATELAB_REDIS_URL", "STATELAB_FRONTEND", "STATELAB_LOGIN_RATE",
             "STATELAB_LOGIN_ADDRESS_RATE", "STATELAB_CRACK_RATE",

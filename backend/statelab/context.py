@@ -24,8 +24,10 @@ if TYPE_CHECKING:
 
 EXTENSION = "statelab"
 LAB_KEY = "statelab.lab"
+# True when the lab middleware counted this request as its lab's first (Store.visit)
+FIRST_KEY = "statelab.first_request"
 
-__all__ = ["CLIENT_KEY", "LAB_KEY", "TAGS_KEY", "StateLab", "client_of", "current", "install",
+__all__ = ["CLIENT_KEY", "FIRST_KEY", "LAB_KEY", "TAGS_KEY", "StateLab", "client_of", "current", "install",
            "lab_of"]
 
 

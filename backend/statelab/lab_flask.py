@@ -24,7 +24,7 @@ from flask import Flask, has_request_context, request
 from flask.config import Config
 from werkzeug.exceptions import HTTPException, InternalServerError
 
-from .context import current, lab_of
+from .context import FIRST_KEY, current, lab_of
 
 logger = logging.getLogger(__name__)
 
@@ -60,11 +60,6 @@ class LabFlask(Flask):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.before_first_request_funcs: list[Callable[[], Any]] = []
-        # The lab whose "first request" a request is; create_app counts only traced
-        # requests, or the page's event stream (untraced, and usually a lab's first
-        # request) would use the emulated hook up where nobody can see it.
-        self.first_request_lab: Callable[[dict], str | None] = (
-            lab_of)
 
     def before_first_request(self, func: Callable[[], Any]) -> Callable[[], Any]:
         """Register ``func`` as Flask 2.2's ``@app.before_first_request`` did."""
@@ -73,9 +68,9 @@ class LabFlask(Flask):
 
     def full_dispatch_request(self):
         # Flask 2.2's full_dispatch_request began by running the before_first_request
-        # functions, once, before request_started was sent.
-        lab = self.first_request_lab(request.environ)
-        if lab and current(self).store.first_request(lab):
+        # functions, once, before request_started was sent. The lab middleware counted
+        # the request (labstack.traced: only traced requests count).
+        if request.environ.get(FIRST_KEY):
             for func in self.before_first_request_funcs:
                 self.ensure_sync(func)()
         return super().full_dispatch_request()

@@ -12,6 +12,7 @@ import secrets
 from urllib.parse import parse_qs
 
 from .store import CreatorFull, LabExists, LabsFull
+from .store.base import Visit
 
 LAB_ID = re.compile(r"[A-Za-z0-9_-]{22}")
 # At least 8 characters: a client id is the key to its own unmasked cookies on the
@@ -78,8 +79,12 @@ class Labs:
                                "had forgotten it (a restart, or an idle lab evicted)"})
         return True
 
-    def touch(self, lab: str | None) -> bool:
-        return bool(lab) and LAB_ID.fullmatch(lab) is not None and self.store.touch(lab)
+    def visit(self, lab: str | None, count_first: bool = False,
+              client: str | None = None) -> Visit | None:
+        """The lab a request names, marked used (store.Visit); None: no such lab."""
+        if not self.well_formed(lab):
+            return None
+        return self.store.visit(lab, count_first, client)
 
     def epoch(self, lab: str) -> str:
         """Which log of ``lab`` this is: its creation time. A lab made again (the

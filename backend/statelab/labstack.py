@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Callable, NamedTuple
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.wrappers import Response
 
-from . import context, crosssite, owners, ratelimits
+from . import context, crosssite, fairness, owners, ratelimits
 from .api.errors import backend_unavailable
 from .identity import public_id
 from .lab_flask import answer_propagated
@@ -25,6 +25,7 @@ from statelab_trace import HookTracer
 if TYPE_CHECKING:
     from .context import StateLab
     from .lab_flask import LabFlask
+    from .store.base import Visit
 
 UNTRACED = ("/static/", "/api/hooks", "/favicon.ico")
 # The page's own reads (it makes them after loading and after each change): marked
@@ -44,14 +45,20 @@ class Layer(NamedTuple):
     wrap: Wrap
 
 
-def traced_lab(environ: dict) -> str | None:
-    """The lab whose log a request goes to (None: untraced, e.g. static files)."""
+def traced(environ: dict) -> bool:
+    """Whether a request goes to its lab's log (not static files, not the streams). Only
+    these count toward a lab's first request: the page's event stream is untraced, and
+    usually a lab's first request, so it would use the emulated hook up unseen."""
     path = environ.get("PATH_INFO", "")
     if path.startswith(UNTRACED):
-        return None
-    if path == "/api/labs" and environ.get("REQUEST_METHOD") == "POST":
-        return None  # its answer is a new lab's owner token: in no lab's log
-    return context.lab_of(environ)
+        return False
+    # POST /api/labs answers a new lab's owner token: in no lab's log
+    return not (path == "/api/labs" and environ.get("REQUEST_METHOD") == "POST")
+
+
+def traced_lab(environ: dict) -> str | None:
+    """The lab whose log a request goes to (None: untraced, e.g. static files)."""
+    return context.lab_of(environ) if traced(environ) else None
 
 
 def _proxy_fix(app: LabFlask, statelab: StateLab, inner: WSGIApp) -> WSGIApp:
@@ -59,6 +66,14 @@ def _proxy_fix(app: LabFlask, statelab: StateLab, inner: WSGIApp) -> WSGIApp:
     if not proxies:
         return inner
     return ProxyFix(inner, x_for=proxies, x_proto=proxies, x_host=proxies)
+
+
+def _turns(app: LabFlask, statelab: StateLab, inner: WSGIApp) -> WSGIApp:
+    per_address = app.config["STATELAB_REQUESTS_PER_ADDRESS"]
+    if not per_address:
+        return inner
+    turns = app.extensions[fairness.EXTENSION] = fairness.AddressTurns(per_address)
+    return fairness.guard(inner, turns)
 
 
 def _scrub(app: LabFlask, statelab: StateLab, inner: WSGIApp) -> WSGIApp:
@@ -98,6 +113,10 @@ def _tracer(app: LabFlask, statelab: StateLab, inner: WSGIApp) -> WSGIApp:
 LAYERS = (
     Layer("proxy_fix", "Outermost, and only with STATELAB_TRUSTED_PROXIES: every layer "
           "inside sees the visitor's address, scheme and host.", _proxy_fix),
+    Layer("turns", "Inside proxy_fix (it counts the visitor's address) and outside "
+          "everything else: a request waiting its turn has cost nothing yet, and one "
+          "refused is answered before the tracer, Flask and Flask-Limiter (fairness.py).",
+          _turns),
     Layer("scrub", "Before anything that records or refuses a request: no layer inside "
           "sees the owner token where a trace could record it (owners.py).", _scrub),
     Layer("cross_site", "Outside lab resolution and the tracer: another site's "
@@ -137,15 +156,15 @@ def lab_middleware(wsgi_app: WSGIApp, statelab: StateLab, settings, may_recreate
         lab = lab_from_environ(environ)
         client = client_from_environ(environ)
         try:
-            known, recreated = _known(environ, statelab, lab, origins, may_recreate)
-            tags = _tags(environ, statelab, lab, client, key) if known else None
+            visit, recreated = _known(environ, statelab, lab, client, origins, may_recreate)
         except statelab.unavailable:
             error = backend_unavailable()
             return Response(json.dumps(error.body()), error.status, error.headers,
                             mimetype="application/json")(environ, start_response)
-        if known:
+        if visit is not None:
             environ[context.LAB_KEY] = lab
-            environ[context.TAGS_KEY] = tags
+            environ[context.TAGS_KEY] = _tags(environ, lab, client, key, visit.name)
+            environ[context.FIRST_KEY] = visit.first
         environ[context.CLIENT_KEY] = client
         if not recreated:
             return wsgi_app(environ, start_response)
@@ -157,27 +176,27 @@ def lab_middleware(wsgi_app: WSGIApp, statelab: StateLab, settings, may_recreate
     return resolve
 
 
-def _known(environ: dict, statelab: StateLab, lab: str | None, origins: frozenset,
-           may_recreate) -> tuple[bool, bool]:
-    """(the lab exists, this request made it again)."""
-    if bool(lab) and statelab.labs.touch(lab):
-        return True, False
+def _known(environ: dict, statelab: StateLab, lab: str | None, client: str | None,
+           origins: frozenset, may_recreate) -> tuple[Visit | None, bool]:
+    """(the lab's visit, None when it does not exist; this request made it again)."""
+    count_first = traced(environ)
+    visit = statelab.labs.visit(lab, count_first, client)
+    if visit is not None:
+        return visit, False
     address = environ.get("REMOTE_ADDR") or "unknown"
     if (statelab.labs.well_formed(lab) and crosssite.may_make_labs(environ, origins)
             and may_recreate(address)):
-        if statelab.labs.recreate(lab, address):
-            return True, True
+        made = statelab.labs.recreate(lab, address)
         # Not made here: another request may have made it again meanwhile.
-        return statelab.labs.touch(lab), False
-    return False, False
+        return statelab.labs.visit(lab, count_first, client), made
+    return None, False
 
 
-def _tags(environ: dict, statelab: StateLab, lab: str, client: str | None, key) -> dict:
+def _tags(environ: dict, lab: str, client: str | None, key, name: str | None) -> dict:
     """What the request event says besides the tracer's own fields: the client's public
     id (``person``, identity.py: what every viewer knows it by), its display name, and
     whether it is one of the page's own reads."""
     tags = {"person": public_id(key, lab, client)} if client else {}
-    name = statelab.store.client_name(lab, client) if client else None
     if name:
         tags["client_name"] = name
     if environ.get("REQUEST_METHOD") == "GET" and environ.get("PATH_INFO") in PAGE_READS:

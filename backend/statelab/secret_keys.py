@@ -51,8 +51,9 @@ MIN_INSTANCE_KEY = 16
 CRACK_SECONDS = 2.0
 # Candidates between checks of the time limit.
 CHECK_EVERY = 64
-# At most this many cracks at once per process (the machine has 2 cores); more answer 429.
-# Each address also gets STATELAB_CRACK_RATE of them (ratelimits.py).
+# At most this many cracks at once per server (the machine has 2 cores); more answer
+# 429. gunicorn workers split them (fit_workers). Each address also gets
+# STATELAB_CRACK_RATE of them (ratelimits.py).
 CRACKS_AT_ONCE = 2
 cracking = threading.BoundedSemaphore(CRACKS_AT_ONCE)
 # A crack waits this long past its time limit for its answer (the first one also starts
@@ -213,7 +214,7 @@ class Cracker:
     instance key, never the key."""
 
     def __init__(self, workers: int = CRACKS_AT_ONCE) -> None:
-        self._workers = workers
+        self.workers = workers
         self._pool: ProcessPoolExecutor | None = None
         self._lock = threading.Lock()
 
@@ -221,7 +222,7 @@ class Cracker:
         with self._lock:
             if self._pool is None:
                 self._pool = ProcessPoolExecutor(
-                    self._workers, mp_context=multiprocessing.get_context("spawn"),
+                    self.workers, mp_context=multiprocessing.get_context("spawn"),
                     initializer=_leave_with, initargs=(os.getpid(),))
             return self._pool
 
@@ -240,6 +241,15 @@ class Cracker:
 
 
 cracker = Cracker()
+
+
+def fit_workers(workers: int) -> None:
+    """Share CRACKS_AT_ONCE among ``workers`` server processes (deploy/gunicorn.conf.py),
+    at least one crack process each: each holds ~33 MiB, and two gevent workers with two
+    each took the server past 300 MiB (bench/class_limits.py). Before the first crack."""
+    global cracking, cracker
+    at_once = max(1, CRACKS_AT_ONCE // max(1, workers))
+    cracking, cracker = threading.BoundedSemaphore(at_once), Cracker(at_once)
 
 
 def crack(app: Flask, value: str, seconds: float = CRACK_SECONDS) -> dict:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Callable
+from typing import NamedTuple
 
 DEFAULT_SETTINGS = {"custom_error_handlers": True, "short_circuit": False,
                     "propagate_exceptions": False}
@@ -52,6 +53,11 @@ class CreatorFull(RuntimeError):
 def _left(used: float, keep_seconds: float, now: float) -> float:
     """Seconds until a lab last used at ``used`` stops being recent (<= 0: it is not)."""
     return used + keep_seconds - now
+
+
+class Visit(NamedTuple):
+    first: bool  # the request counted is the lab's first (the emulated before_first_request)
+    name: str | None  # the client's display name
 
 
 class Store(ABC):
@@ -130,6 +136,16 @@ class Store(ABC):
     @abstractmethod
     def touch(self, lab: str) -> bool:
         """Mark a lab used; False when there is no such lab."""
+
+    def visit(self, lab: str, count_first: bool = False,
+              client: str | None = None) -> Visit | None:
+        """What a request needs of its lab before Flask runs: mark the lab used, count
+        the request toward its first one (``count_first``) and read ``client``'s display
+        name. None when there is no such lab. RedisStore does it in one round trip."""
+        if not self.touch(lab):
+            return None
+        return Visit(count_first and self.first_request(lab),
+                     self.client_name(lab, client) if client else None)
 
     @abstractmethod
     def exists(self, lab: str) -> bool: ...

@@ -8,7 +8,7 @@ import time
 import redis
 
 from . import base
-from .base import DEFAULT_SETTINGS, LabExists, Store, UnknownLab
+from .base import DEFAULT_SETTINGS, LabExists, Store, UnknownLab, Visit
 
 
 # Makes a lab unless the index has it, atomically: of two requests making the same lab
@@ -49,12 +49,19 @@ redis.call('EXPIRE', KEYS[2], ARGV[5])
 # Marks a lab used and renews its keys' lives, only while the index has it, atomically:
 # a ZSCORE and then a ZADD let another worker evict the lab between them, and the ZADD
 # indexed it again without its hash (created 0, no creator), never to be made again.
-# KEYS: the index, then _lab_keys; ARGV: lab, now, ttl.
+# In the same round trip (Store.visit): counts the request toward the lab's first one
+# and reads the client's name. KEYS: the index, then _lab_keys; ARGV: lab, now, ttl,
+# '1' to count the first request, the client ('' for none). Answers 0 (no lab) or
+# {the first-request count (0: not counted), the name or nil}.
 _TOUCH = """
 if not redis.call('ZSCORE', KEYS[1], ARGV[1]) then return 0 end
 redis.call('ZADD', KEYS[1], ARGV[2], ARGV[1])
 for i = 2, #KEYS do redis.call('EXPIRE', KEYS[i], ARGV[3]) end
-return 1
+local first = 0
+if ARGV[4] == '1' then first = redis.call('HINCRBY', KEYS[2], 'first_done', 1) end
+local name = false
+if ARGV[5] ~= '' then name = redis.call('HGET', KEYS[6], ARGV[5]) end
+return {first, name}
 """
 
 
@@ -107,8 +114,17 @@ class RedisStore(Store):
                 for (lab, used), maker in zip(indexed, makers)]
 
     def touch(self, lab: str) -> bool:
-        return bool(self._touch(keys=[self._k("labs"), *self._lab_keys(lab)],
-                                args=[lab, time.time(), self.idle_ttl]))
+        return self.visit(lab) is not None
+
+    def visit(self, lab: str, count_first: bool = False,
+              client: str | None = None) -> Visit | None:
+        answer = self._touch(keys=[self._k("labs"), *self._lab_keys(lab)],
+                             args=[lab, time.time(), self.idle_ttl, int(count_first),
+                                   client or ""])
+        if not answer:
+            return None
+        first, name = answer
+        return Visit(first == 1, name.decode() if name else None)
 
     def exists(self, lab: str) -> bool:
         return self.client.zscore(self._k("labs"), lab) is not None
