@@ -18,7 +18,7 @@ async function shootBothSchemes(page, width, name) {
 
 for (const [name, [width, height]] of Object.entries(SIZES)) {
   test(`${name}, light and dark`, async ({ labPage: page, otherPage: other }) => {
-    test.setTimeout(120_000); // two pages, a 3 s request and six screenshots
+    test.setTimeout(150_000); // two pages, a 3 s request and six screenshots
     await other.getByRole('button', { name: 'abort(404)' }).click();
     await page.setViewportSize({ width, height });
     await logIn(page, { mechanism: 'session' });
