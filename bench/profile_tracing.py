@@ -12,10 +12,12 @@ Werkzeug's runs below it (the standard library's Python and C code count for the
 Python function that called them); a sample inside the garbage collector is counted
 apart, whoever allocated when it ran. A function's µs a request is its share of the
 samples times the CPU µs a request takes in the same child unprofiled (run before and
-after the profiled one): py-spy pauses the child to read it, which slows what it reads.
+after each profiled one): py-spy pauses the child to read it, which slows what it reads.
+PROFILE_ROUNDS profiled runs (3) alternate with unprofiled ones; each figure is the median
+of the rounds, with its spread.
 Prints the tracer's own µs a request, the garbage collector's, and the tracer's costliest
 functions with how often each runs a request. ``PROFILE_RAW=file`` keeps py-spy's samples
-(one stack a line, for a flame graph).
+(``file.0``, ``file.1``...: one stack a line, for a flame graph).
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ import collections
 import contextlib
 import os
 import re
+import statistics
 import shutil
 import subprocess
 import sys
@@ -33,10 +36,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 from bench.inprocess import _call, statelab  # noqa: E402
-from bench.report import fmt_load  # noqa: E402
+from bench.report import fmt_load, spread  # noqa: E402
 
 N = int(sys.argv[1]) if len(sys.argv) > 1 and sys.argv[1] != "--child" else 2000
 RATE = int(os.environ.get("PROFILE_RATE", "400"))
+ROUNDS = int(os.environ.get("PROFILE_ROUNDS", "3"))
 TRACER = "statelab_trace/"
 # Python frames that count for their caller, as C code does: the standard library's.
 _STDLIB = ("threading", "functools", "contextlib", "weakref", "json/", "re/", "enum",
@@ -126,30 +130,41 @@ def main() -> int:
         print("py-spy is not installed: run `make bench-venv`", file=sys.stderr)
         return 1
     load = os.getloadavg()
+    record = [spy, "record", "--native", "--rate", str(RATE), "--format", "raw", "--output"]
+    cpus = [_run_child(N)]
+    rounds: list[dict] = []  # per profiled round: µs a request per function, and totals
     with tempfile.TemporaryDirectory(prefix="statelab-profile-") as folder:
-        raw = Path(folder) / "raw.txt"
-        before = _run_child(N)
-        _run_child(N, [spy, "record", "--native", "--rate", str(RATE), "--format", "raw",
-                       "--output", str(raw), "--"])
-        after = _run_child(N)
-        functions, total, collected, in_tracer = charge(raw)
-        if os.environ.get("PROFILE_RAW"):  # py-spy's samples, for a flame graph
-            shutil.copy(raw, os.environ["PROFILE_RAW"])
-    cpu = (before + after) / 2
+        for r in range(ROUNDS):
+            raw = Path(folder) / f"raw{r}.txt"
+            _run_child(N, record + [str(raw), "--"])
+            cpus.append(_run_child(N))
+            functions, total, collected, in_tracer = charge(raw)
+            cpu = (cpus[-2] + cpus[-1]) / 2  # the unprofiled runs on either side
+            figures = {name: n / total * cpu for name, n in functions.items()}
+            figures[" tracer"] = sum(functions.values()) / total * cpu
+            figures[" gc"] = collected / total * cpu
+            figures[" gc in tracer"] = in_tracer / total * cpu
+            rounds.append(figures)
+            if os.environ.get("PROFILE_RAW"):  # py-spy's samples, for a flame graph
+                shutil.copy(raw, f"{os.environ['PROFILE_RAW']}.{r}")
     calls = calls_a_request()
 
-    def us(samples: int) -> float:
-        return samples / total * cpu
+    def median(name: str) -> float:
+        return statistics.median(figures.get(name, 0.0) for figures in rounds)
 
-    print(f"traced GET /api/state in process, {N} requests: {cpu:.0f} CPU µs a request "
-          f"unprofiled ({before:.0f} before, {after:.0f} after), {total} samples at "
-          f"{RATE} a second")
-    print(f"the tracer's own functions: {us(sum(functions.values())):.1f} µs a request")
-    print(f"the garbage collector: {us(collected):.1f} µs a request "
-          f"({us(in_tracer):.1f} of it called from tracer code)")
-    print("the tracer's costliest functions (µs a request, calls a request):")
-    for name, samples in functions.most_common(8):
-        print(f"  {us(samples):5.1f}  {name} ({calls.get(name, 0):g})")
+    def spread_of(name: str) -> str:
+        return spread([figures.get(name, 0.0) for figures in rounds])
+
+    print(f"traced GET /api/state in process, {ROUNDS} profiled rounds of {N} requests "
+          f"({RATE} samples a second): {spread(cpus, 0)} CPU µs a request unprofiled")
+    print(f"the tracer's own functions: {spread_of(' tracer')} µs a request")
+    print(f"the garbage collector: {spread_of(' gc')} µs a request "
+          f"({median(' gc in tracer'):.1f} of it called from tracer code)")
+    print("the tracer's costliest functions, µs a request: median (min-max) of the rounds; "
+          "calls a request")
+    names = [name for name in {n for figures in rounds for n in figures} if name[0] != " "]
+    for name in sorted(names, key=median, reverse=True)[:8]:
+        print(f"  {spread_of(name):>18}  {name} ({calls.get(name, 0):g})")
     print(f"load average before {fmt_load(load)}, after {fmt_load(os.getloadavg())}")
     return 0
 
