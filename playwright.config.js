@@ -77,7 +77,7 @@ export default defineConfig({
   // Three projects, run one after another. class.spec.js drives 30 browser contexts;
   // beside it the machine is too busy for the specs that watch the clock (CI saw a 3 s
   // cookie run out before expiry.spec.js looked, at a load average of 10-27), so it runs
-  // after them, on its own. restart.spec.js times how fast pages come back (within 2 s;
+  // after them, on its own. restart.spec.js times how fast pages come back (within 4 s;
   // 2.5-3 s measured beside class.spec.js, 0.65-1.2 s alone), so it runs last.
   // `npx playwright test e2e/restart.spec.js` runs its dependencies first; `--no-deps` does not.
   projects: [

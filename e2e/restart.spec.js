@@ -1,4 +1,4 @@
-// A restart of the embedded default: open pages reconnect within 2 s to the
+// A restart of the embedded default: open pages reconnect at once (within 4 s) to the
 // SAME lab (made again on demand), the owner is still the owner, and the banner says
 // what happened. The spec runs its own server (this test stops and starts it).
 // A page that comes back late, after the class's reads have pushed the new log past its
@@ -44,7 +44,7 @@ async function stopServer(server) {
 test.use({ baseURL: base });
 test.afterAll(() => rmSync(instance, { recursive: true, force: true }));
 
-test('after a restart, open pages reconnect within 2 s to the same lab, and say so', async ({ browser }) => {
+test('after a restart, open pages reconnect at once (within 4 s) to the same lab, and say so', async ({ browser }) => {
   test.setTimeout(120_000);
   let server = await startServer();
   try {
@@ -76,8 +76,10 @@ test('after a restart, open pages reconnect within 2 s to the same lab, and say 
       return Date.now() - back;
     }));
     test.info().annotations.push({ type: 'recovered after (ms)', description: recovered.join(', ') });
-    // The pages retry at most every 0.8 s (±25%); the assertion's own polling adds a little.
-    for (const ms of recovered) expect(ms).toBeLessThan(2_000);
+    // The pages retry at most every 0.8 s (±25%), then reconnect and catch up: 0.65-1.2 s
+    // alone, 2.2 s once beside two CPU hogs. The bound leaves that room and still fails a
+    // page that waits out the 10 s Retry-After of a refused stream instead.
+    for (const ms of recovered) expect(ms).toBeLessThan(4_000);
 
     for (const page of pages) {
       expect(new URL(page.url()).searchParams.get('lab')).toBe(lab);

@@ -7,7 +7,8 @@
 
 const TYPES = ['request', 'step', 'end', 'clear', 'settings', 'comments', 'people', 'lab'];
 // Capped at 0.8 s, jittered ±25% so a class does not return in one burst: a restarted
-// server is back within a second or two and its pages must follow within 2 s.
+// server is back within a second or two, and its pages follow within about a second
+// (e2e/restart.spec.js).
 const BACKOFF_MS = [300, 800];
 const PAGE = 5000;
 export const POLL_MS = 2000;
