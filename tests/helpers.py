@@ -52,6 +52,16 @@ def wait_for_port(port: int, proc: subprocess.Popen | None = None,
     raise RuntimeError(f"nothing listened on {port} within {timeout} s")
 
 
+def wait_until(condition, what: str, timeout: float = 30) -> None:
+    """Until ``condition()`` is true; ``timeout`` only bounds a condition that never
+    comes (then the test fails, naming ``what``)."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"not within {timeout} s: {what}")
+        time.sleep(0.01)
+
+
 # Each lab's owner token, as POST /api/labs answered it to the tests that made it:
 # the maker is the owner (owners.py), so a LabClient of that lab sends it.
 OWNERS: dict[str, str] = {}

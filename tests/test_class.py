@@ -21,6 +21,9 @@ async def _viewer(port: int, lab: str, trace_wanted: asyncio.Event, found: dict)
     reader, writer = await asyncio.open_connection("127.0.0.1", port)
     writer.write(f"GET /api/hooks/stream?lab={lab} HTTP/1.1\r\nHost: t\r\n\r\n".encode())
     status = (await reader.readline()).split()[1].decode()
+    found["answered"] += 1
+    if found["answered"] == VIEWERS:
+        found["all answered"].set()
     try:
         if status == "200":
             await trace_wanted.wait()
@@ -33,9 +36,11 @@ async def _viewer(port: int, lab: str, trace_wanted: asyncio.Event, found: dict)
 
 
 async def _class(port: int, lab: str, seconds: float) -> tuple[list[str], int]:
-    wanted, found = asyncio.Event(), {"ends": 0}
+    wanted = asyncio.Event()
+    found = {"ends": 0, "answered": 0, "all answered": asyncio.Event()}
     tasks = [asyncio.create_task(_viewer(port, lab, wanted, found)) for _ in range(VIEWERS)]
-    await asyncio.sleep(2)  # every viewer connected and held
+    # Every viewer answered: the 200s hold their streams open, all at once.
+    await asyncio.wait_for(found["all answered"].wait(), seconds)
     wanted.set()
     await asyncio.to_thread(requests.get, f"http://127.0.0.1:{port}/api/comments",
                             headers={"X-Lab-Id": lab}, timeout=10)

@@ -13,6 +13,7 @@ import time
 import pytest
 import requests
 
+from .helpers import wait_until
 from .servers import Gunicorn, Nginx, new_lab, nginx_binary
 
 SLOW_CLIENTS = 64  # twice the 32 threads of the gthread worker this replaced
@@ -45,6 +46,20 @@ def half_sent(port: int, n: int) -> socket.socket:
     return sock
 
 
+def read_by_server(sock: socket.socket) -> bool:
+    """Whether the server has read all ``sock`` sent: the server side's receive queue
+    (``/proc/net/tcp``) is empty, so it accepted the connection and holds the half request."""
+    def hexed(host: str, port: int) -> str:
+        return f"{socket.inet_aton(host)[::-1].hex().upper()}:{port:04X}"
+    server, client = hexed(*sock.getpeername()), hexed(*sock.getsockname())
+    with open("/proc/net/tcp") as table:
+        for row in table.read().splitlines()[1:]:
+            fields = row.split()
+            if fields[1] == server and fields[2] == client:
+                return int(fields[4].split(":")[1], 16) == 0
+    return False
+
+
 def health_waits(base: str, count: int = 20) -> list[float]:
     waits = []
     for _ in range(count):
@@ -58,7 +73,7 @@ def test_slow_clients_wait_in_nginx_not_in_gunicorn(deployment):
     app, proxy = deployment
     slow = [half_sent(proxy.port, n) for n in range(SLOW_CLIENTS)]
     try:
-        time.sleep(0.5)
+        wait_until(lambda: all(map(read_by_server, slow)), "nginx read every half request")
         waits = health_waits(proxy.base)
         print(f"{SLOW_CLIENTS} half-sent requests at nginx; /api/health through it: median "
               f"{statistics.median(waits) * 1000:.1f} ms, max {max(waits) * 1000:.1f} ms")
@@ -68,7 +83,7 @@ def test_slow_clients_wait_in_nginx_not_in_gunicorn(deployment):
         # every thread and the health check would time out; on the gevent worker each
         # holds only a greenlet.
         slow += [half_sent(app.port, n) for n in range(SLOW_CLIENTS)]
-        time.sleep(0.5)
+        wait_until(lambda: all(map(read_by_server, slow)), "gunicorn read every half request")
         assert max(health_waits(app.base, 5)) < 3
     finally:
         for sock in slow:

@@ -11,6 +11,8 @@ import time
 from statelab.events import MemoryBus
 from statelab.fanout import Feed, Feeds
 
+from .helpers import wait_until
+
 LAB = "reset-lab"
 
 
@@ -51,7 +53,7 @@ def test_a_viewer_ahead_of_a_lagging_follower_is_not_told_reset():
     answers = []
     viewer = threading.Thread(target=lambda: answers.append(feed.next_after(4)))
     viewer.start()
-    time.sleep(0.2)  # the viewer waits for the follower's wake
+    wait_until(lambda: feed._waiting == 1, "the viewer waiting for the follower's wake")
     bus.release.set()
     follower.join(5)
     feed.follow_once(0.01)  # the follower's next read, begun after the viewer came: 4

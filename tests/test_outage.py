@@ -10,6 +10,7 @@ import time
 import pytest
 import requests
 
+from .helpers import wait_until
 from .servers import Gunicorn, RedisServer, new_lab
 
 MAX_WRITES = 150  # under the 200 comments a lab keeps, so none is pushed out
@@ -66,7 +67,7 @@ def test_outage_answers_503_and_recovery_loses_no_acknowledged_write(deployment)
     writer = Writer(base, lab)
     writer.session.cookies.set("username", "Tom")
     writer.start()
-    time.sleep(0.5)
+    wait_until(lambda: writer.acknowledged, "a write acknowledged before the outage")
 
     stream = requests.get(f"{base}/api/hooks/stream?lab={lab}", stream=True, timeout=10)
     redis.stop()
@@ -83,7 +84,7 @@ def test_outage_answers_503_and_recovery_loses_no_acknowledged_write(deployment)
     assert health.status_code == 503
     assert health.json() == {"status": "degraded", "backend": {"kind": "redis", "ok": False},
                              "sessions": {"ok": True}}
-    time.sleep(0.5)
+    wait_until(lambda: writer.other, "a write refused while Redis is down")
 
     refused = len(writer.other)
     restarted = redis.start()
