@@ -19,6 +19,8 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "examples" / "notes"))
+sys.path.append(str(Path(__file__).resolve().parents[1]))
+from bench.report import fmt_load  # noqa: E402
 
 from notes import create_app  # noqa: E402
 
@@ -42,6 +44,7 @@ def one_round(c) -> float:
 
 
 def main() -> None:
+    load = os.getloadavg()
     times: dict[str, list[float]] = {"traced": [], "untraced": []}
     with open(os.devnull, "w") as sink, contextlib.redirect_stdout(sink), \
             contextlib.redirect_stderr(sink):
@@ -59,6 +62,7 @@ def main() -> None:
     print(f"notes example, GET /notes/ logged in, test client, {ROUNDS} x {N} requests a side")
     print(f"CPU per request: traced {t:.1f} us, untraced {u:.1f} us, tracer {t - u:.1f} us "
           f"(min {min(times['traced']):.1f} / {min(times['untraced']):.1f})")
+    print(f"load average before {fmt_load(load)}, after {fmt_load(os.getloadavg())}")
     print(f"ratio untraced/traced (throughput): {u / t:.3f}")
 
 

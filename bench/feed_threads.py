@@ -17,13 +17,17 @@ import selectors
 import socket
 import sys
 import threading
+import os
 import time
+from pathlib import Path
 
 VIEWERS = int(sys.argv[1]) if len(sys.argv) > 1 else 500
 SECONDS = float(sys.argv[2]) if len(sys.argv) > 2 else 8.0
 if len(sys.argv) > 3:
     sys.path.insert(0, sys.argv[3])
 
+sys.path.append(str(Path(__file__).resolve().parents[1]))
+from bench.report import fmt_load  # noqa: E402
 from statelab.events import MemoryBus  # noqa: E402
 from statelab.fanout import Feeds  # noqa: E402
 
@@ -73,8 +77,9 @@ def publish(bus: MemoryBus) -> int:
 
 
 def main() -> None:
+    load = os.getloadavg()
     bus = MemoryBus(capacity=2000, max_subscribers=VIEWERS + 1)
-    feeds = Feeds(bus, frozenset({"session"}), heartbeat=5.0)
+    feeds = Feeds(bus, heartbeat=5.0)
     pairs = [socket.socketpair() for _ in range(VIEWERS)]
     late: list[float] = []
     lock = threading.Lock()
@@ -93,7 +98,8 @@ def main() -> None:
     rank = lambda q: values[min(len(values) - 1, int(q * len(values)))] * 1000  # noqa: E731
     print(f"{VIEWERS} viewer threads, {sent} requests: {len(values)}/{sent * VIEWERS} "
           f"delivered; p50 {rank(0.5):.0f} ms, p95 {rank(0.95):.0f} ms, "
-          f"p99 {rank(0.99):.0f} ms")
+          f"p99 {rank(0.99):.0f} ms; load average before {fmt_load(load)}, "
+          f"after {fmt_load(os.getloadavg())}")
 
 
 if __name__ == "__main__":

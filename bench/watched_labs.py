@@ -32,6 +32,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench.common import BenchError, Timeout, http, stop_group, watchdog  # noqa: E402
+from bench.report import fmt_load  # noqa: E402
 from tests.helpers import free_port, wait_for_port  # noqa: E402
 
 HOST = "127.0.0.1"
@@ -125,7 +126,7 @@ def main() -> int:
     try:
         for _ in range(ROUNDS):
             for setup in SETUPS:
-                print(run(setup), flush=True)
+                print(f"{run(setup)}; load average {fmt_load(os.getloadavg())}", flush=True)
     except (BenchError, Timeout) as error:
         print(f"BENCHMARK FAILED: {error}")
         return 1

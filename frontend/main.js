@@ -1,5 +1,6 @@
 // Wiring only: the lab and client, the stream into the trace log, actions into the API,
-// and state into the views. Each part lives in its own module; api.js alone fetches.
+// and state into the views. Each part lives in its own module; api.js makes every API
+// call (explain.js and lessons-loader.js fetch their HTML, workshop.js probes a stream).
 
 import { createApi } from './api.js';
 import { clientId, resolveLab } from './lab-session.js';

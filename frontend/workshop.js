@@ -1,5 +1,6 @@
 // A class in one lab, in words: a full lab, what a late joiner missed, and
-// who changed the lab. Pure; loaded only when one of these is to be said.
+// who changed the lab; probeStream asks the stream why a full lab refused. Loaded only
+// when one of these is to be said.
 
 import { h, fill } from './dom.js';
 import { clientName, formatClock } from './format.js';

@@ -6,6 +6,8 @@ from __future__ import annotations
 import asyncio
 import json
 import math
+import re
+import subprocess
 import sys
 import threading
 import time
@@ -116,3 +118,13 @@ def test_chunked_framing_is_removed_wherever_the_reads_split_it():
         viewer.feed(stream.dechunk(framed[at:at + 7]), 100.5)
     assert viewer.latency == {"t1": 0.5, "t2": 0.5}
     assert viewer.buffer == b""
+
+
+def test_the_fan_out_benchmark_delivers_every_event_to_every_viewer_thread():
+    """bench/feed_threads.py on a small class: it runs on today's fanout.py, and each of
+    its viewer threads receives every event it publishes."""
+    done = subprocess.run([sys.executable, str(ROOT / "bench" / "feed_threads.py"), "5", "0.5"],
+                          capture_output=True, text=True, timeout=120, cwd=ROOT)
+    assert done.returncode == 0, done.stderr
+    delivered, wanted = re.search(r"(\d+)/(\d+) delivered", done.stdout).groups()
+    assert int(wanted) > 0 and delivered == wanted

@@ -11,7 +11,7 @@ live streams (streams.py caps them) and the lessons that sleep or stream on purp
 (slow_routes.py caps them), so a page's slow request still overlaps its next ones. A
 class behind one NAT address shares one count: raise it for such a class (docs/API.md,
 Configuration). 0: no cap.
-This module knows nothing of Flask.
+It uses nothing of Flask (the error shape it answers in is inputs.error_body).
 """
 
 from __future__ import annotations

@@ -15,8 +15,9 @@ gives no one the teacher's powers, and the teacher's token keeps working across
 restarts and workers that share the key. Changing the instance key ends every owner
 token; a leaked teacher link is answered by making a new lab.
 
-The token never enters a lab's log: ``take_token`` runs first, outside the cross-site
-guard, the lab middleware, Flask and the tracer (create_app),
+The token never enters a lab's log: ``take_token`` (labstack's ``scrub`` layer) runs
+inside ProxyFix and the address's turn, outside the cross-site guard, the lab
+middleware, Flask and the tracer,
 moves the header's value into ``ENVIRON_KEY`` (no ``HTTP_`` key, so the tracer does not
 record it) and blanks the value of an ``owner`` parameter, by its decoded name
 (``%6Fwner=`` too, as the page reads it), in the query and the Referer (a teacher link

@@ -5,8 +5,7 @@ from __future__ import annotations
 import json
 import time
 
-import redis
-
+from ..redis_backend import RedisBacked
 from . import base
 from .base import DEFAULT_SETTINGS, LabExists, Store, UnknownLab, Visit
 
@@ -65,30 +64,24 @@ return {first, name}
 """
 
 
-class RedisStore(Store):
-    unavailable = (redis.ConnectionError, redis.TimeoutError)
+class RedisStore(RedisBacked, Store):
     kind = "redis"
 
     def __init__(self, client, max_labs: int = 200, prefix: str = "statelab:",
                  idle_ttl: int = 7 * 24 * 3600, keep_seconds: float = 300,
                  per_creator: int = 20) -> None:
-        super().__init__(max_labs, keep_seconds, per_creator)
-        self.client = client
-        self.prefix = prefix
-        self.idle_ttl = idle_ttl
+        Store.__init__(self, max_labs, keep_seconds, per_creator)
+        RedisBacked.__init__(self, client, prefix, idle_ttl)
         self._create = client.register_script(_CREATE)
         self._set_name = client.register_script(_SET_NAME)
         self._touch = client.register_script(_TOUCH)
 
-    def _k(self, kind: str, lab: str = "") -> str:
-        return f"{self.prefix}{kind}:{lab}" if lab else f"{self.prefix}{kind}"
-
     def _lab_keys(self, lab: str) -> list[str]:
-        return [self._k(kind, lab) for kind in ("lab", "comments", "settings", "keys", "names",
+        return [self.key(kind, lab) for kind in ("lab", "comments", "settings", "keys", "names",
                                                 "names-used", "pollers")]
 
     def create_lab(self, lab: str, busy=lambda lab: False, creator=None) -> list[str]:
-        index = self._k("labs")
+        index = self.key("labs")
         if self.exists(lab):  # the common case of a lost race, before evicting anyone
             raise LabExists(lab)
         evicted = self.plan(self._listed(), creator, busy, time.time())
@@ -105,10 +98,10 @@ class RedisStore(Store):
     def _listed(self) -> list[tuple[str, float, str | None]]:
         """Every lab, when it was last used (the index's scores) and who made it, least
         recently used first: one pipelined read of the makers (at most max_labs)."""
-        indexed = self.client.zrange(self._k("labs"), 0, -1, withscores=True)
+        indexed = self.client.zrange(self.key("labs"), 0, -1, withscores=True)
         pipe = self.client.pipeline()
         for lab, _ in indexed:
-            pipe.hget(self._k("lab", lab.decode()), "creator")
+            pipe.hget(self.key("lab", lab.decode()), "creator")
         makers = pipe.execute() if indexed else []
         return [(lab.decode(), used, maker.decode() if maker else None)
                 for (lab, used), maker in zip(indexed, makers)]
@@ -118,7 +111,7 @@ class RedisStore(Store):
 
     def visit(self, lab: str, count_first: bool = False,
               client: str | None = None) -> Visit | None:
-        answer = self._touch(keys=[self._k("labs"), *self._lab_keys(lab)],
+        answer = self._touch(keys=[self.key("labs"), *self._lab_keys(lab)],
                              args=[lab, time.time(), self.idle_ttl, int(count_first),
                                    client or ""])
         if not answer:
@@ -127,17 +120,17 @@ class RedisStore(Store):
         return Visit(first == 1, name.decode() if name else None)
 
     def exists(self, lab: str) -> bool:
-        return self.client.zscore(self._k("labs"), lab) is not None
+        return self.client.zscore(self.key("labs"), lab) is not None
 
     def created(self, lab: str) -> float:
-        return float(self.client.hget(self._k("lab", lab), "created") or 0)
+        return float(self.client.hget(self.key("lab", lab), "created") or 0)
 
     def add_comment(self, lab: str, comment: dict) -> dict:
         exists, number = self._hincr(lab, "next_comment")
         if not exists:
             raise UnknownLab(lab)
         comment = {"id": number, **comment}
-        key = self._k("comments", lab)
+        key = self.key("comments", lab)
         pipe = self.client.pipeline()
         pipe.rpush(key, json.dumps(comment))
         pipe.ltrim(key, -base.MAX_COMMENTS, -1)
@@ -146,10 +139,10 @@ class RedisStore(Store):
         return comment
 
     def comments(self, lab: str) -> list[dict]:
-        return [json.loads(c) for c in self.client.lrange(self._k("comments", lab), 0, -1)]
+        return [json.loads(c) for c in self.client.lrange(self.key("comments", lab), 0, -1)]
 
     def settings(self, lab: str) -> dict:
-        stored = self.client.hgetall(self._k("settings", lab))
+        stored = self.client.hgetall(self.key("settings", lab))
         settings = dict(DEFAULT_SETTINGS)
         settings.update({k.decode(): json.loads(v) for k, v in stored.items()})
         return settings
@@ -158,7 +151,7 @@ class RedisStore(Store):
         if not self.exists(lab):
             raise UnknownLab(lab)
         if changes:
-            key = self._k("settings", lab)
+            key = self.key("settings", lab)
             pipe = self.client.pipeline()
             pipe.hset(key, mapping={k: json.dumps(v) for k, v in changes.items()})
             pipe.expire(key, self.idle_ttl)
@@ -169,38 +162,32 @@ class RedisStore(Store):
         exists, count = self._hincr(lab, "first_done")
         return exists and count == 1
 
-    def ping(self) -> bool:
-        try:
-            return bool(self.client.ping())
-        except self.unavailable:
-            return False
-
     def rearm_first_request(self, lab: str) -> None:
         if not self.exists(lab):
             raise UnknownLab(lab)
-        self.client.hset(self._k("lab", lab), "first_done", 0)
+        self.client.hset(self.key("lab", lab), "first_done", 0)
 
     def keys(self, lab: str) -> dict | None:
-        stored = self.client.get(self._k("keys", lab))
+        stored = self.client.get(self.key("keys", lab))
         return json.loads(stored) if stored else None
 
     def set_keys(self, lab: str, keys: dict | None) -> None:
         if not self.exists(lab):
             raise UnknownLab(lab)
-        self.client.set(self._k("keys", lab), json.dumps(keys), ex=self.idle_ttl)
+        self.client.set(self.key("keys", lab), json.dumps(keys), ex=self.idle_ttl)
 
     def client_name(self, lab: str, client: str) -> str | None:
-        stored = self.client.hget(self._k("names", lab), client)
+        stored = self.client.hget(self.key("names", lab), client)
         return stored.decode() if stored else None
 
     def set_client_name(self, lab: str, client: str, name: str) -> None:
         if not self.exists(lab):
             raise UnknownLab(lab)
-        self._set_name(keys=[self._k("names", lab), self._k("names-used", lab)],
+        self._set_name(keys=[self.key("names", lab), self.key("names-used", lab)],
                        args=[client, name, time.time(), base.MAX_NAMES, self.idle_ttl])
 
     def note_poll(self, lab: str, reader: str) -> None:
-        key, now = self._k("pollers", lab), time.time()
+        key, now = self.key("pollers", lab), time.time()
         pipe = self.client.pipeline()
         pipe.zadd(key, {reader: now})
         pipe.zremrangebyscore(key, "-inf", now - base.POLL_WINDOW)
@@ -209,15 +196,15 @@ class RedisStore(Store):
         pipe.execute()
 
     def polling(self, lab: str) -> int:
-        return self.client.zcount(self._k("pollers", lab), time.time() - base.POLL_WINDOW,
+        return self.client.zcount(self.key("pollers", lab), time.time() - base.POLL_WINDOW,
                                   "+inf")
 
     def _hincr(self, lab: str, field: str) -> tuple[bool, int]:
         """Count ``field`` up in one round trip; answer whether the lab exists and the
         count. A lab evicted meanwhile gets a key that expires, never one kept forever."""
-        key = self._k("lab", lab)
+        key = self.key("lab", lab)
         pipe = self.client.pipeline()
-        pipe.zscore(self._k("labs"), lab)
+        pipe.zscore(self.key("labs"), lab)
         pipe.hincrby(key, field, 1)
         pipe.expire(key, self.idle_ttl)
         score, count, _ = pipe.execute()
