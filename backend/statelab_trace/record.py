@@ -100,7 +100,7 @@ class StepSpec:
 
     __slots__ = ("kind", "name", "function", "blueprint", "error_arg", "detail", "keep",
                  "after", "answers", "ignored_return", "plain", "returns_matter", "unwrapped",
-                 "answered_by", "sync")
+                 "answered_by")
 
     def __init__(self, kind: str, name: str, function: str, blueprint: str | None = None, *,
                  error_arg: int | str | None = None, detail: Callable | None = None,
@@ -124,10 +124,6 @@ class StepSpec:
         # the decorator answered without calling it (instrument._run_wrapped_view).
         self.unwrapped: Callable | None = None
         self.answered_by: Callable | None = None
-        # Flask's own ensure_sync answers the function itself (not a coroutine): the
-        # tracer need not ask it again for each call.
-        self.sync = False
-
 
     def renamed(self, function: str) -> "StepSpec":
         """This step under another function's name (a view whose decorator answered)."""
@@ -231,7 +227,7 @@ class Trace:
 
     def end_step(self, spec: StepSpec, args: tuple, kwargs: dict, outer: tuple, start: float,
                  result: Any = None, raised: BaseException | None = None) -> None:
-        """Record the step ``instrument.run_traced`` entered, working out what its end
+        """Record the step ``instrument.run_step`` entered, working out what its end
         says."""
         end = perf()
         info = self.current
