@@ -32,7 +32,7 @@ from flask.sessions import SecureCookieSessionInterface
 from itsdangerous import BadSignature, SignatureExpired
 
 from .jsonable import describe_error, weigh
-from .record import (NO_DETAIL, STEP, STEP_DETAIL, StepSpec, Trace, annotate, current, perf,
+from .record import (NO_DETAIL, StepSpec, Trace, annotate, current, perf,
                      qualified_name)
 
 MARK = "__statelab_traced__"
@@ -269,17 +269,10 @@ def _run_wrapped_view(spec: StepSpec, func: Callable, /, *args: Any, **kwargs: A
 
 def _note_wrapper_answered(spec: StepSpec, func: Callable) -> None:
     trace = current.get() or late_trace()
-    if trace is None:
-        return
-    steps = trace.steps
-    at = len(steps) - STEP
-    if at < 0 or steps[at] is not spec:
-        return
-    steps[at] = spec.renamed(spec.answered_by(func))
-    detail = steps[at + STEP_DETAIL]
-    note = {"view_not_run": qualified_name(spec.unwrapped),
-            "note": "the view's decorator answered; the view itself did not run"}
-    steps[at + STEP_DETAIL] = {**detail, **note} if isinstance(detail, dict) else note
+    if trace is not None:
+        trace.rename_last(spec, spec.answered_by(func), {
+            "view_not_run": qualified_name(spec.unwrapped),
+            "note": "the view's decorator answered; the view itself did not run"})
 
 
 def _handler_spec(app: Flask, func: Callable) -> StepSpec | None:

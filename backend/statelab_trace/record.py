@@ -1,8 +1,8 @@
 """The trace of one request: its steps, recorded cheaply, made into events when read.
 
-A step's shape is ``Step``; ``Trace.add`` is the one place that writes one and
-``Trace.iter_steps`` the one place that reads them back (``render`` and ``otel`` both
-use it). Every wrapper (hooks, views, handlers, sessions, signals,
+A step's shape is ``Step``; ``Trace.add`` writes one (``rename_last`` renames the last
+one) and ``Trace.step`` reads one back (``render`` by index, ``otel`` through
+``iter_steps``). Every wrapper (hooks, views, handlers, sessions, signals,
 ``after_this_request`` callbacks) records through ``run_step`` (instrument.py), which
 enters the step, then calls ``end_step`` or ``add``.
 """
@@ -216,7 +216,8 @@ class Trace:
     def add(self, spec: StepSpec, start: float, end: float, error: dict | None, detail: Any,
             out: Output | None) -> None:
         """Record one step: ``spec`` names it, ``out`` is what it printed (None: nothing),
-        the rest are ``Step``'s fields. The one writer of the step layout."""
+        the rest are ``Step``'s fields. With ``rename_last``, the only writers of the
+        step layout."""
         if out is None:
             self.steps += (spec, start, end, error, detail, None)
         else:
@@ -224,6 +225,16 @@ class Trace:
             self.weight += out.weight  # once its lines are complete
         if self.ending is not None:  # a step after the response (a streamed body's)
             self.flush()
+
+    def rename_last(self, spec: StepSpec, function: str, note: dict) -> None:
+        """The last step, when it is ``spec``'s, as ``function``'s, with ``note`` added to
+        its detail (a view whose decorator answered instead of the view)."""
+        at = len(self.steps) - STEP
+        if at < 0 or self.steps[at] is not spec:
+            return
+        detail = self.steps[at + STEP_DETAIL]
+        self.steps[at] = spec.renamed(function)
+        self.steps[at + STEP_DETAIL] = {**detail, **note} if isinstance(detail, dict) else note
 
     def end_step(self, spec: StepSpec, args: tuple, kwargs: dict, outer: tuple, start: float,
                  result: Any = None, raised: BaseException | None = None) -> None:
