@@ -5,8 +5,10 @@
 //
 //   node bench/page_cost.mjs http://127.0.0.1:PORT LAB_ID [EVENTS]
 //
+// PAGE_TRACE=file keeps Chrome's trace (open it in chrome://tracing or DevTools).
 // Run by bench/live.py against the embedded default, whose event ids are counters, so
 // "events pushed" is the difference of two ids. Talks only to the given base URL.
+import { writeFileSync } from 'node:fs';
 import { chromium } from '@playwright/test';
 
 const [base, lab, wanted = '5000'] = process.argv.slice(2);
@@ -111,7 +113,9 @@ try {
   const lagMs = Date.now() - lastAt;
   // Two frames: the timeline draws what arrived.
   await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
-  const trace = JSON.parse((await browser.stopTracing()).toString());
+  const raw = await browser.stopTracing();
+  if (process.env.PAGE_TRACE) writeFileSync(process.env.PAGE_TRACE, raw);
+  const trace = JSON.parse(raw.toString());
   const longtasks = await page.evaluate((t0) => window.__longtasks.filter((e) => e.start >= t0), pageStart);
   const rows = await page.locator('#timeline-count').textContent();
 

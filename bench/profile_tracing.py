@@ -5,12 +5,14 @@ process, sampled from outside by py-spy.
 
 Run from the repo root:  make bench-venv && .venv/bin/python bench/profile_tracing.py [N]
 
-py-spy (``make bench-venv`` installs it) reads the child's stack RATE times a second,
-native frames included, while the child makes N traced requests. A sample is charged
-to the innermost tracer function on the stack when nothing of the app's, Flask's or
-Werkzeug's runs below it (the standard library's Python and C code count for the
-Python function that called them); a sample inside the garbage collector is counted
-apart, whoever allocated when it ran. A function's µs a request is its share of the
+py-spy (``make bench-venv`` installs it) reads the child's stack RATE times a second
+while the child makes N traced requests. A sample is charged to the innermost tracer
+function on the stack when nothing of the app's, Flask's or Werkzeug's runs below it (the
+standard library's Python and C code count for the Python function that called them).
+With PROFILE_NATIVE=1 py-spy also reads native frames, and a sample inside the garbage
+collector is counted apart, whoever allocated when it ran; without it, a collection counts
+for the function that allocated. Native reads pause the child for each sample (ptrace),
+which on some VMs takes so long that a round runs for many minutes. A function's µs a request is its share of the
 samples times the CPU µs a request takes in the same child unprofiled (run before and
 after each profiled one): py-spy pauses the child to read it, which slows what it reads.
 PROFILE_ROUNDS profiled runs (3) alternate with unprofiled ones; each figure is the median
@@ -41,6 +43,7 @@ from bench.report import fmt_load, spread  # noqa: E402
 N = int(sys.argv[1]) if len(sys.argv) > 1 and sys.argv[1] != "--child" else 2000
 RATE = int(os.environ.get("PROFILE_RATE", "400"))
 ROUNDS = int(os.environ.get("PROFILE_ROUNDS", "3"))
+NATIVE = os.environ.get("PROFILE_NATIVE") == "1"
 TRACER = "statelab_trace/"
 # Python frames that count for their caller, as C code does: the standard library's.
 _STDLIB = ("threading", "functools", "contextlib", "weakref", "json/", "re/", "enum",
@@ -130,7 +133,8 @@ def main() -> int:
         print("py-spy is not installed: run `make bench-venv`", file=sys.stderr)
         return 1
     load = os.getloadavg()
-    record = [spy, "record", "--native", "--rate", str(RATE), "--format", "raw", "--output"]
+    record = [spy, "record", *(["--native"] if NATIVE else []), "--rate", str(RATE),
+              "--format", "raw", "--output"]
     cpus = [_run_child(N)]
     rounds: list[dict] = []  # per profiled round: µs a request per function, and totals
     with tempfile.TemporaryDirectory(prefix="statelab-profile-") as folder:
@@ -158,8 +162,11 @@ def main() -> int:
     print(f"traced GET /api/state in process, {ROUNDS} profiled rounds of {N} requests "
           f"({RATE} samples a second): {spread(cpus, 0)} CPU µs a request unprofiled")
     print(f"the tracer's own functions: {spread_of(' tracer')} µs a request")
-    print(f"the garbage collector: {spread_of(' gc')} µs a request "
-          f"({median(' gc in tracer'):.1f} of it called from tracer code)")
+    if NATIVE:
+        print(f"the garbage collector: {spread_of(' gc')} µs a request "
+              f"({median(' gc in tracer'):.1f} of it called from tracer code)")
+    else:
+        print("the garbage collector: not apart (PROFILE_NATIVE=1 counts it apart)")
     print("the tracer's costliest functions, µs a request: median (min-max) of the rounds; "
           "calls a request")
     names = [name for name in {n for figures in rounds for n in figures} if name[0] != " "]

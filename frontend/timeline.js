@@ -64,6 +64,8 @@ class Timeline {
   bindList() {
     const { list } = this;
     list.addEventListener('scroll', () => {
+      // The list's own scrollTo (following the newest row) was drawn where it was made.
+      if (list.scrollTop === this.top) return;
       this.top = list.scrollTop;
       this.follow = atBottom(this.top, this.viewport, Math.max(this.viewport, this.rows.length * this.rowHeight));
       this.draw();

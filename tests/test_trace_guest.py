@@ -160,6 +160,41 @@ def test_a_signed_session_request_leaves_the_garbage_collector_nothing_more():
 
 # -- 4. the app's own objects -----------------------------------------------------
 
+class AskedFlask(Flask):
+    """An app with its own ensure_sync, which counts what Flask asks it."""
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.asked = []
+
+    def ensure_sync(self, func):
+        self.asked.append(func.__name__)
+        return super().ensure_sync(func)
+
+
+def test_an_apps_own_ensure_sync_is_asked_for_every_call_as_untraced():
+    def build(app):
+        app.before_request(lambda: None)
+        app.after_request(lambda response: response)
+
+        @app.route("/sync")
+        def plain():
+            return "sync"
+
+        @app.route("/async")
+        async def waited():
+            return "async"
+        return app
+
+    plain_app, traced_app = build(AskedFlask(__name__)), traced(build(AskedFlask(__name__)))
+    for app in (plain_app, traced_app):
+        client = app.test_client()
+        assert [client.get(p).data for p in ("/sync", "/async", "/sync", "/async")] == [
+            b"sync", b"async", b"sync", b"async"]
+    assert traced_app.asked == plain_app.asked and len(plain_app.asked) == 12
+    assert [s["function"].rsplit(".", 1)[-1] for s in steps(traced_app, "/async")
+            if s["name"] == "view"] == ["waited"]
+
+
 class CountingSessions(SecureCookieSessionInterface):
     def __init__(self):
         self.opened = self.saved = 0

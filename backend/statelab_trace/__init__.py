@@ -9,7 +9,7 @@ A package of its own: it needs Flask and nothing of the playground (``statelab``
 depends on it, never the reverse). Parts, one concern each:
 
 - ``extension``: ``StateLabTrace``, the extension and its page;
-- ``record``: ``Trace``, one request's steps (``add_step`` writes the layout, ``render``
+- ``record``: ``Trace``, one request's steps (``Trace.add`` writes a step, ``Trace.step``
   reads it) and ``annotate`` for a step to add facts about itself;
 - ``output``: what a step printed, logged or warned, captured per request;
 - ``instrument``: every function Flask calls for a request (through ``ensure_sync``) and

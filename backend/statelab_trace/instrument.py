@@ -32,7 +32,7 @@ from flask.sessions import SecureCookieSessionInterface
 from itsdangerous import BadSignature, SignatureExpired
 
 from .jsonable import describe_error, weigh
-from .record import (NO_DETAIL, STEP, STEP_DETAIL, StepSpec, Trace, annotate, current, perf,
+from .record import (NO_DETAIL, StepSpec, Trace, annotate, current, perf,
                      qualified_name)
 
 MARK = "__statelab_traced__"
@@ -56,18 +56,12 @@ def not_recorded(what: str, exc: BaseException) -> None:
 
 def run_step(spec: StepSpec, func: Callable, /, *args: Any, **kwargs: Any) -> Any:
     """Call ``func`` as the step ``spec`` of the request traced in this context. A
-    failure of the tracer costs the trace its step, never the app its call."""
+    failure of the tracer costs the trace its step, never the app its call. Most steps
+    (``spec.plain``, no detail known before the call) end on the short path here: nothing
+    to work out but the times and what they printed."""
     trace = current.get() or late_trace()
     if trace is None:
         return func(*args, **kwargs)
-    return run_traced(trace, spec, func, *args, **kwargs)
-
-
-def run_traced(trace: Trace, spec: StepSpec, func: Callable, /, *args: Any,
-               **kwargs: Any) -> Any:
-    """``run_step`` for a known trace. Most steps (``spec.plain``, no detail known
-    before the call) end on the short path here: nothing to work out but the times and
-    what they printed."""
     # Entering the step: what it prints and its detail are its own until it ends. Most
     # steps have no detail: no dict is made for them (the log keeps fewer objects alive
     # for the garbage collector to scan).
@@ -138,7 +132,7 @@ def install(app: Flask, tracer: Any) -> None:
     """Record, from now on, each function Flask calls for a traced request of ``app``.
     Holds the app weakly: no cycle keeps it alive."""
     app_ref = weakref.ref(app)
-    specs: dict = {}  # (caller, function) -> StepSpec, for registered functions
+    calls: dict = {}  # (caller, function) -> its recording call, for registered functions
 
     def flasks_own(func: Callable) -> Callable:
         app = app_ref()
@@ -149,26 +143,27 @@ def install(app: Flask, tracer: Any) -> None:
         if trace is None or trace.tracer is not tracer:  # not a request traced for app
             return flasks_own(func)
         try:
-            caller = sys._getframe(1).f_code.co_name
-            key = (caller, func)
-            spec = specs.get(key)
+            key = (sys._getframe(1).f_code.co_name, func)
+            called = calls.get(key)
+            if called is not None:
+                return called
+            own = app_ref()
+            spec = _spec(own, _CALLERS.get(key[0]), func)
             if spec is None:
-                own = app_ref()
-                spec = _spec(own, _CALLERS.get(caller), func)
-                if spec is not None:
-                    spec.sync = (type(own).ensure_sync is Flask.ensure_sync
-                                 and flasks_own(func) is func)
-                    if spec.kind != "after_this_request":
-                        specs[key] = spec
+                return flasks_own(func)
+            # Flask's own ensure_sync would answer func itself: the recording call is
+            # the same for every request, and kept (an app's own ensure_sync, or an
+            # async function's wrapper, is asked on every call, as Flask asks it).
+            sync = type(own).ensure_sync is Flask.ensure_sync and flasks_own(func) is func
         except Exception:
             logger.exception("statelab_trace: could not name the step for %r", func)
             return flasks_own(func)
-        if spec is None:
-            return flasks_own(func)
-        synced = func if spec.sync else flasks_own(func)
-        if spec.unwrapped is not None:
-            return functools.partial(_run_wrapped_view, spec, synced)
-        return functools.partial(run_traced, trace, spec, synced)
+        called = functools.partial(
+            _run_wrapped_view if spec.unwrapped is not None else run_step,
+            spec, func if sync else flasks_own(func))
+        if sync and spec.kind != "after_this_request":
+            calls[key] = called
+        return called
 
     ensure_sync.__wrapped__ = type(app).ensure_sync  # type: ignore[attr-defined]
     app.ensure_sync = ensure_sync  # type: ignore[method-assign]
@@ -274,17 +269,10 @@ def _run_wrapped_view(spec: StepSpec, func: Callable, /, *args: Any, **kwargs: A
 
 def _note_wrapper_answered(spec: StepSpec, func: Callable) -> None:
     trace = current.get() or late_trace()
-    if trace is None:
-        return
-    steps = trace.steps
-    at = len(steps) - STEP
-    if at < 0 or steps[at] is not spec:
-        return
-    steps[at] = spec.renamed(spec.answered_by(func))
-    detail = steps[at + STEP_DETAIL]
-    note = {"view_not_run": qualified_name(spec.unwrapped),
-            "note": "the view's decorator answered; the view itself did not run"}
-    steps[at + STEP_DETAIL] = {**detail, **note} if isinstance(detail, dict) else note
+    if trace is not None:
+        trace.rename_last(spec, spec.answered_by(func), {
+            "view_not_run": qualified_name(spec.unwrapped),
+            "note": "the view's decorator answered; the view itself did not run"})
 
 
 def _handler_spec(app: Flask, func: Callable) -> StepSpec | None:

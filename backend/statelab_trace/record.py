@@ -1,8 +1,8 @@
 """The trace of one request: its steps, recorded cheaply, made into events when read.
 
-A step's shape is ``Step``; ``Trace.add`` is the one place that writes one and
-``Trace.iter_steps`` the one place that reads them back (``render`` and ``otel`` both
-use it). Every wrapper (hooks, views, handlers, sessions, signals,
+A step's shape is ``Step``; ``Trace.add`` writes one (``rename_last`` renames the last
+one) and ``Trace.step`` reads one back (``render`` by index, ``otel`` through
+``iter_steps``). Every wrapper (hooks, views, handlers, sessions, signals,
 ``after_this_request`` callbacks) records through ``run_step`` (instrument.py), which
 enters the step, then calls ``end_step`` or ``add``.
 """
@@ -100,7 +100,7 @@ class StepSpec:
 
     __slots__ = ("kind", "name", "function", "blueprint", "error_arg", "detail", "keep",
                  "after", "answers", "ignored_return", "plain", "returns_matter", "unwrapped",
-                 "answered_by", "sync")
+                 "answered_by")
 
     def __init__(self, kind: str, name: str, function: str, blueprint: str | None = None, *,
                  error_arg: int | str | None = None, detail: Callable | None = None,
@@ -124,10 +124,6 @@ class StepSpec:
         # the decorator answered without calling it (instrument._run_wrapped_view).
         self.unwrapped: Callable | None = None
         self.answered_by: Callable | None = None
-        # Flask's own ensure_sync answers the function itself (not a coroutine): the
-        # tracer need not ask it again for each call.
-        self.sync = False
-
 
     def renamed(self, function: str) -> "StepSpec":
         """This step under another function's name (a view whose decorator answered)."""
@@ -220,7 +216,8 @@ class Trace:
     def add(self, spec: StepSpec, start: float, end: float, error: dict | None, detail: Any,
             out: Output | None) -> None:
         """Record one step: ``spec`` names it, ``out`` is what it printed (None: nothing),
-        the rest are ``Step``'s fields. The one writer of the step layout."""
+        the rest are ``Step``'s fields. With ``rename_last``, the only writers of the
+        step layout."""
         if out is None:
             self.steps += (spec, start, end, error, detail, None)
         else:
@@ -229,9 +226,19 @@ class Trace:
         if self.ending is not None:  # a step after the response (a streamed body's)
             self.flush()
 
+    def rename_last(self, spec: StepSpec, function: str, note: dict) -> None:
+        """The last step, when it is ``spec``'s, as ``function``'s, with ``note`` added to
+        its detail (a view whose decorator answered instead of the view)."""
+        at = len(self.steps) - STEP
+        if at < 0 or self.steps[at] is not spec:
+            return
+        detail = self.steps[at + STEP_DETAIL]
+        self.steps[at] = spec.renamed(function)
+        self.steps[at + STEP_DETAIL] = {**detail, **note} if isinstance(detail, dict) else note
+
     def end_step(self, spec: StepSpec, args: tuple, kwargs: dict, outer: tuple, start: float,
                  result: Any = None, raised: BaseException | None = None) -> None:
-        """Record the step ``instrument.run_traced`` entered, working out what its end
+        """Record the step ``instrument.run_step`` entered, working out what its end
         says."""
         end = perf()
         info = self.current
