@@ -385,3 +385,27 @@ def test_a_crack_whose_process_dies_says_so_and_the_next_one_starts_anew(
     cracked = lab_client.post("/api/lab/secret/crack")
     assert cracked.status_code == 200 and cracked.get_json()["key"] == TUTORIAL
     secret_keys.cracker.close()
+
+
+def _rss_mib(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def test_the_crack_processes_hold_little_memory(tmp_path):
+    """On the gevent deployment with two workers, everything a crack adds to the server
+    (the crack processes and any helper process of theirs) stays under 25 MiB a process:
+    a process importing the app held 51 MiB, and multiprocessing's resource tracker 13
+    more, which took the README's deployment past 300 MiB under bench/class_limits.py."""
+    server = Gunicorn(tmp_path, env={"GUNICORN_WORKERS": "2"})
+    try:
+        with requests.Session() as client:
+            for _ in range(4):  # whichever worker answers starts its crack process
+                assert _crack_as_tom(client, server.base).status_code == 200
+            added = {pid: _rss_mib(pid) for pid in descendants(server.proc.pid)
+                     if "gunicorn" not in command_line(pid)}
+    finally:
+        server.stop()
+    assert added and max(added.values()) < 25, added
