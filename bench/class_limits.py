@@ -24,10 +24,11 @@ Exit status 1 when a figure misses its bound (300 MiB, 20 ms).
     .venv/bin/python bench/class_limits.py              # the three servers, 20 s each
     DURATION=10 SERVERS=make-run .venv/bin/python bench/class_limits.py
     ATTACKS=crack,login SERVERS=gevent .venv/bin/python bench/class_limits.py   # some only
-    GUNICORN_WORKERS=2 SERVERS=gevent-nginx .venv/bin/python bench/class_limits.py  # README's
+    GUNICORN_WORKERS=1 SERVERS=gevent .venv/bin/python bench/class_limits.py   # one worker
 
-GUNICORN_WORKERS reaches deploy/gunicorn.conf.py (default 1); GUNICORN_CONF names
-another gunicorn config file; LOGS names a folder to keep each server's log in.
+GUNICORN_WORKERS reaches deploy/gunicorn.conf.py (here 2 unless set, as the README's
+deployment runs it); GUNICORN_CONF names another gunicorn config file; LOGS names a
+folder to keep each server's log in.
 """
 
 from __future__ import annotations
@@ -53,6 +54,7 @@ DURATION = float(os.environ.get("DURATION", "20"))
 SERVERS = os.environ.get("SERVERS", "make-run,gevent,gevent-nginx").split(",")
 ATTACKS = os.environ.get("ATTACKS", "headers,login,lab,crack,stream").split(",")
 LOGS = os.environ.get("LOGS")  # a folder to keep each server's log in
+WORKERS = os.environ.get("GUNICORN_WORKERS", "2")  # the README's deployment runs two
 HEADERS, HEADER_SIZE = 90, 60_000
 ATTACKER, VICTIM = "127.0.0.2", "127.0.0.1"
 MAX_RSS_MIB, MAX_MEDIAN_MS = 300, 20
@@ -272,7 +274,8 @@ def start_server(kind: str, folder: Path) -> tuple:
     port = free_port()
     env = {**os.environ, "STATELAB_INSTANCE_PATH": str(folder / "instance"),
            "STATELAB_SECRET_KEY": SECRET, "XDG_RUNTIME_DIR": str(folder),
-           "STATELAB_TRUSTED_PROXIES": "1" if kind == "gevent-nginx" else "0"}
+           "STATELAB_TRUSTED_PROXIES": "1" if kind == "gevent-nginx" else "0",
+           "GUNICORN_WORKERS": WORKERS}
     redis = None
     if kind == "make-run":
         command = [sys.executable, "-m", "statelab"]
@@ -312,12 +315,14 @@ def run(kind: str) -> dict:
             threading.Thread(target=sample, daemon=True).start()
             victim = victim_process(port, lab, DURATION)
             cpu = cpu_seconds(proc.pid)
-            attacker.start()
+            threads = attacker.start()
             during = victim_result(victim)
             cpu = cpu_seconds(proc.pid) - cpu
             load = os.getloadavg()[0]
         finally:
             stop.set()
+            for thread in locals().get("threads", []):  # tally only what a live server answered
+                thread.join(timeout=15)
             if "attacker" in locals():
                 attacker.close()
             if proxy is not None:
@@ -339,7 +344,8 @@ def report(result: dict) -> bool:
     b50, b95 = quantiles(result["before"])
     d50, d95 = quantiles(result["during"])
     ok = result["peak_mib"] < MAX_RSS_MIB and d50 < MAX_MEDIAN_MS
-    print(f"== {result['server']}: server RSS {result['rest_mib']:.0f} MiB at rest, peak "
+    workers = "" if result["server"] == "make-run" else f" ({WORKERS} workers)"
+    print(f"== {result['server']}{workers}: server RSS {result['rest_mib']:.0f} MiB at rest, peak "
           f"{result['peak_mib']:.0f} MiB (bound {MAX_RSS_MIB})")
     print(f"   each process, MiB at rest -> its peak: {'; '.join(result['processes'])}")
     print(f"   victim /api/state median {b50:.1f} ms (p95 {b95:.1f}) before, "
