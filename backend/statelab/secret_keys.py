@@ -9,6 +9,9 @@ Flask builds the itsdangerous serializer (salt ``cookie-session``, HMAC-SHA1) an
 decides the key order: ``fallbacks + [SECRET_KEY]``; itsdangerous signs with the last
 (SECRET_KEY, the newest) and verifies with each, newest first. Flask 3.1.0 built that
 list the other way round and signed with a fallback (GHSA-4grg-w6v8-c28g, fixed 3.1.1).
+A crack checks candidates in a crack process (crack_process.py) with itsdangerous's
+``TimestampSigner`` built from the salt, key derivation and digest of Flask's session
+interface: the signer that serializer uses.
 
 Stored per lab: ``{"signing": Key, "fallbacks": [Key, ...]}`` oldest fallback first,
 ``Key = {"source": "tutorial"|"generated"|"instance", "key": str|None}``; the instance
@@ -230,7 +233,7 @@ class Cracker:
             answer = _exchange(proc, job, timeout)
         except (OSError, ValueError, TimeoutError) as error:
             proc.kill()
-            proc.wait()
+            _close(proc)
             raise CrackFailed(str(error) or type(error).__name__) from error
         with self._lock:
             if len(self._idle) < self.workers:
@@ -244,10 +247,14 @@ class Cracker:
 
     def _take(self) -> subprocess.Popen:
         with self._lock:
-            while self._idle:
-                proc = self._idle.pop()
-                if proc.poll() is None:
-                    return proc
+            idle, self._idle = self._idle, []
+        while idle:
+            proc = idle.pop()
+            if proc.poll() is None:
+                with self._lock:
+                    self._idle += idle
+                return proc
+            _close(proc)
         return subprocess.Popen([sys.executable, "-I", str(CRACK_PROCESS)],
                                 stdin=subprocess.PIPE, stdout=subprocess.PIPE, bufsize=0)
 
@@ -261,7 +268,9 @@ class Cracker:
 
 def _exchange(proc: subprocess.Popen, job: dict, timeout: float) -> dict:
     """Write ``job`` on ``proc``'s stdin, read its one-line answer within ``timeout``."""
-    os.write(proc.stdin.fileno(), (json.dumps(job) + "\n").encode())
+    data = memoryview((json.dumps(job) + "\n").encode())
+    while data:
+        data = data[os.write(proc.stdin.fileno(), data):]
     deadline, answer = time.monotonic() + timeout, b""
     with selectors.DefaultSelector() as selector:
         selector.register(proc.stdout, selectors.EVENT_READ)
