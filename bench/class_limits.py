@@ -17,12 +17,18 @@ Meanwhile the victim (127.0.0.1) reads GET /api/state of its own lab in a loop, 
 process of its own: another student's browser does not share the attacker's GIL, and
 in one process the five attack threads would delay the victim's reads on this side. The
 run prints, per server: the victim's median and p95 before and during the attack, the
-server's peak resident memory (every process of it, sampled every 0.25 s) and what the
-attacker was answered. Exit status 1 when a figure misses its bound (300 MiB, 20 ms).
+server's peak resident memory (every process of it, nginx's too, sampled every 0.25 s;
+and each process's own, at rest and at its peak) and what the attacker was answered.
+Exit status 1 when a figure misses its bound (300 MiB, 20 ms).
 
     .venv/bin/python bench/class_limits.py              # the three servers, 20 s each
     DURATION=10 SERVERS=make-run .venv/bin/python bench/class_limits.py
     ATTACKS=crack,login SERVERS=gevent .venv/bin/python bench/class_limits.py   # some only
+    GUNICORN_WORKERS=1 SERVERS=gevent .venv/bin/python bench/class_limits.py   # one worker
+
+GUNICORN_WORKERS reaches deploy/gunicorn.conf.py (here 2 unless set, as the README's
+deployment runs it); GUNICORN_CONF names another gunicorn config file; LOGS names a
+folder to keep each server's log in.
 """
 
 from __future__ import annotations
@@ -42,11 +48,13 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench.common import BenchError, Timeout, stop_group, watchdog  # noqa: E402
 from tests.helpers import free_port, wait_for_port  # noqa: E402
-from tests.servers import ROOT, Nginx, RedisServer  # noqa: E402
+from tests.servers import ROOT, Nginx, RedisServer, command_line, descendants  # noqa: E402
 
 DURATION = float(os.environ.get("DURATION", "20"))
 SERVERS = os.environ.get("SERVERS", "make-run,gevent,gevent-nginx").split(",")
 ATTACKS = os.environ.get("ATTACKS", "headers,login,lab,crack,stream").split(",")
+LOGS = os.environ.get("LOGS")  # a folder to keep each server's log in
+WORKERS = os.environ.get("GUNICORN_WORKERS", "2")  # the README's deployment runs two
 HEADERS, HEADER_SIZE = 90, 60_000
 ATTACKER, VICTIM = "127.0.0.2", "127.0.0.1"
 MAX_RSS_MIB, MAX_MEDIAN_MS = 300, 20
@@ -76,34 +84,72 @@ def new_lab(port: int, source: str) -> dict:
 
 
 def tree(root_pid: int) -> list[int]:
-    """``root_pid`` and every descendant (gunicorn's workers, the crack workers)."""
-    children: dict[int, list[int]] = {}
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                parent = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
-            except (OSError, IndexError, ValueError):
-                continue
-            children.setdefault(parent, []).append(int(entry.name))
-    found, todo = [], [root_pid]
-    while todo:
-        pid = todo.pop()
-        found.append(pid)
-        todo += children.get(pid, [])
-    return found
+    """``root_pid`` and every descendant (gunicorn's workers, the crack processes)."""
+    return [root_pid] + descendants(root_pid)
 
 
-def rss_mib(root_pid: int) -> float:
-    """Resident memory of ``root_pid`` and every descendant."""
-    total = 0
+def label(pid: int, root_pid: int) -> str:
+    """What a server process is: gunicorn's arbiter or a worker, a crack process,
+    multiprocessing's resource tracker, nginx's master or worker, or the server."""
+    command = command_line(pid)
+    if not command:
+        return "gone"
+    if "resource_tracker" in command:
+        return "resource tracker"
+    if "spawn_main" in command or "crack_process" in command:
+        return "crack process"
+    if "nginx" in command:
+        return "nginx master" if pid == root_pid else "nginx worker"
+    if "gunicorn" in command:
+        return "gunicorn arbiter" if pid == root_pid else "gunicorn worker"
+    return "server" if pid == root_pid else "child"
+
+
+def rss_kib(root_pid: int) -> dict[int, int]:
+    """Resident memory (KiB) of ``root_pid`` and of each descendant, by pid."""
+    found = {}
     for pid in tree(root_pid):
         try:
             for line in Path(f"/proc/{pid}/status").read_text().splitlines():
                 if line.startswith("VmRSS:"):
-                    total += int(line.split()[1])
+                    found[pid] = int(line.split()[1])
         except OSError:
             pass
-    return total / 1024
+    return found
+
+
+class Memory:
+    """The server's processes sampled together: their total at rest and at its peak,
+    and each process's own at rest and at its own peak (labelled when first seen)."""
+
+    def __init__(self, roots: list[int]) -> None:
+        self.roots = roots
+        self.labels: dict[int, str] = {}
+        self.rest: dict[int, int] = {}
+        self.peak: dict[int, int] = {}
+        self.peak_total = 0
+
+    def sample(self) -> dict[int, int]:
+        now = {}
+        for root in self.roots:
+            for pid, kib in rss_kib(root).items():
+                now[pid] = kib
+                if pid not in self.labels:
+                    self.labels[pid] = label(pid, root)
+        for pid, kib in now.items():
+            self.peak[pid] = max(self.peak.get(pid, 0), kib)
+        self.peak_total = max(self.peak_total, sum(now.values()))
+        return now
+
+    def at_rest(self) -> float:
+        self.rest = self.sample()
+        self.peak, self.peak_total = {}, 0
+        return sum(self.rest.values()) / 1024
+
+    def lines(self) -> list[str]:
+        """One line per process: its RSS at rest and its peak, MiB."""
+        return [f"{self.labels[pid]} {pid}: {self.rest.get(pid, 0) / 1024:.0f} -> "
+                f"{self.peak[pid] / 1024:.0f}" for pid in sorted(self.peak)]
 
 
 def cpu_seconds(root_pid: int) -> float:
@@ -228,7 +274,8 @@ def start_server(kind: str, folder: Path) -> tuple:
     port = free_port()
     env = {**os.environ, "STATELAB_INSTANCE_PATH": str(folder / "instance"),
            "STATELAB_SECRET_KEY": SECRET, "XDG_RUNTIME_DIR": str(folder),
-           "STATELAB_TRUSTED_PROXIES": "1" if kind == "gevent-nginx" else "0"}
+           "STATELAB_TRUSTED_PROXIES": "1" if kind == "gevent-nginx" else "0",
+           "GUNICORN_WORKERS": WORKERS}
     redis = None
     if kind == "make-run":
         command = [sys.executable, "-m", "statelab"]
@@ -237,7 +284,7 @@ def start_server(kind: str, folder: Path) -> tuple:
         redis = RedisServer(folder, "--save", "", "--appendonly", "no")
         env["STATELAB_REDIS_URL"] = redis.url
         command = [str(Path(sys.executable).with_name("gunicorn")), "-c",
-                   str(ROOT / "deploy" / "gunicorn.conf.py"), "-b", f"127.0.0.1:{port}",
+                   os.environ.get("GUNICORN_CONF", str(ROOT / "deploy" / "gunicorn.conf.py")), "-b", f"127.0.0.1:{port}",
                    "statelab:create_app()"]
     proc = subprocess.Popen(command, env=env, cwd=folder, start_new_session=True,
                             stdout=(folder / "server.log").open("w"), stderr=subprocess.STDOUT)
@@ -253,29 +300,29 @@ def start_server(kind: str, folder: Path) -> tuple:
 def run(kind: str) -> dict:
     with tempfile.TemporaryDirectory(prefix="statelab-class-") as tmp:
         port, proc, redis, proxy = start_server(kind, Path(tmp))
-        stop, peak = threading.Event(), [0.0]
-
-        def server_mib() -> float:
-            return rss_mib(proc.pid) + (rss_mib(proxy.proc.pid) if proxy else 0)
+        stop = threading.Event()
+        memory = Memory([proc.pid] + ([proxy.proc.pid] if proxy else []))
         try:
             lab = new_lab(port, VICTIM)["id"]
             before = victim_result(victim_process(port, lab, min(5.0, DURATION / 2)))
-            rest = server_mib()
+            rest = memory.at_rest()
 
             def sample():
                 while not stop.is_set():
-                    peak[0] = max(peak[0], server_mib())
+                    memory.sample()
                     stop.wait(0.25)
             attacker = Attacker(port, stop)
             threading.Thread(target=sample, daemon=True).start()
             victim = victim_process(port, lab, DURATION)
             cpu = cpu_seconds(proc.pid)
-            attacker.start()
+            threads = attacker.start()
             during = victim_result(victim)
             cpu = cpu_seconds(proc.pid) - cpu
             load = os.getloadavg()[0]
         finally:
             stop.set()
+            for thread in locals().get("threads", []):  # tally only what a live server answered
+                thread.join(timeout=15)
             if "attacker" in locals():
                 attacker.close()
             if proxy is not None:
@@ -283,7 +330,11 @@ def run(kind: str) -> dict:
             stop_group(proc)
             if redis is not None:
                 redis.stop()
-    return {"server": kind, "rest_mib": rest, "peak_mib": peak[0], "cpu": cpu, "load": load,
+            if LOGS:
+                Path(LOGS).mkdir(parents=True, exist_ok=True)
+                (Path(LOGS) / f"{kind}.log").write_bytes((Path(tmp) / "server.log").read_bytes())
+    return {"server": kind, "rest_mib": rest, "peak_mib": memory.peak_total / 1024,
+            "processes": memory.lines(), "cpu": cpu, "load": load,
             "before": before, "during": during, "answers": dict(attacker.answers)}
 
 
@@ -293,8 +344,10 @@ def report(result: dict) -> bool:
     b50, b95 = quantiles(result["before"])
     d50, d95 = quantiles(result["during"])
     ok = result["peak_mib"] < MAX_RSS_MIB and d50 < MAX_MEDIAN_MS
-    print(f"== {result['server']}: server RSS {result['rest_mib']:.0f} MiB at rest, peak "
+    workers = "" if result["server"] == "make-run" else f" ({WORKERS} workers)"
+    print(f"== {result['server']}{workers}: server RSS {result['rest_mib']:.0f} MiB at rest, peak "
           f"{result['peak_mib']:.0f} MiB (bound {MAX_RSS_MIB})")
+    print(f"   each process, MiB at rest -> its peak: {'; '.join(result['processes'])}")
     print(f"   victim /api/state median {b50:.1f} ms (p95 {b95:.1f}) before, "
           f"{d50:.1f} ms (p95 {d95:.1f}) during, {len(result['during'])} reads "
           f"(bound {MAX_MEDIAN_MS} ms median)  {'OK' if ok else 'MISSED'}")

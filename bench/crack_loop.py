@@ -4,11 +4,12 @@ Under ``gevent.monkey.patch_all()`` (as gunicorn's gevent worker runs), two gree
 each crack a cookie no wordlist key signs (all 1,943 candidates), three times, while a
 third greenlet sleeps 1 ms in a loop, as a request waiting on I/O does. Printed: how
 often it woke and the gaps between wake-ups, with the crack run ``inline`` (in the
-greenlet: ``time.sleep(0)`` is gevent's) or in gevent's thread ``pool``
-(``accounts.off_the_loop``, what ``POST /api/lab/secret/crack`` does).
+greenlet: ``time.sleep(0)`` is gevent's) or in a crack ``process``
+(``secret_keys.crack``, what ``POST /api/lab/secret/crack`` does: the greenlet waits on
+the process's pipe).
 
     .venv/bin/python bench/crack_loop.py inline
-    .venv/bin/python bench/crack_loop.py pool
+    .venv/bin/python bench/crack_loop.py process
 """
 
 from gevent import monkey
@@ -24,7 +25,6 @@ import time  # noqa: E402
 import gevent  # noqa: E402
 
 from statelab import create_app, secret_keys  # noqa: E402
-from statelab.accounts import off_the_loop  # noqa: E402
 
 COOKIE = "e30.x.y"  # signed by no candidate: every one is tried
 
@@ -52,8 +52,8 @@ def main(mode: str) -> None:
 
     def cracker():
         for _ in range(3):
-            if mode == "pool":
-                off_the_loop(secret_keys.crack, app, COOKIE)
+            if mode == "process":
+                secret_keys.crack(app, COOKIE)
             else:
                 inline_crack(app)
     tick = gevent.spawn(ticker)
@@ -67,4 +67,4 @@ def main(mode: str) -> None:
 
 
 if __name__ == "__main__":
-    main(sys.argv[1] if len(sys.argv) > 1 else "pool")
+    main(sys.argv[1] if len(sys.argv) > 1 else "process")

@@ -35,8 +35,9 @@ worker_connections = int(os.environ.get("GUNICORN_CONNECTIONS", "1000"))
 def post_worker_init(worker):
     """Tell the app how many connections this worker holds, so it caps live streams
     below that (unless STATELAB_MAX_STREAMS says otherwise). The workers share the crack
-    processes (statelab/secret_keys.py: ~33 MiB each). And freed big buffers go back to
-    the system (statelab/malloc.py)."""
+    processes (statelab/secret_keys.py: ~17 MiB each) and STATELAB_PASSWORD_CHECKS
+    (scrypt: 32 MiB each while it runs). And freed big buffers go back to the system
+    (statelab/malloc.py)."""
     from statelab.malloc import return_big_buffers
     from statelab.secret_keys import fit_workers
 
@@ -45,6 +46,7 @@ def post_worker_init(worker):
     statelab = getattr(worker.wsgi, "extensions", {}).get("statelab")
     if statelab is None:
         return
+    statelab.passwords.fit_workers(worker.cfg.workers)
     pool = worker.cfg.worker_connections if worker.cfg.worker_class_str == "gevent" \
         else worker.cfg.threads
     statelab.streams.fit_threads(pool)

@@ -197,3 +197,27 @@ def test_one_address_has_a_login_cap_across_labs(make_app):
     elsewhere = client.post("/api/session/login", json=LOGIN, headers={"X-Lab-Id": labs[0]},
                             environ_base={"REMOTE_ADDR": "10.0.0.7"})
     assert elsewhere.status_code == 401
+
+
+def test_gunicorn_workers_share_the_password_checks(make_app):
+    """STATELAB_PASSWORD_CHECKS bounds the server's scrypt checks (32 MiB each), not
+    each worker's: deploy/gunicorn.conf.py splits them among its workers, one each at
+    least (two workers with two each could hold 128 MiB of scrypt at once)."""
+    import runpy
+    from pathlib import Path
+    from types import SimpleNamespace
+
+    from statelab import secret_keys
+
+    conf = runpy.run_path(str(Path(__file__).resolve().parents[1] / "deploy" / "gunicorn.conf.py"))
+    apps = {workers: make_app(STATELAB_PASSWORD_CHECKS=2) for workers in (1, 2, 3)}
+    try:
+        for workers, app in apps.items():
+            conf["post_worker_init"](SimpleNamespace(
+                wsgi=app, log=SimpleNamespace(info=lambda *args: None),
+                cfg=SimpleNamespace(workers=workers, worker_connections=1000, threads=1,
+                                    worker_class_str="gevent")))
+    finally:
+        secret_keys.fit_workers(1)
+    assert {w: app.extensions["statelab"].passwords.slots for w, app in apps.items()} == \
+        {1: 2, 2: 1, 3: 1}

@@ -8,6 +8,7 @@ from __future__ import annotations
 import functools
 import json
 import os
+import signal
 import time
 from pathlib import Path
 
@@ -19,7 +20,7 @@ from flask.sessions import SecureCookieSessionInterface
 from statelab import secret_keys
 
 from .helpers import LabClient, new_lab
-from .servers import Gunicorn
+from .servers import Gunicorn, command_line, descendants
 
 TUTORIAL = "1234567890abcdefg"
 
@@ -107,6 +108,7 @@ def test_cracks_at_once_are_bounded(lab_client):
         assert all(held)
         response = lab_client.post("/api/lab/secret/crack")
         assert response.status_code == 429 and response.get_json()["error"] == "busy"
+        assert response.headers["Retry-After"] == "1"
     finally:
         for _ in held:
             secret_keys.cracking.release()
@@ -291,7 +293,7 @@ def test_a_crack_runs_in_a_worker_process(lab_client, monkeypatch):
     lab_client.login("session", "Tom")
     response = lab_client.post("/api/lab/secret/crack")
     assert response.status_code == 200 and response.get_json()["key"] == TUTORIAL
-    assert secret_keys.cracker.run(os.getpid) != os.getpid()
+    assert secret_keys.cracker.pids() and os.getpid() not in secret_keys.cracker.pids()
 
 
 def test_a_crack_on_the_gevent_deployment(tmp_path):
@@ -329,3 +331,81 @@ def test_gunicorn_workers_share_the_crack_processes():
     finally:
         secret_keys.fit_workers(1)
     assert secret_keys.cracker.workers == secret_keys.CRACKS_AT_ONCE
+
+
+def _crack_as_tom(client, base: str):
+    lab = client.post(f"{base}/api/labs", timeout=30).json()
+    client.headers.update({"X-Lab-Id": lab["id"], "X-Lab-Owner": lab["owner_token"]})
+    client.put(f"{base}/api/lab/secret", json={"key": "tutorial"}, timeout=30)
+    client.post(f"{base}/api/session/login", json={"username": "Tom", "password": "123"},
+                timeout=30)
+    return client.post(f"{base}/api/lab/secret/crack", timeout=90)
+
+
+def test_a_crack_outlives_a_signal_to_the_servers_process_group(tmp_path):
+    """systemd's stop signals every process of the server at once (a terminal's Ctrl-C
+    its whole process group); gunicorn's workers then finish their requests in
+    progress, a crack among them. The crack processes ignore SIGTERM and SIGINT: after
+    both reached them, a crack still answers (it answered 503 crack_failed when its
+    process had died of them), and they leave with the server."""
+    server = Gunicorn(tmp_path)
+    try:
+        with requests.Session() as client:
+            assert _crack_as_tom(client, server.base).status_code == 200
+            helpers = [pid for pid in descendants(server.proc.pid)
+                       if "gunicorn" not in command_line(pid)]
+            assert helpers
+            for pid in helpers:
+                os.kill(pid, signal.SIGTERM)
+                os.kill(pid, signal.SIGINT)
+            cracked = client.post(f"{server.base}/api/lab/secret/crack", timeout=90)
+            assert cracked.status_code == 200, cracked.text
+            assert cracked.json()["key"] == TUTORIAL
+    finally:
+        server.stop()
+    deadline = time.monotonic() + 15
+    while any(command_line(pid) for pid in helpers) and time.monotonic() < deadline:
+        time.sleep(0.05)  # polls a condition: each process's end
+    assert not any(command_line(pid) for pid in helpers)
+
+
+def test_a_crack_whose_process_dies_says_so_and_the_next_one_starts_anew(
+        lab_client, monkeypatch, tmp_path):
+    dies = tmp_path / "dies.py"
+    dies.write_text("raise SystemExit(3)\n")
+    shipped = secret_keys.CRACK_PROCESS
+    monkeypatch.setattr(secret_keys, "cracker", secret_keys.Cracker())
+    monkeypatch.setattr(secret_keys, "CRACK_PROCESS", dies)
+    lab_client.put("/api/lab/secret", json={"key": "tutorial"})
+    lab_client.login("session", "Tom")
+    failed = lab_client.post("/api/lab/secret/crack")
+    assert failed.status_code == 503 and failed.get_json()["error"] == "crack_failed"
+    assert failed.headers["Retry-After"] == "1"
+    monkeypatch.setattr(secret_keys, "CRACK_PROCESS", shipped)
+    cracked = lab_client.post("/api/lab/secret/crack")
+    assert cracked.status_code == 200 and cracked.get_json()["key"] == TUTORIAL
+    secret_keys.cracker.close()
+
+
+def _rss_mib(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def test_the_crack_processes_hold_little_memory(tmp_path):
+    """On the gevent deployment with two workers, everything a crack adds to the server
+    (the crack processes and any helper process of theirs) stays under 25 MiB a process:
+    a process importing the app held 51 MiB, and multiprocessing's resource tracker 13
+    more, which took the README's deployment past 300 MiB under bench/class_limits.py."""
+    server = Gunicorn(tmp_path, env={"GUNICORN_WORKERS": "2"})
+    try:
+        with requests.Session() as client:
+            for _ in range(4):  # whichever worker answers starts its crack process
+                assert _crack_as_tom(client, server.base).status_code == 200
+            added = {pid: _rss_mib(pid) for pid in descendants(server.proc.pid)
+                     if "gunicorn" not in command_line(pid)}
+    finally:
+        server.stop()
+    assert added and max(added.values()) < 25, added

@@ -43,8 +43,17 @@ class PasswordChecks:
     a login waits up to ``wait`` seconds for a slot, then gives up with ChecksBusy."""
 
     def __init__(self, slots: int, wait: float) -> None:
+        self.configured = slots
+        self.slots = slots
         self._slots = threading.BoundedSemaphore(slots)
         self.wait = wait
+
+    def fit_workers(self, workers: int) -> None:
+        """Share the configured slots among ``workers`` server processes
+        (deploy/gunicorn.conf.py), one each at least: the setting bounds the server's
+        scrypt memory, not each worker's. Before the first login."""
+        self.slots = max(1, self.configured // max(1, workers))
+        self._slots = threading.BoundedSemaphore(self.slots)
 
     def check(self, username: str, password: str) -> bool:
         """True when the pair matches a demo account; as slow for unknown names as

@@ -9,6 +9,9 @@ Flask builds the itsdangerous serializer (salt ``cookie-session``, HMAC-SHA1) an
 decides the key order: ``fallbacks + [SECRET_KEY]``; itsdangerous signs with the last
 (SECRET_KEY, the newest) and verifies with each, newest first. Flask 3.1.0 built that
 list the other way round and signed with a fallback (GHSA-4grg-w6v8-c28g, fixed 3.1.1).
+A crack checks candidates in a crack process (crack_process.py) with itsdangerous's
+``TimestampSigner`` built from the salt, key derivation and digest of Flask's session
+interface: the signer that serializer uses.
 
 Stored per lab: ``{"signing": Key, "fallbacks": [Key, ...]}`` oldest fallback first,
 ``Key = {"source": "tutorial"|"generated"|"instance", "key": str|None}``; the instance
@@ -18,28 +21,29 @@ key is never stored nor shown, only named.
 from __future__ import annotations
 
 import hashlib
-import multiprocessing
+import json
 import os
 import secrets
+import selectors
+import subprocess
+import sys
 import threading
 import time
 from collections import ChainMap
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from flask import Flask, has_request_context, request
 from itsdangerous import BadSignature, SignatureExpired
 
-from . import context
+from . import context, crack_process
 
 TUTORIAL_KEY = "1234567890abcdefg"
 SOURCES = ("instance", "tutorial", "generated")
 MAX_FALLBACKS = 3
 WORDLIST = Path(__file__).parent / "wordlists" / "secret-keys.txt"
 WORDLIST_NAME = "statelab/wordlists/secret-keys.txt"
+CRACK_PROCESS = Path(crack_process.__file__)
 MAX_CANDIDATES = 20_000
 # An instance key shorter than this, or in the wordlist, is refused at startup
 # (config.py): anyone in a lab can crack their own cookie with this list, and the
@@ -57,7 +61,7 @@ CHECK_EVERY = 64
 CRACKS_AT_ONCE = 2
 cracking = threading.BoundedSemaphore(CRACKS_AT_ONCE)
 # A crack waits this long past its time limit for its answer (the first one also starts
-# the worker processes).
+# its crack process).
 CRACK_WAIT = 60.0
 NOTE = ("Flask 3.1.1+ signs with SECRET_KEY (the newest key); SECRET_KEY_FALLBACKS only "
         "verify (GHSA-4grg-w6v8-c28g: 3.1.0 signed with a fallback)")
@@ -170,24 +174,19 @@ def serializer_for(app: Flask, key: str):
     return app.session_interface.get_signing_serializer(KeyedApp(app, key, []))
 
 
-def _verifies(app: Flask, key: str, value: str, kept: bool = True) -> bool:
-    """Whether ``key`` signed ``value``; ``kept=False`` for a candidate tried once (a
-    crack), whose serializer is not worth keeping."""
-    serializer = (serializer_for(app, key) if kept
-                  else app.session_interface.uncached_serializer(key))
+def _verifies(app: Flask, key: str, value: str) -> bool:
+    """Whether ``key`` signed ``value`` (Flask's serializer; bench/crack_loop.py's
+    in-process crack)."""
     try:
-        next(serializer.iter_unsigners()).unsign(value)
+        next(serializer_for(app, key).iter_unsigners()).unsign(value)
     except BadSignature:
         return False
     return True
 
 
-@lru_cache(maxsize=1)
 def wordlist() -> tuple[str, ...]:
-    """The shipped candidates, one a line, capped."""
-    with WORDLIST.open(encoding="utf-8") as lines:
-        words = (line.rstrip("\n") for line in lines)
-        return tuple(w for w, _ in zip((w for w in words if w), range(MAX_CANDIDATES)))
+    """The shipped candidates, one a line, capped (what a crack tries, in its order)."""
+    return crack_process.candidates(str(WORDLIST), MAX_CANDIDATES)
 
 
 def weakness(key: str | bytes) -> str | None:
@@ -203,41 +202,93 @@ def weakness(key: str | bytes) -> str | None:
 
 
 class CrackFailed(RuntimeError):
-    """The worker process did not answer (it died, or took far past the time limit)."""
+    """The crack process did not answer (it died, or took far past the time limit)."""
 
 
 class Cracker:
-    """Cracks run in ``CRACKS_AT_ONCE`` worker processes, started at the first crack: a
-    crack is pure Python for up to CRACK_SECONDS, and in a thread of the server it held
-    the GIL against every request (on gunicorn's gevent worker, against the whole
-    worker). Only plain data crosses: the cookie, the time limit and a digest of the
-    instance key, never the key."""
+    """Cracks run in at most ``workers`` crack processes (crack_process.py), started at
+    the first crack and kept: a crack is pure Python for up to CRACK_SECONDS, and in a
+    thread of the server it held the GIL against every request (on gunicorn's gevent
+    worker, against the whole worker). Only plain data crosses, over the process's
+    stdin and stdout: the cookie, the time limit and a digest of the instance key, never
+    the key. ``cracking`` bounds the cracks at once to ``workers``."""
 
     def __init__(self, workers: int = CRACKS_AT_ONCE) -> None:
         self.workers = workers
-        self._pool: ProcessPoolExecutor | None = None
+        self._idle: list[subprocess.Popen] = []
         self._lock = threading.Lock()
 
-    def _executor(self) -> ProcessPoolExecutor:
+    def pids(self) -> list[int]:
+        """The crack processes waiting for a job."""
         with self._lock:
-            if self._pool is None:
-                self._pool = ProcessPoolExecutor(
-                    self.workers, mp_context=multiprocessing.get_context("spawn"),
-                    initializer=_leave_with, initargs=(os.getpid(),))
-            return self._pool
+            return [proc.pid for proc in self._idle]
 
-    def run(self, func, *args, timeout: float = CRACK_WAIT):
-        """``func(*args)`` in a worker process. Under gevent the caller's greenlet waits,
-        not the worker: the future's lock is gevent's once monkey-patched."""
-        pool = self._executor()
+    def run(self, job: dict, timeout: float = CRACK_WAIT) -> dict:
+        """``job``'s answer from a crack process. Under gevent the caller's greenlet
+        waits, not the worker: the pipe is waited on by gevent's selectors once
+        monkey-patched. A process that dies or takes past ``timeout`` is ended and
+        replaced at the next crack."""
+        proc = self._take()
         try:
-            return pool.submit(func, *args).result(timeout=timeout)
-        except (BrokenProcessPool, TimeoutError) as error:
-            with self._lock:
-                if self._pool is pool:
-                    self._pool = None
-            pool.shutdown(wait=False, cancel_futures=True)
+            answer = _exchange(proc, job, timeout)
+        except (OSError, ValueError, TimeoutError) as error:
+            proc.kill()
+            _close(proc)
             raise CrackFailed(str(error) or type(error).__name__) from error
+        with self._lock:
+            if len(self._idle) < self.workers:
+                self._idle.append(proc)
+                proc = None
+        if proc is not None:
+            _close(proc)
+        if "error" in answer:
+            raise CrackFailed(answer["error"])
+        return answer
+
+    def _take(self) -> subprocess.Popen:
+        with self._lock:
+            idle, self._idle = self._idle, []
+        while idle:
+            proc = idle.pop()
+            if proc.poll() is None:
+                with self._lock:
+                    self._idle += idle
+                return proc
+            _close(proc)
+        return subprocess.Popen([sys.executable, "-I", str(CRACK_PROCESS)],
+                                stdin=subprocess.PIPE, stdout=subprocess.PIPE, bufsize=0)
+
+    def close(self) -> None:
+        """End the idle crack processes (each leaves when its stdin closes)."""
+        with self._lock:
+            idle, self._idle = self._idle, []
+        for proc in idle:
+            _close(proc)
+
+
+def _exchange(proc: subprocess.Popen, job: dict, timeout: float) -> dict:
+    """Write ``job`` on ``proc``'s stdin, read its one-line answer within ``timeout``."""
+    data = memoryview((json.dumps(job) + "\n").encode())
+    while data:
+        data = data[os.write(proc.stdin.fileno(), data):]
+    deadline, answer = time.monotonic() + timeout, b""
+    with selectors.DefaultSelector() as selector:
+        selector.register(proc.stdout, selectors.EVENT_READ)
+        while not answer.endswith(b"\n"):
+            left = deadline - time.monotonic()
+            if left <= 0 or not selector.select(left):
+                raise TimeoutError(f"no answer in {timeout:.0f} s")
+            chunk = os.read(proc.stdout.fileno(), 65536)
+            if not chunk:
+                raise OSError(f"the crack process ended (status {proc.wait()})")
+            answer += chunk
+    return json.loads(answer)
+
+
+def _close(proc: subprocess.Popen) -> None:
+    proc.stdin.close()
+    proc.stdout.close()
+    proc.wait()
 
 
 cracker = Cracker()
@@ -245,8 +296,7 @@ cracker = Cracker()
 
 def fit_workers(workers: int) -> None:
     """Share CRACKS_AT_ONCE among ``workers`` server processes (deploy/gunicorn.conf.py),
-    at least one crack process each: each holds ~33 MiB, and two gevent workers with two
-    each took the server past 300 MiB (bench/class_limits.py). Before the first crack."""
+    at least one crack process each. Before the first crack."""
     global cracking, cracker
     at_once = max(1, CRACKS_AT_ONCE // max(1, workers))
     cracking, cracker = threading.BoundedSemaphore(at_once), Cracker(at_once)
@@ -254,50 +304,18 @@ def fit_workers(workers: int) -> None:
 
 def crack(app: Flask, value: str, seconds: float = CRACK_SECONDS) -> dict:
     """Try each wordlist candidate as the key that signed ``value``, as flask-unsign does,
-    in a worker process (``cracker``). The instance key is never an answer: the worker
-    skips the candidate whose digest is the instance key's."""
+    in a crack process (``cracker``), with the salt, key derivation and digest Flask's
+    session interface signs with. The instance key is never an answer: the crack
+    process skips the candidate whose digest is the instance key's."""
     key = app.secret_key
-    digest = hashlib.sha256(key if isinstance(key, bytes) else key.encode()).digest()
-    return cracker.run(_crack, value, digest, seconds, timeout=seconds + CRACK_WAIT)
-
-
-def _leave_with(parent: int) -> None:
-    """In a worker process: exit when the server does, even killed (a gunicorn worker
-    past its graceful timeout runs no exit handler to stop its pool)."""
-    def watch() -> None:
-        while os.getppid() == parent:
-            time.sleep(1)
-        os._exit(0)
-    threading.Thread(target=watch, daemon=True, name="statelab-crack-parent").start()
-
-
-@lru_cache(maxsize=1)
-def _bare_app() -> Flask:
-    """In a worker process: an app whose session interface builds the lab's serializer
-    for a key, as the server's does (only the key matters to signing)."""
-    from .sessions import LabSessionInterface
-
-    app = Flask("statelab.crack")
-    app.session_interface = LabSessionInterface(app, None, "none")
-    return app
-
-
-def _crack(value: str, instance_digest: bytes, seconds: float) -> dict:
-    app, candidates = _bare_app(), wordlist()
-    start = time.perf_counter()
-    found, stopped, tried = None, "exhausted", 0
-    for tried, candidate in enumerate(candidates, 1):
-        if hashlib.sha256(candidate.encode()).digest() != instance_digest and \
-                _verifies(app, candidate, value, kept=False):
-            found, stopped = candidate, "found"
-            break
-        if tried % CHECK_EVERY == 0 and time.perf_counter() - start > seconds:
-            stopped = "time_limit"
-            break
-    return {"found": found is not None, "key": found, "tried": tried,
-            "candidates": len(candidates),
-            "seconds": round(time.perf_counter() - start, 4), "stopped": stopped,
-            "wordlist": WORDLIST_NAME}
+    interface = app.session_interface
+    job = {"cookie": value, "seconds": seconds, "wordlist": str(WORDLIST),
+           "instance_digest": hashlib.sha256(
+               key if isinstance(key, bytes) else key.encode()).hexdigest(),
+           "max_candidates": MAX_CANDIDATES, "check_every": CHECK_EVERY,
+           "salt": interface.salt, "key_derivation": interface.key_derivation,
+           "digest_method": interface.digest_method().name}
+    return {**cracker.run(job, timeout=seconds + CRACK_WAIT), "wordlist": WORDLIST_NAME}
 
 
 def forge(app: Flask, key: str, username: str) -> str:

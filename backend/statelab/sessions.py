@@ -312,10 +312,6 @@ class LabSessionInterface(SecureCookieSessionInterface):
         serializer.__dict__.update(kept.__dict__)
         return serializer
 
-    def uncached_serializer(self, key: str) -> BoundedSerializer:
-        """The serializer for one key, built and not kept (a crack tries thousands)."""
-        return self._build_serializer(key, ())
-
     def _build_serializer(self, key: str, fallbacks: tuple[str, ...]) -> BoundedSerializer:
         # Flask builds it and orders the keys; only how it inflates changes.
         keyed = secret_keys.KeyedApp(self.app, key, list(fallbacks))

@@ -69,8 +69,10 @@ def crack():
                        headers={"Retry-After": "1"})
     try:
         return jsonify(secret_keys.crack(current_app._get_current_object(), value))
-    except secret_keys.CrackFailed:
-        raise ApiError(503, "crack_failed", "The crack did not finish; try again") from None
+    except secret_keys.CrackFailed as error:
+        current_app.logger.warning("crack failed: %s", error)
+        raise ApiError(503, "crack_failed", "The crack did not finish; try again",
+                       headers={"Retry-After": "1"}) from None
     finally:
         secret_keys.cracking.release()
 
