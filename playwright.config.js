@@ -52,10 +52,6 @@ function labServer(serverPort, instance, limits = {}) {
   };
 }
 
-// The class, and the specs that watch the clock (see projects).
-const CLASS = /class\.spec\.js/;
-const CLOCK = /(expiry|feedback|lesson-replay|restart|wire)\.spec\.js/;
-
 const DESKTOP = { browserName: 'chromium', viewport: { width: 1440, height: 900 } };
 
 export default defineConfig({
@@ -78,17 +74,16 @@ export default defineConfig({
         '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
     },
   },
-  // Two phases. First class.spec.js (30 browser contexts, the longest test) starts on
-  // one worker while the other works through the specs that do not watch the clock.
-  // Then the specs that do (a cookie lifetime that must not run out before the test
-  // looks, a countdown, pages that must reconnect within 4 s) run without the class
-  // beside them: CI saw a 3 s cookie run out before expiry.spec.js looked while the class
-  // ran, at a load average of 10-27; restart.spec.js measured 2.5-3 s beside it, 0.65-1.2 s
-  // alone. `npx playwright test e2e/restart.spec.js` runs the first phase too; `--no-deps` does not.
+  // Three projects, run one after another. class.spec.js drives 30 browser contexts;
+  // beside it the machine is too busy for the specs that watch the clock (CI saw a 3 s
+  // cookie run out before expiry.spec.js looked, at a load average of 10-27), so it runs
+  // after them, on its own. restart.spec.js times how fast pages come back (within 4 s;
+  // 2.5-3 s measured beside class.spec.js, 0.65-1.2 s alone), so it runs last.
+  // `npx playwright test e2e/restart.spec.js` runs its dependencies first; `--no-deps` does not.
   projects: [
-    { name: 'class', testMatch: CLASS, use: DESKTOP },
-    { name: 'chromium', testIgnore: [CLASS, CLOCK], use: DESKTOP },
-    { name: 'timing', testMatch: CLOCK, dependencies: ['class', 'chromium'], use: DESKTOP },
+    { name: 'chromium', testIgnore: /(class|restart)\.spec\.js/, use: DESKTOP },
+    { name: 'class', testMatch: /class\.spec\.js/, dependencies: ['chromium'], use: DESKTOP },
+    { name: 'timing', testMatch: /restart\.spec\.js/, dependencies: ['class'], use: DESKTOP },
   ],
   webServer: [
     labServer(port, process.env.STATELAB_E2E_INSTANCE),
