@@ -68,25 +68,28 @@ $(VENV)/.bench-installed: $(VENV)/.test-installed
 
 setup: test-venv node system
 
-# The test tools (pytest, schemathesis, ...), on top of what `make run` installs.
+# The test tools (pytest, schemathesis, ...), on top of what `make run` installs. A fresh
+# virtualenv gets both in one `pip install` (it also counts as `make run`'s).
 test-venv: $(VENV)/.test-installed
 
-$(VENV)/.test-installed: $(VENV)/.installed
+$(VENV)/.test-installed: pyproject.toml tracer/pyproject.toml
+	$(NEW_VENV)
 	$(PY) -m pip install -q -e ./tracer -e '.[test]'
-	touch $@
+	touch $(VENV)/.installed $@
 
 venv: $(VENV)/.installed
 
 # A virtualenv without a working pip (a half-made one, say, when Debian's python3
 # lacked python3-venv) is made again; as root, python3-venv is installed first.
-$(VENV)/.installed: pyproject.toml tracer/pyproject.toml
-	@if ! $(PY) -m pip --version >/dev/null 2>&1; then \
+NEW_VENV = @if ! $(PY) -m pip --version >/dev/null 2>&1; then \
 	  if ! $(PYTHON) -c 'import ensurepip' 2>/dev/null && [ "$$(id -u)" = 0 ]; then \
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv; \
 	  fi; \
-	  rm -rf $(VENV) && $(PYTHON) -m venv $(VENV); \
+	  rm -rf $(VENV) && $(PYTHON) -m venv $(VENV) && $(PY) -m pip install -q --upgrade pip; \
 	fi
-	$(PY) -m pip install -q --upgrade pip
+
+$(VENV)/.installed: pyproject.toml tracer/pyproject.toml
+	$(NEW_VENV)
 	$(PY) -m pip install -q -e ./tracer -e .
 	touch $@
 

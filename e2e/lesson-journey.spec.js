@@ -1,6 +1,6 @@
 // A learner alone with the page: each lesson from a fresh lab, in the page's order, each
 // ending with what it promises; then the same as a participant, who meets no silent 403.
-import { test, expect, openLesson, rows } from './fixtures.js';
+import { test, expect, openLesson, rows, serverUser } from './fixtures.js';
 
 const tutorial = (page, route) => page.getByRole('button', { name: route }).click();
 const startClean = (lesson) => lesson.getByRole('button', { name: 'Start clean' }).click();
@@ -41,6 +41,8 @@ test('the tutorial: an old username cookie is named, and after Start clean /comm
   await expect(result).toContainText('Login succeeded!');
   await tutorial(page, 'POST /session/login');
   await expect(result).toContainText('Login succeeded!');
+  // The cookie login's answer said so too: wait until the page has the session login's.
+  await expect(serverUser(page, 'session')).toHaveText('Tom');
   await tutorial(page, 'GET /comment');
   await expect(result).toContainText('Comment succeeded:Tom');
   await expect(result.getByTestId('comment-finding')).toContainText('This request carried the plain cookie username=Tom (set by POST /login (cookie))');
@@ -48,8 +50,10 @@ test('the tutorial: an old username cookie is named, and after Start clean /comm
 
   await startClean(lesson);
   await expect(lesson.getByTestId('clean-result')).toContainText('Cleared this lab\'s cookies');
+  await expect(serverUser(page, 'session')).toHaveText('nobody');
   await tutorial(page, 'POST /session/login');
   await expect(result).toContainText('Login succeeded!');
+  await expect(serverUser(page, 'session')).toHaveText('Tom');
   await tutorial(page, 'GET /comment');
   await expect(result).toContainText('No login, login in comments first');
   await expect(result.getByTestId('comment-finding')).toContainText('The signed session says Tom, but the tutorial\'s /comment reads only the username cookie');
