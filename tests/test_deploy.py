@@ -48,15 +48,16 @@ def half_sent(port: int, n: int) -> socket.socket:
 
 def read_by_server(sock: socket.socket) -> bool:
     """Whether the server has read all ``sock`` sent: the server side's receive queue
-    (``/proc/net/tcp``) is empty, so it accepted the connection and holds the half request."""
+    (``/proc/net/tcp``, little-endian as on x86 and arm64) is empty while the connection
+    is established, so it accepted the connection and holds the half request."""
     def hexed(host: str, port: int) -> str:
         return f"{socket.inet_aton(host)[::-1].hex().upper()}:{port:04X}"
     server, client = hexed(*sock.getpeername()), hexed(*sock.getsockname())
     with open("/proc/net/tcp") as table:
         for row in table.read().splitlines()[1:]:
             fields = row.split()
-            if fields[1] == server and fields[2] == client:
-                return int(fields[4].split(":")[1], 16) == 0
+            if fields[1] == server and fields[2] == client:  # 01: still established
+                return fields[3] == "01" and int(fields[4].split(":")[1], 16) == 0
     return False
 
 

@@ -17,7 +17,7 @@ import requests
 from itsdangerous import URLSafeTimedSerializer
 from flask.sessions import SecureCookieSessionInterface
 
-from statelab import secret_keys
+from statelab import crack_process, secret_keys
 
 from .helpers import LabClient, new_lab
 from .servers import Gunicorn, command_line, descendants
@@ -283,12 +283,12 @@ def _signed_at(when: float, *args, **kwargs):
 
 
 def test_a_crack_runs_in_a_worker_process(lab_client, monkeypatch):
-    """A crack is pure Python for up to 2 s: in a thread of the server it held the GIL
-    against every other request. It runs in another process: this one's candidate check
-    is never called, and the worker's pid is not the server's."""
+    """A crack is pure Python for up to 2 s: in a thread of the server it would hold the
+    GIL against every other request. It runs in another process: the crack function is
+    never called in this one, and the crack process's pid is not the server's."""
     def not_here(*args, **kwargs):
-        raise AssertionError("a candidate was checked in the server's process")
-    monkeypatch.setattr(secret_keys, "_verifies", not_here)
+        raise AssertionError("a crack ran in the server's process")
+    monkeypatch.setattr(crack_process, "crack", not_here)
     lab_client.put("/api/lab/secret", json={"key": "tutorial"})
     lab_client.login("session", "Tom")
     response = lab_client.post("/api/lab/secret/crack")
@@ -385,6 +385,18 @@ def test_a_crack_whose_process_dies_says_so_and_the_next_one_starts_anew(
     cracked = lab_client.post("/api/lab/secret/crack")
     assert cracked.status_code == 200 and cracked.get_json()["key"] == TUTORIAL
     secret_keys.cracker.close()
+
+
+def test_a_crack_process_that_cannot_start_says_so(lab_client, monkeypatch, tmp_path):
+    """No process could be started (no interpreter, no fork, no file descriptors): the
+    same JSON 503 crack_failed with Retry-After, not a 500."""
+    monkeypatch.setattr(secret_keys, "cracker", secret_keys.Cracker())
+    monkeypatch.setattr(secret_keys.sys, "executable", str(tmp_path / "no-python"))
+    lab_client.put("/api/lab/secret", json={"key": "tutorial"})
+    lab_client.login("session", "Tom")
+    failed = lab_client.post("/api/lab/secret/crack")
+    assert failed.status_code == 503 and failed.get_json()["error"] == "crack_failed"
+    assert failed.headers["Retry-After"] == "1"
 
 
 def _rss_mib(pid: int) -> float:

@@ -1,8 +1,8 @@
 """A crack process: tries the wordlist's candidates on a cookie, one job at a time.
 
-Run as a script, ``python -I crack_process.py`` (secret_keys.Cracker starts it), so it
-imports neither this package nor Flask: the standard library and itsdangerous only,
-about 15 MiB where a process importing the app holds 50. It reads one JSON job a line
+Run as a script, ``python -I crack_process.py ITSDANGEROUS_FOLDER`` (secret_keys.Cracker
+starts it), so it imports neither this package nor Flask: the standard library and
+itsdangerous only, about 17 MiB where a process importing the app holds 50. It reads one JSON job a line
 on stdin and writes one JSON answer a line on stdout; it leaves when stdin closes (its
 server process ended, however). It ignores SIGTERM and SIGINT: systemd's stop and a
 terminal's Ctrl-C signal a server's whole process group, and gunicorn's workers then
@@ -19,12 +19,16 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import signal
 import sys
 import time
 from functools import lru_cache
 
-from itsdangerous import BadSignature, TimestampSigner
+if __name__ == "__main__" and len(sys.argv) > 1:  # where the server found itsdangerous
+    sys.path.insert(0, sys.argv[1])
+
+from itsdangerous import BadSignature, TimestampSigner  # noqa: E402
 
 
 @lru_cache(maxsize=4)
@@ -75,8 +79,8 @@ def main() -> None:
         try:
             sys.stdout.write(json.dumps(answer) + "\n")
             sys.stdout.flush()
-        except BrokenPipeError:
-            return
+        except BrokenPipeError:  # the server is gone: leave without flushing again
+            os._exit(0)
 
 
 if __name__ == "__main__":

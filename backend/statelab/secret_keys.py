@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask, has_request_context, request
+import itsdangerous
 from itsdangerous import BadSignature, SignatureExpired
 
 from . import context, crack_process
@@ -44,6 +45,7 @@ MAX_FALLBACKS = 3
 WORDLIST = Path(__file__).parent / "wordlists" / "secret-keys.txt"
 WORDLIST_NAME = "statelab/wordlists/secret-keys.txt"
 CRACK_PROCESS = Path(crack_process.__file__)
+ITSDANGEROUS_FOLDER = str(Path(itsdangerous.__file__).resolve().parents[1])
 MAX_CANDIDATES = 20_000
 # An instance key shorter than this, or in the wordlist, is refused at startup
 # (config.py): anyone in a lab can crack their own cookie with this list, and the
@@ -208,7 +210,7 @@ class CrackFailed(RuntimeError):
 class Cracker:
     """Cracks run in at most ``workers`` crack processes (crack_process.py), started at
     the first crack and kept: a crack is pure Python for up to CRACK_SECONDS, and in a
-    thread of the server it held the GIL against every request (on gunicorn's gevent
+    thread of the server it would hold the GIL against every request (on gunicorn's gevent
     worker, against the whole worker). Only plain data crosses, over the process's
     stdin and stdout: the cookie, the time limit and a digest of the instance key, never
     the key. ``cracking`` bounds the cracks at once to ``workers``."""
@@ -228,13 +230,18 @@ class Cracker:
         waits, not the worker: the pipe is waited on by gevent's selectors once
         monkey-patched. A process that dies or takes past ``timeout`` is ended and
         replaced at the next crack."""
-        proc = self._take()
+        try:
+            proc = self._take()
+        except OSError as error:  # no process could be started (fork, file descriptors)
+            raise CrackFailed(f"no crack process: {error}") from error
         try:
             answer = _exchange(proc, job, timeout)
-        except (OSError, ValueError, TimeoutError) as error:
+        except BaseException as error:  # a timeout, a dead process, a greenlet killed
             proc.kill()
             _close(proc)
-            raise CrackFailed(str(error) or type(error).__name__) from error
+            if isinstance(error, (OSError, ValueError, TimeoutError)):
+                raise CrackFailed(str(error) or type(error).__name__) from error
+            raise
         with self._lock:
             if len(self._idle) < self.workers:
                 self._idle.append(proc)
@@ -255,7 +262,9 @@ class Cracker:
                     self._idle += idle
                 return proc
             _close(proc)
-        return subprocess.Popen([sys.executable, "-I", str(CRACK_PROCESS)],
+        # -I ignores PYTHONPATH and the user's site-packages: the process is told where
+        # itsdangerous is, wherever this server found it.
+        return subprocess.Popen([sys.executable, "-I", str(CRACK_PROCESS), ITSDANGEROUS_FOLDER],
                                 stdin=subprocess.PIPE, stdout=subprocess.PIPE, bufsize=0)
 
     def close(self) -> None:
@@ -269,10 +278,18 @@ class Cracker:
 def _exchange(proc: subprocess.Popen, job: dict, timeout: float) -> dict:
     """Write ``job`` on ``proc``'s stdin, read its one-line answer within ``timeout``."""
     data = memoryview((json.dumps(job) + "\n").encode())
-    while data:
-        data = data[os.write(proc.stdin.fileno(), data):]
     deadline, answer = time.monotonic() + timeout, b""
     with selectors.DefaultSelector() as selector:
+        # Under gevent the pipes are non-blocking: a job larger than the pipe's room
+        # waits until the process has read some of it.
+        selector.register(proc.stdin, selectors.EVENT_WRITE)
+        while data:
+            try:
+                data = data[os.write(proc.stdin.fileno(), data):]
+            except BlockingIOError:
+                if not selector.select(max(0.0, deadline - time.monotonic())):
+                    raise TimeoutError(f"the job not taken in {timeout:.0f} s") from None
+        selector.unregister(proc.stdin)
         selector.register(proc.stdout, selectors.EVENT_READ)
         while not answer.endswith(b"\n"):
             left = deadline - time.monotonic()
