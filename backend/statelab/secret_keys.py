@@ -253,13 +253,13 @@ class Cracker:
         return answer
 
     def _take(self) -> subprocess.Popen:
-        with self._lock:
-            idle, self._idle = self._idle, []
-        while idle:
-            proc = idle.pop()
+        """An idle crack process that is still alive, else a new one."""
+        while True:
+            with self._lock:
+                proc = self._idle.pop() if self._idle else None
+            if proc is None:
+                break
             if proc.poll() is None:
-                with self._lock:
-                    self._idle += idle
                 return proc
             _close(proc)
         # -I ignores PYTHONPATH and the user's site-packages: the process is told where
@@ -316,6 +316,7 @@ def fit_workers(workers: int) -> None:
     at least one crack process each. Before the first crack."""
     global cracking, cracker
     at_once = max(1, CRACKS_AT_ONCE // max(1, workers))
+    cracker.close()
     cracking, cracker = threading.BoundedSemaphore(at_once), Cracker(at_once)
 
 
