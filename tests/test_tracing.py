@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from flask import Blueprint, Flask, abort
+from flask import (Blueprint, Flask, abort, appcontext_tearing_down, got_request_exception,
+                   request_tearing_down)
 
 from statelab.events import MemoryBus
 from statelab_trace import HookTracer
@@ -111,6 +112,28 @@ def test_raised_exception_signals_and_reaches_teardown():
     assert "after_request" in names  # not propagated: the 500 handler's response goes out
     assert steps[names.index("teardown_request")]["error"]["type"] == "ZeroDivisionError"
     assert steps[names.index("appcontext_tearing_down")]["error"]["type"] == "ZeroDivisionError"
+
+
+def test_a_received_signal_records_the_error_it_was_sent_by_keyword():
+    app, bus = traced_app()
+    received = []
+
+    def receiver(sender, **kwargs):
+        received.append(sorted(kwargs))
+    signals = (got_request_exception, request_tearing_down, appcontext_tearing_down)
+    for signal in signals:
+        signal.connect(receiver, app)
+    try:
+        assert app.test_client().get("/raise").status_code == 500
+    finally:
+        for signal in signals:
+            signal.disconnect(receiver, app)
+    assert received == [["exception"], ["exc"], ["exc"]]  # sent as Flask sends them
+    steps, _ = steps_of(bus)
+    by_name = {s["name"]: s for s in steps}
+    for name in ("got_request_exception", "request_tearing_down", "appcontext_tearing_down"):
+        assert by_name[name]["error"] == {"type": "ZeroDivisionError",
+                                          "message": "division by zero"}, name
 
 
 def test_with_testing_the_exception_propagates_past_handler_and_after_request():

@@ -54,14 +54,15 @@ def not_recorded(what: str, exc: BaseException) -> None:
     annotate(**{what: f"not recorded: {type(exc).__name__}: {exc}"})
 
 
-def run_step(spec: StepSpec, func: Callable, /, *args: Any, **kwargs: Any) -> Any:
+def run_step(spec: StepSpec, func: Callable, /, *args: Any) -> Any:
     """Call ``func`` as the step ``spec`` of the request traced in this context. A
     failure of the tracer costs the trace its step, never the app its call. Most steps
     (``spec.plain``, no detail known before the call) end on the short path here: nothing
-    to work out but the times and what they printed."""
+    to work out but the times and what they printed. Flask calls hooks, handlers and
+    sessions with positional arguments only; ``run_with_keywords`` takes the others."""
     trace = current.get() or late_trace()
     if trace is None:
-        return func(*args, **kwargs)
+        return func(*args)
     # Entering the step: what it prints and its detail are its own until it ends. Most
     # steps have no detail: no dict is made for them (the log keeps fewer objects alive
     # for the garbage collector to scan).
@@ -73,13 +74,13 @@ def run_step(spec: StepSpec, func: Callable, /, *args: Any, **kwargs: Any) -> An
             trace.current = spec.detail(args)
         except Exception:
             logger.exception("statelab_trace: could not begin step %s", spec.name)
-            return func(*args, **kwargs)
+            return func(*args)
     trace.out = None
     start = perf()
     try:
-        result = func(*args, **kwargs)
+        result = func(*args)
     except BaseException as exc:
-        _end_step(trace, spec, args, kwargs, (outer_info, outer_out), start, None, exc)
+        _end_step(trace, spec, func, args, (outer_info, outer_out), start, None, exc)
         raise
     if spec.plain and (result is None or not spec.returns_matter):
         end = perf()
@@ -91,14 +92,22 @@ def run_step(spec: StepSpec, func: Callable, /, *args: Any, **kwargs: Any) -> An
             trace.weight += weigh(info)
         trace.add(spec, start, end, None, info, out)
     else:
-        _end_step(trace, spec, args, kwargs, (outer_info, outer_out), start, result, None)
+        _end_step(trace, spec, func, args, (outer_info, outer_out), start, result, None)
     return result
 
 
-def _end_step(trace: Trace, spec: StepSpec, args: tuple, kwargs: dict, outer: tuple,
+def run_with_keywords(spec: StepSpec, func: Callable, /, *args: Any, **kwargs: Any) -> Any:
+    """``run_step`` for a call with keyword arguments (a view's URL values, a signal's
+    arguments): they are bound to ``func`` first, where the step's end finds an error
+    passed by keyword."""
+    return run_step(spec, functools.partial(func, **kwargs) if kwargs else func, *args)
+
+
+def _end_step(trace: Trace, spec: StepSpec, func: Callable, args: tuple, outer: tuple,
               start: float, result: Any, raised: BaseException | None) -> None:
+    keywords = func.keywords if type(func) is functools.partial else {}
     try:
-        trace.end_step(spec, args, kwargs, outer, start, result, raised)
+        trace.end_step(spec, args, keywords, outer, start, result, raised)
     except Exception as exc:
         trace.current, trace.out = outer
         trace.add(spec, start, perf(), None,
@@ -158,9 +167,11 @@ def install(app: Flask, tracer: Any) -> None:
         except Exception:
             logger.exception("statelab_trace: could not name the step for %r", func)
             return flasks_own(func)
-        called = functools.partial(
-            _run_wrapped_view if spec.unwrapped is not None else run_step,
-            spec, func if sync else flasks_own(func))
+        if spec.unwrapped is not None:
+            run = _run_wrapped_view
+        else:  # Flask calls a view with its URL values as keywords
+            run = run_with_keywords if spec.kind == "view" else run_step
+        called = functools.partial(run, spec, func if sync else flasks_own(func))
         if sync and spec.kind != "after_this_request":
             calls[key] = called
         return called
@@ -248,7 +259,7 @@ def _run_wrapped_view(spec: StepSpec, func: Callable, /, *args: Any, **kwargs: A
     the decorator answered instead (a login wall's redirect), is seen with a profile
     hook on this thread that removes itself as soon as the view's code is entered."""
     if sys.getprofile() is not None:  # a profiler runs: it keeps its hook
-        return run_step(spec, func, *args, **kwargs)
+        return run_with_keywords(spec, func, *args, **kwargs)
     inner_code = spec.unwrapped.__code__
     entered: list = []
 
@@ -259,7 +270,7 @@ def _run_wrapped_view(spec: StepSpec, func: Callable, /, *args: Any, **kwargs: A
 
     sys.setprofile(profile)
     try:
-        return run_step(spec, func, *args, **kwargs)
+        return run_with_keywords(spec, func, *args, **kwargs)
     finally:
         if not entered:
             if sys.getprofile() is profile:
@@ -307,7 +318,7 @@ def wrap(func: Callable, spec: StepSpec) -> Callable:
 
     @functools.wraps(func)
     def traced(*args: Any, **kwargs: Any) -> Any:
-        return run_step(spec, func, *args, **kwargs)
+        return run_with_keywords(spec, func, *args, **kwargs)
     setattr(traced, MARK, True)
     return traced
 

@@ -239,7 +239,7 @@ class Trace:
     def end_step(self, spec: StepSpec, args: tuple, kwargs: dict, outer: tuple, start: float,
                  result: Any = None, raised: BaseException | None = None) -> None:
         """Record the step ``instrument.run_step`` entered, working out what its end
-        says."""
+        says. ``kwargs``: the keywords its function was called with."""
         end = perf()
         info = self.current
         out = self.out

@@ -20,7 +20,7 @@ from flask.globals import _cv_app
 from .jsonable import describe_error
 from werkzeug.wsgi import ClosingIterator
 
-from .instrument import TRACE_ATTR, late_trace, run_step
+from .instrument import TRACE_ATTR, late_trace, run_with_keywords
 from .jsonable import MAX_MESSAGE_KEPT, capped, weigh
 from .record import StepSpec, Trace, annotate, current, logger, perf
 from .wire import format_traceback, keep_response_body
@@ -147,8 +147,8 @@ def _traced_send(signal: Any, send: Callable, spec: StepSpec) -> Callable:
             logger.exception("statelab: could not keep %s of trace %s", spec.name, trace.id)
             info = None
         if info is None:
-            return run_step(spec, send, *args, **kwargs)
-        return run_step(spec, _with_detail(send, info), *args, **kwargs)
+            return run_with_keywords(spec, send, *args, **kwargs)
+        return run_with_keywords(spec, _with_detail(send, info), *args, **kwargs)
     return traced_send
 
 
