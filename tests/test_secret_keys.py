@@ -296,6 +296,17 @@ def test_a_crack_runs_in_a_worker_process(lab_client, monkeypatch):
     assert secret_keys.cracker.pids() and os.getpid() not in secret_keys.cracker.pids()
 
 
+def test_a_crack_process_runs_at_the_lowest_cpu_priority(lab_client):
+    """A crack keeps a core busy for up to 2 s. On a two-core server, one client's cracks
+    took that core from the processes that answer the class. A crack process runs at
+    niceness 19: it gets the CPU the server's other work leaves."""
+    lab_client.put("/api/lab/secret", json={"key": "tutorial"})
+    lab_client.login("session", "Tom")
+    assert lab_client.post("/api/lab/secret/crack").status_code == 200
+    pids = secret_keys.cracker.pids()
+    assert pids and [os.getpriority(os.PRIO_PROCESS, pid) for pid in pids] == [19] * len(pids)
+
+
 def test_a_crack_on_the_gevent_deployment(tmp_path):
     """The worker processes start and answer under gunicorn's gevent worker."""
     server = Gunicorn(tmp_path)
