@@ -63,8 +63,8 @@ def start(source: Path, pylib: Path, traced: bool) -> tuple[subprocess.Popen, Pa
 def finish(run: tuple[subprocess.Popen, Path]) -> tuple[dict[str, str], float]:
     """Each test's outcome (passed, failed, error, skipped) and the run's CPU seconds."""
     process, report = run
-    _, _, usage = os.wait4(process.pid, 0)
-    process.returncode = 0  # reaped here; Popen must not wait for it again
+    _, status, usage = os.wait4(process.pid, 0)  # reaped here, with its own rusage
+    process.returncode = os.waitstatus_to_exitcode(status)
     cpu = usage.ru_utime + usage.ru_stime
     outcomes = {}
     for case in ET.parse(report).iter("testcase"):
