@@ -4,9 +4,8 @@
 import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { promisify } from 'node:util';
-import AxeBuilder from '@axe-core/playwright';
 import harValidator from 'har-validator';
-import { test, expect, logIn, openRequest, rows } from './fixtures.js';
+import { test, expect, logIn, openRequest, rows, expectNoAxeViolations } from './fixtures.js';
 
 const run = promisify(execFile);
 
@@ -29,8 +28,7 @@ test('copy as curl: the command, run with curl, reproduces the status', async ({
   expect(stdout).toBe('403');
   // The curl request is in the lab's timeline too: it carried the lab header.
   await expect(rows(page, 'GET /api/error/403')).toHaveCount(2);
-  const results = await new AxeBuilder({ page }).analyze();
-  expect(results.violations.map((v) => v.id)).toEqual([]);
+  await expectNoAxeViolations(page, '.timeline-panel', '#toast');
 });
 
 test('export HAR 1.2 with every request of the lab, and JSON', async ({ labPage: page }) => {
@@ -99,8 +97,7 @@ test('export JSON, then import it: shown read-only and marked "not measured here
   await openRequest(page, 'GET /api/error/403');
   await expect(page.locator('#details-body')).toContainText('403 Forbidden');
   await expect(page.getByRole('button', { name: 'Replay' })).toHaveCount(0); // read-only
-  const results = await new AxeBuilder({ page }).analyze();
-  expect(results.violations.map((v) => v.id)).toEqual([]);
+  await expectNoAxeViolations(page, '.timeline-panel');
 
   await page.getByRole('button', { name: 'Back to this lab\'s live log' }).click();
   await expect(note).toBeHidden();

@@ -1,5 +1,6 @@
 // Shared fixtures: a fresh lab per test, the page opened in it, and a second browser
 // (its own context: its own cookies and client id) watching the same lab.
+import AxeBuilder from '@axe-core/playwright';
 import { test as base, expect } from '@playwright/test';
 
 export { expect };
@@ -125,4 +126,16 @@ export function scopedSteps(page) {
     const bp = tr.querySelector('.bp')?.textContent.trim().replace(/[()]/g, '');
     return `${tr.dataset.step} (${bp || 'app'})`;
   }));
+}
+
+/**
+ * No axe-core violations in the parts of the page a test opened (`parts`: selectors).
+ * e2e/a11y.spec.js checks the whole page in each of its states, in both schemes; a
+ * whole-page pass costs 5-8 s of CPU on a 2-core machine, a part about 1.5 s.
+ */
+export async function expectNoAxeViolations(page, ...parts) {
+  const axe = new AxeBuilder({ page });
+  for (const part of parts) axe.include(part);
+  const results = await axe.analyze();
+  expect(results.violations.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).slice(0, 3).join(', ')})`)).toEqual([]);
 }

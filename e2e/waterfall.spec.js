@@ -1,8 +1,7 @@
 // The waterfall. Every request on one shared time axis (overlaps show), the
 // selected request's steps on a strip that keeps the small ones readable beside a
 // scrypt login, the scale said on the page; by keyboard, light and dark, on a phone.
-import AxeBuilder from '@axe-core/playwright';
-import { test, expect, logIn, rows } from './fixtures.js';
+import { test, expect, logIn, rows, expectNoAxeViolations } from './fixtures.js';
 
 async function waterfallOn(page) {
   const toggle = page.getByRole('checkbox', { name: 'Waterfall' });
@@ -78,8 +77,7 @@ test('a scrypt login\'s small steps stay readable on the strip, labelled with th
 
   for (const colorScheme of ['light', 'dark']) {
     await page.emulateMedia({ colorScheme });
-    const results = await new AxeBuilder({ page }).analyze();
-    expect(results.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).slice(0, 3).join(', ')}`)).toEqual([]);
+    await expectNoAxeViolations(page, '.timeline-panel');
   }
 });
 
@@ -114,7 +112,6 @@ test.describe('phone', () => {
     await expect(strip.locator('li').first()).toBeVisible();
     expect(await strip.evaluate((el) => el.scrollWidth > el.clientWidth), 'more steps than fit: it scrolls').toBe(true);
     expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
-    const results = await new AxeBuilder({ page }).analyze();
-    expect(results.violations.map((v) => v.id)).toEqual([]);
+    await expectNoAxeViolations(page, '.timeline-panel');
   });
 });

@@ -3,8 +3,8 @@
 
 Downloads Flask's sdist (the installed version) into ``.cache/flask-suite/``, with the
 pytest its lock file names (put first on ``PYTHONPATH``, so the project's own pytest is
-untouched), runs the suite twice: plainly, then with ``StateLabTrace`` on every app it
-builds (``trace_every_app.py``). Fails when a test that passes without the tracer does
+untouched), runs the suite twice, side by side: plainly, and with ``StateLabTrace`` on
+every app it builds (``trace_every_app.py``). Fails when a test that passes without the tracer does
 not pass with it. Prints the pass counts and the CPU time of both runs.
 
     .venv/bin/python tests/flask_suite/run.py      (or: make test-flask-suite)
@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import os
 import re
-import resource
 import subprocess
 import sys
 import tarfile
@@ -50,18 +49,23 @@ def prepare() -> tuple[Path, Path]:
     return source, pylib
 
 
-def run(source: Path, pylib: Path, traced: bool) -> tuple[dict[str, str], float]:
-    """Each test's outcome (passed, failed, error, skipped) and the run's CPU seconds."""
+def start(source: Path, pylib: Path, traced: bool) -> tuple[subprocess.Popen, Path]:
+    """One run of the suite, started; its JUnit report's path."""
     report = CACHE / f"report-{'traced' if traced else 'plain'}.xml"
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(pylib), str(HERE)])}
     args = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
             f"--junitxml={report}", "tests"]
     if traced:
         args[3:3] = ["-p", "trace_every_app"]
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    subprocess.run(args, cwd=source, env=env, stdout=subprocess.DEVNULL)
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return subprocess.Popen(args, cwd=source, env=env, stdout=subprocess.DEVNULL), report
+
+
+def finish(run: tuple[subprocess.Popen, Path]) -> tuple[dict[str, str], float]:
+    """Each test's outcome (passed, failed, error, skipped) and the run's CPU seconds."""
+    process, report = run
+    _, status, usage = os.wait4(process.pid, 0)  # reaped here, with its own rusage
+    process.returncode = os.waitstatus_to_exitcode(status)
+    cpu = usage.ru_utime + usage.ru_stime
     outcomes = {}
     for case in ET.parse(report).iter("testcase"):
         name = f"{case.get('classname')}::{case.get('name')}"
@@ -73,8 +77,9 @@ def run(source: Path, pylib: Path, traced: bool) -> tuple[dict[str, str], float]
 
 def main() -> int:
     source, pylib = prepare()
-    plain, plain_cpu = run(source, pylib, traced=False)
-    traced, traced_cpu = run(source, pylib, traced=True)
+    # Side by side (each is one process): the CPU time is each run's own.
+    runs = [start(source, pylib, traced) for traced in (False, True)]
+    (plain, plain_cpu), (traced, traced_cpu) = map(finish, runs)
     count = lambda outcomes: sum(v == "passed" for v in outcomes.values())  # noqa: E731
     print(f"Flask {version('flask')} test suite: without the tracer {count(plain)} passed "
           f"of {len(plain)}, with it {count(traced)} passed of {len(traced)}; CPU "
