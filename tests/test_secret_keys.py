@@ -74,7 +74,9 @@ def test_crack_the_labs_own_cookie(lab_client):
     assert result["stopped"] == "found"
     assert result["tried"] == secret_keys.wordlist().index(TUTORIAL) + 1
     assert result["candidates"] == len(secret_keys.wordlist())
-    assert 0 < result["seconds"] < secret_keys.CRACK_SECONDS
+    # The wall time it took: at niceness 19 on busy cores it may pass the limit, which
+    # counts CPU time ("stopped" above says the limit was not reached).
+    assert result["seconds"] > 0
 
 
 def test_a_generated_key_is_not_in_the_wordlist(lab_client, monkeypatch):
