@@ -7,8 +7,6 @@ import threading
 
 from werkzeug.security import check_password_hash
 
-from .crack_process import to_lowest_priority
-
 # werkzeug.security.generate_password_hash("123"), computed once: no plain password here.
 ACCOUNTS = {
     "Tom": "scrypt:32768:8:1$4WbizgUVOdDhNJKi$4277ab76128d7c9c3ae3ce289771eaf6449dbb8d5f5b3cd704e1bec6d73aef2b1a3a0444bfe86e342b25f0d9d3c2a4fb2956a5175b970f2ed1a5dbc43c919492",
@@ -22,21 +20,13 @@ def off_the_loop(func, *args):
     """``func(*args)`` in a real OS thread when gevent has patched this process (the
     deployment's worker, deploy/gunicorn.conf.py): a ~100 ms scrypt check on the event
     loop would stall every stream and request of the worker for as long. hashlib's
-    scrypt releases the GIL, so the loop keeps running meanwhile; and the thread runs at
-    the lowest CPU priority, so the loop gets the core first (measured: bench/README.md,
-    class_limits). Elsewhere the caller already has a thread of its own."""
+    scrypt releases the GIL, so the loop keeps running meanwhile. Elsewhere the caller
+    already has a thread of its own."""
     if not _gevent_patched():
         return func(*args)
     import gevent
 
-    return gevent.get_hub().threadpool.apply(_at_lowest_priority, (func, *args))
-
-
-def _at_lowest_priority(func, *args):
-    """``func(*args)`` with this OS thread at crack_process.LOWEST_PRIORITY (Linux keeps
-    a niceness per thread; gevent's pool threads run only such work and name lookups)."""
-    to_lowest_priority(threading.get_native_id())
-    return func(*args)
+    return gevent.get_hub().threadpool.apply(func, args)
 
 
 def _gevent_patched() -> bool:

@@ -72,17 +72,16 @@ def _verifies(signer: TimestampSigner, value: str) -> bool:
     return True
 
 
-# The niceness of CPU-heavy work done for one request (a crack here, a login's scrypt
-# check in accounts.py): the lowest, so what answers everyone comes first when the cores
-# are busy. On an idle machine it runs as fast as ever.
+# A crack's niceness: the lowest, so the server's processes, which answer everyone, come
+# first when the cores are busy. On an idle machine it runs as fast as ever.
 LOWEST_PRIORITY = 19
 
 
-def to_lowest_priority(who: int = 0) -> None:
-    """Give the process (0: this one) or Linux thread ``who`` LOWEST_PRIORITY; where that
-    is not allowed (a sandbox), it keeps its own."""
+def to_lowest_priority() -> None:
+    """Give this process LOWEST_PRIORITY; where that is not allowed (a sandbox), it keeps
+    its own."""
     try:
-        os.setpriority(os.PRIO_PROCESS, who, LOWEST_PRIORITY)
+        os.setpriority(os.PRIO_PROCESS, 0, LOWEST_PRIORITY)
     except OSError:
         pass
 
