@@ -78,16 +78,14 @@ export default defineConfig({
         '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
     },
   },
-  // Three projects, run one after another. class.spec.js drives 30 browser contexts;
-  // beside it the machine is too busy for the specs that watch the clock (CI saw a 3 s
-  // cookie run out before expiry.spec.js looked, at a load average of 10-27), so it runs
-  // after them, on its own. restart.spec.js times how fast pages come back (within 4 s;
-  // 2.5-3 s measured beside class.spec.js, 0.65-1.2 s alone), so it runs last.
-  // `npx playwright test e2e/restart.spec.js` runs its dependencies first; `--no-deps` does not.
+  // Two projects, one after the other. class.spec.js drives 30 browser contexts; beside
+  // it the machine is too busy for the specs that watch the clock (CI saw a 3 s cookie
+  // run out before expiry.spec.js looked, at a load average of 10-27), so it runs after
+  // them, on its own. `npx playwright test e2e/class.spec.js` runs the others first;
+  // `--no-deps` does not.
   projects: [
-    { name: 'chromium', testIgnore: /(class|restart)\.spec\.js/, use: DESKTOP },
+    { name: 'chromium', testIgnore: /class\.spec\.js/, use: DESKTOP },
     { name: 'class', testMatch: /class\.spec\.js/, dependencies: ['chromium'], use: DESKTOP },
-    { name: 'timing', testMatch: /restart\.spec\.js/, dependencies: ['class'], use: DESKTOP },
   ],
   webServer: [
     labServer(port, process.env.STATELAB_E2E_INSTANCE),

@@ -203,3 +203,36 @@ test('the stream\'s reset restarts the page on the new epoch; its gap says event
   assert.deepEqual(seen.urls.at(-1), { after: '9', epoch: '300.000000' });
   mock.timers.reset();
 });
+
+test('a server that does not answer is tried again within every second, for as long as it takes', async () => {
+  mock.timers.enable({ apis: ['setTimeout', 'setInterval'] });
+  let down = true;
+  const tries = [];
+  const opened = [];
+  globalThis.EventSource = class {
+    constructor(url) { opened.push(url); }
+    addEventListener() {}
+    close() {}
+  };
+  const api = {
+    hooks: () => ({ send: async () => { tries.push(down); if (down) throw new TypeError('Failed to fetch'); return { ok: true, data: { events: [], dropped: false } }; } }),
+    streamUrl: () => '/api/hooks/stream?lab=L',
+  };
+  const seen = { status: [], full: [] };
+  const stream = refusedStream(api, seen);
+  await stream.start();
+  const settle = async () => { for (let i = 0; i < 5; i += 1) await new Promise((resolve) => setImmediate(resolve)); };
+  await settle();
+  for (let second = 1; second <= 30; second += 1) { // 0.8 s ±25% apart: never a second
+    mock.timers.tick(1000);
+    await settle();
+    assert.equal(tries.length, second + 1, `tries after ${second} s`);
+  }
+  assert.equal(seen.status.at(-1), 'reconnecting');
+  down = false; // the server is back: the next try reads the log and opens the stream
+  mock.timers.tick(1000);
+  await settle();
+  assert.equal(opened.length, 1);
+  assert.deepEqual(seen.full, []);
+  mock.timers.reset();
+});
