@@ -15,8 +15,11 @@ HOST   ?= 127.0.0.1
 run: venv
 	PORT=$(PORT) HOST=$(HOST) $(PY) -m statelab
 
+# pytest keeps 1.5 of the 2 cores busy: Flask's suite and the node tests run beside it,
+# each one's output kept together; then the browser tests, alone.
 test: setup
-	$(MAKE) test-py test-flask-suite test-js test-e2e
+	$(MAKE) -j3 --output-sync=target test-py test-flask-suite test-js
+	$(MAKE) test-e2e
 
 # node: tests/test_function_length.py reads the JavaScript with acorn.
 # Four workers on two cores: most tests wait on servers and subprocesses they start

@@ -134,7 +134,7 @@ function renderCountdown(state, mech) {
   const box = $('#countdown');
   const { at: expiry = null, start } = state.expiries.get(mech.cookie) ?? {};
   if (expiry === null) {
-    box.hidden = true;
+    if (!box.hidden) box.hidden = true; // written every tick, it would restyle the page
     return;
   }
   box.hidden = false;

@@ -133,6 +133,7 @@ class Timeline {
     this.draw();
   }
 
+  /** Whether the rows shown changed: an event the filter hides changes none. */
   refilter() {
     const { log, filter } = this;
     const key = JSON.stringify(filter);
@@ -140,20 +141,26 @@ class Timeline {
     this.seenVersion = log.version;
     this.seenFilter = key;
     const kept = log.order.filter((t) => matchesFilter(t, { ...filter, me: this.me }));
-    this.rows = filter.order ? filter.order(kept) : kept;
-    return true;
+    const rows = filter.order ? filter.order(kept) : kept;
+    const same = rows.length === this.rows.length && rows.every((t, i) => t === this.rows[i]);
+    this.rows = rows;
+    return !same || !rows.length; // the empty state's counts follow every event
   }
 
+  // Each write below is skipped when it would write what is there: in a class, most events
+  // are others' page reads, hidden here, and a write would lay the page out again.
   draw() {
     if (!this.log) return;
     const changed = this.refilter();
     const { rows, rowHeight } = this;
-    this.spacer.style.height = `${rows.length * rowHeight}px`;
+    const height = `${rows.length * rowHeight}px`;
+    if (this.spacer.style.height !== height) this.spacer.style.height = height;
     if (changed && this.follow) this.scrollTo(Infinity);
     const total = this.log.size;
-    this.count.textContent = rows.length === total
+    const count = rows.length === total
       ? `${total} request${total === 1 ? '' : 's'}`
       : `${rows.length} of ${total} requests`;
+    if (this.count.textContent !== count) this.count.textContent = count;
     if (changed) this.drawEmpty();
     const { start, end } = visibleRange(this.top, this.viewport || 300, rowHeight, rows.length);
     const keep = this.drawRows(start, end);
