@@ -145,8 +145,7 @@ def install(app: Flask, tracer: Any) -> None:
     """Record, from now on, each function Flask calls for a traced request of ``app``.
     Holds the app weakly: no cycle keeps it alive."""
     app_ref = weakref.ref(app)
-    # (caller's code, function[, no URL values]) -> its recording call, for registered
-    # functions
+    # (caller, function[, no URL values]) -> its recording call, for registered functions
     calls: dict = {}
     cached, get_current, getframe = calls.get, current.get, sys._getframe
 
@@ -162,13 +161,15 @@ def install(app: Flask, tracer: Any) -> None:
             code = getframe(1).f_code
             # Flask's own dispatch_request passes the view the request's URL values:
             # whether it has any decides the recording call, so it is part of the key.
-            key = (code, func, not _cv_request.get().request.view_args) \
-                if code is _DISPATCH else (code, func)
+            # (The caller's name, not its code object: a code object's hash is worked
+            # out anew each time.)
+            key = (code.co_name, func, not _cv_request.get().request.view_args) \
+                if code is _DISPATCH else (code.co_name, func)
             called = cached(key)
             if called is not None:
                 return called
             own = app_ref()
-            spec = _spec(own, _CALLERS.get(code.co_name), func)
+            spec = _spec(own, _CALLERS.get(key[0]), func)
             if spec is None:
                 return flasks_own(func)
             # Flask's own ensure_sync would answer func itself: the recording call is
