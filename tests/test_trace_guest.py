@@ -411,3 +411,36 @@ def test_one_handler_registered_for_several_codes_is_named_for_the_code_it_handl
     handled = [e["detail"]["code"] for e in trace.events()
                if e["type"] == "step" and e["name"] == "errorhandler"]
     assert handled == [404, 403, 500]
+
+
+def test_one_view_under_rules_with_and_without_url_values_answers_as_untraced():
+    def answer(app):
+        def show(x=None, **rest):
+            return f"{x} {sorted(rest)}"
+        app.add_url_rule("/plain", "show", show)
+        app.add_url_rule("/with/<x>", "show", show)
+        app.add_url_rule("/defaults", "show", show, defaults={"x": "d"})
+        client = app.test_client()
+        return [client.get(p).data for p in ("/plain", "/with/a", "/plain", "/defaults")]
+
+    assert answer(traced(Flask(__name__))) == answer(Flask(__name__)) == [
+        b"None []", b"a []", b"None []", b"d []"]
+
+
+def test_a_session_call_with_keywords_answers_as_untraced_and_is_recorded():
+    def answer(app):
+        app.secret_key = "guest"
+
+        @app.route("/")
+        def home():
+            session["n"] = session.get("n", 0) + 1
+            iface = app.session_interface
+            again = iface.open_session(app=app, request=request)
+            return f"{session['n']} {again.get('n')}"
+        client = app.test_client()
+        return [client.get("/").data for _ in range(2)]
+
+    app = traced(Flask(__name__))
+    assert answer(app) == answer(Flask(__name__)) == [b"1 None", b"2 1"]
+    opened = [s for s in steps(app, "/") if s["name"] == "open_session"]
+    assert len(opened) == 2 and opened[1]["detail"]["session"] == {"n": 1}

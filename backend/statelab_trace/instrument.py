@@ -14,7 +14,8 @@ that holds it (its blueprint; for an app-wide hook, the blueprint that registere
 Flask calls url value preprocessors directly: those few are wrapped in their registry.
 
 The session interface the app installed stays its own object: its ``open_session`` and
-``save_session`` are recorded through instance attributes that call its own methods.
+``save_session`` are recorded through instance attributes that call its own methods and
+record the step themselves.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ import weakref
 from typing import Any, Callable
 
 from flask import Flask
-from flask.globals import _cv_app, request_ctx
+from flask.globals import _cv_app, _cv_request, request_ctx
 from flask.sessions import SecureCookieSessionInterface
 from itsdangerous import BadSignature, SignatureExpired
 
@@ -58,8 +59,10 @@ def run_step(spec: StepSpec, func: Callable, /, *args: Any) -> Any:
     """Call ``func`` as the step ``spec`` of the request traced in this context. A
     failure of the tracer costs the trace its step, never the app its call. Most steps
     (``spec.plain``, no detail known before the call) end on the short path here: nothing
-    to work out but the times and what they printed. Flask calls hooks, handlers and
-    sessions with positional arguments only; ``run_with_keywords`` takes the others."""
+    to work out but the times and what they printed. Flask calls hooks, handlers and a
+    view without URL values with positional arguments only; ``run_with_keywords`` takes
+    the others. The session steps do the same work in their own wrapper
+    (``_session_step``)."""
     trace = current.get() or late_trace()
     if trace is None:
         return func(*args)
@@ -130,6 +133,7 @@ _CALLERS = {
     # playground's lab_flask.py) in its full_dispatch_request.
     "full_dispatch_request": "before_first_request",
 }
+_DISPATCH = Flask.dispatch_request.__code__
 _REGISTRIES = {
     "before_request": "before_request_funcs",
     "after_request": "after_request_funcs",
@@ -141,19 +145,27 @@ def install(app: Flask, tracer: Any) -> None:
     """Record, from now on, each function Flask calls for a traced request of ``app``.
     Holds the app weakly: no cycle keeps it alive."""
     app_ref = weakref.ref(app)
-    calls: dict = {}  # (caller, function) -> its recording call, for registered functions
+    # (caller, function[, no URL values]) -> its recording call, for registered functions
+    calls: dict = {}
+    cached, get_current, getframe = calls.get, current.get, sys._getframe
 
     def flasks_own(func: Callable) -> Callable:
         app = app_ref()
         return type(app).ensure_sync(app, func)
 
     def ensure_sync(func: Callable) -> Callable:
-        trace = current.get() or late_trace()
+        trace = get_current() or late_trace()
         if trace is None or trace.tracer is not tracer:  # not a request traced for app
             return flasks_own(func)
         try:
-            key = (sys._getframe(1).f_code.co_name, func)
-            called = calls.get(key)
+            code = getframe(1).f_code
+            # Flask's own dispatch_request passes the view the request's URL values:
+            # whether it has any decides the recording call, so it is part of the key.
+            # (The caller's name, not its code object: a code object's hash is worked
+            # out anew each time.)
+            key = (code.co_name, func, not _cv_request.get().request.view_args) \
+                if code is _DISPATCH else (code.co_name, func)
+            called = cached(key)
             if called is not None:
                 return called
             own = app_ref()
@@ -167,17 +179,24 @@ def install(app: Flask, tracer: Any) -> None:
         except Exception:
             logger.exception("statelab_trace: could not name the step for %r", func)
             return flasks_own(func)
-        if spec.unwrapped is not None:
-            run = _run_wrapped_view
-        else:  # Flask calls a view with its URL values as keywords
-            run = run_with_keywords if spec.kind == "view" else run_step
-        called = functools.partial(run, spec, func if sync else flasks_own(func))
+        no_keywords = sync and code is _DISPATCH and key[2]
+        called = functools.partial(_recording_call(spec, no_keywords), spec,
+                                   func if sync else flasks_own(func))
         if sync and spec.kind != "after_this_request":
             calls[key] = called
         return called
 
     ensure_sync.__wrapped__ = type(app).ensure_sync  # type: ignore[attr-defined]
     app.ensure_sync = ensure_sync  # type: ignore[method-assign]
+
+
+def _recording_call(spec: StepSpec, no_keywords: bool) -> Callable:
+    """What calls a function as its step: ``run_step`` itself where Flask passes no
+    keywords (hooks, handlers, and a view without URL values called by Flask's own
+    ``dispatch_request``)."""
+    if spec.unwrapped is not None:
+        return _run_wrapped_view
+    return run_with_keywords if spec.kind == "view" and not no_keywords else run_step
 
 
 def _spec(app: Flask, name: str | None, func: Callable) -> StepSpec | None:
@@ -345,25 +364,9 @@ def watch_sessions(iface: Any) -> str | None:
                          keep=lambda args, session: session)
     save_spec = StepSpec("session", "save_session", f"{base}.save_session",
                          keep=lambda args, result: args[1])
-    open_session, save_session = iface.open_session, iface.save_session
     signed = isinstance(iface, SecureCookieSessionInterface)
-
-    def traced_open(app: Flask, request: Any) -> Any:
-        trace = current.get()
-        if trace is None or trace.tracer.app_ref() is not app:
-            return open_session(app, request)
-        trace.opening = signed
-        try:
-            return run_step(open_spec, open_session, app, request)
-        finally:
-            trace.opening = False
-
-    def traced_save(app: Flask, session: Any, response: Any) -> Any:
-        trace = current.get() or late_trace()
-        if trace is None or trace.tracer.app_ref() is not app:
-            return save_session(app, session, response)
-        return run_step(save_spec, save_session, app, session, response)
-
+    traced_open = _session_step(open_spec, iface.open_session, opening=signed)
+    traced_save = _session_step(save_spec, iface.save_session, opening=None)
     try:
         iface.open_session = traced_open
         iface.save_session = traced_save
@@ -375,6 +378,46 @@ def watch_sessions(iface: Any) -> str | None:
             getattr(iface, "__dict__", {}).pop(name, None)
         return f"not recorded: {type(exc).__name__}: {exc}"
     return None
+
+
+def _session_step(spec: StepSpec, method: Callable, opening: bool | None) -> Callable:
+    """``method``, the interface's own ``open_session`` (``opening``: whether its signing
+    serializer is watched meanwhile) or ``save_session`` (``opening`` None), recorded as
+    the step ``spec`` of the request traced for its app: ``run_step``'s work, inline,
+    ending through ``_end_step`` (it keeps the session)."""
+    def traced(app: Flask, *args: Any, **kwargs: Any) -> Any:
+        trace = current.get() or (late_trace() if opening is None else None)
+        if trace is None or trace.tracer.app_ref() is not app:
+            return method(app, *args, **kwargs)
+        called = (app, *args) if not kwargs else _positional(method, app, args, kwargs)
+        if called is None:
+            return method(app, *args, **kwargs)
+        outer = trace.current, trace.out
+        trace.current, trace.out = NO_DETAIL, None
+        if opening is not None:
+            trace.opening = opening
+        start = perf()
+        try:
+            result = method(app, *args, **kwargs)
+        except BaseException as exc:
+            _end_step(trace, spec, method, called, outer, start, None, exc)
+            raise
+        else:
+            _end_step(trace, spec, method, called, outer, start, result, None)
+        finally:
+            if opening is not None:
+                trace.opening = False
+        return result
+    return traced
+
+
+def _positional(method: Callable, app: Flask, args: tuple, kwargs: dict) -> tuple | None:
+    """The arguments of a session call made with keywords, as positions (None: they do
+    not fit ``method``, which then says so itself, unrecorded)."""
+    try:
+        return tuple(inspect.signature(method).bind(app, *args, **kwargs).arguments.values())
+    except (TypeError, ValueError):
+        return None
 
 
 def _watched_serializer(get_signing_serializer: Callable) -> Callable:

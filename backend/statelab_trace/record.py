@@ -2,9 +2,10 @@
 
 A step's shape is ``Step``; ``Trace.add`` writes one (``rename_last`` renames the last
 one) and ``Trace.step`` reads one back (``render`` by index, ``otel`` through
-``iter_steps``). Every wrapper (hooks, views, handlers, sessions, signals,
-``after_this_request`` callbacks) records through ``run_step`` (instrument.py), which
-enters the step, then calls ``end_step`` or ``add``.
+``iter_steps``). Every wrapper (hooks, views, handlers, signals, ``after_this_request``
+callbacks) records through ``run_step`` (instrument.py), which enters the step, then
+calls ``end_step`` or ``add``; the session steps do the same in their own wrapper
+(``instrument._session_step``).
 """
 
 from __future__ import annotations
@@ -238,8 +239,8 @@ class Trace:
 
     def end_step(self, spec: StepSpec, args: tuple, kwargs: dict, outer: tuple, start: float,
                  result: Any = None, raised: BaseException | None = None) -> None:
-        """Record the step ``instrument.run_step`` entered, working out what its end
-        says. ``kwargs``: the keywords its function was called with."""
+        """Record the step ``instrument.run_step`` (or a session step) entered, working
+        out what its end says. ``kwargs``: the keywords its function was called with."""
         end = perf()
         info = self.current
         out = self.out
