@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import http.client
 import json
-import threading
 import time
-from urllib.parse import urlsplit
 
 import requests
+
+from .helpers import held_upload
 
 
 def lines_of(response):
@@ -41,27 +40,12 @@ def read_sse(lines, want, timeout=10):
     raise AssertionError(f"stream ended early: {messages}")
 
 
-def held_upload(live_lab) -> tuple[http.client.HTTPConnection, bytes]:
-    """PUT /api/me with all its headers but part of its body: its view waits for the
-    rest, so the request runs until the test sends it."""
-    body = json.dumps({"name": "slow uploader"}).encode()
-    address = urlsplit(live_lab.base)
-    upload = http.client.HTTPConnection(address.hostname, address.port, timeout=30)
-    upload.putrequest("PUT", "/api/me")
-    for name, value in {**live_lab.headers, "X-Client-Id": "slow-uploader",
-                        "Content-Type": "application/json",
-                        "Content-Length": str(len(body))}.items():
-        upload.putheader(name, value)
-    upload.endheaders(body[:5])
-    return upload, body[5:]
-
-
 def test_steps_arrive_while_a_slow_request_is_still_running(live_lab):
     base = live_lab.base
     stream = requests.get(f"{base}/api/hooks/stream?lab={live_lab.lab}", stream=True, timeout=10)
     assert stream.headers["Content-Type"].startswith("text/event-stream")
     lines = lines_of(stream)
-    upload, rest = held_upload(live_lab)
+    upload, rest = held_upload(live_lab.base, live_lab.headers)
     # The request cannot end before the test sends the rest of its body: its
     # before_request steps are visible mid-request, or this read gives up.
     messages, _ = read_sse(lines, lambda m: any(
