@@ -3,11 +3,14 @@ server. Imported by conftest.py (the fixtures) and by tests themselves."""
 
 from __future__ import annotations
 
+import http.client
+import json
 import os
 import socket
 import subprocess
 import sys
 import time
+from urllib.parse import urlsplit
 
 from statelab.identity import public_id
 
@@ -128,3 +131,18 @@ class LabClient:
     def login(self, mechanism="cookie", username="Tom", password="123", **extra):
         return self.post(f"/api/{mechanism}/login",
                          json={"username": username, "password": password, **extra})
+
+
+def held_upload(base: str, headers) -> tuple[http.client.HTTPConnection, bytes]:
+    """PUT /api/me with all its headers but part of its body: its view waits for the
+    rest, so the request runs until the test sends the bytes returned."""
+    body = json.dumps({"name": "slow uploader"}).encode()
+    address = urlsplit(base)
+    upload = http.client.HTTPConnection(address.hostname, address.port, timeout=30)
+    upload.putrequest("PUT", "/api/me")
+    for name, value in {**headers, "X-Client-Id": "slow-uploader",
+                        "Content-Type": "application/json",
+                        "Content-Length": str(len(body))}.items():
+        upload.putheader(name, value)
+    upload.endheaders(body[:5])
+    return upload, body[5:]

@@ -65,30 +65,48 @@ def test_events_close_after_a_wake_arrive_together_in_the_next_one(monkeypatch):
         feeds.leave(feed)
 
 
+class Clock:
+    """fanout's clock, moved on by the test: a quiet spell without waiting it out."""
+
+    def __init__(self) -> None:
+        self.ahead = 0.0
+
+    def monotonic(self) -> float:
+        return time.monotonic() + self.ahead
+
+    @staticmethod
+    def sleep(seconds: float) -> None:
+        time.sleep(seconds)
+
+
 def test_the_first_event_after_a_quiet_spell_is_not_held(monkeypatch):
-    # Wide, as the gathering test's: a held event would be a whole second late, which
-    # a noisy machine's scheduling (tens of ms) cannot be mistaken for.
-    monkeypatch.setattr(fanout, "GATHER_SECONDS", 1.0)
+    # A held event would wait out a minute's gathering window; the viewer waits for it
+    # only half that, so it gets its event only if it was sent at once.
+    monkeypatch.setattr(fanout, "GATHER_SECONDS", 60.0)
+    clock = Clock()
+    monkeypatch.setattr(fanout, "time", clock)
     bus, feeds, feed = watch()
     try:
         bus.publish(LAB, comment(1))
-        feed.next_after(0, 5)
-        time.sleep(1.5)  # longer than the gathering window: a quiet spell
-        sent = time.monotonic()
+        assert [f.number for f in feed.next_after(0, 30).frames] == [1]
+        clock.ahead += 120  # two gathering windows without an event: a quiet spell
         bus.publish(LAB, comment(2))
-        feed.next_after(1, 5)
-        assert time.monotonic() - sent < 0.5
+        assert [f.number for f in feed.next_after(1, 30).frames] == [2]
     finally:
         feeds.leave(feed)
 
 
 def test_an_idle_lab_wakes_its_viewers_each_heartbeat_with_nothing():
     bus, feeds, feed = watch(heartbeat=0.2)
+    woken = []
+
+    def viewer():  # no timeout of its own: only the follower's heartbeats wake it
+        woken.extend(feed.next_after(0) for _ in range(3))
     try:
-        started = time.monotonic()
-        delivery = feed.next_after(0)  # no timeout of its own: the follower wakes it
-        assert delivery.frames == () and delivery.news is None
-        assert time.monotonic() - started < 3
+        waiting = threading.Thread(target=viewer, daemon=True)
+        waiting.start()
+        waiting.join(60)  # bounds a viewer never woken; three 0.2 s heartbeats wake it
+        assert [(d.frames, d.news) for d in woken] == [((), None)] * 3
     finally:
         feeds.leave(feed)
 

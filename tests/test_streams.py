@@ -75,34 +75,42 @@ def test_streams_are_capped_below_the_workers_connections(gunicorn):
         assert refused.json()["error"] == "too_many_streams"
         assert int(refused.headers["Retry-After"]) > 0
 
-        def health():
-            assert requests.get(f"{base}/api/health", timeout=5).status_code == 200
+        def health():  # 30 s bounds a request stalled until the streams end
+            assert requests.get(f"{base}/api/health", timeout=30).status_code == 200
         waits = [timed(health) for _ in range(20)]
         print(f"{cap} streams held; /api/health median {statistics.median(waits) * 1000:.1f} ms, "
               f"max {max(waits) * 1000:.1f} ms")
-        assert statistics.median(waits) < 0.1 and max(waits) < 3  # stalled: no answer in 5 s
-        assert timed(lambda: new_lab(base)) < 1.0
+        assert new_lab(base)
+        # Answered while every stream is still held: each still brings its heartbeat.
+        assert all(next_beat(stream) for stream in streams)
     finally:
         for stream in streams:
             stream.close()
 
 
+def next_beat(stream: requests.Response) -> bool:
+    """Reads ``stream`` up to its next heartbeat; whether one came before it ended."""
+    return any(line == ": heartbeat" for line in stream.lines)
+
+
 def test_a_viewer_that_leaves_frees_its_thread_soon(gunicorn):
     # One viewer a lab. Polled with new streams, which are not traced: a traced request
     # would publish to the lab and wake the old stream, so it would notice at once.
+    # The server's own heartbeats are the clock: another lab's stream counts them.
     base = gunicorn(env={"STATELAB_MAX_VIEWERS": "1"}).base
     lab = new_lab(base)
+    clock = open_stream(base, new_lab(base))
     stream = open_stream(base, lab)
     assert open_stream(base, lab).status_code == 429
     stream.close()
-    left = time.monotonic()
+    beats = 0
     while (again := open_stream(base, lab)).status_code == 429:
-        assert time.monotonic() - left < 20
-        time.sleep(0.05)
-    freed = time.monotonic() - left
+        assert next_beat(clock)
+        beats += 1
+        assert beats <= 3, "the closed stream's slot is still taken three heartbeats later"
     again.close()
-    print(f"a closed stream's slot came back after {freed:.2f} s")
-    assert freed < 4  # one 2 s heartbeat, with margin
+    clock.close()
+    print(f"a closed stream's slot came back after {beats} heartbeats of another stream")
 
 
 def test_idle_streams_on_redis_outlive_the_clients_socket_timeout(gunicorn, tmp_path):
@@ -114,13 +122,15 @@ def test_idle_streams_on_redis_outlive_the_clients_socket_timeout(gunicorn, tmp_
                                "STATELAB_HEARTBEAT_SECONDS": "3"})
         lab = new_lab(server.base)
         stream = open_stream(server.base, lab)
-        opened, beats = time.monotonic(), 0
+        # Three 3 s heartbeats: each of its reads outlives the 2 s socket timeout, and
+        # the stream goes on after them. One that failed would end the stream sooner.
+        beats = 0
         for line in stream.lines:
             beats += line == ": heartbeat"
-            if time.monotonic() - opened > 7:
+            if beats == 3:
                 break
         stream.close()
-        assert time.monotonic() - opened > 7 and beats >= 2
+        assert beats == 3
         assert "Traceback" not in server.errors()
     finally:
         redis.stop()
