@@ -176,8 +176,9 @@ def test_a_lab_lookup_that_fails_does_not_fail_the_join():
 
 
 def retired_to(feeds: Feeds, count: int) -> bool:
-    """Whether the followers running come down to ``count`` (within a few heartbeats)."""
-    deadline = time.monotonic() + 5
+    """Whether the followers running come down to ``count``; 30 s only bounds a follower
+    that never stops (one stops at its next wake or heartbeat, 5 s at most here)."""
+    deadline = time.monotonic() + 30
     while feeds.following() > count and time.monotonic() < deadline:
         time.sleep(0.01)
     return feeds.following() == count
