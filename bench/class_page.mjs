@@ -21,8 +21,11 @@ const BATCH = 5;
 const SETTLE_MS = 1500; // after a page loads or the last joins, for its events to arrive
 const IDLE_MS = 5000;
 
-process.env.STATELAB_E2E_PORT ||= '0';
-process.env.STATELAB_E2E_INSTANCE ||= '/nonexistent';
+// Set first, these keep the config from picking ports and making folders it would not use.
+for (const name of ['', 'SMALL_', 'CAPPED_']) {
+  process.env[`STATELAB_E2E_${name}PORT`] ||= '0';
+  process.env[`STATELAB_E2E_${name}INSTANCE`] ||= '/nonexistent';
+}
 const { default: config } = await import('../playwright.config.js');
 
 async function openLive(browser, url) {

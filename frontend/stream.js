@@ -7,8 +7,8 @@
 
 const TYPES = ['request', 'step', 'end', 'clear', 'settings', 'comments', 'people', 'lab'];
 // Capped at 0.8 s, jittered ±25% so a class does not return in one burst: a restarted
-// server is back within a second or two, and its pages follow within a second
-// (tests/stream.test.js; e2e/restart.spec.js notes 0.3-1.3 s).
+// server is back within a second or two, and its pages try again within a second
+// (tests/stream.test.js; e2e/restart.spec.js notes how soon they are live: 0.1-1.3 s).
 const BACKOFF_MS = [300, 800];
 const PAGE = 5000;
 export const POLL_MS = 2000;

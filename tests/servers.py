@@ -127,17 +127,23 @@ def nginx_binary() -> str | None:
 
 class Nginx:
     """nginx running deploy/nginx.conf in front of ``upstream_port``, on a free port,
-    with its files in ``folder`` (the site file as shipped, only the ports changed)."""
+    with its files in ``folder`` (the site file as shipped, but for the ports and, when
+    given, ``client_seconds``)."""
 
-    def __init__(self, folder: Path, upstream_port: int, connections: int = 512) -> None:
+    def __init__(self, folder: Path, upstream_port: int, connections: int = 512,
+                 client_seconds: int | None = None) -> None:
         binary = nginx_binary()
         if binary is None:
             raise RuntimeError("nginx is missing")
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         site = (ROOT / "deploy" / "nginx.conf").read_text()
-        for shipped, here in (("listen 80;", f"listen 127.0.0.1:{self.port};"),
-                              ("server 127.0.0.1:8000;", f"server 127.0.0.1:{upstream_port};")):
+        changes = [("listen 80;", f"listen 127.0.0.1:{self.port};"),
+                   ("server 127.0.0.1:8000;", f"server 127.0.0.1:{upstream_port};")]
+        if client_seconds is not None:  # how long a half-sent request may dawdle
+            changes += [("client_header_timeout 10s;", f"client_header_timeout {client_seconds}s;"),
+                        ("client_body_timeout 10s;", f"client_body_timeout {client_seconds}s;")]
+        for shipped, here in changes:
             assert shipped in site
             site = site.replace(shipped, here)
         (folder / "statelab.conf").write_text(site)

@@ -69,7 +69,7 @@ class Clock:
     """fanout's clock, moved on by the test: a quiet spell without waiting it out."""
 
     def __init__(self) -> None:
-        self.ahead = 0.0
+        self.ahead = 120.0  # a feed's last wake starts at 0: past a window, even just after boot
 
     def monotonic(self) -> float:
         return time.monotonic() + self.ahead

@@ -444,3 +444,28 @@ def test_a_session_call_with_keywords_answers_as_untraced_and_is_recorded():
     assert answer(app) == answer(Flask(__name__)) == [b"1 None", b"2 1"]
     opened = [s for s in steps(app, "/") if s["name"] == "open_session"]
     assert len(opened) == 2 and opened[1]["detail"]["session"] == {"n": 1}
+
+
+def test_a_session_interface_naming_its_parameters_its_own_way_answers_as_untraced():
+    class Named(SecureCookieSessionInterface):
+        def open_session(self, application, req):
+            return super().open_session(application, req)
+
+    def named(app):
+        app.secret_key = "guest"
+        app.session_interface = Named()
+        return app
+
+    def answer(app):
+        @app.route("/")
+        def home():
+            session["n"] = session.get("n", 0) + 1
+            again = app.session_interface.open_session(application=app, req=request)
+            return f"{session['n']} {again.get('n')}"
+        client = app.test_client()
+        return [client.get("/").data for _ in range(2)]
+
+    app = traced(named(Flask(__name__)))
+    assert answer(app) == answer(named(Flask(__name__))) == [b"1 None", b"2 1"]
+    opened = [s for s in steps(app, "/") if s["name"] == "open_session"]
+    assert len(opened) == 2 and opened[1]["detail"]["session"] == {"n": 1}

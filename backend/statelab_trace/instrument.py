@@ -28,7 +28,7 @@ import weakref
 from typing import Any, Callable
 
 from flask import Flask
-from flask.globals import _cv_app, _cv_request, request_ctx
+from flask.globals import _cv_app, request_ctx
 from flask.sessions import SecureCookieSessionInterface
 from itsdangerous import BadSignature, SignatureExpired
 
@@ -163,7 +163,7 @@ def install(app: Flask, tracer: Any) -> None:
             # whether it has any decides the recording call, so it is part of the key.
             # (The caller's name, not its code object: a code object's hash is worked
             # out anew each time.)
-            key = (code.co_name, func, not _cv_request.get().request.view_args) \
+            key = (code.co_name, func, not request_ctx.request.view_args) \
                 if code is _DISPATCH else (code.co_name, func)
             called = cached(key)
             if called is not None:
@@ -385,20 +385,22 @@ def _session_step(spec: StepSpec, method: Callable, opening: bool | None) -> Cal
     serializer is watched meanwhile) or ``save_session`` (``opening`` None), recorded as
     the step ``spec`` of the request traced for its app: ``run_step``'s work, inline,
     ending through ``_end_step`` (it keeps the session)."""
-    def traced(app: Flask, *args: Any, **kwargs: Any) -> Any:
+    def traced(*args: Any, **kwargs: Any) -> Any:
         trace = current.get() or (late_trace() if opening is None else None)
-        if trace is None or trace.tracer.app_ref() is not app:
-            return method(app, *args, **kwargs)
-        called = (app, *args) if not kwargs else _positional(method, app, args, kwargs)
-        if called is None:
-            return method(app, *args, **kwargs)
+        if trace is None:
+            return method(*args, **kwargs)
+        # Flask passes (app, request) or (app, session, response) by position; the app
+        # may name them as it likes when it calls them itself with keywords.
+        called = args if not kwargs else _positional(method, args, kwargs)
+        if not called or trace.tracer.app_ref() is not called[0]:
+            return method(*args, **kwargs)
         outer = trace.current, trace.out
         trace.current, trace.out = NO_DETAIL, None
         if opening is not None:
             trace.opening = opening
         start = perf()
         try:
-            result = method(app, *args, **kwargs)
+            result = method(*args, **kwargs)
         except BaseException as exc:
             _end_step(trace, spec, method, called, outer, start, None, exc)
             raise
@@ -411,11 +413,11 @@ def _session_step(spec: StepSpec, method: Callable, opening: bool | None) -> Cal
     return traced
 
 
-def _positional(method: Callable, app: Flask, args: tuple, kwargs: dict) -> tuple | None:
+def _positional(method: Callable, args: tuple, kwargs: dict) -> tuple | None:
     """The arguments of a session call made with keywords, as positions (None: they do
     not fit ``method``, which then says so itself, unrecorded)."""
     try:
-        return tuple(inspect.signature(method).bind(app, *args, **kwargs).arguments.values())
+        return tuple(inspect.signature(method).bind(*args, **kwargs).arguments.values())
     except (TypeError, ValueError):
         return None
 
