@@ -39,6 +39,10 @@ def _raw(port: int, request: bytes) -> tuple[str, dict, bytes]:
     (b"GET / HTTP/1.1\r\n" + b"".join(b"X-H%d: 1\r\n" % i for i in range(120)) + b"\r\n",
      431, "request_header_fields_too_large"),
     (b"GET / / HTTP/1.1\r\nHost: x\r\n\r\n", 400, "bad_request"),
+    # Each line under http.server's bounds, the head over MAX_HEAD_BYTES.
+    (b"GET /api/health HTTP/1.1\r\nHost: x\r\n"
+     + b"".join(b"X-Big-%d: " % i + b"h" * 60_000 + b"\r\n" for i in range(5)) + b"\r\n",
+     431, "request_header_fields_too_large"),
 ])
 def test_errors_the_server_answers_itself_are_json(make_run, request_bytes, status, error):
     line, headers, body = _raw(make_run, request_bytes)
@@ -47,6 +51,13 @@ def test_errors_the_server_answers_itself_are_json(make_run, request_bytes, stat
     import json
     assert json.loads(body) == {"error": error, "status": status,
                                 "message": json.loads(body)["message"]}
+
+
+def test_a_head_under_the_bound_is_served(make_run):
+    line, _, _ = _raw(make_run, b"GET /api/health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
+                      + b"".join(b"X-Big-%d: " % i + b"h" * 60_000 + b"\r\n" for i in range(4))
+                      + b"\r\n")
+    assert line.split()[1] == "200"
 
 
 def test_put_on_cookies_clear_is_405_with_allow(lab_client):

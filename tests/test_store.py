@@ -153,11 +153,26 @@ def test_a_visit_counts_the_first_request_only_when_asked_and_reads_the_name(mak
     store.create_lab("a")
     store.set_client_name("a", "client-1", "Ann")
     assert store.visit("gone", True, "client-1") is None
-    assert store.visit("a", False, "client-1") == (False, "Ann")  # a stream: not counted
-    assert store.visit("a", True, "client-2") == (True, None)
-    assert store.visit("a", True) == (False, None)
+    assert store.visit("a", False, "client-1")[:2] == (False, "Ann")  # a stream: not counted
+    assert store.visit("a", True, "client-2")[:2] == (True, None)
+    assert store.visit("a", True)[:2] == (False, None)
     store.rearm_first_request("a")
-    assert store.visit("a", True, "client-1") == (True, "Ann")
+    assert store.visit("a", True, "client-1")[:2] == (True, "Ann")
+
+
+def test_a_visit_reads_the_labs_settings_and_signing_keys(make_store):
+    """What the lab middleware hands the request (context.lab_settings, signing_keys)."""
+    store = make_store()
+    store.create_lab("a")
+    visit = store.visit("a")
+    assert (visit.settings, visit.keys) == (DEFAULT_SETTINGS, None)
+    store.update_settings("a", {"short_circuit": True})
+    keys = {"signing": {"source": "lab", "key": "k2"}, "fallbacks": []}
+    store.set_keys("a", keys)
+    visit = store.visit("a", True, "client-1")
+    assert visit.settings == {**DEFAULT_SETTINGS, "short_circuit": True}
+    assert visit.keys == keys
+    assert visit.settings == store.settings("a") and visit.keys == store.keys("a")
 
 
 def test_signing_keys_per_lab_gone_with_the_lab(make_store):

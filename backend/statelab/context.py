@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from flask import Flask, current_app
+from flask import Flask, current_app, has_request_context, request
 
 from statelab_trace.wsgi import CLIENT_KEY, TAGS_KEY
 
@@ -26,9 +26,13 @@ EXTENSION = "statelab"
 LAB_KEY = "statelab.lab"
 # True when the lab middleware counted this request as its lab's first (Store.visit)
 FIRST_KEY = "statelab.first_request"
+# The lab's settings and signing keys as the lab middleware's visit read them: a request
+# sees its lab as it was when it came (and its own changes), in no extra round trip.
+SETTINGS_KEY = "statelab.settings"
+KEYS_KEY = "statelab.stored_keys"
 
-__all__ = ["CLIENT_KEY", "FIRST_KEY", "LAB_KEY", "TAGS_KEY", "StateLab", "client_of", "current", "install",
-           "lab_of"]
+__all__ = ["CLIENT_KEY", "FIRST_KEY", "KEYS_KEY", "LAB_KEY", "SETTINGS_KEY", "TAGS_KEY", "StateLab",
+           "client_of", "current", "install", "lab_of", "lab_settings", "settings_changed"]
 
 
 @dataclass
@@ -68,3 +72,19 @@ def lab_of(environ: dict) -> str | None:
 def client_of(environ: dict) -> str | None:
     """The request's valid ``X-Client-Id``, if it sent one."""
     return environ.get(CLIENT_KEY)
+
+
+def lab_settings(lab: str) -> dict:
+    """``lab``'s settings: for the lab of the request in progress, as its visit read
+    them (with the request's own changes); otherwise read from the store."""
+    if has_request_context() and lab_of(request.environ) == lab \
+            and SETTINGS_KEY in request.environ:
+        return dict(request.environ[SETTINGS_KEY])
+    return current().store.settings(lab)
+
+
+def settings_changed(lab: str, settings: dict) -> None:
+    """The request in progress changed ``lab``'s settings to ``settings``: what it reads
+    of them from now on."""
+    if has_request_context() and lab_of(request.environ) == lab:
+        request.environ[SETTINGS_KEY] = dict(settings)

@@ -24,7 +24,7 @@ from flask import Flask, has_request_context, request
 from flask.config import Config
 from werkzeug.exceptions import HTTPException, InternalServerError
 
-from .context import FIRST_KEY, current, lab_of
+from .context import FIRST_KEY, current, lab_of, lab_settings
 
 logger = logging.getLogger(__name__)
 
@@ -41,7 +41,7 @@ def lab_setting(name: str) -> bool | None:
         return None
     statelab = current()
     try:
-        return statelab.store.settings(lab)[name]
+        return lab_settings(lab)[name]
     except statelab.unavailable:
         return None  # the backend is down: Flask's defaults, and the outage answered 503
 

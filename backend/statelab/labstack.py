@@ -165,6 +165,8 @@ def lab_middleware(wsgi_app: WSGIApp, statelab: StateLab, settings, may_recreate
             environ[context.LAB_KEY] = lab
             environ[context.TAGS_KEY] = _tags(environ, lab, client, key, visit.name)
             environ[context.FIRST_KEY] = visit.first
+            environ[context.SETTINGS_KEY] = visit.settings
+            environ[context.KEYS_KEY] = visit.keys
         environ[context.CLIENT_KEY] = client
         if not recreated:
             return wsgi_app(environ, start_response)

@@ -100,7 +100,8 @@ def signing_keys(app: Flask) -> tuple[str, tuple[str, ...]]:
     environ = request.environ
     if _ENVIRON_KEY not in environ:
         lab = context.lab_of(environ)
-        keys = stored_keys(lab) if lab else None
+        keys = environ[context.KEYS_KEY] if context.KEYS_KEY in environ else (
+            stored_keys(lab) if lab else None)
         environ[_ENVIRON_KEY] = None if keys is None else (
             _resolve(app, keys["signing"]), tuple(_resolve(app, k) for k in keys["fallbacks"]))
     return environ[_ENVIRON_KEY] or (

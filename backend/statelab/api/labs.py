@@ -8,7 +8,7 @@ import time
 from flask import Blueprint, current_app, g, jsonify, request
 
 from .. import owners
-from ..context import client_of, current
+from ..context import client_of, current, lab_settings, settings_changed
 from ..identity import public_id
 from ..ratelimits import client_address
 from ..store import DEFAULT_SETTINGS, CreatorFull, LabsFull
@@ -49,14 +49,14 @@ def current_lab():
 
 @bp.get("/lab/settings")
 def get_settings():
-    return jsonify(current().store.settings(g.lab))
+    return jsonify(lab_settings(g.lab))
 
 
 @bp.put("/lab/settings")
 def put_settings():
     body = read_body()
     store = current().store
-    known = set(store.settings(g.lab))
+    known = set(lab_settings(g.lab))
     unknown = sorted(set(body) - known)
     if unknown:
         raise ApiError(400, "bad_field", f"Unknown setting: {', '.join(unknown)}",
@@ -64,6 +64,7 @@ def put_settings():
     changes = {name: flag(body, name) for name in body}
     require_owner()
     settings = store.update_settings(g.lab, changes)
+    settings_changed(g.lab, settings)
     announce("settings", changes=changes, settings=settings)
     return jsonify(settings)
 
@@ -75,6 +76,7 @@ def reset_lab():
     require_owner()
     statelab = current()
     settings = statelab.store.update_settings(g.lab, dict(DEFAULT_SETTINGS))
+    settings_changed(g.lab, settings)
     statelab.store.set_keys(g.lab, None)
     statelab.bus.clear(g.lab, by=who(), time=round(time.time(), 6))
     announce("settings", changes={"reset": True}, settings=settings)
@@ -89,5 +91,5 @@ def rearm_first_request():
     require_owner()
     store = current().store
     store.rearm_first_request(g.lab)
-    announce("settings", changes={"first_request": True}, settings=store.settings(g.lab))
+    announce("settings", changes={"first_request": True}, settings=lab_settings(g.lab))
     return jsonify(armed=True)

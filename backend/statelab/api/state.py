@@ -6,7 +6,7 @@ from importlib.metadata import version
 
 from flask import Blueprint, current_app, g, jsonify, request
 
-from ..context import client_of, current
+from ..context import client_of, lab_settings
 from statelab_trace.jsonable import capped
 from .logins import MECHANISMS, cookie_names
 
@@ -46,6 +46,6 @@ def state():
         "cookies": received_cookies(current_app.config["SESSION_COOKIE_NAME"],
                                     decoded and decoded["problem"]),
         "mechanisms": mechanisms,
-        "settings": current().store.settings(g.lab),
+        "settings": lab_settings(g.lab),
         "flask_version": FLASK_VERSION,
     })

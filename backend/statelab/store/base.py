@@ -58,6 +58,8 @@ def _left(used: float, keep_seconds: float, now: float) -> float:
 class Visit(NamedTuple):
     first: bool  # the request counted is the lab's first (the emulated before_first_request)
     name: str | None  # the client's display name
+    settings: dict  # the lab's settings as the visit found them (context.lab_settings)
+    keys: dict | None  # its signing keys (secret_keys.py; None: the instance's)
 
 
 class Store(ABC):
@@ -140,12 +142,14 @@ class Store(ABC):
     def visit(self, lab: str, count_first: bool = False,
               client: str | None = None) -> Visit | None:
         """What a request needs of its lab before Flask runs: mark the lab used, count
-        the request toward its first one (``count_first``) and read ``client``'s display
-        name. None when there is no such lab. RedisStore does it in one round trip."""
+        the request toward its first one (``count_first``), read ``client``'s display
+        name, the lab's settings and its signing keys. None when there is no such lab.
+        RedisStore does it in one round trip."""
         if not self.touch(lab):
             return None
         return Visit(count_first and self.first_request(lab),
-                     self.client_name(lab, client) if client else None)
+                     self.client_name(lab, client) if client else None,
+                     self.settings(lab), self.keys(lab))
 
     @abstractmethod
     def exists(self, lab: str) -> bool: ...

@@ -49,9 +49,10 @@ redis.call('EXPIRE', KEYS[2], ARGV[5])
 # a ZSCORE and then a ZADD let another worker evict the lab between them, and the ZADD
 # indexed it again without its hash (created 0, no creator), never to be made again.
 # In the same round trip (Store.visit): counts the request toward the lab's first one
-# and reads the client's name. KEYS: the index, then _lab_keys; ARGV: lab, now, ttl,
-# '1' to count the first request, the client ('' for none). Answers 0 (no lab) or
-# {the first-request count (0: not counted), the name or nil}.
+# and reads the client's name, the lab's settings and its signing keys. KEYS: the index,
+# then _lab_keys; ARGV: lab, now, ttl, '1' to count the first request, the client ('' for
+# none). Answers 0 (no lab) or {the first-request count (0: not counted), the name or
+# nil, the settings hash as HGETALL gives it, the keys or nil}.
 _TOUCH = """
 if not redis.call('ZSCORE', KEYS[1], ARGV[1]) then return 0 end
 redis.call('ZADD', KEYS[1], ARGV[2], ARGV[1])
@@ -60,7 +61,7 @@ local first = 0
 if ARGV[4] == '1' then first = redis.call('HINCRBY', KEYS[2], 'first_done', 1) end
 local name = false
 if ARGV[5] ~= '' then name = redis.call('HGET', KEYS[6], ARGV[5]) end
-return {first, name}
+return {first, name, redis.call('HGETALL', KEYS[4]), redis.call('GET', KEYS[5])}
 """
 
 
@@ -116,8 +117,10 @@ class RedisStore(RedisBacked, Store):
                                    client or ""])
         if not answer:
             return None
-        first, name = answer
-        return Visit(first == 1, name.decode() if name else None)
+        first, name, settings, keys = answer
+        return Visit(first == 1, name.decode() if name else None,
+                     self._settings(dict(zip(settings[::2], settings[1::2]))),
+                     json.loads(keys) if keys else None)
 
     def exists(self, lab: str) -> bool:
         return self.client.zscore(self.key("labs"), lab) is not None
@@ -142,7 +145,10 @@ class RedisStore(RedisBacked, Store):
         return [json.loads(c) for c in self.client.lrange(self.key("comments", lab), 0, -1)]
 
     def settings(self, lab: str) -> dict:
-        stored = self.client.hgetall(self.key("settings", lab))
+        return self._settings(self.client.hgetall(self.key("settings", lab)))
+
+    @staticmethod
+    def _settings(stored: dict) -> dict:
         settings = dict(DEFAULT_SETTINGS)
         settings.update({k.decode(): json.loads(v) for k, v in stored.items()})
         return settings
