@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import http.client
 import runpy
+import socket
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -139,19 +140,34 @@ def _state_with_headers(port: int, lab: str, size: int) -> int:
         conn.close()
 
 
-def test_make_run_gives_back_what_huge_headers_took(tmp_path):
-    """12 requests of 90 headers of 60,000 characters, 4 connections at once: Werkzeug's
-    server accepts each (5.4 MB); once answered, the memory goes back (statelab/malloc.py).
-    Measured: +125 MiB kept without it, +4 MiB with it."""
+def _raw_status(port: int, data: bytes) -> int:
+    """The status answered to ``data``, read even when the server answers before it
+    has read everything and closes."""
+    with socket.create_connection(("127.0.0.1", port), timeout=30) as sock:
+        try:
+            sock.sendall(data)
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+        return int(sock.recv(64).split(b" ", 2)[1])
+
+
+def test_make_run_refuses_huge_headers_and_keeps_no_memory_for_them(tmp_path):
+    """12 requests of 90 headers of 60,000 characters (5.4 MB each), 4 connections at
+    once: make run answers each 431 once it has read 256 KiB of header lines
+    (devserver.MAX_HEAD_BYTES), and its memory stays where it was."""
     proc, port = start_make_run(tmp_path / "instance")
     try:
         lab = requests.post(f"http://127.0.0.1:{port}/api/labs", timeout=30).json()["id"]
         assert _state_with_headers(port, lab, 10) == 200  # the server's first use
         rest = _rss_mib(proc.pid)
+        big = (f"GET /api/state HTTP/1.1\r\nHost: x\r\nX-Lab-Id: {lab}\r\n".encode()
+               + b"".join(b"X-Big-%d: " % n + b"h" * 60_000 + b"\r\n" for n in range(90))
+               + b"\r\n")
         with ThreadPoolExecutor(4) as pool:
-            answers = list(pool.map(lambda _: _state_with_headers(port, lab, 60_000), range(12)))
-        assert answers == [200] * 12
+            answers = list(pool.map(lambda _: _raw_status(port, big), range(12)))
+        assert answers == [431] * 12
         assert _rss_mib(proc.pid) - rest < 40
+        assert _state_with_headers(port, lab, 10) == 200
     finally:
         proc.terminate()
         proc.wait(timeout=10)

@@ -2,11 +2,10 @@
 
 glibc serves a request over its mmap threshold (128 KiB) with a mapping of its own,
 returned at ``free``, but raises the threshold to the size of each such block freed,
-up to 32 MiB. A request of 90 headers of 60,000 characters (5.4 MB, which Werkzeug's
-server accepts) raises it past 5 MB, and every later buffer of that size comes from the
-heap, which keeps it: measured on ``make run``, 12 such requests over 4 connections
-left the server at 195 MiB, 57 MiB with the threshold fixed (tests/test_class_limits.py).
-Setting it fixes it: glibc then never moves it.
+up to 32 MiB (one scrypt check's buffer, accounts.py), and every later buffer of up to
+that size comes from the heap, which keeps it. Measured on Werkzeug's server reading
+12 requests of 5.4 MB of headers over 4 connections: 195 MiB kept, 57 MiB with the
+threshold fixed. Setting it fixes it: glibc then never moves it.
 """
 
 from __future__ import annotations
