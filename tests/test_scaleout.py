@@ -69,3 +69,35 @@ def test_a_pages_state_read_makes_two_redis_round_trips(make_app, redis_url, red
                         lambda self, *args, **kwargs: sent.append(1) or send(self, *args, **kwargs))
     assert client.get("/api/state", headers=headers).status_code == 200
     assert len(sent) == 2
+
+
+@pytest.mark.parametrize("switch", [{"custom_error_handlers": False},
+                                    {"propagate_exceptions": True}])
+def test_redis_lost_after_the_visit_answers_503_whatever_the_labs_switches(
+        make_app, redis_url, monkeypatch, switch):
+    """The visit read the lab's switches; Redis then goes down while a server-side
+    session is read. The error is answered as an outage (503 JSON), not through the
+    switches the visit saw (Flask's HTML 500, or a propagated ConnectionError)."""
+    import redis
+    from redis.connection import Connection
+
+    client = make_app(STATELAB_REDIS_URL=redis_url).test_client()
+    made = client.post("/api/labs").get_json()
+    headers = {"X-Lab-Id": made["id"]}
+    assert client.put("/api/lab/settings", json=switch,
+                      headers={**headers, "X-Lab-Owner": made["owner_token"]}).status_code == 200
+    assert client.post("/api/server-session/login", json={"username": "Tom", "password": "123"},
+                       headers=headers).status_code == 200
+    sent = []
+    send = Connection.send_packed_command
+
+    def down_after_the_visit(self, *args, **kwargs):
+        sent.append(1)
+        if len(sent) > 1:
+            raise redis.ConnectionError("Redis went down after the visit")
+        return send(self, *args, **kwargs)
+    monkeypatch.setattr(Connection, "send_packed_command", down_after_the_visit)
+    response = client.get("/api/state", headers=headers)
+    monkeypatch.undo()
+    assert response.status_code == 503
+    assert response.get_json()["error"] == "backend_unavailable"

@@ -24,7 +24,7 @@ from flask import Flask, has_request_context, request
 from flask.config import Config
 from werkzeug.exceptions import HTTPException, InternalServerError
 
-from .context import FIRST_KEY, current, lab_of, lab_settings
+from .context import FIRST_KEY, current, lab_of
 
 logger = logging.getLogger(__name__)
 
@@ -41,7 +41,10 @@ def lab_setting(name: str) -> bool | None:
         return None
     statelab = current()
     try:
-        return lab_settings(lab)[name]
+        # Read again, not the visit's copy (context.lab_settings): these are read while
+        # an error is handled, and an outage since the visit must answer 503 with
+        # Flask's defaults, not the lab's switches.
+        return statelab.store.settings(lab)[name]
     except statelab.unavailable:
         return None  # the backend is down: Flask's defaults, and the outage answered 503
 

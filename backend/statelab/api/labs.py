@@ -91,5 +91,5 @@ def rearm_first_request():
     require_owner()
     store = current().store
     store.rearm_first_request(g.lab)
-    announce("settings", changes={"first_request": True}, settings=lab_settings(g.lab))
+    announce("settings", changes={"first_request": True}, settings=store.settings(g.lab))
     return jsonify(armed=True)
