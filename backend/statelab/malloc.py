@@ -2,11 +2,11 @@
 
 glibc serves a request over its mmap threshold (128 KiB) with a mapping of its own,
 returned at ``free``, but raises the threshold to the size of each such block freed,
-up to 32 MiB: after one big request or answer (a full lab's log is about 1 MB of JSON),
+up to 32 MiB: after one big buffer freed (a whole lab's hook log read at once, say),
 every later buffer of up to that size comes from the heap, which keeps it. Measured on
-Werkzeug's server when it still read heads of any size (make run now stops at 256 KiB,
-devserver.py): 12 requests of 5.4 MB of headers over 4 connections left it at 195 MiB,
-57 MiB with the threshold fixed. Setting it fixes it: glibc then never moves it.
+Werkzeug's server reading heads of any size (make run stops at 256 KiB, devserver.py):
+12 requests of 5.4 MB of headers over 4 connections left it at 195 MiB, 57 MiB with
+the threshold fixed. Setting it fixes it: glibc then never moves it.
 """
 
 from __future__ import annotations
