@@ -29,8 +29,7 @@ Exit status 1 when a figure misses its bound (300 MiB, 20 ms).
     DURATION=10 SERVERS=make-run .venv/bin/python bench/class_limits.py
     ATTACKS=crack,login SERVERS=gevent .venv/bin/python bench/class_limits.py   # some only
     GUNICORN_WORKERS=1 SERVERS=gevent .venv/bin/python bench/class_limits.py   # one worker
-    HEADERS=4 LINK_MBIT=100000 SERVERS=make-run .venv/bin/python bench/class_limits.py  # heads
-        just under make run's bound (240 KB), as fast as answered
+    HEADERS=4 LINK_MBIT=100000 SERVERS=make-run .venv/bin/python bench/class_limits.py  # 240 KB heads
 
 GUNICORN_WORKERS reaches deploy/gunicorn.conf.py (here 2 unless set, as the README's
 deployment runs it); GUNICORN_CONF names another gunicorn config file; LOGS names a
@@ -42,7 +41,6 @@ from __future__ import annotations
 import http.client
 import json
 import os
-import socket
 import statistics
 import subprocess
 import sys
@@ -54,7 +52,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench.common import BenchError, Timeout, stop_group, watchdog  # noqa: E402
-from tests.helpers import free_port, wait_for_port  # noqa: E402
+from tests.helpers import free_port, raw_status, wait_for_port  # noqa: E402
 from tests.servers import ROOT, Nginx, RedisServer, command_line, descendants  # noqa: E402
 
 DURATION = float(os.environ.get("DURATION", "20"))
@@ -83,22 +81,6 @@ def request(port: int, method: str, path: str, source: str, headers: dict | None
         return answer.status, answer.read(), answer.headers.get_all("Set-Cookie") or []
     finally:
         conn.close()
-
-
-def raw_request(port: int, source: str, data: bytes, timeout: float = 10) -> int:
-    """``data``, a whole request, sent on its own connection from ``source``: the status
-    the server answered. A server that answers before reading it all (and closes) is
-    read all the same; OSError when it answered nothing."""
-    with socket.create_connection(("127.0.0.1", port), timeout=timeout,
-                                  source_address=(source, 0)) as sock:
-        try:
-            sock.sendall(data)
-        except (BrokenPipeError, ConnectionResetError):
-            pass
-        head = sock.recv(64)
-    if not head.startswith(b"HTTP/"):
-        raise ConnectionAbortedError(f"not an HTTP answer: {head[:20]!r}")
-    return int(head.split(b" ", 2)[1])
 
 
 def new_lab(port: int, source: str) -> dict:
@@ -218,7 +200,7 @@ class Attacker:
                 self._count(kind, type(error).__name__)
 
     def headers(self) -> int:
-        status = raw_request(self.port, ATTACKER, self.big_request)
+        status = raw_status(self.port, self.big_request, ATTACKER, timeout=10)
         # When the link has carried it (no more than a second's worth at once).
         self.sent_at = max(self.sent_at, time.monotonic() - 1) + len(self.big_request) / LINK_BYTES
         self.stop.wait(self.sent_at - time.monotonic())

@@ -68,6 +68,22 @@ def wait_for_port(port: int, proc: subprocess.Popen | None = None,
     raise RuntimeError(f"nothing listened on {port} within {timeout} s")
 
 
+def raw_status(port: int, data: bytes, source: str = "127.0.0.1", timeout: float = 30) -> int:
+    """``data``, a whole request, sent on its own connection from ``source``: the status
+    answered. A server that answers before reading it all (and closes) is read all the
+    same; OSError when it answered nothing."""
+    with socket.create_connection(("127.0.0.1", port), timeout=timeout,
+                                  source_address=(source, 0)) as sock:
+        try:
+            sock.sendall(data)
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+        head = sock.recv(64)
+    if not head.startswith(b"HTTP/"):
+        raise ConnectionAbortedError(f"not an HTTP answer: {head[:20]!r}")
+    return int(head.split(b" ", 2)[1])
+
+
 def wait_until(condition, what: str, timeout: float = 30) -> None:
     """Until ``condition()`` is true; ``timeout`` only bounds a condition that never
     comes (then the test fails, naming ``what``)."""

@@ -6,13 +6,12 @@ from __future__ import annotations
 
 import http.client
 import runpy
-import socket
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import requests
 
-from .helpers import new_lab, owner_headers, start_make_run
+from .helpers import new_lab, owner_headers, raw_status, start_make_run
 from .servers import ROOT
 
 ONE, OTHER = {"REMOTE_ADDR": "10.0.0.1"}, {"REMOTE_ADDR": "10.0.0.2"}
@@ -140,17 +139,6 @@ def _state_with_headers(port: int, lab: str, size: int) -> int:
         conn.close()
 
 
-def _raw_status(port: int, data: bytes) -> int:
-    """The status answered to ``data``, read even when the server answers before it
-    has read everything and closes."""
-    with socket.create_connection(("127.0.0.1", port), timeout=30) as sock:
-        try:
-            sock.sendall(data)
-        except (BrokenPipeError, ConnectionResetError):
-            pass
-        return int(sock.recv(64).split(b" ", 2)[1])
-
-
 def test_make_run_refuses_huge_headers_and_keeps_no_memory_for_them(tmp_path):
     """12 requests of 90 headers of 60,000 characters (5.4 MB each), 4 connections at
     once: make run answers each 431 once it has read 256 KiB of header lines
@@ -164,7 +152,7 @@ def test_make_run_refuses_huge_headers_and_keeps_no_memory_for_them(tmp_path):
                + b"".join(b"X-Big-%d: " % n + b"h" * 60_000 + b"\r\n" for n in range(90))
                + b"\r\n")
         with ThreadPoolExecutor(4) as pool:
-            answers = list(pool.map(lambda _: _raw_status(port, big), range(12)))
+            answers = list(pool.map(lambda _: raw_status(port, big), range(12)))
         assert answers == [431] * 12
         assert _rss_mib(proc.pid) - rest < 40
         assert _state_with_headers(port, lab, 10) == 200

@@ -21,9 +21,10 @@ from .inputs import error_body, error_name
 
 # The most of a request's header lines the server reads: what the deployment's gunicorn
 # reads at most (test_class_limits.py). http.server parses headers with the email
-# package, about 3.4 ms of CPU, under the GIL, per MB: a client sending heads of 5.4 MB
-# (90 lines of 60,000 bytes, inside http.server's own bounds) kept `make run` busy and
-# slowed everyone's requests (bench/class_limits.py).
+# package, about 3.4 ms of CPU per MB under the GIL: heads of 5.4 MB (90 lines of 60,000
+# bytes, inside http.server's own bounds) at a gigabit's pace take a core, and every
+# other request waits (bench/class_limits.py: another client's median 23 ms, 2.9 ms
+# with this bound).
 MAX_HEAD_BYTES = 262_144
 
 
