@@ -22,7 +22,10 @@ test('a response with no message replaces the previous toast: "Logged out" does 
 test('"Login succeeded!" does not stay up after a tamper; a 500\'s toast does not outlive the next 404', async ({ labPage: page }) => {
   await logIn(page, { mechanism: 'session' });
   await expect(toast(page)).toHaveText('200: Login succeeded!');
-  await page.getByLabel('Edit the signed session payload (JSON)').fill('{"username": "Liu Bei"}');
+  // The page's read after the login brings the cookie to forge (until then the box refuses).
+  const payload = page.getByLabel('Edit the signed session payload (JSON)');
+  await expect(payload).toHaveValue(/"username"/);
+  await payload.fill('{"username": "Liu Bei"}');
   await page.getByRole('button', { name: 'Re-encode and send' }).click();
   await expect(strip(page)).toContainText('PUT /api/cookies/session →');
   expect(await toast(page).textContent()).not.toContain('Login succeeded');
